@@ -1,0 +1,26 @@
+{
+  "targets": [
+    {
+      "target_name": "virtkit",
+      "sources": [
+        "native/src/addon.cc",
+        "native/src/pool.cc",
+        "native/src/call.cc",
+        "native/src/errors.cc",
+        "native/src/convert.cc",
+        "native/src/wrap.cc",
+        "native/src/typed_params.cc",
+        "native/src/events_loop.cc",
+        "native/src/manual.cc",
+        "native/generated/bindings.cc"
+      ],
+      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
+      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],
+      "cflags_cc": ["-std=c++17", "-fexceptions", "-Wall", "-Wno-unused-function"],
+      "cflags_cc!": ["-fno-exceptions"],
+      "cflags!": ["-fno-exceptions"],
+      "libraries": ["<!@(pkg-config --libs libvirt libvirt-qemu libvirt-lxc)"],
+      "cflags": ["<!@(pkg-config --cflags libvirt)"]
+    }
+  ]
+}

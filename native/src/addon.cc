@@ -1,0 +1,178 @@
+// Module entry: per-environment data, completion queue, classes and methods.
+#include <mutex>
+#include <thread>
+
+#include "runtime.h"
+
+namespace vk {
+
+extern const MethodDef kGeneratedMethods[];
+extern const size_t kGeneratedMethodCount;
+extern const MethodDef kManualMethods[];
+extern const size_t kManualMethodCount;
+extern const char *const kInternalFunctions[];  // used inside the binding
+extern const size_t kInternalFunctionCount;
+extern std::atomic<int64_t> g_live[];
+Napi::Value ConnectClose(const Napi::CallbackInfo &info);
+void StartEventLoop();
+
+AddonData *Data(Napi::Env env) { return env.GetInstanceData<AddonData>(); }
+
+namespace {
+
+struct EnvState {
+  std::shared_ptr<EnvQueue> queue;
+  Napi::AsyncContext *ctx = nullptr;
+};
+
+void OnAsync(uv_async_t *h) {
+  auto *st = static_cast<EnvState *>(h->data);
+  EnvQueue &q = *st->queue;
+  std::vector<Job *> jobs;
+  {
+    std::lock_guard<std::mutex> lk(q.mu);
+    jobs.swap(q.done);
+  }
+  if (jobs.empty()) return;
+  Napi::Env env(static_cast<napi_env>(q.env));
+  Napi::HandleScope hs(env);
+  // A callback scope drains microtasks afterwards, so awaits resume at once.
+  Napi::CallbackScope cs(env, *st->ctx);
+  uint32_t finished = 0;
+  for (Job *j : jobs) {
+    if (j->counted) finished++;
+    try {
+      j->Complete(env);
+    } catch (const Napi::Error &e) {
+      napi_fatal_exception(env, e.Value());
+    }
+    delete j;
+  }
+  q.inFlight -= finished;
+  if (q.inFlight == 0) q.UpdateRef();
+}
+
+void Cleanup(void *arg) {
+  auto *st = static_cast<EnvState *>(arg);
+  std::vector<Job *> left;
+  {
+    std::lock_guard<std::mutex> lk(st->queue->mu);
+    st->queue->alive = false;
+    left.swap(st->queue->done);
+  }
+  for (Job *j : left) delete j;
+  uv_close(reinterpret_cast<uv_handle_t *>(st->queue->async),
+           [](uv_handle_t *h) { delete reinterpret_cast<uv_async_t *>(h); });
+  st->queue->async = nullptr;
+  delete st->ctx;
+  delete st;
+}
+
+void NoopErrorFunc(void *, virErrorPtr) {}
+
+Napi::Value Setup(const Napi::CallbackInfo &info) {
+  AddonData *d = Data(info.Env());
+  if (!info[0].IsFunction()) throw Napi::TypeError::New(info.Env(), "LibvirtError class expected");
+  d->errorCtor = Napi::Persistent(info[0].As<Napi::Function>());
+  return info.Env().Undefined();
+}
+
+Napi::Value SetCaptureStacks(const Napi::CallbackInfo &info) {
+  Data(info.Env())->captureStacks = GetBool(info, 0, "enabled");
+  return info.Env().Undefined();
+}
+
+Napi::Value Diagnostics(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  Napi::Object o = Napi::Object::New(env);
+  Napi::Object live = Napi::Object::New(env);
+#define VK_LIVE(N, T, R, F) live.Set(#N, Napi::Number::New(env, (double)g_live[(int)Kind::N].load()));
+  VK_KINDS(VK_LIVE)
+#undef VK_LIVE
+  o.Set("live", live);
+  o.Set("poolThreads", Napi::Number::New(env, (double)Pool::Get().Threads()));
+  o.Set("inFlight", Napi::Number::New(env, Data(env)->queue->inFlight));
+  return o;
+}
+
+}  // namespace
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    virInitialize();
+    virSetErrorFunc(nullptr, NoopErrorFunc);  // no stderr printing
+    StartEventLoop();  // before any connection opens
+  });
+
+  auto *d = new AddonData();
+  d->env = env;
+  env.SetInstanceData<AddonData>(d);
+
+  auto *st = new EnvState();
+  st->queue = std::make_shared<EnvQueue>();
+  st->queue->env = env;
+  st->ctx = new Napi::AsyncContext(env, "virtkit");
+  uv_loop_t *loop = nullptr;
+  napi_get_uv_event_loop(env, &loop);
+  st->queue->async = new uv_async_t();
+  uv_async_init(loop, st->queue->async, OnAsync);
+  st->queue->async->data = st;
+  uv_unref(reinterpret_cast<uv_handle_t *>(st->queue->async));
+  d->queue = st->queue;
+  napi_add_env_cleanup_hook(env, Cleanup, st);
+
+  Napi::Function ctors[static_cast<int>(Kind::Count)];
+#define VK_DEFINE(N, T, R, F)                                    \
+  ctors[(int)Kind::N] = Wrap<Kind::N>::Define(env);              \
+  d->ctors[(int)Kind::N] = Napi::Persistent(ctors[(int)Kind::N]); \
+  exports.Set(#N, ctors[(int)Kind::N]);
+  VK_KINDS(VK_DEFINE)
+#undef VK_DEFINE
+
+  Napi::Array bound = Napi::Array::New(env);
+  uint32_t nb = 0;
+  auto add = [&](const MethodDef &m) {
+    Napi::Function f = Napi::Function::New(env, m.fn, m.jsName);
+    if (m.kind < 0) {
+      exports.Set(m.jsName, f);
+    } else if (m.isStatic) {
+      ctors[m.kind].Set(m.jsName, f);
+    } else {
+      ctors[m.kind].Get("prototype").As<Napi::Object>().Set(m.jsName, f);
+    }
+    Napi::Object b = Napi::Object::New(env);
+    b.Set("c", m.cName);
+    b.Set("js", m.jsName);
+    b.Set("owner", m.kind < 0 ? std::string("") : std::string(KindName(m.kind)));
+    b.Set("static", m.isStatic);
+    bound.Set(nb++, b);
+  };
+  for (size_t i = 0; i < kGeneratedMethodCount; i++) add(kGeneratedMethods[i]);
+  for (size_t i = 0; i < kManualMethodCount; i++) add(kManualMethods[i]);
+  ctors[(int)Kind::Connect].Get("prototype").As<Napi::Object>().Set(
+      "close", Napi::Function::New(env, ConnectClose, "close"));
+
+  Napi::Array internal = Napi::Array::New(env);
+  for (size_t i = 0; i < kInternalFunctionCount; i++) internal.Set(i, kInternalFunctions[i]);
+  exports.Set("_bound", bound);
+  exports.Set("_internal", internal);
+  exports.Set("_setup", Napi::Function::New(env, Setup, "_setup"));
+  exports.Set("setCaptureStacks", Napi::Function::New(env, SetCaptureStacks, "setCaptureStacks"));
+  exports.Set("_diagnostics", Napi::Function::New(env, Diagnostics, "_diagnostics"));
+  return exports;
+}
+
+const char *KindName(int k) {
+  static const char *names[] = {
+#define VK_NAME(N, T, R, F) #N,
+      VK_KINDS(VK_NAME)
+#undef VK_NAME
+  };
+  return names[k];
+}
+
+}  // namespace vk
+
+static Napi::Object InitAll(Napi::Env env, Napi::Object exports) { return vk::Init(env, exports); }
+NODE_API_MODULE(virtkit, InitAll)

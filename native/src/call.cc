@@ -1,0 +1,93 @@
+// Async call plumbing: submitting to the pool, completing on the JS thread.
+#include "runtime.h"
+
+namespace vk {
+
+void Call::Execute() {
+  virResetLastError();  // a 0 result is told from a failure by the last error
+  ok = Run();
+  if (!ok) err.Capture();  // same thread, before anything else resets it
+  for (auto &h : held) FreeNow(h.first, h.second);
+  held.clear();
+}
+
+Call::~Call() {
+  if (!done_) Discard();
+  for (auto &h : held) FreeLater(h.first, h.second);  // never executed
+}
+
+void Call::Complete(void *rawEnv) {
+  Napi::Env env(static_cast<napi_env>(rawEnv));
+  Napi::HandleScope scope(env);
+  napi_value result;
+  bool resolve = ok;
+  if (ok) {
+    try {
+      Napi::Value v = Done(env);
+      done_ = true;
+      result = v.IsEmpty() ? env.Undefined() : static_cast<napi_value>(v);
+    } catch (const Napi::Error &e) {
+      resolve = false;
+      result = e.Value();
+    }
+  } else {
+    napi_value st = nullptr;
+    if (stack) napi_get_reference_value(env, stack, &st);
+    result = MakeError(env, err, st);
+  }
+  if (stack) napi_delete_reference(env, stack);
+  stack = nullptr;
+  if (resolve)
+    napi_resolve_deferred(env, deferred, result);
+  else
+    napi_reject_deferred(env, deferred, result);
+}
+
+Napi::Value Submit(Napi::Env env, Call *call) {
+  AddonData *d = Data(env);
+  napi_value promise;
+  napi_create_promise(env, &call->deferred, &promise);
+  if (d->captureStacks) {
+    // The caller's stack, so a rejection points at the line that made the call.
+    napi_value msg, e;
+    napi_create_string_utf8(env, "", 0, &msg);
+    napi_create_error(env, nullptr, msg, &e);
+    napi_create_reference(env, e, 1, &call->stack);
+  }
+  call->queue = d->queue;
+  call->counted = true;
+  d->queue->inFlight++;
+  if (d->queue->inFlight == 1) d->queue->UpdateRef();
+  Pool::Get().Submit(call);
+  return Napi::Value(env, promise);
+}
+
+void FreeNow(Kind kind, void *ptr) {
+  switch (kind) {
+#define VK_FREE(N, T, R, F) \
+  case Kind::N:             \
+    F(static_cast<T>(ptr)); \
+    break;
+    VK_KINDS(VK_FREE)
+#undef VK_FREE
+    default:
+      break;
+  }
+}
+
+struct FreeJob : Job {
+  Kind kind;
+  void *ptr;
+  FreeJob(Kind k, void *p) : kind(k), ptr(p) {}
+  void Execute() override { FreeNow(kind, ptr); }
+  void Complete(void *) override {}
+};
+
+void FreeLater(Kind k, void *p) {
+  if (!p) return;
+  // The last unref of any object may drop the last reference of its
+  // connection, which closes it with an RPC: never do that on the JS thread.
+  Pool::Get().Submit(new FreeJob(k, p));
+}
+
+}  // namespace vk

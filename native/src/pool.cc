@@ -1,0 +1,88 @@
+#include "pool.h"
+
+#include <chrono>
+#include <cstdlib>
+#include <thread>
+
+namespace vk {
+
+void EnvQueue::UpdateRef() {
+  if (!async) return;
+  if (inFlight > 0 || keepAlive > 0)
+    uv_ref(reinterpret_cast<uv_handle_t *>(async));
+  else
+    uv_unref(reinterpret_cast<uv_handle_t *>(async));
+}
+
+void EnvQueue::Push(Job *job) {
+  {
+    std::lock_guard<std::mutex> lk(mu);
+    if (alive) {
+      bool wake = done.empty();
+      done.push_back(job);
+      if (wake) uv_async_send(async);
+      return;
+    }
+  }
+  // The environment is gone (worker terminated, process exiting): its JS
+  // handles are invalid, so the job is dropped without completing.
+  delete job;
+}
+
+Pool &Pool::Get() {
+  static Pool *pool = new Pool();  // never destroyed: threads may outlive exit()
+  return *pool;
+}
+
+size_t Pool::Threads() {
+  std::lock_guard<std::mutex> lk(mu_);
+  return threads_;
+}
+
+void Pool::Submit(Job *job) {
+  std::unique_lock<std::mutex> lk(mu_);
+  if (!inited_) {
+    inited_ = true;
+    if (const char *m = std::getenv("VIRTKIT_MAX_THREADS")) {
+      long v = std::strtol(m, nullptr, 10);
+      if (v >= 1 && v <= 4096) max_ = static_cast<size_t>(v);
+    }
+  }
+  q_.push_back(job);
+  // Grow when every thread is busy: each blocked RPC parks one thread.
+  if (idle_ < q_.size() && threads_ < max_) {
+    threads_++;
+    std::thread(&Pool::Worker, this).detach();
+  } else {
+    lk.unlock();
+    cv_.notify_one();
+  }
+}
+
+void Pool::Worker() {
+  std::unique_lock<std::mutex> lk(mu_);
+  for (;;) {
+    if (q_.empty()) {
+      idle_++;
+      bool got = cv_.wait_for(lk, std::chrono::seconds(30), [this] { return !q_.empty(); });
+      idle_--;
+      if (!got) {
+        threads_--;
+        return;
+      }
+    }
+    Job *job = q_.front();
+    q_.pop_front();
+    lk.unlock();
+    job->Execute();
+    if (job->queue) {
+      auto q = job->queue;
+      q->Push(job);
+    } else {
+      delete job;
+    }
+    lk.lock();
+  }
+}
+
+}  // namespace vk

@@ -1,0 +1,65 @@
+// A process-wide thread pool for blocking libvirt calls, and the per-environment
+// completion queue that hands finished work back to its JS thread.
+//
+// Why not libuv's pool: it has 4 threads by default and is shared with fs/dns, so
+// 64 concurrent RPCs on one connection would be serialised 4 at a time, while
+// libvirt's remote driver pipelines them. This pool grows on demand (up to
+// VIRTKIT_MAX_THREADS, default 128) and idle threads exit after a while.
+#pragma once
+#include <uv.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+namespace vk {
+
+struct EnvQueue;
+
+// One unit of blocking work. Execute() runs on a pool thread and may touch only
+// plain C data; Complete() runs on the JS thread of the environment that made it.
+struct Job {
+  std::shared_ptr<EnvQueue> queue;  // null for fire-and-forget work (frees)
+  bool counted = false;             // a call holding the loop alive (inFlight)
+  virtual ~Job() = default;
+  virtual void Execute() = 0;
+  // Called on the JS thread; must release its own JS references.
+  virtual void Complete(void *env) = 0;
+};
+
+// Finished jobs of one environment. The uv_async_t lives while `alive`; after the
+// environment's cleanup hook ran, finished jobs are deleted on the pool thread
+// without touching JS (their JS handles died with the environment).
+struct EnvQueue {
+  std::mutex mu;
+  bool alive = true;
+  uv_async_t *async = nullptr;
+  std::vector<Job *> done;
+  void *env = nullptr;
+  // JS-thread only: calls in flight; the async handle is ref'd while > 0, so a
+  // pending promise keeps the process alive but an idle addon never does.
+  uint32_t inFlight = 0;
+  uint32_t keepAlive = 0;  // event subscriptions and other holders
+  void UpdateRef();
+  void Push(Job *job);
+};
+
+class Pool {
+ public:
+  static Pool &Get();
+  void Submit(Job *job);
+  size_t Threads();
+
+ private:
+  void Worker();
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Job *> q_;
+  size_t threads_ = 0, idle_ = 0, max_ = 128;
+  bool inited_ = false;
+};
+
+}  // namespace vk

@@ -1,0 +1,167 @@
+// Shared runtime of the addon: per-environment data, errors, wrappers, async calls
+// and argument conversion. Generated and hand-written bindings build on this.
+#pragma once
+#include <napi.h>
+#include <libvirt/libvirt.h>
+#include <libvirt/virterror.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "kinds.h"
+#include "pool.h"
+
+namespace vk {
+
+// A copy of libvirt's thread-local last error, taken on the thread that failed.
+struct ErrorInfo {
+  bool set = false;
+  int code = 0, domain = 0, level = 0, int1 = 0, int2 = 0;
+  std::string message, str1, str2, str3;
+  bool hasStr1 = false, hasStr2 = false, hasStr3 = false;
+  void Capture();  // from virGetLastError(), or a generic one if none is set
+  void SetMessage(const std::string &m, int code = VIR_ERR_INTERNAL_ERROR);
+};
+
+struct AddonData {
+  Napi::FunctionReference ctors[static_cast<int>(Kind::Count)];
+  Napi::FunctionReference errorCtor;  // LibvirtError, given by lib/ at load
+  std::shared_ptr<EnvQueue> queue;
+  bool captureStacks = true;
+  napi_env env = nullptr;
+};
+
+AddonData *Data(Napi::Env env);
+
+// Builds a LibvirtError (or a plain Error before lib/ registered the class).
+Napi::Value MakeError(Napi::Env env, const ErrorInfo &e, napi_value stack);
+[[noreturn]] void ThrowLibvirt(Napi::Env env);  // from the current thread's last error
+Napi::Error UsageError(Napi::Env env, const std::string &msg);  // freed/closed object
+
+// ---- wrappers -----------------------------------------------------------
+
+struct Holder {
+  Kind kind;
+  void *ptr;
+};
+
+napi_type_tag TagOf(Kind k);
+
+template <Kind K>
+class Wrap : public Napi::ObjectWrap<Wrap<K>> {
+ public:
+  using Ptr = typename KindTraits<K>::Ptr;
+  explicit Wrap(const Napi::CallbackInfo &info);
+  ~Wrap() override;
+  static Napi::Function Define(Napi::Env env);
+  // Takes ownership of one reference of `p`.
+  static Napi::Object NewOwned(Napi::Env env, Ptr p);
+  // The live pointer behind `this` of a method call; throws TypeError for a
+  // wrong receiver and rejects-with-error for a freed object (returns null).
+  static Ptr Get(Napi::Value v, const char *what);
+  Ptr ptr = nullptr;
+  Napi::Value Free(const Napi::CallbackInfo &info);
+  Napi::Value IsFreed(const Napi::CallbackInfo &info);
+};
+
+void FreeLater(Kind k, void *p);  // drop a reference off the JS thread
+void FreeNow(Kind k, void *p);    // on a pool thread
+
+template <Kind K>
+inline typename KindTraits<K>::Ptr Self(const Napi::CallbackInfo &info) {
+  return Wrap<K>::Get(info.This(), "this");
+}
+
+// ---- async calls ----------------------------------------------------------
+
+// The generated code subclasses Call: Run() on a pool thread, Done() on JS.
+struct Call : Job {
+  napi_deferred deferred = nullptr;
+  napi_ref stack = nullptr;
+  ErrorInfo err;
+  bool ok = false;
+  // References held for the duration of the call, dropped on the pool thread
+  // after Run() so the last unref (which may close a connection) never blocks JS.
+  std::vector<std::pair<Kind, void *>> held;
+  template <Kind K>
+  typename KindTraits<K>::Ptr Hold(typename KindTraits<K>::Ptr p) {
+    KindTraits<K>::Ref(p);
+    held.emplace_back(K, static_cast<void *>(p));
+    return p;
+  }
+  virtual bool Run() = 0;
+  virtual Napi::Value Done(Napi::Env env) = 0;
+  // Frees C results when Done() was never reached (env gone, or Done threw).
+  virtual void Discard() {}
+  void Execute() override;
+  void Complete(void *env) override;
+  ~Call() override;
+  bool done_ = false;
+};
+
+// Queues the call and returns its promise.
+Napi::Value Submit(Napi::Env env, Call *call);
+
+// ---- argument conversion (throw TypeError/RangeError before any C call) -----
+
+std::string ArgName(size_t i, const char *name);
+std::string GetString(const Napi::CallbackInfo &info, size_t i, const char *name);
+// nullable: null/undefined -> isNull = true
+std::string GetStringOrNull(const Napi::CallbackInfo &info, size_t i, const char *name,
+                            bool &isNull);
+int32_t GetInt(const Napi::CallbackInfo &info, size_t i, const char *name);
+uint32_t GetUInt(const Napi::CallbackInfo &info, size_t i, const char *name);
+// trailing flags: optional, default 0
+uint32_t GetFlags(const Napi::CallbackInfo &info, size_t i, const char *name);
+long GetLong(const Napi::CallbackInfo &info, size_t i, const char *name);
+unsigned long GetULong(const Napi::CallbackInfo &info, size_t i, const char *name);
+long long GetLLong(const Napi::CallbackInfo &info, size_t i, const char *name);
+unsigned long long GetULLong(const Napi::CallbackInfo &info, size_t i, const char *name);
+double GetDouble(const Napi::CallbackInfo &info, size_t i, const char *name);
+bool GetBool(const Napi::CallbackInfo &info, size_t i, const char *name);
+std::vector<std::string> GetStringArray(const Napi::CallbackInfo &info, size_t i,
+                                        const char *name);
+std::vector<unsigned char> GetBytes(const Napi::CallbackInfo &info, size_t i,
+                                    const char *name);
+void CheckArgCount(const Napi::CallbackInfo &info, size_t max, const char *fn);
+
+// string vector -> const char* array view
+std::vector<const char *> CStrs(const std::vector<std::string> &v);
+
+// ---- results ---------------------------------------------------------------
+
+Napi::Value Str(Napi::Env env, const char *s);  // null for NULL
+Napi::Value BigU(Napi::Env env, unsigned long long v);
+Napi::Value BigS(Napi::Env env, long long v);
+
+// ---- typed parameters -------------------------------------------------------
+
+Napi::Object TypedParamsToJS(Napi::Env env, virTypedParameterPtr params, int n);
+// Plain object -> typed params. A field's type comes from an explicit
+// {type, value}, else from the documented macros of `family` (a macro-name
+// prefix such as "VIR_MIGRATE_PARAM_"), else from the JS value's type.
+struct TypedParamsIn {
+  virTypedParameterPtr params = nullptr;
+  int n = 0;
+  int max = 0;
+  ~TypedParamsIn();
+};
+void TypedParamsFromJS(Napi::Env env, Napi::Value v, const char *name, const char *family,
+                       TypedParamsIn &out);
+int TypedParamHint(const char *family, const std::string &field);  // -1 if unknown
+
+// ---- registration -------------------------------------------------------------
+
+typedef Napi::Value (*Method)(const Napi::CallbackInfo &);
+struct MethodDef {
+  int kind;  // Kind, or -1 for module functions
+  const char *jsName;
+  const char *cName;
+  Method fn;
+  bool isStatic;
+};
+const char *KindName(int k);
+
+}  // namespace vk

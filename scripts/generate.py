@@ -1,0 +1,744 @@
+#!/usr/bin/env python3
+"""Generate virtkit's bindings from libvirt's API description.
+
+Reads libvirt-api.xml, libvirt-qemu-api.xml and libvirt-lxc-api.xml (paths from
+pkg-config) and scripts/overrides.json (data keyed by C name), and writes:
+  native/generated/bindings.cc   one N-API function per bound C function
+  lib/generated/constants.ts     every enum value under its C name, plus groups
+  lib/generated/api.ts           TypeScript typings with TSDoc from <info>
+  lib/generated/manifest.json    how each C function is handled (for tests)
+The naming follows DESIGN.md rule 3 mechanically. Anything the generator cannot
+bind must be listed in the overrides (manual, internal or skip, with a reason);
+otherwise generation fails, so nothing is silently dropped.
+"""
+import json
+import os
+import re
+import subprocess
+import sys
+import textwrap
+import xml.etree.ElementTree as ET
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+CLASSES = ['Connect', 'Domain', 'Network', 'NetworkPort', 'StoragePool', 'StorageVol',
+           'Interface', 'NodeDevice', 'Secret', 'NWFilter', 'NWFilterBinding',
+           'DomainSnapshot', 'DomainCheckpoint', 'Stream']
+PTR = {'vir%sPtr' % c: c for c in CLASSES}
+# Longest first so DomainSnapshot wins over Domain when stripping prefixes.
+CLASSES_BY_LEN = sorted(CLASSES, key=len, reverse=True)
+
+NUM_IN = {
+    'int': ('int', 'GetInt', 'number'),
+    'unsigned int': ('unsigned int', 'GetUInt', 'number'),
+    'long': ('long', 'GetLong', 'number'),
+    'unsigned long': ('unsigned long', 'GetULong', 'number'),
+    'long long': ('long long', 'GetLLong', 'number | bigint'),
+    'unsigned long long': ('unsigned long long', 'GetULLong', 'number | bigint'),
+    'double': ('double', 'GetDouble', 'number'),
+    'size_t': ('size_t', 'GetULLong', 'number'),
+}
+# out-pointer C type -> (C decl type, JS conversion expression template, TS type)
+SCALAR_OUT = {
+    'int *': ('int', 'Napi::Number::New(env, {v})', 'number'),
+    'unsigned int *': ('unsigned int', 'Napi::Number::New(env, {v})', 'number'),
+    'unsigned long *': ('unsigned long', 'Napi::Number::New(env, (double){v})', 'number'),
+    'unsigned long long *': ('unsigned long long', 'BigU(env, {v})', 'bigint'),
+    'long long *': ('long long', 'BigS(env, {v})', 'bigint'),
+    'double *': ('double', 'Napi::Number::New(env, {v})', 'number'),
+    'size_t *': ('size_t', 'Napi::Number::New(env, (double){v})', 'number'),
+}
+FIELD_JS = {
+    'unsigned char': ('Napi::Number::New(env, {v})', 'number'),
+    'unsigned short': ('Napi::Number::New(env, {v})', 'number'),
+    'int': ('Napi::Number::New(env, {v})', 'number'),
+    'unsigned int': ('Napi::Number::New(env, {v})', 'number'),
+    'long': ('Napi::Number::New(env, (double){v})', 'number'),
+    'unsigned long': ('Napi::Number::New(env, (double){v})', 'number'),
+    'double': ('Napi::Number::New(env, {v})', 'number'),
+    'long long': ('BigS(env, {v})', 'bigint'),
+    'long long int': ('BigS(env, {v})', 'bigint'),
+    'unsigned long long': ('BigU(env, {v})', 'bigint'),
+    'unsigned long long int': ('BigU(env, {v})', 'bigint'),
+    'char *': ('Str(env, {v})', 'string | null'),
+    'const char *': ('Str(env, {v})', 'string | null'),
+}
+
+
+def pkg_var(var, pkg):
+    return subprocess.check_output(['pkg-config', '--variable', var, pkg], text=True).strip()
+
+
+class GenError(Exception):
+    pass
+
+
+def lower_lead(name):
+    """Lower the leading capital run: GetInfo->getInfo, CPUStats->cpuStats,
+    NWFilterDefineXML->nwFilterDefineXML, UUID->uuid."""
+    m = re.match(r'^([A-Z]+)(.*)$', name)
+    if not m:
+        return name
+    caps, rest = m.groups()
+    if len(caps) == 1 or not rest:
+        return caps.lower() + rest
+    if rest[0].islower():
+        return caps[:-1].lower() + caps[-1] + rest
+    return caps.lower() + rest
+
+
+def js_name(cname, owner, static):
+    base = cname[3:] if cname.startswith('vir') else cname
+    if owner and base.startswith(owner) and len(base) > len(owner) and base[len(owner)].isupper():
+        base = base[len(owner):]
+    return lower_lead(base)
+
+
+def doc(text, indent='  '):
+    text = (text or '').strip().replace('*/', '*\\/')
+    if not text:
+        return ''
+    lines = []
+    for para in text.split('\n'):
+        lines.append(para.rstrip())
+    return indent + '/**\n' + ''.join(indent + ' * ' + l + '\n' for l in lines) + indent + ' */\n'
+
+
+def ver_tuple(v):
+    parts = [int(x) for x in (v or '0.0.0').split('.')]
+    while len(parts) < 3:
+        parts.append(0)
+    return parts[:3]
+
+
+class Api:
+    def __init__(self):
+        self.functions = []
+        self.enums = []
+        self.structs = {}
+        self.typedefs = {}
+        self.macros = []
+        self.headers = {}
+        paths = [('libvirt', pkg_var('libvirt_api', 'libvirt')),
+                 ('libvirt-qemu', pkg_var('libvirt_qemu_api', 'libvirt-qemu')),
+                 ('libvirt-lxc', pkg_var('libvirt_lxc_api', 'libvirt-lxc'))]
+        for module, p in paths:
+            t = ET.parse(p)
+            for fn in t.iter('function'):
+                self.functions.append((module, fn))
+            for e in t.iter('enum'):
+                self.enums.append(e)
+            for s in t.iter('struct'):
+                self.structs[s.get('name')] = s
+            for td in t.iter('typedef'):
+                self.typedefs[td.get('name')] = td.get('type')
+            for m in t.iter('macro'):
+                self.macros.append(m)
+
+
+def struct_of_ptr(api, ctype):
+    """virDomainInfoPtr -> the <struct> element when all fields are plain."""
+    if not ctype.endswith('Ptr') or ctype in PTR:
+        return None
+    target = api.typedefs.get(ctype)
+    if not target or not target.endswith(' *'):
+        return None
+    s = api.structs.get(target[:-2])
+    if s is None:
+        return None
+    fields = s.findall('field')
+    if not fields:
+        return None
+    for f in fields:
+        ft = f.get('type')
+        if ft not in FIELD_JS and ft != 'virDomainBlockJobCursor' and not re.match(r'^char \w+\[\w+\]$', ft):
+            return None
+    return s
+
+
+def struct_fields_js(s, var):
+    out = []
+    for f in s.findall('field'):
+        ft = f.get('type')
+        name = f.get('name')
+        if ft in FIELD_JS:
+            expr, ts = FIELD_JS[ft]
+        else:
+            expr, ts = 'Str(env, {v})', 'string'
+        if ft == 'virDomainBlockJobCursor':
+            expr, ts = 'BigU(env, {v})', 'bigint'
+        out.append((name, expr.format(v='%s.%s' % (var, name)), ts, f.get('info') or ''))
+    return out
+
+
+class Fn:
+    """The plan for one generated binding."""
+
+    def __init__(self, cname, module, el):
+        self.cname = cname
+        self.module = module
+        self.el = el
+        self.members = []   # C++ member declarations of the call struct
+        self.fill = []      # JS-thread statements filling members (may throw)
+        self.hold = []      # statements taking references (after all checks)
+        self.cargs = []     # C call arguments
+        self.outs = []      # (jsname, expr, tstype, doc)
+        self.discard = []   # statements freeing C results if JS never sees them
+        self.pre = []       # statements in Run() before the call
+        self.post = []      # statements in Run() after a successful call
+        self.jsparams = []  # (name, tstype, optional, doc)
+        self.result = None  # (expr, tstype) for a non-out result
+        self.list_count = None
+
+
+def classify_int_return(fn, jsn, info, has_outs):
+    return None
+
+
+def plan_function(api, ov, module, el):
+    cname = el.get('name')
+    args = el.findall('arg')
+    ret = el.find('return')
+    rtype = ret.get('type')
+    rinfo = ret.get('info') or ''
+    f = Fn(cname, module, el)
+    owner = PTR.get(args[0].get('type')) if args else None
+    static = False
+    if owner is None:
+        base = cname[3:]
+        for c in CLASSES_BY_LEN:
+            if base.startswith(c) and len(base) > len(c) and base[len(c)].isupper():
+                owner, static = c, True
+                break
+    f.owner, f.static = owner, static
+    f.js = ov.get('renames', {}).get(cname) or js_name(cname, owner, static)
+    f.sync = cname in ov['sync']
+    hold = not f.sync
+    i = 0
+    j = 0  # JS argument index
+    if owner and not static:
+        f.members.append('%sPtr a0 = nullptr;' % ('vir' + owner))
+        if hold:
+            f.fill.append('auto self = Self<Kind::%s>(info);' % owner)
+            f.hold.append('c->a0 = c->Hold<Kind::%s>(self);' % owner)
+        else:
+            f.fill.append('c->a0 = Self<Kind::%s>(info);' % owner)
+        f.cargs.append('a0')
+        i = 1
+    nargs = len(args)
+    tp_family = ov['tpFamily'].get(cname)
+    count_fn = ov['listCount'].get(cname)
+    bool_outs = set(ov.get('boolOut', {}).get(cname, []))
+    while i < nargs:
+        a = args[i]
+        t, n, ainfo = a.get('type'), a.get('name'), a.get('info') or ''
+        nxt = args[i + 1] if i + 1 < nargs else None
+        nt = nxt.get('type') if nxt is not None else None
+        m = 'a%d' % i
+        last = i == nargs - 1
+        if t in PTR:
+            k = PTR[t]
+            nullable = 'NULL' in ainfo
+            f.members.append('%s %s = nullptr;' % (t, m))
+            if nullable:
+                f.fill.append('%s p%d = nullptr; if (!(info.Length() <= %d || info[%d].IsNull() || info[%d].IsUndefined())) p%d = Wrap<Kind::%s>::Get(info[%d], "%s");'
+                              % (t, i, j, j, j, i, k, j, n))
+                f.hold.append('if (p%d) c->%s = c->Hold<Kind::%s>(p%d);' % (i, m, k, i) if hold
+                              else 'c->%s = p%d;' % (m, i))
+            else:
+                f.fill.append('auto p%d = Wrap<Kind::%s>::Get(info.Length() > %d ? info[%d] : env.Undefined(), "%s");'
+                              % (i, k, j, j, n))
+                f.hold.append(('c->%s = c->Hold<Kind::%s>(p%d);' % (m, k, i)) if hold
+                              else 'c->%s = p%d;' % (m, i))
+            f.jsparams.append((n, k + (' | null' if nullable else ''), False, ainfo))
+            f.cargs.append(m)
+            j += 1
+        elif t == 'const char *':
+            nullable = 'NULL' in ainfo or n in ov.get('nullableArgs', {}).get(cname, [])
+            f.members.append('std::string %s; bool %s_null = false;' % (m, m))
+            if nullable:
+                f.fill.append('c->%s = GetStringOrNull(info, %d, "%s", c->%s_null);' % (m, j, n, m))
+                f.cargs.append('%s_null ? nullptr : %s.c_str()' % (m, m))
+            else:
+                f.fill.append('c->%s = GetString(info, %d, "%s");' % (m, j, n))
+                f.cargs.append('%s.c_str()' % m)
+            f.jsparams.append((n, 'string' + (' | null' if nullable else ''), nullable and last, ainfo))
+            j += 1
+        elif t == 'const unsigned char *' and n == 'uuid':
+            f.members.append('std::vector<unsigned char> %s;' % m)
+            f.fill.append('c->%s = GetBytes(info, %d, "%s"); if (c->%s.size() != VIR_UUID_BUFLEN) throw Napi::RangeError::New(env, ArgName(%d, "%s") + " must be 16 bytes");'
+                          % (m, j, n, m, j, n))
+            f.cargs.append('%s.data()' % m)
+            f.jsparams.append((n, 'Uint8Array', False, ainfo))
+            j += 1
+        elif t in ('unsigned char *', 'const unsigned char *') and nt in ('int', 'size_t') and \
+                cname not in ov.get('bytesOut', []):
+            # cpumap/maplen, value/value_size: a byte buffer and its length.
+            f.members.append('std::vector<unsigned char> %s;' % m)
+            f.fill.append('c->%s = GetBytes(info, %d, "%s");' % (m, j, n))
+            f.cargs.append('%s.data()' % m)
+            f.cargs.append('(%s)%s.size()' % (nt, m))
+            f.jsparams.append((n, 'Uint8Array | string', False, ainfo))
+            j += 1
+            i += 2
+            continue
+        elif t == 'unsigned char *' and n == 'uuid':
+            f.members.append('unsigned char o%d[VIR_UUID_BUFLEN];' % i)
+            f.cargs.append('o%d' % i)
+            f.outs.append((n, 'Napi::Buffer<unsigned char>::Copy(env, o%d, VIR_UUID_BUFLEN)' % i, 'Buffer', ainfo))
+        elif t == 'char *' and n == 'buf' and cname.endswith('UUIDString'):
+            f.members.append('char o%d[VIR_UUID_STRING_BUFLEN];' % i)
+            f.cargs.append('o%d' % i)
+            f.outs.append(('uuid', 'Napi::String::New(env, o%d)' % i, 'string', ainfo))
+        elif t == 'const char **' and nt in ('int', 'unsigned int'):
+            f.members.append('std::vector<std::string> %s; std::vector<const char *> %s_c;' % (m, m))
+            f.fill.append('c->%s = GetStringArray(info, %d, "%s"); c->%s_c = CStrs(c->%s);' % (m, j, n, m, m))
+            f.cargs.append('%s_c.data()' % m)
+            f.cargs.append('(%s)%s_c.size()' % (nt, m))
+            f.jsparams.append((n, 'string[]', False, ainfo))
+            j += 1
+            i += 2
+            continue
+        elif t in NUM_IN:
+            ct, getter, ts = NUM_IN[t]
+            f.members.append('%s %s = 0;' % (ct, m))
+            if n == 'flags' and last and t == 'unsigned int':
+                f.fill.append('c->%s = GetFlags(info, %d, "%s");' % (m, j, n))
+                f.jsparams.append((n, 'number', True, ainfo))
+            else:
+                f.fill.append('c->%s = (%s)%s(info, %d, "%s");' % (m, ct, getter, j, n))
+                f.jsparams.append((n, ts, False, ainfo))
+            f.cargs.append(m)
+            j += 1
+        elif t == 'virTypedParameterPtr' and nt == 'int *':
+            if cname in ov.get('tpNoQuery', []):
+                raise GenError('typed-param getter without a size query')
+            f.members.append('virTypedParameterPtr %s = nullptr; int %s_n = 0;' % (m, m))
+            # First ask for the count (params=NULL, nparams=0), then fill.
+            f.tp_get = (m, len(f.cargs))
+            f.cargs.append('%s' % m)
+            f.cargs.append('&%s_n' % m)
+            f.outs.append((n, 'TypedParamsToJS(env, %s, %s_n)' % (m, m), 'TypedParams', ainfo))
+            f.discard.append('if (%s) { virTypedParamsClear(%s, %s_n); free(%s); %s = nullptr; }' % (m, m, m, m, m))
+            i += 2
+            continue
+        elif t == 'virTypedParameterPtr' and nt in ('int', 'unsigned int'):
+            f.members.append('TypedParamsIn %s;' % m)
+            fam = ('"%s"' % tp_family) if tp_family else 'nullptr'
+            f.fill.append('TypedParamsFromJS(env, info.Length() > %d ? info[%d] : env.Undefined(), "%s", %s, c->%s);'
+                          % (j, j, n, fam, m))
+            f.cargs.append('%s.params' % m)
+            f.cargs.append('(%s)%s.n' % (nt, m))
+            f.jsparams.append((n, 'TypedParamsInput', False, ainfo))
+            j += 1
+            i += 2
+            continue
+        elif t == 'virTypedParameterPtr *' and nt in ('int *', 'unsigned int *'):
+            f.members.append('virTypedParameterPtr %s = nullptr; %s %s_n = 0;' % (m, nt[:-2], m))
+            f.cargs.append('&%s' % m)
+            f.cargs.append('&%s_n' % m)
+            f.outs.append((n, 'TypedParamsToJS(env, %s, %s_n)' % (m, m), 'TypedParams', ainfo))
+            f.discard.append('if (%s) { virTypedParamsFree(%s, %s_n); %s = nullptr; }' % (m, m, m, m))
+            i += 2
+            continue
+        elif t.endswith('Ptr **') and t[:-3] in PTR:
+            k = PTR[t[:-3]]
+            ct = t[:-3]
+            f.members.append('%s *%s = nullptr; int %s_n = 0;' % (ct, m, m))
+            f.cargs.append('&%s' % m)
+            f.list_all = (m, k, ct)
+            f.outs.append((n, 'ListToJS<Kind::%s>(env, %s, %s_n)' % (k, m, m), k + '[]', ainfo))
+            f.discard.append('if (%s) { for (int k = 0; k < %s_n; k++) %s(%s[k]); free(%s); %s = nullptr; }'
+                             % (m, m, 'vir' + k + ('Close' if k == 'Connect' else 'Free'), m, m, m))
+        elif t == 'char ***':
+            f.members.append('char **%s = nullptr; int %s_n = 0;' % (m, m))
+            f.cargs.append('&%s' % m)
+            f.str_list = m
+            f.outs.append((n, 'StrListToJS(env, %s, %s_n)' % (m, m), 'string[]', ainfo))
+            f.discard.append('if (%s) { for (int k = 0; k < %s_n; k++) free(%s[k]); free(%s); %s = nullptr; }'
+                             % (m, m, m, m, m))
+        elif t in ('char ** const', 'char **') and nt == 'int' and count_fn:
+            f.members.append('std::vector<char *> %s; int %s_n = 0;' % (m, m))
+            f.names_list = (m, count_fn, len(f.cargs))
+            f.cargs.append('%s.data()' % m)
+            f.cargs.append('(int)%s.size()' % m)
+            f.outs.append((n, 'StrVecToJS(env, %s, %s_n)' % (m, m), 'string[]', ainfo))
+            f.discard.append('for (int k = 0; k < %s_n; k++) { free(%s[k]); } %s_n = 0;' % (m, m, m))
+            i += 2
+            continue
+        elif t == 'int *' and nt == 'int' and count_fn:
+            f.members.append('std::vector<int> %s; int %s_n = 0;' % (m, m))
+            f.names_list = (m, count_fn, len(f.cargs))
+            f.cargs.append('%s.data()' % m)
+            f.cargs.append('(int)%s.size()' % m)
+            f.outs.append((n, 'IntVecToJS(env, %s, %s_n)' % (m, m), 'number[]', ainfo))
+            i += 2
+            continue
+        elif t in SCALAR_OUT:
+            ct, expr, ts = SCALAR_OUT[t]
+            f.members.append('%s o%d = 0;' % (ct, i))
+            f.cargs.append('&o%d' % i)
+            if n in bool_outs or n == 'autostart':
+                f.outs.append((n, 'Napi::Boolean::New(env, o%d != 0)' % i, 'boolean', ainfo))
+            else:
+                f.outs.append((n, expr.format(v='o%d' % i), ts, ainfo))
+        elif t == 'char **' and not (nt == 'int'):
+            f.members.append('char *o%d = nullptr;' % i)
+            f.cargs.append('&o%d' % i)
+            f.outs.append((n, 'Str(env, o%d)' % i, 'string | null', ainfo))
+            f.discard.append('free(o%d); o%d = nullptr;' % (i, i))
+        elif struct_of_ptr(api, t) is not None:
+            s = struct_of_ptr(api, t)
+            sname = s.get('name')
+            f.members.append('%s o%d{};' % (sname, i))
+            f.cargs.append('&o%d' % i)
+            f.outs.append((n, 'ToJS_%s(env, o%d)' % (sname, i), sname, ainfo))
+            f.structs_used = getattr(f, 'structs_used', []) + [sname]
+            if any(fl.get('type') == 'char *' for fl in s.findall('field')):
+                f.discard.append('FreeStruct_%s(o%d);' % (sname, i))
+            if nt == 'size_t' and nxt.get('name') == 'size':
+                f.cargs.append('sizeof(o%d)' % i)
+                i += 1
+        else:
+            raise GenError('argument %s of type %s' % (n, t))
+        i += 1
+
+    # the call and its result
+    call = '%s(%s)' % (cname, ', '.join(f.cargs))
+    rclass = ov['returns'].get(cname)
+    if rtype == 'int':
+        f.members.append('int ret = 0;')
+        f.call = 'ret = %s; return ret >= 0;' % call
+        if f.outs:
+            if rclass == 'number':
+                f.outs.insert(0, ('ret', 'Napi::Number::New(env, ret)', 'number', rinfo))
+        else:
+            if rclass is None:
+                if re.match(r'^(is|has)[A-Z]', f.js):
+                    rclass = 'boolean'
+                elif re.search(r'(number|count|amount) of', rinfo, re.I) or re.search(r'\bthe number\b', rinfo, re.I):
+                    rclass = 'number'
+                elif re.search(r'\b0 (in case of|on|if) success|0 if|0 (upon|on) success|Returns 0', rinfo, re.I) or \
+                        re.search(r'-1 (on|in case of) (error|failure).{0,30}0', rinfo, re.I):
+                    rclass = 'void'
+                else:
+                    raise GenError('cannot tell what int return means: %r' % rinfo)
+            if rclass == 'boolean':
+                f.result = ('Napi::Boolean::New(env, ret != 0)', 'boolean')
+            elif rclass == 'number':
+                f.result = ('Napi::Number::New(env, ret)', 'number')
+            else:
+                f.result = ('env.Undefined()', 'void')
+    elif rtype == 'char *':
+        f.members.append('char *ret = nullptr;')
+        f.call = 'ret = %s; return ret != nullptr;' % call
+        f.result = ('TakeStr(env, ret)', 'string')
+        f.discard.append('free(ret); ret = nullptr;')
+    elif rtype == 'const char *':
+        f.members.append('const char *ret = nullptr;')
+        f.call = 'ret = %s; return ret != nullptr;' % call
+        f.result = ('Napi::String::New(env, ret)', 'string')
+    elif rtype in PTR:
+        k = PTR[rtype]
+        f.members.append('%s ret = nullptr;' % rtype)
+        borrowed = cname in ov.get('borrowed', [])
+        if borrowed:
+            f.call = 'ret = %s; if (ret) vir%sRef(ret); return ret != nullptr;' % (call, k)
+        else:
+            f.call = 'ret = %s; return ret != nullptr;' % call
+        f.result = ('TakeObj<Kind::%s>(env, ret)' % k, k)
+        f.discard.append('if (ret) { FreeLater(Kind::%s, ret); ret = nullptr; }' % k)
+    elif rtype in ('unsigned long', 'unsigned long long', 'unsigned int'):
+        f.members.append('%s ret = 0;' % rtype)
+        # 0 is both a value and the error sentinel: the last error tells which.
+        f.call = 'ret = %s; return ret != 0 || virGetLastErrorCode() == VIR_ERR_OK;' % call
+        if rtype == 'unsigned long long':
+            f.result = ('BigU(env, ret)', 'bigint')
+        else:
+            f.result = ('Napi::Number::New(env, (double)ret)', 'number')
+    else:
+        raise GenError('return type %s' % rtype)
+
+    if hasattr(f, 'tp_get'):
+        m, pos = f.tp_get
+        args0 = list(f.cargs)
+        args0[pos] = 'nullptr'
+        f.pre.append('if (%s(%s) < 0) return false;' % (cname, ', '.join(args0)))
+        f.pre.append('if (%s_n > 0) %s = static_cast<virTypedParameterPtr>(calloc(%s_n, sizeof(virTypedParameter)));' % (m, m, m))
+    if hasattr(f, 'names_list'):
+        m, cfn, pos = f.names_list
+        cargs = [a for k, a in enumerate(f.cargs) if k not in (pos, pos + 1)]
+        f.pre.append('int cnt = %s(%s); if (cnt < 0) return false;' % (cfn, ', '.join(cargs)))
+        f.pre.append('%s.assign(cnt + 16, {});' % m)  # grows between the two calls are tolerated
+        f.call = 'ret = %s; if (ret >= 0) %s_n = ret; return ret >= 0;' % (call, m)
+    if hasattr(f, 'list_all'):
+        m, k, ct = f.list_all
+        f.call = 'ret = %s; if (ret >= 0) %s_n = ret; return ret >= 0;' % (call, m)
+    if hasattr(f, 'str_list'):
+        m = f.str_list
+        f.call = 'ret = %s; if (ret >= 0) %s_n = ret; return ret >= 0;' % (call, m)
+    f.nargs_js = j
+    return f
+
+
+def ts_result(f):
+    if f.outs:
+        if len(f.outs) == 1:
+            return f.outs[0][2]
+        return '{ ' + '; '.join('%s: %s' % (o[0], o[2]) for o in f.outs) + ' }'
+    return f.result[1]
+
+
+def emit_cpp(f, api):
+    out = []
+    out.append('// %s' % f.cname)
+    out.append('static Napi::Value g_%s(const Napi::CallbackInfo &info) {' % f.cname)
+    out.append('  Napi::Env env = info.Env();')
+    label = '%s%s%s' % (f.owner or '', '.' if f.static else ('#' if f.owner else ''), f.js)
+    out.append('  CheckArgCount(info, %d, "%s");' % (f.nargs_js, label))
+    out.append('  struct C : Call {')
+    for mline in f.members:
+        out.append('    ' + mline)
+    out.append('    bool Run() override {')
+    for p in f.pre:
+        out.append('      ' + p)
+    out.append('      ' + f.call)
+    out.append('    }')
+    out.append('    Napi::Value Done(Napi::Env env) override {')
+    if f.outs:
+        if len(f.outs) == 1:
+            out.append('      Napi::Value v = %s;' % f.outs[0][1])
+        else:
+            out.append('      Napi::Object o = Napi::Object::New(env);')
+            for o in f.outs:
+                out.append('      o.Set("%s", %s);' % (o[0], o[1]))
+            out.append('      Napi::Value v = o;')
+        out.append('      Discard();')
+        out.append('      return v;')
+    else:
+        out.append('      return %s;' % f.result[0])
+    out.append('    }')
+    if f.discard:
+        out.append('    void Discard() override {')
+        for d in f.discard:
+            out.append('      ' + d)
+        out.append('    }')
+    out.append('  };')
+    if f.sync:
+        out.append('  C stack; C *c = &stack;')
+    else:
+        out.append('  auto owned = std::make_unique<C>(); C *c = owned.get();')
+    for s in f.fill:
+        out.append('  ' + s)
+    for s in f.hold:
+        out.append('  ' + s)
+    if f.sync:
+        out.append('  if (!c->Run()) ThrowLibvirt(env);')
+        out.append('  return c->Done(env);')
+    else:
+        out.append('  return Submit(env, owned.release());')
+    out.append('}')
+    return '\n'.join(out)
+
+
+def emit_struct_helpers(api, names):
+    out = []
+    for sname in sorted(names):
+        s = api.structs[sname]
+        out.append('[[maybe_unused]] static Napi::Value ToJS_%s(Napi::Env env, const %s &s) {' % (sname, sname))
+        out.append('  Napi::Object o = Napi::Object::New(env);')
+        for name, expr, ts, _ in struct_fields_js(s, 's'):
+            out.append('  o.Set("%s", %s);' % (name, expr))
+        out.append('  return o;')
+        out.append('}')
+        if any(fl.get('type') == 'char *' for fl in s.findall('field')):
+            out.append('[[maybe_unused]] static void FreeStruct_%s(%s &s) {' % (sname, sname))
+            for fl in s.findall('field'):
+                if fl.get('type') == 'char *':
+                    out.append('  free(s.%s); s.%s = nullptr;' % (fl.get('name'), fl.get('name')))
+            out.append('}')
+    return '\n'.join(out)
+
+
+def hint_table(api):
+    rows = []
+    type_re = re.compile(r'\bas (?:an? )?(?:VIR_TYPED_PARAM_)?(int|uint|llong|ullong|double|boolean|string)\b', re.I)
+    for m in api.macros:
+        s = m.get('string')
+        if s is None:
+            continue
+        info = m.findtext('info') or ''
+        r = type_re.search(info)
+        if not r:
+            continue
+        rows.append((m.get('name'), s, 'VIR_TYPED_PARAM_' + r.group(1).upper()))
+    rows.sort()
+    return rows
+
+
+def main():
+    check = '--check' in sys.argv
+    api = Api()
+    ov = json.load(open(os.path.join(ROOT, 'scripts', 'overrides.json')))
+    for key in ('sync', 'skip', 'manual', 'internal', 'returns', 'tpFamily', 'listCount', 'borrowed'):
+        ov.setdefault(key, {} if key not in ('sync', 'borrowed') else [])
+    plans, manifest, errors = [], [], []
+    seen_js = {}
+    for module, el in api.functions:
+        cname = el.get('name')
+        entry = {'c': cname, 'module': module, 'version': el.get('version')}
+        if cname in ov['skip']:
+            entry.update(status='skip', reason=ov['skip'][cname])
+        elif cname in ov['internal']:
+            entry.update(status='internal', reason=ov['internal'][cname])
+        elif cname in ov['manual']:
+            entry.update(status='manual', reason=ov['manual'][cname])
+        else:
+            try:
+                f = plan_function(api, ov, module, el)
+            except GenError as e:
+                errors.append('%s: %s' % (cname, e))
+                continue
+            key = (f.owner, f.static, f.js)
+            if key in seen_js:
+                errors.append('%s: JS name %s clashes with %s' % (cname, f.js, seen_js[key]))
+                continue
+            seen_js[key] = cname
+            plans.append(f)
+            entry.update(status='generated', js=f.js, owner=f.owner or '', static=f.static)
+        manifest.append(entry)
+    if errors:
+        sys.stderr.write('functions neither bindable nor listed in scripts/overrides.json:\n  ' +
+                         '\n  '.join(errors) + '\n')
+        sys.exit(1)
+
+    files = {}
+    # ---- C++ --------------------------------------------------------------
+    structs = set()
+    for f in plans:
+        structs.update(getattr(f, 'structs_used', []))
+    cpp = ['// GENERATED by scripts/generate.py from libvirt-api.xml: do not edit.',
+           '#include <libvirt/libvirt.h>', '#include <libvirt/libvirt-qemu.h>',
+           '#include <libvirt/libvirt-lxc.h>', '#include <cstdlib>', '#include <memory>',
+           '#include "../src/runtime.h"', '#include "../src/results.h"', '',
+           'namespace vk {', 'namespace {', '', emit_struct_helpers(api, structs), '']
+    table = []
+    for f in plans:
+        maj, mi, mic = ver_tuple(f.el.get('version'))
+        cpp.append('#if LIBVIR_CHECK_VERSION(%d, %d, %d)' % (maj, mi, mic))
+        cpp.append(emit_cpp(f, api))
+        cpp.append('#endif')
+        cpp.append('')
+        kind = '(int)Kind::%s' % f.owner if f.owner else '-1'
+        table.append('#if LIBVIR_CHECK_VERSION(%d, %d, %d)\n    {%s, "%s", "%s", g_%s, %s},\n#endif'
+                     % (maj, mi, mic, kind, f.js, f.cname, f.cname, 'true' if f.static else 'false'))
+    cpp.append('}  // namespace')
+    cpp.append('')
+    cpp.append('extern const MethodDef kGeneratedMethods[] = {')
+    cpp.extend(table)
+    cpp.append('    {0, nullptr, nullptr, nullptr, false}};')
+    cpp.append('extern const size_t kGeneratedMethodCount = sizeof(kGeneratedMethods) / sizeof(kGeneratedMethods[0]) - 1;')
+    cpp.append('')
+    cpp.append('struct HintEntry { const char *family; const char *field; int type; };')
+    cpp.append('extern const HintEntry kTypedParamHints[] = {')
+    for name, s, ty in hint_table(api):
+        cpp.append('    {"%s", "%s", %s},' % (name, s, ty))
+    cpp.append('};')
+    cpp.append('extern const size_t kTypedParamHintCount = sizeof(kTypedParamHints) / sizeof(kTypedParamHints[0]);')
+    cpp.append('}  // namespace vk')
+    files['native/generated/bindings.cc'] = '\n'.join(cpp) + '\n'
+
+    # ---- constants --------------------------------------------------------
+    ts = ['// GENERATED by scripts/generate.py from libvirt-api.xml: do not edit.', '']
+    groups = {}
+    seen = set()
+    for e in api.enums:
+        name, val = e.get('name'), e.get('value')
+        if name in seen:
+            continue
+        seen.add(name)
+        try:
+            v = int(val)
+        except (TypeError, ValueError):
+            continue
+        info = e.get('info') or ''
+        if info:
+            ts.append('/** %s */' % info.replace('*/', '*\\/').replace('\n', ' '))
+        ts.append('export const %s = %d;' % (name, v))
+        groups.setdefault(e.get('type'), []).append((name, v))
+    ts.append('')
+    for g in sorted(groups):
+        if not g or not re.match(r'^\w+$', g):
+            continue
+        ts.append('/** The `%s` enum: C name to value. */' % g)
+        ts.append('export const %s = {' % g)
+        for name, v in groups[g]:
+            ts.append('  %s: %d,' % (name, v))
+        ts.append('} as const;')
+    files['lib/generated/constants.ts'] = '\n'.join(ts) + '\n'
+
+    # ---- typings ------------------------------------------------------------
+    api_ts = ['// GENERATED by scripts/generate.py from libvirt-api.xml: do not edit.',
+              '/* eslint-disable */',
+              "import type { TypedParams, TypedParamsInput } from '../typed-params.js';", '']
+    for sname in sorted(structs):
+        s = api.structs[sname]
+        api_ts.append('/** C struct `%s`, fields under their C names. */' % sname)
+        api_ts.append('export interface %s {' % sname)
+        for name, expr, t, finfo in struct_fields_js(s, 's'):
+            if finfo:
+                api_ts.append('  /** %s */' % finfo.replace('*/', '*\\/'))
+            api_ts.append('  %s: %s;' % (name, t))
+        api_ts.append('}')
+    api_ts.append('')
+    by_owner = {}
+    for f in plans:
+        by_owner.setdefault((f.owner or '', f.static), []).append(f)
+    for (owner, static), fs in sorted(by_owner.items()):
+        iname = ('%sStatic' % owner) if static else (('%sMethods' % owner) if owner else 'ModuleFunctions')
+        api_ts.append('export interface %s {' % iname)
+        for f in sorted(fs, key=lambda x: x.js):
+            info = f.el.findtext('info') or ''
+            extra = ['@remarks C: `%s` (libvirt >= %s)' % (f.cname, f.el.get('version'))]
+            for (n, t, opt, ainfo) in f.jsparams:
+                if ainfo:
+                    extra.append('@param %s - %s' % (n, ' '.join(ainfo.split())))
+            rinfo = f.el.find('return').get('info')
+            if rinfo:
+                extra.append('@returns ' + ' '.join(rinfo.split()))
+            api_ts.append(doc(info + '\n\n' + '\n'.join(extra)).rstrip('\n'))
+            params = []
+            # once an optional param appears, all later ones are optional too
+            for (n, t, opt, ainfo) in f.jsparams:
+                params.append('%s%s: %s' % (n, '?' if opt else '', t))
+            r = ts_result(f)
+            r = r if f.sync else 'Promise<%s>' % r
+            api_ts.append('  %s(%s): %s;' % (f.js, ', '.join(params), r))
+        api_ts.append('}')
+        api_ts.append('')
+    files['lib/generated/api.ts'] = '\n'.join(api_ts)
+
+    files['lib/generated/manifest.json'] = json.dumps(manifest, indent=1, sort_keys=True) + '\n'
+
+    stale = []
+    for rel, content in files.items():
+        p = os.path.join(ROOT, rel)
+        old = open(p).read() if os.path.exists(p) else None
+        if old != content:
+            stale.append(rel)
+            if not check:
+                os.makedirs(os.path.dirname(p), exist_ok=True)
+                with open(p, 'w') as fh:
+                    fh.write(content)
+    if check and stale:
+        sys.stderr.write('generated files are stale: %s\nrun: npm run generate\n' % ', '.join(stale))
+        sys.exit(1)
+    n_gen = sum(1 for e in manifest if e['status'] == 'generated')
+    print('generated %d bindings; %d manual, %d internal, %d skipped; %d total'
+          % (n_gen, sum(1 for e in manifest if e['status'] == 'manual'),
+             sum(1 for e in manifest if e['status'] == 'internal'),
+             sum(1 for e in manifest if e['status'] == 'skip'), len(manifest)))
+
+
+if __name__ == '__main__':
+    main()
