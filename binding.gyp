@@ -12,6 +12,12 @@
         "native/src/typed_params.cc",
         "native/src/events_loop.cc",
         "native/src/manual.cc",
+        "native/src/manual_connect.cc",
+        "native/src/manual_domain.cc",
+        "native/src/manual_node.cc",
+        "native/src/manual_stats.cc",
+        "native/src/manual_events.cc",
+        "native/src/manual_stream.cc",
         "native/generated/bindings.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],

@@ -492,7 +492,7 @@ static Napi::Value g_virConnectGetMaxVcpus(const Napi::CallbackInfo &info) {
     std::string a1; bool a1_null = false;
     int ret = 0;
     bool Run() override {
-      ret = virConnectGetMaxVcpus(a0, a1.c_str()); return ret >= 0;
+      ret = virConnectGetMaxVcpus(a0, a1_null ? nullptr : a1.c_str()); return ret >= 0;
     }
     Napi::Value Done(Napi::Env env) override {
       return Napi::Number::New(env, ret);
@@ -500,7 +500,7 @@ static Napi::Value g_virConnectGetMaxVcpus(const Napi::CallbackInfo &info) {
   };
   auto owned = std::make_unique<C>(); C *c = owned.get();
   auto self = Self<Kind::Connect>(info);
-  c->a1 = GetString(info, 0, "type");
+  c->a1 = GetStringOrNull(info, 0, "type", c->a1_null);
   c->a0 = c->Hold<Kind::Connect>(self);
   return Submit(env, owned.release());
 }
@@ -1464,7 +1464,7 @@ static Napi::Value g_virConnectOpen(const Napi::CallbackInfo &info) {
     std::string a0; bool a0_null = false;
     virConnectPtr ret = nullptr;
     bool Run() override {
-      ret = virConnectOpen(a0.c_str()); return ret != nullptr;
+      ret = virConnectOpen(a0_null ? nullptr : a0.c_str()); return ret != nullptr;
     }
     Napi::Value Done(Napi::Env env) override {
       return TakeObj<Kind::Connect>(env, ret);
@@ -1474,7 +1474,7 @@ static Napi::Value g_virConnectOpen(const Napi::CallbackInfo &info) {
     }
   };
   auto owned = std::make_unique<C>(); C *c = owned.get();
-  c->a0 = GetString(info, 0, "name");
+  c->a0 = GetStringOrNull(info, 0, "name", c->a0_null);
   return Submit(env, owned.release());
 }
 #endif
@@ -1488,7 +1488,7 @@ static Napi::Value g_virConnectOpenReadOnly(const Napi::CallbackInfo &info) {
     std::string a0; bool a0_null = false;
     virConnectPtr ret = nullptr;
     bool Run() override {
-      ret = virConnectOpenReadOnly(a0.c_str()); return ret != nullptr;
+      ret = virConnectOpenReadOnly(a0_null ? nullptr : a0.c_str()); return ret != nullptr;
     }
     Napi::Value Done(Napi::Env env) override {
       return TakeObj<Kind::Connect>(env, ret);
@@ -1498,7 +1498,7 @@ static Napi::Value g_virConnectOpenReadOnly(const Napi::CallbackInfo &info) {
     }
   };
   auto owned = std::make_unique<C>(); C *c = owned.get();
-  c->a0 = GetString(info, 0, "name");
+  c->a0 = GetStringOrNull(info, 0, "name", c->a0_null);
   return Submit(env, owned.release());
 }
 #endif
@@ -10557,1183 +10557,1183 @@ static Napi::Value g_virDomainQemuMonitorCommand(const Napi::CallbackInfo &info)
 
 extern const MethodDef kGeneratedMethods[] = {
 #if LIBVIR_CHECK_VERSION(0, 7, 7)
-    {(int)Kind::Connect, "baselineCPU", "virConnectBaselineCPU", g_virConnectBaselineCPU, false},
+    {(int)Kind::Connect, "baselineCPU", "virConnectBaselineCPU", g_virConnectBaselineCPU, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(4, 4, 0)
-    {(int)Kind::Connect, "baselineHypervisorCPU", "virConnectBaselineHypervisorCPU", g_virConnectBaselineHypervisorCPU, false},
+    {(int)Kind::Connect, "baselineHypervisorCPU", "virConnectBaselineHypervisorCPU", g_virConnectBaselineHypervisorCPU, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 7, 5)
-    {(int)Kind::Connect, "compareCPU", "virConnectCompareCPU", g_virConnectCompareCPU, false},
+    {(int)Kind::Connect, "compareCPU", "virConnectCompareCPU", g_virConnectCompareCPU, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(4, 4, 0)
-    {(int)Kind::Connect, "compareHypervisorCPU", "virConnectCompareHypervisorCPU", g_virConnectCompareHypervisorCPU, false},
+    {(int)Kind::Connect, "compareHypervisorCPU", "virConnectCompareHypervisorCPU", g_virConnectCompareHypervisorCPU, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 6, 4)
-    {(int)Kind::Connect, "domainXMLFromNative", "virConnectDomainXMLFromNative", g_virConnectDomainXMLFromNative, false},
+    {(int)Kind::Connect, "domainXMLFromNative", "virConnectDomainXMLFromNative", g_virConnectDomainXMLFromNative, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 6, 4)
-    {(int)Kind::Connect, "domainXMLToNative", "virConnectDomainXMLToNative", g_virConnectDomainXMLToNative, false},
+    {(int)Kind::Connect, "domainXMLToNative", "virConnectDomainXMLToNative", g_virConnectDomainXMLToNative, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 4, 5)
-    {(int)Kind::Connect, "findStoragePoolSources", "virConnectFindStoragePoolSources", g_virConnectFindStoragePoolSources, false},
+    {(int)Kind::Connect, "findStoragePoolSources", "virConnectFindStoragePoolSources", g_virConnectFindStoragePoolSources, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(1, 1, 3)
-    {(int)Kind::Connect, "getCPUModelNames", "virConnectGetCPUModelNames", g_virConnectGetCPUModelNames, false},
+    {(int)Kind::Connect, "getCPUModelNames", "virConnectGetCPUModelNames", g_virConnectGetCPUModelNames, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 2, 1)
-    {(int)Kind::Connect, "getCapabilities", "virConnectGetCapabilities", g_virConnectGetCapabilities, false},
+    {(int)Kind::Connect, "getCapabilities", "virConnectGetCapabilities", g_virConnectGetCapabilities, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(1, 2, 7)
-    {(int)Kind::Connect, "getDomainCapabilities", "virConnectGetDomainCapabilities", g_virConnectGetDomainCapabilities, false},
+    {(int)Kind::Connect, "getDomainCapabilities", "virConnectGetDomainCapabilities", g_virConnectGetDomainCapabilities, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 3, 0)
-    {(int)Kind::Connect, "getHostname", "virConnectGetHostname", g_virConnectGetHostname, false},
+    {(int)Kind::Connect, "getHostname", "virConnectGetHostname", g_virConnectGetHostname, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 7, 3)
-    {(int)Kind::Connect, "getLibVersion", "virConnectGetLibVersion", g_virConnectGetLibVersion, false},
+    {(int)Kind::Connect, "getLibVersion", "virConnectGetLibVersion", g_virConnectGetLibVersion, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 2, 1)
-    {(int)Kind::Connect, "getMaxVcpus", "virConnectGetMaxVcpus", g_virConnectGetMaxVcpus, false},
+    {(int)Kind::Connect, "getMaxVcpus", "virConnectGetMaxVcpus", g_virConnectGetMaxVcpus, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(5, 2, 0)
-    {(int)Kind::Connect, "getStoragePoolCapabilities", "virConnectGetStoragePoolCapabilities", g_virConnectGetStoragePoolCapabilities, false},
+    {(int)Kind::Connect, "getStoragePoolCapabilities", "virConnectGetStoragePoolCapabilities", g_virConnectGetStoragePoolCapabilities, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 8, 8)
-    {(int)Kind::Connect, "getSysinfo", "virConnectGetSysinfo", g_virConnectGetSysinfo, false},
+    {(int)Kind::Connect, "getSysinfo", "virConnectGetSysinfo", g_virConnectGetSysinfo, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 0, 3)
-    {(int)Kind::Connect, "getType", "virConnectGetType", g_virConnectGetType, false},
+    {(int)Kind::Connect, "getType", "virConnectGetType", g_virConnectGetType, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 3, 0)
-    {(int)Kind::Connect, "getURI", "virConnectGetURI", g_virConnectGetURI, false},
+    {(int)Kind::Connect, "getURI", "virConnectGetURI", g_virConnectGetURI, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 0, 3)
-    {(int)Kind::Connect, "getVersion", "virConnectGetVersion", g_virConnectGetVersion, false},
+    {(int)Kind::Connect, "getVersion", "virConnectGetVersion", g_virConnectGetVersion, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 9, 8)
-    {(int)Kind::Connect, "isAlive", "virConnectIsAlive", g_virConnectIsAlive, false},
+    {(int)Kind::Connect, "isAlive", "virConnectIsAlive", g_virConnectIsAlive, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 7, 3)
-    {(int)Kind::Connect, "isEncrypted", "virConnectIsEncrypted", g_virConnectIsEncrypted, false},
+    {(int)Kind::Connect, "isEncrypted", "virConnectIsEncrypted", g_virConnectIsEncrypted, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 7, 3)
-    {(int)Kind::Connect, "isSecure", "virConnectIsSecure", g_virConnectIsSecure, false},
+    {(int)Kind::Connect, "isSecure", "virConnectIsSecure", g_virConnectIsSecure, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 9, 13)
-    {(int)Kind::Connect, "listAllDomains", "virConnectListAllDomains", g_virConnectListAllDomains, false},
+    {(int)Kind::Connect, "listAllDomains", "virConnectListAllDomains", g_virConnectListAllDomains, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 10, 2)
-    {(int)Kind::Connect, "listAllInterfaces", "virConnectListAllInterfaces", g_virConnectListAllInterfaces, false},
+    {(int)Kind::Connect, "listAllInterfaces", "virConnectListAllInterfaces", g_virConnectListAllInterfaces, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(4, 5, 0)
-    {(int)Kind::Connect, "listAllNWFilterBindings", "virConnectListAllNWFilterBindings", g_virConnectListAllNWFilterBindings, false},
+    {(int)Kind::Connect, "listAllNWFilterBindings", "virConnectListAllNWFilterBindings", g_virConnectListAllNWFilterBindings, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 10, 2)
-    {(int)Kind::Connect, "listAllNWFilters", "virConnectListAllNWFilters", g_virConnectListAllNWFilters, false},
+    {(int)Kind::Connect, "listAllNWFilters", "virConnectListAllNWFilters", g_virConnectListAllNWFilters, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 10, 2)
-    {(int)Kind::Connect, "listAllNetworks", "virConnectListAllNetworks", g_virConnectListAllNetworks, false},
+    {(int)Kind::Connect, "listAllNetworks", "virConnectListAllNetworks", g_virConnectListAllNetworks, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 10, 2)
-    {(int)Kind::Connect, "listAllNodeDevices", "virConnectListAllNodeDevices", g_virConnectListAllNodeDevices, false},
+    {(int)Kind::Connect, "listAllNodeDevices", "virConnectListAllNodeDevices", g_virConnectListAllNodeDevices, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 10, 2)
-    {(int)Kind::Connect, "listAllSecrets", "virConnectListAllSecrets", g_virConnectListAllSecrets, false},
+    {(int)Kind::Connect, "listAllSecrets", "virConnectListAllSecrets", g_virConnectListAllSecrets, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 10, 2)
-    {(int)Kind::Connect, "listAllStoragePools", "virConnectListAllStoragePools", g_virConnectListAllStoragePools, false},
+    {(int)Kind::Connect, "listAllStoragePools", "virConnectListAllStoragePools", g_virConnectListAllStoragePools, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 1, 1)
-    {(int)Kind::Connect, "listDefinedDomains", "virConnectListDefinedDomains", g_virConnectListDefinedDomains, false},
+    {(int)Kind::Connect, "listDefinedDomains", "virConnectListDefinedDomains", g_virConnectListDefinedDomains, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 7, 0)
-    {(int)Kind::Connect, "listDefinedInterfaces", "virConnectListDefinedInterfaces", g_virConnectListDefinedInterfaces, false},
+    {(int)Kind::Connect, "listDefinedInterfaces", "virConnectListDefinedInterfaces", g_virConnectListDefinedInterfaces, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 2, 0)
-    {(int)Kind::Connect, "listDefinedNetworks", "virConnectListDefinedNetworks", g_virConnectListDefinedNetworks, false},
+    {(int)Kind::Connect, "listDefinedNetworks", "virConnectListDefinedNetworks", g_virConnectListDefinedNetworks, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 4, 1)
-    {(int)Kind::Connect, "listDefinedStoragePools", "virConnectListDefinedStoragePools", g_virConnectListDefinedStoragePools, false},
+    {(int)Kind::Connect, "listDefinedStoragePools", "virConnectListDefinedStoragePools", g_virConnectListDefinedStoragePools, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 0, 3)
-    {(int)Kind::Connect, "listDomains", "virConnectListDomains", g_virConnectListDomains, false},
+    {(int)Kind::Connect, "listDomains", "virConnectListDomains", g_virConnectListDomains, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 6, 4)
-    {(int)Kind::Connect, "listInterfaces", "virConnectListInterfaces", g_virConnectListInterfaces, false},
+    {(int)Kind::Connect, "listInterfaces", "virConnectListInterfaces", g_virConnectListInterfaces, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 8, 0)
-    {(int)Kind::Connect, "listNWFilters", "virConnectListNWFilters", g_virConnectListNWFilters, false},
+    {(int)Kind::Connect, "listNWFilters", "virConnectListNWFilters", g_virConnectListNWFilters, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 2, 0)
-    {(int)Kind::Connect, "listNetworks", "virConnectListNetworks", g_virConnectListNetworks, false},
+    {(int)Kind::Connect, "listNetworks", "virConnectListNetworks", g_virConnectListNetworks, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 7, 1)
-    {(int)Kind::Connect, "listSecrets", "virConnectListSecrets", g_virConnectListSecrets, false},
+    {(int)Kind::Connect, "listSecrets", "virConnectListSecrets", g_virConnectListSecrets, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 4, 1)
-    {(int)Kind::Connect, "listStoragePools", "virConnectListStoragePools", g_virConnectListStoragePools, false},
+    {(int)Kind::Connect, "listStoragePools", "virConnectListStoragePools", g_virConnectListStoragePools, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 1, 5)
-    {(int)Kind::Connect, "numOfDefinedDomains", "virConnectNumOfDefinedDomains", g_virConnectNumOfDefinedDomains, false},
+    {(int)Kind::Connect, "numOfDefinedDomains", "virConnectNumOfDefinedDomains", g_virConnectNumOfDefinedDomains, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 7, 0)
-    {(int)Kind::Connect, "numOfDefinedInterfaces", "virConnectNumOfDefinedInterfaces", g_virConnectNumOfDefinedInterfaces, false},
+    {(int)Kind::Connect, "numOfDefinedInterfaces", "virConnectNumOfDefinedInterfaces", g_virConnectNumOfDefinedInterfaces, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 2, 0)
-    {(int)Kind::Connect, "numOfDefinedNetworks", "virConnectNumOfDefinedNetworks", g_virConnectNumOfDefinedNetworks, false},
+    {(int)Kind::Connect, "numOfDefinedNetworks", "virConnectNumOfDefinedNetworks", g_virConnectNumOfDefinedNetworks, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 4, 1)
-    {(int)Kind::Connect, "numOfDefinedStoragePools", "virConnectNumOfDefinedStoragePools", g_virConnectNumOfDefinedStoragePools, false},
+    {(int)Kind::Connect, "numOfDefinedStoragePools", "virConnectNumOfDefinedStoragePools", g_virConnectNumOfDefinedStoragePools, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 0, 3)
-    {(int)Kind::Connect, "numOfDomains", "virConnectNumOfDomains", g_virConnectNumOfDomains, false},
+    {(int)Kind::Connect, "numOfDomains", "virConnectNumOfDomains", g_virConnectNumOfDomains, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 6, 4)
-    {(int)Kind::Connect, "numOfInterfaces", "virConnectNumOfInterfaces", g_virConnectNumOfInterfaces, false},
+    {(int)Kind::Connect, "numOfInterfaces", "virConnectNumOfInterfaces", g_virConnectNumOfInterfaces, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 8, 0)
-    {(int)Kind::Connect, "numOfNWFilters", "virConnectNumOfNWFilters", g_virConnectNumOfNWFilters, false},
+    {(int)Kind::Connect, "numOfNWFilters", "virConnectNumOfNWFilters", g_virConnectNumOfNWFilters, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 2, 0)
-    {(int)Kind::Connect, "numOfNetworks", "virConnectNumOfNetworks", g_virConnectNumOfNetworks, false},
+    {(int)Kind::Connect, "numOfNetworks", "virConnectNumOfNetworks", g_virConnectNumOfNetworks, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 7, 1)
-    {(int)Kind::Connect, "numOfSecrets", "virConnectNumOfSecrets", g_virConnectNumOfSecrets, false},
+    {(int)Kind::Connect, "numOfSecrets", "virConnectNumOfSecrets", g_virConnectNumOfSecrets, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 4, 1)
-    {(int)Kind::Connect, "numOfStoragePools", "virConnectNumOfStoragePools", g_virConnectNumOfStoragePools, false},
+    {(int)Kind::Connect, "numOfStoragePools", "virConnectNumOfStoragePools", g_virConnectNumOfStoragePools, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 0, 3)
-    {(int)Kind::Connect, "open", "virConnectOpen", g_virConnectOpen, true},
+    {(int)Kind::Connect, "open", "virConnectOpen", g_virConnectOpen, true, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 0, 3)
-    {(int)Kind::Connect, "openReadOnly", "virConnectOpenReadOnly", g_virConnectOpenReadOnly, true},
+    {(int)Kind::Connect, "openReadOnly", "virConnectOpenReadOnly", g_virConnectOpenReadOnly, true, false},
 #endif
 #if LIBVIR_CHECK_VERSION(5, 8, 0)
-    {(int)Kind::Connect, "setIdentity", "virConnectSetIdentity", g_virConnectSetIdentity, false},
+    {(int)Kind::Connect, "setIdentity", "virConnectSetIdentity", g_virConnectSetIdentity, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 9, 8)
-    {(int)Kind::Connect, "setKeepAlive", "virConnectSetKeepAlive", g_virConnectSetKeepAlive, false},
+    {(int)Kind::Connect, "setKeepAlive", "virConnectSetKeepAlive", g_virConnectSetKeepAlive, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 7, 7)
-    {(int)Kind::Domain, "abortJob", "virDomainAbortJob", g_virDomainAbortJob, false},
+    {(int)Kind::Domain, "abortJob", "virDomainAbortJob", g_virDomainAbortJob, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(8, 5, 0)
-    {(int)Kind::Domain, "abortJobFlags", "virDomainAbortJobFlags", g_virDomainAbortJobFlags, false},
+    {(int)Kind::Domain, "abortJobFlags", "virDomainAbortJobFlags", g_virDomainAbortJobFlags, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(1, 2, 15)
-    {(int)Kind::Domain, "addIOThread", "virDomainAddIOThread", g_virDomainAddIOThread, false},
+    {(int)Kind::Domain, "addIOThread", "virDomainAddIOThread", g_virDomainAddIOThread, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(5, 10, 0)
-    {(int)Kind::Domain, "agentSetResponseTimeout", "virDomainAgentSetResponseTimeout", g_virDomainAgentSetResponseTimeout, false},
+    {(int)Kind::Domain, "agentSetResponseTimeout", "virDomainAgentSetResponseTimeout", g_virDomainAgentSetResponseTimeout, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 1, 9)
-    {(int)Kind::Domain, "attachDevice", "virDomainAttachDevice", g_virDomainAttachDevice, false},
+    {(int)Kind::Domain, "attachDevice", "virDomainAttachDevice", g_virDomainAttachDevice, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 7, 7)
-    {(int)Kind::Domain, "attachDeviceFlags", "virDomainAttachDeviceFlags", g_virDomainAttachDeviceFlags, false},
+    {(int)Kind::Domain, "attachDeviceFlags", "virDomainAttachDeviceFlags", g_virDomainAttachDeviceFlags, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(6, 10, 0)
-    {(int)Kind::Domain, "authorizedSSHKeysGet", "virDomainAuthorizedSSHKeysGet", g_virDomainAuthorizedSSHKeysGet, false},
+    {(int)Kind::Domain, "authorizedSSHKeysGet", "virDomainAuthorizedSSHKeysGet", g_virDomainAuthorizedSSHKeysGet, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(6, 10, 0)
-    {(int)Kind::Domain, "authorizedSSHKeysSet", "virDomainAuthorizedSSHKeysSet", g_virDomainAuthorizedSSHKeysSet, false},
+    {(int)Kind::Domain, "authorizedSSHKeysSet", "virDomainAuthorizedSSHKeysSet", g_virDomainAuthorizedSSHKeysSet, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(6, 0, 0)
-    {(int)Kind::Domain, "backupBegin", "virDomainBackupBegin", g_virDomainBackupBegin, false},
+    {(int)Kind::Domain, "backupBegin", "virDomainBackupBegin", g_virDomainBackupBegin, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(6, 0, 0)
-    {(int)Kind::Domain, "backupGetXMLDesc", "virDomainBackupGetXMLDesc", g_virDomainBackupGetXMLDesc, false},
+    {(int)Kind::Domain, "backupGetXMLDesc", "virDomainBackupGetXMLDesc", g_virDomainBackupGetXMLDesc, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 10, 2)
-    {(int)Kind::Domain, "blockCommit", "virDomainBlockCommit", g_virDomainBlockCommit, false},
+    {(int)Kind::Domain, "blockCommit", "virDomainBlockCommit", g_virDomainBlockCommit, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(1, 2, 8)
-    {(int)Kind::Domain, "blockCopy", "virDomainBlockCopy", g_virDomainBlockCopy, false},
+    {(int)Kind::Domain, "blockCopy", "virDomainBlockCopy", g_virDomainBlockCopy, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 9, 4)
-    {(int)Kind::Domain, "blockJobAbort", "virDomainBlockJobAbort", g_virDomainBlockJobAbort, false},
+    {(int)Kind::Domain, "blockJobAbort", "virDomainBlockJobAbort", g_virDomainBlockJobAbort, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 9, 4)
-    {(int)Kind::Domain, "blockJobSetSpeed", "virDomainBlockJobSetSpeed", g_virDomainBlockJobSetSpeed, false},
+    {(int)Kind::Domain, "blockJobSetSpeed", "virDomainBlockJobSetSpeed", g_virDomainBlockJobSetSpeed, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 9, 4)
-    {(int)Kind::Domain, "blockPull", "virDomainBlockPull", g_virDomainBlockPull, false},
+    {(int)Kind::Domain, "blockPull", "virDomainBlockPull", g_virDomainBlockPull, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 9, 10)
-    {(int)Kind::Domain, "blockRebase", "virDomainBlockRebase", g_virDomainBlockRebase, false},
+    {(int)Kind::Domain, "blockRebase", "virDomainBlockRebase", g_virDomainBlockRebase, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 9, 8)
-    {(int)Kind::Domain, "blockResize", "virDomainBlockResize", g_virDomainBlockResize, false},
+    {(int)Kind::Domain, "blockResize", "virDomainBlockResize", g_virDomainBlockResize, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 3, 2)
-    {(int)Kind::Domain, "blockStats", "virDomainBlockStats", g_virDomainBlockStats, false},
+    {(int)Kind::Domain, "blockStats", "virDomainBlockStats", g_virDomainBlockStats, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 9, 5)
-    {(int)Kind::Domain, "blockStatsFlags", "virDomainBlockStatsFlags", g_virDomainBlockStatsFlags, false},
+    {(int)Kind::Domain, "blockStatsFlags", "virDomainBlockStatsFlags", g_virDomainBlockStatsFlags, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(5, 6, 0)
-    {(int)Kind::Domain, "checkpointCreateXML", "virDomainCheckpointCreateXML", g_virDomainCheckpointCreateXML, false},
+    {(int)Kind::Domain, "checkpointCreateXML", "virDomainCheckpointCreateXML", g_virDomainCheckpointCreateXML, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(5, 6, 0)
-    {(int)Kind::DomainCheckpoint, "delete", "virDomainCheckpointDelete", g_virDomainCheckpointDelete, false},
+    {(int)Kind::DomainCheckpoint, "delete", "virDomainCheckpointDelete", g_virDomainCheckpointDelete, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(5, 6, 0)
-    {(int)Kind::DomainCheckpoint, "getConnect", "virDomainCheckpointGetConnect", g_virDomainCheckpointGetConnect, false},
+    {(int)Kind::DomainCheckpoint, "getConnect", "virDomainCheckpointGetConnect", g_virDomainCheckpointGetConnect, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(5, 6, 0)
-    {(int)Kind::DomainCheckpoint, "getDomain", "virDomainCheckpointGetDomain", g_virDomainCheckpointGetDomain, false},
+    {(int)Kind::DomainCheckpoint, "getDomain", "virDomainCheckpointGetDomain", g_virDomainCheckpointGetDomain, false, true},
 #endif
 #if LIBVIR_CHECK_VERSION(5, 6, 0)
-    {(int)Kind::DomainCheckpoint, "getName", "virDomainCheckpointGetName", g_virDomainCheckpointGetName, false},
+    {(int)Kind::DomainCheckpoint, "getName", "virDomainCheckpointGetName", g_virDomainCheckpointGetName, false, true},
 #endif
 #if LIBVIR_CHECK_VERSION(5, 6, 0)
-    {(int)Kind::DomainCheckpoint, "getParent", "virDomainCheckpointGetParent", g_virDomainCheckpointGetParent, false},
+    {(int)Kind::DomainCheckpoint, "getParent", "virDomainCheckpointGetParent", g_virDomainCheckpointGetParent, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(5, 6, 0)
-    {(int)Kind::DomainCheckpoint, "getXMLDesc", "virDomainCheckpointGetXMLDesc", g_virDomainCheckpointGetXMLDesc, false},
+    {(int)Kind::DomainCheckpoint, "getXMLDesc", "virDomainCheckpointGetXMLDesc", g_virDomainCheckpointGetXMLDesc, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(5, 6, 0)
-    {(int)Kind::DomainCheckpoint, "listAllChildren", "virDomainCheckpointListAllChildren", g_virDomainCheckpointListAllChildren, false},
+    {(int)Kind::DomainCheckpoint, "listAllChildren", "virDomainCheckpointListAllChildren", g_virDomainCheckpointListAllChildren, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(5, 6, 0)
-    {(int)Kind::Domain, "checkpointLookupByName", "virDomainCheckpointLookupByName", g_virDomainCheckpointLookupByName, false},
+    {(int)Kind::Domain, "checkpointLookupByName", "virDomainCheckpointLookupByName", g_virDomainCheckpointLookupByName, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 1, 9)
-    {(int)Kind::Domain, "coreDump", "virDomainCoreDump", g_virDomainCoreDump, false},
+    {(int)Kind::Domain, "coreDump", "virDomainCoreDump", g_virDomainCoreDump, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(1, 2, 3)
-    {(int)Kind::Domain, "coreDumpWithFormat", "virDomainCoreDumpWithFormat", g_virDomainCoreDumpWithFormat, false},
+    {(int)Kind::Domain, "coreDumpWithFormat", "virDomainCoreDumpWithFormat", g_virDomainCoreDumpWithFormat, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 1, 1)
-    {(int)Kind::Domain, "create", "virDomainCreate", g_virDomainCreate, false},
+    {(int)Kind::Domain, "create", "virDomainCreate", g_virDomainCreate, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 0, 3)
-    {(int)Kind::Connect, "domainCreateLinux", "virDomainCreateLinux", g_virDomainCreateLinux, false},
+    {(int)Kind::Connect, "domainCreateLinux", "virDomainCreateLinux", g_virDomainCreateLinux, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(1, 1, 1)
-    {(int)Kind::Domain, "createWithFiles", "virDomainCreateWithFiles", g_virDomainCreateWithFiles, false},
+    {(int)Kind::Domain, "createWithFiles", "virDomainCreateWithFiles", g_virDomainCreateWithFiles, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 8, 2)
-    {(int)Kind::Domain, "createWithFlags", "virDomainCreateWithFlags", g_virDomainCreateWithFlags, false},
+    {(int)Kind::Domain, "createWithFlags", "virDomainCreateWithFlags", g_virDomainCreateWithFlags, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 5, 0)
-    {(int)Kind::Connect, "domainCreateXML", "virDomainCreateXML", g_virDomainCreateXML, false},
+    {(int)Kind::Connect, "domainCreateXML", "virDomainCreateXML", g_virDomainCreateXML, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(1, 1, 1)
-    {(int)Kind::Connect, "domainCreateXMLWithFiles", "virDomainCreateXMLWithFiles", g_virDomainCreateXMLWithFiles, false},
+    {(int)Kind::Connect, "domainCreateXMLWithFiles", "virDomainCreateXMLWithFiles", g_virDomainCreateXMLWithFiles, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 1, 1)
-    {(int)Kind::Connect, "domainDefineXML", "virDomainDefineXML", g_virDomainDefineXML, false},
+    {(int)Kind::Connect, "domainDefineXML", "virDomainDefineXML", g_virDomainDefineXML, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(1, 2, 12)
-    {(int)Kind::Connect, "domainDefineXMLFlags", "virDomainDefineXMLFlags", g_virDomainDefineXMLFlags, false},
+    {(int)Kind::Connect, "domainDefineXMLFlags", "virDomainDefineXMLFlags", g_virDomainDefineXMLFlags, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(1, 2, 15)
-    {(int)Kind::Domain, "delIOThread", "virDomainDelIOThread", g_virDomainDelIOThread, false},
+    {(int)Kind::Domain, "delIOThread", "virDomainDelIOThread", g_virDomainDelIOThread, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 0, 3)
-    {(int)Kind::Domain, "destroy", "virDomainDestroy", g_virDomainDestroy, false},
+    {(int)Kind::Domain, "destroy", "virDomainDestroy", g_virDomainDestroy, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 9, 4)
-    {(int)Kind::Domain, "destroyFlags", "virDomainDestroyFlags", g_virDomainDestroyFlags, false},
+    {(int)Kind::Domain, "destroyFlags", "virDomainDestroyFlags", g_virDomainDestroyFlags, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 1, 9)
-    {(int)Kind::Domain, "detachDevice", "virDomainDetachDevice", g_virDomainDetachDevice, false},
+    {(int)Kind::Domain, "detachDevice", "virDomainDetachDevice", g_virDomainDetachDevice, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(4, 4, 0)
-    {(int)Kind::Domain, "detachDeviceAlias", "virDomainDetachDeviceAlias", g_virDomainDetachDeviceAlias, false},
+    {(int)Kind::Domain, "detachDeviceAlias", "virDomainDetachDeviceAlias", g_virDomainDetachDeviceAlias, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 7, 7)
-    {(int)Kind::Domain, "detachDeviceFlags", "virDomainDetachDeviceFlags", g_virDomainDetachDeviceFlags, false},
+    {(int)Kind::Domain, "detachDeviceFlags", "virDomainDetachDeviceFlags", g_virDomainDetachDeviceFlags, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(9, 0, 0)
-    {(int)Kind::Domain, "fdAssociate", "virDomainFDAssociate", g_virDomainFDAssociate, false},
+    {(int)Kind::Domain, "fdAssociate", "virDomainFDAssociate", g_virDomainFDAssociate, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(1, 2, 5)
-    {(int)Kind::Domain, "fsFreeze", "virDomainFSFreeze", g_virDomainFSFreeze, false},
+    {(int)Kind::Domain, "fsFreeze", "virDomainFSFreeze", g_virDomainFSFreeze, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(1, 2, 5)
-    {(int)Kind::Domain, "fsThaw", "virDomainFSThaw", g_virDomainFSThaw, false},
+    {(int)Kind::Domain, "fsThaw", "virDomainFSThaw", g_virDomainFSThaw, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(1, 0, 1)
-    {(int)Kind::Domain, "fsTrim", "virDomainFSTrim", g_virDomainFSTrim, false},
+    {(int)Kind::Domain, "fsTrim", "virDomainFSTrim", g_virDomainFSTrim, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 2, 1)
-    {(int)Kind::Domain, "getAutostart", "virDomainGetAutostart", g_virDomainGetAutostart, false},
+    {(int)Kind::Domain, "getAutostart", "virDomainGetAutostart", g_virDomainGetAutostart, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 9, 0)
-    {(int)Kind::Domain, "getBlkioParameters", "virDomainGetBlkioParameters", g_virDomainGetBlkioParameters, false},
+    {(int)Kind::Domain, "getBlkioParameters", "virDomainGetBlkioParameters", g_virDomainGetBlkioParameters, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 8, 1)
-    {(int)Kind::Domain, "getBlockInfo", "virDomainGetBlockInfo", g_virDomainGetBlockInfo, false},
+    {(int)Kind::Domain, "getBlockInfo", "virDomainGetBlockInfo", g_virDomainGetBlockInfo, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 9, 8)
-    {(int)Kind::Domain, "getBlockIoTune", "virDomainGetBlockIoTune", g_virDomainGetBlockIoTune, false},
+    {(int)Kind::Domain, "getBlockIoTune", "virDomainGetBlockIoTune", g_virDomainGetBlockIoTune, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 9, 4)
-    {(int)Kind::Domain, "getBlockJobInfo", "virDomainGetBlockJobInfo", g_virDomainGetBlockJobInfo, false},
+    {(int)Kind::Domain, "getBlockJobInfo", "virDomainGetBlockJobInfo", g_virDomainGetBlockJobInfo, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 3, 0)
-    {(int)Kind::Domain, "getConnect", "virDomainGetConnect", g_virDomainGetConnect, false},
+    {(int)Kind::Domain, "getConnect", "virDomainGetConnect", g_virDomainGetConnect, false, true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 9, 3)
-    {(int)Kind::Domain, "getControlInfo", "virDomainGetControlInfo", g_virDomainGetControlInfo, false},
+    {(int)Kind::Domain, "getControlInfo", "virDomainGetControlInfo", g_virDomainGetControlInfo, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 9, 10)
-    {(int)Kind::Domain, "getDiskErrors", "virDomainGetDiskErrors", g_virDomainGetDiskErrors, false},
+    {(int)Kind::Domain, "getDiskErrors", "virDomainGetDiskErrors", g_virDomainGetDiskErrors, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(5, 7, 0)
-    {(int)Kind::Domain, "getGuestInfo", "virDomainGetGuestInfo", g_virDomainGetGuestInfo, false},
+    {(int)Kind::Domain, "getGuestInfo", "virDomainGetGuestInfo", g_virDomainGetGuestInfo, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(2, 0, 0)
-    {(int)Kind::Domain, "getGuestVcpus", "virDomainGetGuestVcpus", g_virDomainGetGuestVcpus, false},
+    {(int)Kind::Domain, "getGuestVcpus", "virDomainGetGuestVcpus", g_virDomainGetGuestVcpus, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 10, 0)
-    {(int)Kind::Domain, "getHostname", "virDomainGetHostname", g_virDomainGetHostname, false},
+    {(int)Kind::Domain, "getHostname", "virDomainGetHostname", g_virDomainGetHostname, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 0, 3)
-    {(int)Kind::Domain, "getID", "virDomainGetID", g_virDomainGetID, false},
+    {(int)Kind::Domain, "getID", "virDomainGetID", g_virDomainGetID, false, true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 0, 3)
-    {(int)Kind::Domain, "getInfo", "virDomainGetInfo", g_virDomainGetInfo, false},
+    {(int)Kind::Domain, "getInfo", "virDomainGetInfo", g_virDomainGetInfo, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 9, 9)
-    {(int)Kind::Domain, "getInterfaceParameters", "virDomainGetInterfaceParameters", g_virDomainGetInterfaceParameters, false},
+    {(int)Kind::Domain, "getInterfaceParameters", "virDomainGetInterfaceParameters", g_virDomainGetInterfaceParameters, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 7, 7)
-    {(int)Kind::Domain, "getJobInfo", "virDomainGetJobInfo", g_virDomainGetJobInfo, false},
+    {(int)Kind::Domain, "getJobInfo", "virDomainGetJobInfo", g_virDomainGetJobInfo, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(1, 0, 3)
-    {(int)Kind::Domain, "getJobStats", "virDomainGetJobStats", g_virDomainGetJobStats, false},
+    {(int)Kind::Domain, "getJobStats", "virDomainGetJobStats", g_virDomainGetJobStats, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(4, 5, 0)
-    {(int)Kind::Domain, "getLaunchSecurityInfo", "virDomainGetLaunchSecurityInfo", g_virDomainGetLaunchSecurityInfo, false},
+    {(int)Kind::Domain, "getLaunchSecurityInfo", "virDomainGetLaunchSecurityInfo", g_virDomainGetLaunchSecurityInfo, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 0, 3)
-    {(int)Kind::Domain, "getMaxMemory", "virDomainGetMaxMemory", g_virDomainGetMaxMemory, false},
+    {(int)Kind::Domain, "getMaxMemory", "virDomainGetMaxMemory", g_virDomainGetMaxMemory, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 2, 1)
-    {(int)Kind::Domain, "getMaxVcpus", "virDomainGetMaxVcpus", g_virDomainGetMaxVcpus, false},
+    {(int)Kind::Domain, "getMaxVcpus", "virDomainGetMaxVcpus", g_virDomainGetMaxVcpus, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 8, 5)
-    {(int)Kind::Domain, "getMemoryParameters", "virDomainGetMemoryParameters", g_virDomainGetMemoryParameters, false},
+    {(int)Kind::Domain, "getMemoryParameters", "virDomainGetMemoryParameters", g_virDomainGetMemoryParameters, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(7, 1, 0)
-    {(int)Kind::Domain, "getMessages", "virDomainGetMessages", g_virDomainGetMessages, false},
+    {(int)Kind::Domain, "getMessages", "virDomainGetMessages", g_virDomainGetMessages, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 9, 10)
-    {(int)Kind::Domain, "getMetadata", "virDomainGetMetadata", g_virDomainGetMetadata, false},
+    {(int)Kind::Domain, "getMetadata", "virDomainGetMetadata", g_virDomainGetMetadata, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 0, 3)
-    {(int)Kind::Domain, "getName", "virDomainGetName", g_virDomainGetName, false},
+    {(int)Kind::Domain, "getName", "virDomainGetName", g_virDomainGetName, false, true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 9, 9)
-    {(int)Kind::Domain, "getNumaParameters", "virDomainGetNumaParameters", g_virDomainGetNumaParameters, false},
+    {(int)Kind::Domain, "getNumaParameters", "virDomainGetNumaParameters", g_virDomainGetNumaParameters, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 0, 3)
-    {(int)Kind::Domain, "getOSType", "virDomainGetOSType", g_virDomainGetOSType, false},
+    {(int)Kind::Domain, "getOSType", "virDomainGetOSType", g_virDomainGetOSType, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(1, 3, 3)
-    {(int)Kind::Domain, "getPerfEvents", "virDomainGetPerfEvents", g_virDomainGetPerfEvents, false},
+    {(int)Kind::Domain, "getPerfEvents", "virDomainGetPerfEvents", g_virDomainGetPerfEvents, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 2, 3)
-    {(int)Kind::Domain, "getSchedulerType", "virDomainGetSchedulerType", g_virDomainGetSchedulerType, false},
+    {(int)Kind::Domain, "getSchedulerType", "virDomainGetSchedulerType", g_virDomainGetSchedulerType, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 6, 1)
-    {(int)Kind::Domain, "getSecurityLabel", "virDomainGetSecurityLabel", g_virDomainGetSecurityLabel, false},
+    {(int)Kind::Domain, "getSecurityLabel", "virDomainGetSecurityLabel", g_virDomainGetSecurityLabel, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 9, 2)
-    {(int)Kind::Domain, "getState", "virDomainGetState", g_virDomainGetState, false},
+    {(int)Kind::Domain, "getState", "virDomainGetState", g_virDomainGetState, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(1, 2, 5)
-    {(int)Kind::Domain, "getTime", "virDomainGetTime", g_virDomainGetTime, false},
+    {(int)Kind::Domain, "getTime", "virDomainGetTime", g_virDomainGetTime, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 0, 5)
-    {(int)Kind::Domain, "getUUID", "virDomainGetUUID", g_virDomainGetUUID, false},
+    {(int)Kind::Domain, "getUUID", "virDomainGetUUID", g_virDomainGetUUID, false, true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 1, 1)
-    {(int)Kind::Domain, "getUUIDString", "virDomainGetUUIDString", g_virDomainGetUUIDString, false},
+    {(int)Kind::Domain, "getUUIDString", "virDomainGetUUIDString", g_virDomainGetUUIDString, false, true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 8, 5)
-    {(int)Kind::Domain, "getVcpusFlags", "virDomainGetVcpusFlags", g_virDomainGetVcpusFlags, false},
+    {(int)Kind::Domain, "getVcpusFlags", "virDomainGetVcpusFlags", g_virDomainGetVcpusFlags, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 0, 3)
-    {(int)Kind::Domain, "getXMLDesc", "virDomainGetXMLDesc", g_virDomainGetXMLDesc, false},
+    {(int)Kind::Domain, "getXMLDesc", "virDomainGetXMLDesc", g_virDomainGetXMLDesc, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 8, 0)
-    {(int)Kind::Domain, "hasCurrentSnapshot", "virDomainHasCurrentSnapshot", g_virDomainHasCurrentSnapshot, false},
+    {(int)Kind::Domain, "hasCurrentSnapshot", "virDomainHasCurrentSnapshot", g_virDomainHasCurrentSnapshot, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 8, 0)
-    {(int)Kind::Domain, "hasManagedSaveImage", "virDomainHasManagedSaveImage", g_virDomainHasManagedSaveImage, false},
+    {(int)Kind::Domain, "hasManagedSaveImage", "virDomainHasManagedSaveImage", g_virDomainHasManagedSaveImage, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 9, 2)
-    {(int)Kind::Domain, "injectNMI", "virDomainInjectNMI", g_virDomainInjectNMI, false},
+    {(int)Kind::Domain, "injectNMI", "virDomainInjectNMI", g_virDomainInjectNMI, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 3, 2)
-    {(int)Kind::Domain, "interfaceStats", "virDomainInterfaceStats", g_virDomainInterfaceStats, false},
+    {(int)Kind::Domain, "interfaceStats", "virDomainInterfaceStats", g_virDomainInterfaceStats, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 7, 3)
-    {(int)Kind::Domain, "isActive", "virDomainIsActive", g_virDomainIsActive, false},
+    {(int)Kind::Domain, "isActive", "virDomainIsActive", g_virDomainIsActive, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 7, 3)
-    {(int)Kind::Domain, "isPersistent", "virDomainIsPersistent", g_virDomainIsPersistent, false},
+    {(int)Kind::Domain, "isPersistent", "virDomainIsPersistent", g_virDomainIsPersistent, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 8, 6)
-    {(int)Kind::Domain, "isUpdated", "virDomainIsUpdated", g_virDomainIsUpdated, false},
+    {(int)Kind::Domain, "isUpdated", "virDomainIsUpdated", g_virDomainIsUpdated, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(5, 6, 0)
-    {(int)Kind::Domain, "listAllCheckpoints", "virDomainListAllCheckpoints", g_virDomainListAllCheckpoints, false},
+    {(int)Kind::Domain, "listAllCheckpoints", "virDomainListAllCheckpoints", g_virDomainListAllCheckpoints, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 9, 13)
-    {(int)Kind::Domain, "listAllSnapshots", "virDomainListAllSnapshots", g_virDomainListAllSnapshots, false},
+    {(int)Kind::Domain, "listAllSnapshots", "virDomainListAllSnapshots", g_virDomainListAllSnapshots, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 0, 3)
-    {(int)Kind::Connect, "domainLookupByID", "virDomainLookupByID", g_virDomainLookupByID, false},
+    {(int)Kind::Connect, "domainLookupByID", "virDomainLookupByID", g_virDomainLookupByID, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 0, 3)
-    {(int)Kind::Connect, "domainLookupByName", "virDomainLookupByName", g_virDomainLookupByName, false},
+    {(int)Kind::Connect, "domainLookupByName", "virDomainLookupByName", g_virDomainLookupByName, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 0, 5)
-    {(int)Kind::Connect, "domainLookupByUUID", "virDomainLookupByUUID", g_virDomainLookupByUUID, false},
+    {(int)Kind::Connect, "domainLookupByUUID", "virDomainLookupByUUID", g_virDomainLookupByUUID, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 1, 1)
-    {(int)Kind::Connect, "domainLookupByUUIDString", "virDomainLookupByUUIDString", g_virDomainLookupByUUIDString, false},
+    {(int)Kind::Connect, "domainLookupByUUIDString", "virDomainLookupByUUIDString", g_virDomainLookupByUUIDString, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 8, 0)
-    {(int)Kind::Domain, "managedSave", "virDomainManagedSave", g_virDomainManagedSave, false},
+    {(int)Kind::Domain, "managedSave", "virDomainManagedSave", g_virDomainManagedSave, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(3, 7, 0)
-    {(int)Kind::Domain, "managedSaveDefineXML", "virDomainManagedSaveDefineXML", g_virDomainManagedSaveDefineXML, false},
+    {(int)Kind::Domain, "managedSaveDefineXML", "virDomainManagedSaveDefineXML", g_virDomainManagedSaveDefineXML, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(3, 7, 0)
-    {(int)Kind::Domain, "managedSaveGetXMLDesc", "virDomainManagedSaveGetXMLDesc", g_virDomainManagedSaveGetXMLDesc, false},
+    {(int)Kind::Domain, "managedSaveGetXMLDesc", "virDomainManagedSaveGetXMLDesc", g_virDomainManagedSaveGetXMLDesc, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 8, 0)
-    {(int)Kind::Domain, "managedSaveRemove", "virDomainManagedSaveRemove", g_virDomainManagedSaveRemove, false},
+    {(int)Kind::Domain, "managedSaveRemove", "virDomainManagedSaveRemove", g_virDomainManagedSaveRemove, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 3, 2)
-    {(int)Kind::Domain, "migrate", "virDomainMigrate", g_virDomainMigrate, false},
+    {(int)Kind::Domain, "migrate", "virDomainMigrate", g_virDomainMigrate, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 9, 2)
-    {(int)Kind::Domain, "migrate2", "virDomainMigrate2", g_virDomainMigrate2, false},
+    {(int)Kind::Domain, "migrate2", "virDomainMigrate2", g_virDomainMigrate2, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(1, 1, 0)
-    {(int)Kind::Domain, "migrate3", "virDomainMigrate3", g_virDomainMigrate3, false},
+    {(int)Kind::Domain, "migrate3", "virDomainMigrate3", g_virDomainMigrate3, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(1, 0, 3)
-    {(int)Kind::Domain, "migrateGetCompressionCache", "virDomainMigrateGetCompressionCache", g_virDomainMigrateGetCompressionCache, false},
+    {(int)Kind::Domain, "migrateGetCompressionCache", "virDomainMigrateGetCompressionCache", g_virDomainMigrateGetCompressionCache, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(3, 7, 0)
-    {(int)Kind::Domain, "migrateGetMaxDowntime", "virDomainMigrateGetMaxDowntime", g_virDomainMigrateGetMaxDowntime, false},
+    {(int)Kind::Domain, "migrateGetMaxDowntime", "virDomainMigrateGetMaxDowntime", g_virDomainMigrateGetMaxDowntime, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 9, 5)
-    {(int)Kind::Domain, "migrateGetMaxSpeed", "virDomainMigrateGetMaxSpeed", g_virDomainMigrateGetMaxSpeed, false},
+    {(int)Kind::Domain, "migrateGetMaxSpeed", "virDomainMigrateGetMaxSpeed", g_virDomainMigrateGetMaxSpeed, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(1, 0, 3)
-    {(int)Kind::Domain, "migrateSetCompressionCache", "virDomainMigrateSetCompressionCache", g_virDomainMigrateSetCompressionCache, false},
+    {(int)Kind::Domain, "migrateSetCompressionCache", "virDomainMigrateSetCompressionCache", g_virDomainMigrateSetCompressionCache, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 8, 0)
-    {(int)Kind::Domain, "migrateSetMaxDowntime", "virDomainMigrateSetMaxDowntime", g_virDomainMigrateSetMaxDowntime, false},
+    {(int)Kind::Domain, "migrateSetMaxDowntime", "virDomainMigrateSetMaxDowntime", g_virDomainMigrateSetMaxDowntime, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 9, 0)
-    {(int)Kind::Domain, "migrateSetMaxSpeed", "virDomainMigrateSetMaxSpeed", g_virDomainMigrateSetMaxSpeed, false},
+    {(int)Kind::Domain, "migrateSetMaxSpeed", "virDomainMigrateSetMaxSpeed", g_virDomainMigrateSetMaxSpeed, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(1, 3, 3)
-    {(int)Kind::Domain, "migrateStartPostCopy", "virDomainMigrateStartPostCopy", g_virDomainMigrateStartPostCopy, false},
+    {(int)Kind::Domain, "migrateStartPostCopy", "virDomainMigrateStartPostCopy", g_virDomainMigrateStartPostCopy, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 7, 2)
-    {(int)Kind::Domain, "migrateToURI", "virDomainMigrateToURI", g_virDomainMigrateToURI, false},
+    {(int)Kind::Domain, "migrateToURI", "virDomainMigrateToURI", g_virDomainMigrateToURI, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 9, 2)
-    {(int)Kind::Domain, "migrateToURI2", "virDomainMigrateToURI2", g_virDomainMigrateToURI2, false},
+    {(int)Kind::Domain, "migrateToURI2", "virDomainMigrateToURI2", g_virDomainMigrateToURI2, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(1, 1, 0)
-    {(int)Kind::Domain, "migrateToURI3", "virDomainMigrateToURI3", g_virDomainMigrateToURI3, false},
+    {(int)Kind::Domain, "migrateToURI3", "virDomainMigrateToURI3", g_virDomainMigrateToURI3, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(1, 0, 2)
-    {(int)Kind::Domain, "openChannel", "virDomainOpenChannel", g_virDomainOpenChannel, false},
+    {(int)Kind::Domain, "openChannel", "virDomainOpenChannel", g_virDomainOpenChannel, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 8, 6)
-    {(int)Kind::Domain, "openConsole", "virDomainOpenConsole", g_virDomainOpenConsole, false},
+    {(int)Kind::Domain, "openConsole", "virDomainOpenConsole", g_virDomainOpenConsole, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 9, 7)
-    {(int)Kind::Domain, "openGraphics", "virDomainOpenGraphics", g_virDomainOpenGraphics, false},
+    {(int)Kind::Domain, "openGraphics", "virDomainOpenGraphics", g_virDomainOpenGraphics, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(1, 2, 8)
-    {(int)Kind::Domain, "openGraphicsFD", "virDomainOpenGraphicsFD", g_virDomainOpenGraphicsFD, false},
+    {(int)Kind::Domain, "openGraphicsFD", "virDomainOpenGraphicsFD", g_virDomainOpenGraphicsFD, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 9, 10)
-    {(int)Kind::Domain, "pmSuspendForDuration", "virDomainPMSuspendForDuration", g_virDomainPMSuspendForDuration, false},
+    {(int)Kind::Domain, "pmSuspendForDuration", "virDomainPMSuspendForDuration", g_virDomainPMSuspendForDuration, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 9, 11)
-    {(int)Kind::Domain, "pmWakeup", "virDomainPMWakeup", g_virDomainPMWakeup, false},
+    {(int)Kind::Domain, "pmWakeup", "virDomainPMWakeup", g_virDomainPMWakeup, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 10, 0)
-    {(int)Kind::Domain, "pinEmulator", "virDomainPinEmulator", g_virDomainPinEmulator, false},
+    {(int)Kind::Domain, "pinEmulator", "virDomainPinEmulator", g_virDomainPinEmulator, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(1, 2, 14)
-    {(int)Kind::Domain, "pinIOThread", "virDomainPinIOThread", g_virDomainPinIOThread, false},
+    {(int)Kind::Domain, "pinIOThread", "virDomainPinIOThread", g_virDomainPinIOThread, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 1, 4)
-    {(int)Kind::Domain, "pinVcpu", "virDomainPinVcpu", g_virDomainPinVcpu, false},
+    {(int)Kind::Domain, "pinVcpu", "virDomainPinVcpu", g_virDomainPinVcpu, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 9, 3)
-    {(int)Kind::Domain, "pinVcpuFlags", "virDomainPinVcpuFlags", g_virDomainPinVcpuFlags, false},
+    {(int)Kind::Domain, "pinVcpuFlags", "virDomainPinVcpuFlags", g_virDomainPinVcpuFlags, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 1, 0)
-    {(int)Kind::Domain, "reboot", "virDomainReboot", g_virDomainReboot, false},
+    {(int)Kind::Domain, "reboot", "virDomainReboot", g_virDomainReboot, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(1, 2, 19)
-    {(int)Kind::Domain, "rename", "virDomainRename", g_virDomainRename, false},
+    {(int)Kind::Domain, "rename", "virDomainRename", g_virDomainRename, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 9, 7)
-    {(int)Kind::Domain, "reset", "virDomainReset", g_virDomainReset, false},
+    {(int)Kind::Domain, "reset", "virDomainReset", g_virDomainReset, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 0, 3)
-    {(int)Kind::Connect, "domainRestore", "virDomainRestore", g_virDomainRestore, false},
+    {(int)Kind::Connect, "domainRestore", "virDomainRestore", g_virDomainRestore, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 9, 4)
-    {(int)Kind::Connect, "domainRestoreFlags", "virDomainRestoreFlags", g_virDomainRestoreFlags, false},
+    {(int)Kind::Connect, "domainRestoreFlags", "virDomainRestoreFlags", g_virDomainRestoreFlags, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(8, 4, 0)
-    {(int)Kind::Connect, "domainRestoreParams", "virDomainRestoreParams", g_virDomainRestoreParams, false},
+    {(int)Kind::Connect, "domainRestoreParams", "virDomainRestoreParams", g_virDomainRestoreParams, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 0, 3)
-    {(int)Kind::Domain, "resume", "virDomainResume", g_virDomainResume, false},
+    {(int)Kind::Domain, "resume", "virDomainResume", g_virDomainResume, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 8, 0)
-    {(int)Kind::DomainSnapshot, "domainRevertToSnapshot", "virDomainRevertToSnapshot", g_virDomainRevertToSnapshot, false},
+    {(int)Kind::DomainSnapshot, "domainRevertToSnapshot", "virDomainRevertToSnapshot", g_virDomainRevertToSnapshot, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 0, 3)
-    {(int)Kind::Domain, "save", "virDomainSave", g_virDomainSave, false},
+    {(int)Kind::Domain, "save", "virDomainSave", g_virDomainSave, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 9, 4)
-    {(int)Kind::Domain, "saveFlags", "virDomainSaveFlags", g_virDomainSaveFlags, false},
+    {(int)Kind::Domain, "saveFlags", "virDomainSaveFlags", g_virDomainSaveFlags, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 9, 4)
-    {(int)Kind::Connect, "domainSaveImageDefineXML", "virDomainSaveImageDefineXML", g_virDomainSaveImageDefineXML, false},
+    {(int)Kind::Connect, "domainSaveImageDefineXML", "virDomainSaveImageDefineXML", g_virDomainSaveImageDefineXML, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 9, 4)
-    {(int)Kind::Connect, "domainSaveImageGetXMLDesc", "virDomainSaveImageGetXMLDesc", g_virDomainSaveImageGetXMLDesc, false},
+    {(int)Kind::Connect, "domainSaveImageGetXMLDesc", "virDomainSaveImageGetXMLDesc", g_virDomainSaveImageGetXMLDesc, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(8, 4, 0)
-    {(int)Kind::Domain, "saveParams", "virDomainSaveParams", g_virDomainSaveParams, false},
+    {(int)Kind::Domain, "saveParams", "virDomainSaveParams", g_virDomainSaveParams, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 9, 2)
-    {(int)Kind::Domain, "screenshot", "virDomainScreenshot", g_virDomainScreenshot, false},
+    {(int)Kind::Domain, "screenshot", "virDomainScreenshot", g_virDomainScreenshot, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 9, 3)
-    {(int)Kind::Domain, "sendKey", "virDomainSendKey", g_virDomainSendKey, false},
+    {(int)Kind::Domain, "sendKey", "virDomainSendKey", g_virDomainSendKey, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(1, 0, 1)
-    {(int)Kind::Domain, "sendProcessSignal", "virDomainSendProcessSignal", g_virDomainSendProcessSignal, false},
+    {(int)Kind::Domain, "sendProcessSignal", "virDomainSendProcessSignal", g_virDomainSendProcessSignal, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 2, 1)
-    {(int)Kind::Domain, "setAutostart", "virDomainSetAutostart", g_virDomainSetAutostart, false},
+    {(int)Kind::Domain, "setAutostart", "virDomainSetAutostart", g_virDomainSetAutostart, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 9, 0)
-    {(int)Kind::Domain, "setBlkioParameters", "virDomainSetBlkioParameters", g_virDomainSetBlkioParameters, false},
+    {(int)Kind::Domain, "setBlkioParameters", "virDomainSetBlkioParameters", g_virDomainSetBlkioParameters, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 9, 8)
-    {(int)Kind::Domain, "setBlockIoTune", "virDomainSetBlockIoTune", g_virDomainSetBlockIoTune, false},
+    {(int)Kind::Domain, "setBlockIoTune", "virDomainSetBlockIoTune", g_virDomainSetBlockIoTune, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(3, 1, 0)
-    {(int)Kind::Domain, "setBlockThreshold", "virDomainSetBlockThreshold", g_virDomainSetBlockThreshold, false},
+    {(int)Kind::Domain, "setBlockThreshold", "virDomainSetBlockThreshold", g_virDomainSetBlockThreshold, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(2, 0, 0)
-    {(int)Kind::Domain, "setGuestVcpus", "virDomainSetGuestVcpus", g_virDomainSetGuestVcpus, false},
+    {(int)Kind::Domain, "setGuestVcpus", "virDomainSetGuestVcpus", g_virDomainSetGuestVcpus, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(4, 10, 0)
-    {(int)Kind::Domain, "setIOThreadParams", "virDomainSetIOThreadParams", g_virDomainSetIOThreadParams, false},
+    {(int)Kind::Domain, "setIOThreadParams", "virDomainSetIOThreadParams", g_virDomainSetIOThreadParams, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 9, 9)
-    {(int)Kind::Domain, "setInterfaceParameters", "virDomainSetInterfaceParameters", g_virDomainSetInterfaceParameters, false},
+    {(int)Kind::Domain, "setInterfaceParameters", "virDomainSetInterfaceParameters", g_virDomainSetInterfaceParameters, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(8, 0, 0)
-    {(int)Kind::Domain, "setLaunchSecurityState", "virDomainSetLaunchSecurityState", g_virDomainSetLaunchSecurityState, false},
+    {(int)Kind::Domain, "setLaunchSecurityState", "virDomainSetLaunchSecurityState", g_virDomainSetLaunchSecurityState, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(3, 9, 0)
-    {(int)Kind::Domain, "setLifecycleAction", "virDomainSetLifecycleAction", g_virDomainSetLifecycleAction, false},
+    {(int)Kind::Domain, "setLifecycleAction", "virDomainSetLifecycleAction", g_virDomainSetLifecycleAction, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 0, 3)
-    {(int)Kind::Domain, "setMaxMemory", "virDomainSetMaxMemory", g_virDomainSetMaxMemory, false},
+    {(int)Kind::Domain, "setMaxMemory", "virDomainSetMaxMemory", g_virDomainSetMaxMemory, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 1, 1)
-    {(int)Kind::Domain, "setMemory", "virDomainSetMemory", g_virDomainSetMemory, false},
+    {(int)Kind::Domain, "setMemory", "virDomainSetMemory", g_virDomainSetMemory, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 9, 0)
-    {(int)Kind::Domain, "setMemoryFlags", "virDomainSetMemoryFlags", g_virDomainSetMemoryFlags, false},
+    {(int)Kind::Domain, "setMemoryFlags", "virDomainSetMemoryFlags", g_virDomainSetMemoryFlags, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 8, 5)
-    {(int)Kind::Domain, "setMemoryParameters", "virDomainSetMemoryParameters", g_virDomainSetMemoryParameters, false},
+    {(int)Kind::Domain, "setMemoryParameters", "virDomainSetMemoryParameters", g_virDomainSetMemoryParameters, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(1, 1, 1)
-    {(int)Kind::Domain, "setMemoryStatsPeriod", "virDomainSetMemoryStatsPeriod", g_virDomainSetMemoryStatsPeriod, false},
+    {(int)Kind::Domain, "setMemoryStatsPeriod", "virDomainSetMemoryStatsPeriod", g_virDomainSetMemoryStatsPeriod, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 9, 10)
-    {(int)Kind::Domain, "setMetadata", "virDomainSetMetadata", g_virDomainSetMetadata, false},
+    {(int)Kind::Domain, "setMetadata", "virDomainSetMetadata", g_virDomainSetMetadata, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 9, 9)
-    {(int)Kind::Domain, "setNumaParameters", "virDomainSetNumaParameters", g_virDomainSetNumaParameters, false},
+    {(int)Kind::Domain, "setNumaParameters", "virDomainSetNumaParameters", g_virDomainSetNumaParameters, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(1, 3, 3)
-    {(int)Kind::Domain, "setPerfEvents", "virDomainSetPerfEvents", g_virDomainSetPerfEvents, false},
+    {(int)Kind::Domain, "setPerfEvents", "virDomainSetPerfEvents", g_virDomainSetPerfEvents, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 2, 3)
-    {(int)Kind::Domain, "setSchedulerParameters", "virDomainSetSchedulerParameters", g_virDomainSetSchedulerParameters, false},
+    {(int)Kind::Domain, "setSchedulerParameters", "virDomainSetSchedulerParameters", g_virDomainSetSchedulerParameters, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 9, 2)
-    {(int)Kind::Domain, "setSchedulerParametersFlags", "virDomainSetSchedulerParametersFlags", g_virDomainSetSchedulerParametersFlags, false},
+    {(int)Kind::Domain, "setSchedulerParametersFlags", "virDomainSetSchedulerParametersFlags", g_virDomainSetSchedulerParametersFlags, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(1, 2, 5)
-    {(int)Kind::Domain, "setTime", "virDomainSetTime", g_virDomainSetTime, false},
+    {(int)Kind::Domain, "setTime", "virDomainSetTime", g_virDomainSetTime, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(1, 2, 16)
-    {(int)Kind::Domain, "setUserPassword", "virDomainSetUserPassword", g_virDomainSetUserPassword, false},
+    {(int)Kind::Domain, "setUserPassword", "virDomainSetUserPassword", g_virDomainSetUserPassword, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(3, 1, 0)
-    {(int)Kind::Domain, "setVcpu", "virDomainSetVcpu", g_virDomainSetVcpu, false},
+    {(int)Kind::Domain, "setVcpu", "virDomainSetVcpu", g_virDomainSetVcpu, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 1, 4)
-    {(int)Kind::Domain, "setVcpus", "virDomainSetVcpus", g_virDomainSetVcpus, false},
+    {(int)Kind::Domain, "setVcpus", "virDomainSetVcpus", g_virDomainSetVcpus, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 8, 5)
-    {(int)Kind::Domain, "setVcpusFlags", "virDomainSetVcpusFlags", g_virDomainSetVcpusFlags, false},
+    {(int)Kind::Domain, "setVcpusFlags", "virDomainSetVcpusFlags", g_virDomainSetVcpusFlags, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 0, 3)
-    {(int)Kind::Domain, "shutdown", "virDomainShutdown", g_virDomainShutdown, false},
+    {(int)Kind::Domain, "shutdown", "virDomainShutdown", g_virDomainShutdown, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 9, 10)
-    {(int)Kind::Domain, "shutdownFlags", "virDomainShutdownFlags", g_virDomainShutdownFlags, false},
+    {(int)Kind::Domain, "shutdownFlags", "virDomainShutdownFlags", g_virDomainShutdownFlags, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 8, 0)
-    {(int)Kind::Domain, "snapshotCreateXML", "virDomainSnapshotCreateXML", g_virDomainSnapshotCreateXML, false},
+    {(int)Kind::Domain, "snapshotCreateXML", "virDomainSnapshotCreateXML", g_virDomainSnapshotCreateXML, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 8, 0)
-    {(int)Kind::Domain, "snapshotCurrent", "virDomainSnapshotCurrent", g_virDomainSnapshotCurrent, false},
+    {(int)Kind::Domain, "snapshotCurrent", "virDomainSnapshotCurrent", g_virDomainSnapshotCurrent, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 8, 0)
-    {(int)Kind::DomainSnapshot, "delete", "virDomainSnapshotDelete", g_virDomainSnapshotDelete, false},
+    {(int)Kind::DomainSnapshot, "delete", "virDomainSnapshotDelete", g_virDomainSnapshotDelete, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 9, 5)
-    {(int)Kind::DomainSnapshot, "getConnect", "virDomainSnapshotGetConnect", g_virDomainSnapshotGetConnect, false},
+    {(int)Kind::DomainSnapshot, "getConnect", "virDomainSnapshotGetConnect", g_virDomainSnapshotGetConnect, false, true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 9, 5)
-    {(int)Kind::DomainSnapshot, "getDomain", "virDomainSnapshotGetDomain", g_virDomainSnapshotGetDomain, false},
+    {(int)Kind::DomainSnapshot, "getDomain", "virDomainSnapshotGetDomain", g_virDomainSnapshotGetDomain, false, true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 9, 5)
-    {(int)Kind::DomainSnapshot, "getName", "virDomainSnapshotGetName", g_virDomainSnapshotGetName, false},
+    {(int)Kind::DomainSnapshot, "getName", "virDomainSnapshotGetName", g_virDomainSnapshotGetName, false, true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 9, 7)
-    {(int)Kind::DomainSnapshot, "getParent", "virDomainSnapshotGetParent", g_virDomainSnapshotGetParent, false},
+    {(int)Kind::DomainSnapshot, "getParent", "virDomainSnapshotGetParent", g_virDomainSnapshotGetParent, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 8, 0)
-    {(int)Kind::DomainSnapshot, "getXMLDesc", "virDomainSnapshotGetXMLDesc", g_virDomainSnapshotGetXMLDesc, false},
+    {(int)Kind::DomainSnapshot, "getXMLDesc", "virDomainSnapshotGetXMLDesc", g_virDomainSnapshotGetXMLDesc, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 9, 13)
-    {(int)Kind::DomainSnapshot, "hasMetadata", "virDomainSnapshotHasMetadata", g_virDomainSnapshotHasMetadata, false},
+    {(int)Kind::DomainSnapshot, "hasMetadata", "virDomainSnapshotHasMetadata", g_virDomainSnapshotHasMetadata, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 9, 13)
-    {(int)Kind::DomainSnapshot, "isCurrent", "virDomainSnapshotIsCurrent", g_virDomainSnapshotIsCurrent, false},
+    {(int)Kind::DomainSnapshot, "isCurrent", "virDomainSnapshotIsCurrent", g_virDomainSnapshotIsCurrent, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 9, 13)
-    {(int)Kind::DomainSnapshot, "listAllChildren", "virDomainSnapshotListAllChildren", g_virDomainSnapshotListAllChildren, false},
+    {(int)Kind::DomainSnapshot, "listAllChildren", "virDomainSnapshotListAllChildren", g_virDomainSnapshotListAllChildren, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 9, 7)
-    {(int)Kind::DomainSnapshot, "listChildrenNames", "virDomainSnapshotListChildrenNames", g_virDomainSnapshotListChildrenNames, false},
+    {(int)Kind::DomainSnapshot, "listChildrenNames", "virDomainSnapshotListChildrenNames", g_virDomainSnapshotListChildrenNames, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 8, 0)
-    {(int)Kind::Domain, "snapshotListNames", "virDomainSnapshotListNames", g_virDomainSnapshotListNames, false},
+    {(int)Kind::Domain, "snapshotListNames", "virDomainSnapshotListNames", g_virDomainSnapshotListNames, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 8, 0)
-    {(int)Kind::Domain, "snapshotLookupByName", "virDomainSnapshotLookupByName", g_virDomainSnapshotLookupByName, false},
+    {(int)Kind::Domain, "snapshotLookupByName", "virDomainSnapshotLookupByName", g_virDomainSnapshotLookupByName, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 8, 0)
-    {(int)Kind::Domain, "snapshotNum", "virDomainSnapshotNum", g_virDomainSnapshotNum, false},
+    {(int)Kind::Domain, "snapshotNum", "virDomainSnapshotNum", g_virDomainSnapshotNum, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 9, 7)
-    {(int)Kind::DomainSnapshot, "numChildren", "virDomainSnapshotNumChildren", g_virDomainSnapshotNumChildren, false},
+    {(int)Kind::DomainSnapshot, "numChildren", "virDomainSnapshotNumChildren", g_virDomainSnapshotNumChildren, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(7, 2, 0)
-    {(int)Kind::Domain, "startDirtyRateCalc", "virDomainStartDirtyRateCalc", g_virDomainStartDirtyRateCalc, false},
+    {(int)Kind::Domain, "startDirtyRateCalc", "virDomainStartDirtyRateCalc", g_virDomainStartDirtyRateCalc, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 0, 3)
-    {(int)Kind::Domain, "suspend", "virDomainSuspend", g_virDomainSuspend, false},
+    {(int)Kind::Domain, "suspend", "virDomainSuspend", g_virDomainSuspend, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 1, 1)
-    {(int)Kind::Domain, "undefine", "virDomainUndefine", g_virDomainUndefine, false},
+    {(int)Kind::Domain, "undefine", "virDomainUndefine", g_virDomainUndefine, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 9, 4)
-    {(int)Kind::Domain, "undefineFlags", "virDomainUndefineFlags", g_virDomainUndefineFlags, false},
+    {(int)Kind::Domain, "undefineFlags", "virDomainUndefineFlags", g_virDomainUndefineFlags, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 8, 0)
-    {(int)Kind::Domain, "updateDeviceFlags", "virDomainUpdateDeviceFlags", g_virDomainUpdateDeviceFlags, false},
+    {(int)Kind::Domain, "updateDeviceFlags", "virDomainUpdateDeviceFlags", g_virDomainUpdateDeviceFlags, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 0, 3)
-    {-1, "getVersion", "virGetVersion", g_virGetVersion, false},
+    {-1, "getVersion", "virGetVersion", g_virGetVersion, false, true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 9, 2)
-    {(int)Kind::Connect, "interfaceChangeBegin", "virInterfaceChangeBegin", g_virInterfaceChangeBegin, false},
+    {(int)Kind::Connect, "interfaceChangeBegin", "virInterfaceChangeBegin", g_virInterfaceChangeBegin, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 9, 2)
-    {(int)Kind::Connect, "interfaceChangeCommit", "virInterfaceChangeCommit", g_virInterfaceChangeCommit, false},
+    {(int)Kind::Connect, "interfaceChangeCommit", "virInterfaceChangeCommit", g_virInterfaceChangeCommit, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 9, 2)
-    {(int)Kind::Connect, "interfaceChangeRollback", "virInterfaceChangeRollback", g_virInterfaceChangeRollback, false},
+    {(int)Kind::Connect, "interfaceChangeRollback", "virInterfaceChangeRollback", g_virInterfaceChangeRollback, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 6, 4)
-    {(int)Kind::Interface, "create", "virInterfaceCreate", g_virInterfaceCreate, false},
+    {(int)Kind::Interface, "create", "virInterfaceCreate", g_virInterfaceCreate, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 6, 4)
-    {(int)Kind::Connect, "interfaceDefineXML", "virInterfaceDefineXML", g_virInterfaceDefineXML, false},
+    {(int)Kind::Connect, "interfaceDefineXML", "virInterfaceDefineXML", g_virInterfaceDefineXML, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 6, 4)
-    {(int)Kind::Interface, "destroy", "virInterfaceDestroy", g_virInterfaceDestroy, false},
+    {(int)Kind::Interface, "destroy", "virInterfaceDestroy", g_virInterfaceDestroy, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 6, 4)
-    {(int)Kind::Interface, "getConnect", "virInterfaceGetConnect", g_virInterfaceGetConnect, false},
+    {(int)Kind::Interface, "getConnect", "virInterfaceGetConnect", g_virInterfaceGetConnect, false, true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 6, 4)
-    {(int)Kind::Interface, "getMACString", "virInterfaceGetMACString", g_virInterfaceGetMACString, false},
+    {(int)Kind::Interface, "getMACString", "virInterfaceGetMACString", g_virInterfaceGetMACString, false, true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 6, 4)
-    {(int)Kind::Interface, "getName", "virInterfaceGetName", g_virInterfaceGetName, false},
+    {(int)Kind::Interface, "getName", "virInterfaceGetName", g_virInterfaceGetName, false, true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 6, 4)
-    {(int)Kind::Interface, "getXMLDesc", "virInterfaceGetXMLDesc", g_virInterfaceGetXMLDesc, false},
+    {(int)Kind::Interface, "getXMLDesc", "virInterfaceGetXMLDesc", g_virInterfaceGetXMLDesc, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 7, 3)
-    {(int)Kind::Interface, "isActive", "virInterfaceIsActive", g_virInterfaceIsActive, false},
+    {(int)Kind::Interface, "isActive", "virInterfaceIsActive", g_virInterfaceIsActive, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 6, 4)
-    {(int)Kind::Connect, "interfaceLookupByMACString", "virInterfaceLookupByMACString", g_virInterfaceLookupByMACString, false},
+    {(int)Kind::Connect, "interfaceLookupByMACString", "virInterfaceLookupByMACString", g_virInterfaceLookupByMACString, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 6, 4)
-    {(int)Kind::Connect, "interfaceLookupByName", "virInterfaceLookupByName", g_virInterfaceLookupByName, false},
+    {(int)Kind::Connect, "interfaceLookupByName", "virInterfaceLookupByName", g_virInterfaceLookupByName, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 6, 4)
-    {(int)Kind::Interface, "undefine", "virInterfaceUndefine", g_virInterfaceUndefine, false},
+    {(int)Kind::Interface, "undefine", "virInterfaceUndefine", g_virInterfaceUndefine, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(4, 5, 0)
-    {(int)Kind::Connect, "nwFilterBindingCreateXML", "virNWFilterBindingCreateXML", g_virNWFilterBindingCreateXML, false},
+    {(int)Kind::Connect, "nwFilterBindingCreateXML", "virNWFilterBindingCreateXML", g_virNWFilterBindingCreateXML, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(4, 5, 0)
-    {(int)Kind::NWFilterBinding, "delete", "virNWFilterBindingDelete", g_virNWFilterBindingDelete, false},
+    {(int)Kind::NWFilterBinding, "delete", "virNWFilterBindingDelete", g_virNWFilterBindingDelete, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(4, 5, 0)
-    {(int)Kind::NWFilterBinding, "getFilterName", "virNWFilterBindingGetFilterName", g_virNWFilterBindingGetFilterName, false},
+    {(int)Kind::NWFilterBinding, "getFilterName", "virNWFilterBindingGetFilterName", g_virNWFilterBindingGetFilterName, false, true},
 #endif
 #if LIBVIR_CHECK_VERSION(4, 5, 0)
-    {(int)Kind::NWFilterBinding, "getPortDev", "virNWFilterBindingGetPortDev", g_virNWFilterBindingGetPortDev, false},
+    {(int)Kind::NWFilterBinding, "getPortDev", "virNWFilterBindingGetPortDev", g_virNWFilterBindingGetPortDev, false, true},
 #endif
 #if LIBVIR_CHECK_VERSION(4, 5, 0)
-    {(int)Kind::NWFilterBinding, "getXMLDesc", "virNWFilterBindingGetXMLDesc", g_virNWFilterBindingGetXMLDesc, false},
+    {(int)Kind::NWFilterBinding, "getXMLDesc", "virNWFilterBindingGetXMLDesc", g_virNWFilterBindingGetXMLDesc, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(4, 5, 0)
-    {(int)Kind::Connect, "nwFilterBindingLookupByPortDev", "virNWFilterBindingLookupByPortDev", g_virNWFilterBindingLookupByPortDev, false},
+    {(int)Kind::Connect, "nwFilterBindingLookupByPortDev", "virNWFilterBindingLookupByPortDev", g_virNWFilterBindingLookupByPortDev, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 8, 0)
-    {(int)Kind::Connect, "nwFilterDefineXML", "virNWFilterDefineXML", g_virNWFilterDefineXML, false},
+    {(int)Kind::Connect, "nwFilterDefineXML", "virNWFilterDefineXML", g_virNWFilterDefineXML, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(7, 7, 0)
-    {(int)Kind::Connect, "nwFilterDefineXMLFlags", "virNWFilterDefineXMLFlags", g_virNWFilterDefineXMLFlags, false},
+    {(int)Kind::Connect, "nwFilterDefineXMLFlags", "virNWFilterDefineXMLFlags", g_virNWFilterDefineXMLFlags, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 8, 0)
-    {(int)Kind::NWFilter, "getName", "virNWFilterGetName", g_virNWFilterGetName, false},
+    {(int)Kind::NWFilter, "getName", "virNWFilterGetName", g_virNWFilterGetName, false, true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 8, 0)
-    {(int)Kind::NWFilter, "getUUID", "virNWFilterGetUUID", g_virNWFilterGetUUID, false},
+    {(int)Kind::NWFilter, "getUUID", "virNWFilterGetUUID", g_virNWFilterGetUUID, false, true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 8, 0)
-    {(int)Kind::NWFilter, "getUUIDString", "virNWFilterGetUUIDString", g_virNWFilterGetUUIDString, false},
+    {(int)Kind::NWFilter, "getUUIDString", "virNWFilterGetUUIDString", g_virNWFilterGetUUIDString, false, true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 8, 0)
-    {(int)Kind::NWFilter, "getXMLDesc", "virNWFilterGetXMLDesc", g_virNWFilterGetXMLDesc, false},
+    {(int)Kind::NWFilter, "getXMLDesc", "virNWFilterGetXMLDesc", g_virNWFilterGetXMLDesc, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 8, 0)
-    {(int)Kind::Connect, "nwFilterLookupByName", "virNWFilterLookupByName", g_virNWFilterLookupByName, false},
+    {(int)Kind::Connect, "nwFilterLookupByName", "virNWFilterLookupByName", g_virNWFilterLookupByName, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 8, 0)
-    {(int)Kind::Connect, "nwFilterLookupByUUID", "virNWFilterLookupByUUID", g_virNWFilterLookupByUUID, false},
+    {(int)Kind::Connect, "nwFilterLookupByUUID", "virNWFilterLookupByUUID", g_virNWFilterLookupByUUID, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 8, 0)
-    {(int)Kind::Connect, "nwFilterLookupByUUIDString", "virNWFilterLookupByUUIDString", g_virNWFilterLookupByUUIDString, false},
+    {(int)Kind::Connect, "nwFilterLookupByUUIDString", "virNWFilterLookupByUUIDString", g_virNWFilterLookupByUUIDString, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 8, 0)
-    {(int)Kind::NWFilter, "undefine", "virNWFilterUndefine", g_virNWFilterUndefine, false},
+    {(int)Kind::NWFilter, "undefine", "virNWFilterUndefine", g_virNWFilterUndefine, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 2, 0)
-    {(int)Kind::Network, "create", "virNetworkCreate", g_virNetworkCreate, false},
+    {(int)Kind::Network, "create", "virNetworkCreate", g_virNetworkCreate, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 2, 0)
-    {(int)Kind::Connect, "networkCreateXML", "virNetworkCreateXML", g_virNetworkCreateXML, false},
+    {(int)Kind::Connect, "networkCreateXML", "virNetworkCreateXML", g_virNetworkCreateXML, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(7, 8, 0)
-    {(int)Kind::Connect, "networkCreateXMLFlags", "virNetworkCreateXMLFlags", g_virNetworkCreateXMLFlags, false},
+    {(int)Kind::Connect, "networkCreateXMLFlags", "virNetworkCreateXMLFlags", g_virNetworkCreateXMLFlags, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 2, 0)
-    {(int)Kind::Connect, "networkDefineXML", "virNetworkDefineXML", g_virNetworkDefineXML, false},
+    {(int)Kind::Connect, "networkDefineXML", "virNetworkDefineXML", g_virNetworkDefineXML, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(7, 7, 0)
-    {(int)Kind::Connect, "networkDefineXMLFlags", "virNetworkDefineXMLFlags", g_virNetworkDefineXMLFlags, false},
+    {(int)Kind::Connect, "networkDefineXMLFlags", "virNetworkDefineXMLFlags", g_virNetworkDefineXMLFlags, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 2, 0)
-    {(int)Kind::Network, "destroy", "virNetworkDestroy", g_virNetworkDestroy, false},
+    {(int)Kind::Network, "destroy", "virNetworkDestroy", g_virNetworkDestroy, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 2, 1)
-    {(int)Kind::Network, "getAutostart", "virNetworkGetAutostart", g_virNetworkGetAutostart, false},
+    {(int)Kind::Network, "getAutostart", "virNetworkGetAutostart", g_virNetworkGetAutostart, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 2, 0)
-    {(int)Kind::Network, "getBridgeName", "virNetworkGetBridgeName", g_virNetworkGetBridgeName, false},
+    {(int)Kind::Network, "getBridgeName", "virNetworkGetBridgeName", g_virNetworkGetBridgeName, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 3, 0)
-    {(int)Kind::Network, "getConnect", "virNetworkGetConnect", g_virNetworkGetConnect, false},
+    {(int)Kind::Network, "getConnect", "virNetworkGetConnect", g_virNetworkGetConnect, false, true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 2, 0)
-    {(int)Kind::Network, "getName", "virNetworkGetName", g_virNetworkGetName, false},
+    {(int)Kind::Network, "getName", "virNetworkGetName", g_virNetworkGetName, false, true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 2, 0)
-    {(int)Kind::Network, "getUUID", "virNetworkGetUUID", g_virNetworkGetUUID, false},
+    {(int)Kind::Network, "getUUID", "virNetworkGetUUID", g_virNetworkGetUUID, false, true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 2, 0)
-    {(int)Kind::Network, "getUUIDString", "virNetworkGetUUIDString", g_virNetworkGetUUIDString, false},
+    {(int)Kind::Network, "getUUIDString", "virNetworkGetUUIDString", g_virNetworkGetUUIDString, false, true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 2, 0)
-    {(int)Kind::Network, "getXMLDesc", "virNetworkGetXMLDesc", g_virNetworkGetXMLDesc, false},
+    {(int)Kind::Network, "getXMLDesc", "virNetworkGetXMLDesc", g_virNetworkGetXMLDesc, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 7, 3)
-    {(int)Kind::Network, "isActive", "virNetworkIsActive", g_virNetworkIsActive, false},
+    {(int)Kind::Network, "isActive", "virNetworkIsActive", g_virNetworkIsActive, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 7, 3)
-    {(int)Kind::Network, "isPersistent", "virNetworkIsPersistent", g_virNetworkIsPersistent, false},
+    {(int)Kind::Network, "isPersistent", "virNetworkIsPersistent", g_virNetworkIsPersistent, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(5, 5, 0)
-    {(int)Kind::Network, "listAllPorts", "virNetworkListAllPorts", g_virNetworkListAllPorts, false},
+    {(int)Kind::Network, "listAllPorts", "virNetworkListAllPorts", g_virNetworkListAllPorts, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 2, 0)
-    {(int)Kind::Connect, "networkLookupByName", "virNetworkLookupByName", g_virNetworkLookupByName, false},
+    {(int)Kind::Connect, "networkLookupByName", "virNetworkLookupByName", g_virNetworkLookupByName, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 2, 0)
-    {(int)Kind::Connect, "networkLookupByUUID", "virNetworkLookupByUUID", g_virNetworkLookupByUUID, false},
+    {(int)Kind::Connect, "networkLookupByUUID", "virNetworkLookupByUUID", g_virNetworkLookupByUUID, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 2, 0)
-    {(int)Kind::Connect, "networkLookupByUUIDString", "virNetworkLookupByUUIDString", g_virNetworkLookupByUUIDString, false},
+    {(int)Kind::Connect, "networkLookupByUUIDString", "virNetworkLookupByUUIDString", g_virNetworkLookupByUUIDString, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(5, 5, 0)
-    {(int)Kind::Network, "portCreateXML", "virNetworkPortCreateXML", g_virNetworkPortCreateXML, false},
+    {(int)Kind::Network, "portCreateXML", "virNetworkPortCreateXML", g_virNetworkPortCreateXML, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(5, 5, 0)
-    {(int)Kind::NetworkPort, "delete", "virNetworkPortDelete", g_virNetworkPortDelete, false},
+    {(int)Kind::NetworkPort, "delete", "virNetworkPortDelete", g_virNetworkPortDelete, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(5, 5, 0)
-    {(int)Kind::NetworkPort, "getNetwork", "virNetworkPortGetNetwork", g_virNetworkPortGetNetwork, false},
+    {(int)Kind::NetworkPort, "getNetwork", "virNetworkPortGetNetwork", g_virNetworkPortGetNetwork, false, true},
 #endif
 #if LIBVIR_CHECK_VERSION(5, 5, 0)
-    {(int)Kind::NetworkPort, "getParameters", "virNetworkPortGetParameters", g_virNetworkPortGetParameters, false},
+    {(int)Kind::NetworkPort, "getParameters", "virNetworkPortGetParameters", g_virNetworkPortGetParameters, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(5, 5, 0)
-    {(int)Kind::NetworkPort, "getUUID", "virNetworkPortGetUUID", g_virNetworkPortGetUUID, false},
+    {(int)Kind::NetworkPort, "getUUID", "virNetworkPortGetUUID", g_virNetworkPortGetUUID, false, true},
 #endif
 #if LIBVIR_CHECK_VERSION(5, 5, 0)
-    {(int)Kind::NetworkPort, "getUUIDString", "virNetworkPortGetUUIDString", g_virNetworkPortGetUUIDString, false},
+    {(int)Kind::NetworkPort, "getUUIDString", "virNetworkPortGetUUIDString", g_virNetworkPortGetUUIDString, false, true},
 #endif
 #if LIBVIR_CHECK_VERSION(5, 5, 0)
-    {(int)Kind::NetworkPort, "getXMLDesc", "virNetworkPortGetXMLDesc", g_virNetworkPortGetXMLDesc, false},
+    {(int)Kind::NetworkPort, "getXMLDesc", "virNetworkPortGetXMLDesc", g_virNetworkPortGetXMLDesc, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(5, 5, 0)
-    {(int)Kind::Network, "portLookupByUUID", "virNetworkPortLookupByUUID", g_virNetworkPortLookupByUUID, false},
+    {(int)Kind::Network, "portLookupByUUID", "virNetworkPortLookupByUUID", g_virNetworkPortLookupByUUID, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(5, 5, 0)
-    {(int)Kind::Network, "portLookupByUUIDString", "virNetworkPortLookupByUUIDString", g_virNetworkPortLookupByUUIDString, false},
+    {(int)Kind::Network, "portLookupByUUIDString", "virNetworkPortLookupByUUIDString", g_virNetworkPortLookupByUUIDString, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(5, 5, 0)
-    {(int)Kind::NetworkPort, "setParameters", "virNetworkPortSetParameters", g_virNetworkPortSetParameters, false},
+    {(int)Kind::NetworkPort, "setParameters", "virNetworkPortSetParameters", g_virNetworkPortSetParameters, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 2, 1)
-    {(int)Kind::Network, "setAutostart", "virNetworkSetAutostart", g_virNetworkSetAutostart, false},
+    {(int)Kind::Network, "setAutostart", "virNetworkSetAutostart", g_virNetworkSetAutostart, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 2, 0)
-    {(int)Kind::Network, "undefine", "virNetworkUndefine", g_virNetworkUndefine, false},
+    {(int)Kind::Network, "undefine", "virNetworkUndefine", g_virNetworkUndefine, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 10, 2)
-    {(int)Kind::Network, "update", "virNetworkUpdate", g_virNetworkUpdate, false},
+    {(int)Kind::Network, "update", "virNetworkUpdate", g_virNetworkUpdate, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(1, 2, 9)
-    {(int)Kind::Connect, "nodeAllocPages", "virNodeAllocPages", g_virNodeAllocPages, false},
+    {(int)Kind::Connect, "nodeAllocPages", "virNodeAllocPages", g_virNodeAllocPages, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(7, 3, 0)
-    {(int)Kind::NodeDevice, "create", "virNodeDeviceCreate", g_virNodeDeviceCreate, false},
+    {(int)Kind::NodeDevice, "create", "virNodeDeviceCreate", g_virNodeDeviceCreate, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 6, 3)
-    {(int)Kind::Connect, "nodeDeviceCreateXML", "virNodeDeviceCreateXML", g_virNodeDeviceCreateXML, false},
+    {(int)Kind::Connect, "nodeDeviceCreateXML", "virNodeDeviceCreateXML", g_virNodeDeviceCreateXML, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(7, 3, 0)
-    {(int)Kind::Connect, "nodeDeviceDefineXML", "virNodeDeviceDefineXML", g_virNodeDeviceDefineXML, false},
+    {(int)Kind::Connect, "nodeDeviceDefineXML", "virNodeDeviceDefineXML", g_virNodeDeviceDefineXML, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 6, 3)
-    {(int)Kind::NodeDevice, "destroy", "virNodeDeviceDestroy", g_virNodeDeviceDestroy, false},
+    {(int)Kind::NodeDevice, "destroy", "virNodeDeviceDestroy", g_virNodeDeviceDestroy, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(1, 0, 5)
-    {(int)Kind::NodeDevice, "detachFlags", "virNodeDeviceDetachFlags", g_virNodeDeviceDetachFlags, false},
+    {(int)Kind::NodeDevice, "detachFlags", "virNodeDeviceDetachFlags", g_virNodeDeviceDetachFlags, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 6, 1)
-    {(int)Kind::NodeDevice, "dettach", "virNodeDeviceDettach", g_virNodeDeviceDettach, false},
+    {(int)Kind::NodeDevice, "dettach", "virNodeDeviceDettach", g_virNodeDeviceDettach, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(7, 8, 0)
-    {(int)Kind::NodeDevice, "getAutostart", "virNodeDeviceGetAutostart", g_virNodeDeviceGetAutostart, false},
+    {(int)Kind::NodeDevice, "getAutostart", "virNodeDeviceGetAutostart", g_virNodeDeviceGetAutostart, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 5, 0)
-    {(int)Kind::NodeDevice, "getName", "virNodeDeviceGetName", g_virNodeDeviceGetName, false},
+    {(int)Kind::NodeDevice, "getName", "virNodeDeviceGetName", g_virNodeDeviceGetName, false, true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 5, 0)
-    {(int)Kind::NodeDevice, "getParent", "virNodeDeviceGetParent", g_virNodeDeviceGetParent, false},
+    {(int)Kind::NodeDevice, "getParent", "virNodeDeviceGetParent", g_virNodeDeviceGetParent, false, true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 5, 0)
-    {(int)Kind::NodeDevice, "getXMLDesc", "virNodeDeviceGetXMLDesc", g_virNodeDeviceGetXMLDesc, false},
+    {(int)Kind::NodeDevice, "getXMLDesc", "virNodeDeviceGetXMLDesc", g_virNodeDeviceGetXMLDesc, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(7, 8, 0)
-    {(int)Kind::NodeDevice, "isActive", "virNodeDeviceIsActive", g_virNodeDeviceIsActive, false},
+    {(int)Kind::NodeDevice, "isActive", "virNodeDeviceIsActive", g_virNodeDeviceIsActive, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(7, 8, 0)
-    {(int)Kind::NodeDevice, "isPersistent", "virNodeDeviceIsPersistent", g_virNodeDeviceIsPersistent, false},
+    {(int)Kind::NodeDevice, "isPersistent", "virNodeDeviceIsPersistent", g_virNodeDeviceIsPersistent, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 5, 0)
-    {(int)Kind::NodeDevice, "listCaps", "virNodeDeviceListCaps", g_virNodeDeviceListCaps, false},
+    {(int)Kind::NodeDevice, "listCaps", "virNodeDeviceListCaps", g_virNodeDeviceListCaps, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 5, 0)
-    {(int)Kind::Connect, "nodeDeviceLookupByName", "virNodeDeviceLookupByName", g_virNodeDeviceLookupByName, false},
+    {(int)Kind::Connect, "nodeDeviceLookupByName", "virNodeDeviceLookupByName", g_virNodeDeviceLookupByName, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(1, 0, 3)
-    {(int)Kind::Connect, "nodeDeviceLookupSCSIHostByWWN", "virNodeDeviceLookupSCSIHostByWWN", g_virNodeDeviceLookupSCSIHostByWWN, false},
+    {(int)Kind::Connect, "nodeDeviceLookupSCSIHostByWWN", "virNodeDeviceLookupSCSIHostByWWN", g_virNodeDeviceLookupSCSIHostByWWN, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 5, 0)
-    {(int)Kind::NodeDevice, "numOfCaps", "virNodeDeviceNumOfCaps", g_virNodeDeviceNumOfCaps, false},
+    {(int)Kind::NodeDevice, "numOfCaps", "virNodeDeviceNumOfCaps", g_virNodeDeviceNumOfCaps, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 6, 1)
-    {(int)Kind::NodeDevice, "reAttach", "virNodeDeviceReAttach", g_virNodeDeviceReAttach, false},
+    {(int)Kind::NodeDevice, "reAttach", "virNodeDeviceReAttach", g_virNodeDeviceReAttach, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 6, 1)
-    {(int)Kind::NodeDevice, "reset", "virNodeDeviceReset", g_virNodeDeviceReset, false},
+    {(int)Kind::NodeDevice, "reset", "virNodeDeviceReset", g_virNodeDeviceReset, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(7, 8, 0)
-    {(int)Kind::NodeDevice, "setAutostart", "virNodeDeviceSetAutostart", g_virNodeDeviceSetAutostart, false},
+    {(int)Kind::NodeDevice, "setAutostart", "virNodeDeviceSetAutostart", g_virNodeDeviceSetAutostart, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(7, 3, 0)
-    {(int)Kind::NodeDevice, "undefine", "virNodeDeviceUndefine", g_virNodeDeviceUndefine, false},
+    {(int)Kind::NodeDevice, "undefine", "virNodeDeviceUndefine", g_virNodeDeviceUndefine, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 3, 3)
-    {(int)Kind::Connect, "nodeGetFreeMemory", "virNodeGetFreeMemory", g_virNodeGetFreeMemory, false},
+    {(int)Kind::Connect, "nodeGetFreeMemory", "virNodeGetFreeMemory", g_virNodeGetFreeMemory, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(1, 2, 6)
-    {(int)Kind::Connect, "nodeGetFreePages", "virNodeGetFreePages", g_virNodeGetFreePages, false},
+    {(int)Kind::Connect, "nodeGetFreePages", "virNodeGetFreePages", g_virNodeGetFreePages, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 1, 0)
-    {(int)Kind::Connect, "nodeGetInfo", "virNodeGetInfo", g_virNodeGetInfo, false},
+    {(int)Kind::Connect, "nodeGetInfo", "virNodeGetInfo", g_virNodeGetInfo, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 10, 2)
-    {(int)Kind::Connect, "nodeGetMemoryParameters", "virNodeGetMemoryParameters", g_virNodeGetMemoryParameters, false},
+    {(int)Kind::Connect, "nodeGetMemoryParameters", "virNodeGetMemoryParameters", g_virNodeGetMemoryParameters, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(4, 5, 0)
-    {(int)Kind::Connect, "nodeGetSEVInfo", "virNodeGetSEVInfo", g_virNodeGetSEVInfo, false},
+    {(int)Kind::Connect, "nodeGetSEVInfo", "virNodeGetSEVInfo", g_virNodeGetSEVInfo, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 5, 0)
-    {(int)Kind::Connect, "nodeListDevices", "virNodeListDevices", g_virNodeListDevices, false},
+    {(int)Kind::Connect, "nodeListDevices", "virNodeListDevices", g_virNodeListDevices, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 5, 0)
-    {(int)Kind::Connect, "nodeNumOfDevices", "virNodeNumOfDevices", g_virNodeNumOfDevices, false},
+    {(int)Kind::Connect, "nodeNumOfDevices", "virNodeNumOfDevices", g_virNodeNumOfDevices, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 10, 2)
-    {(int)Kind::Connect, "nodeSetMemoryParameters", "virNodeSetMemoryParameters", g_virNodeSetMemoryParameters, false},
+    {(int)Kind::Connect, "nodeSetMemoryParameters", "virNodeSetMemoryParameters", g_virNodeSetMemoryParameters, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 9, 8)
-    {(int)Kind::Connect, "nodeSuspendForDuration", "virNodeSuspendForDuration", g_virNodeSuspendForDuration, false},
+    {(int)Kind::Connect, "nodeSuspendForDuration", "virNodeSuspendForDuration", g_virNodeSuspendForDuration, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 7, 1)
-    {(int)Kind::Connect, "secretDefineXML", "virSecretDefineXML", g_virSecretDefineXML, false},
+    {(int)Kind::Connect, "secretDefineXML", "virSecretDefineXML", g_virSecretDefineXML, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 7, 1)
-    {(int)Kind::Secret, "getConnect", "virSecretGetConnect", g_virSecretGetConnect, false},
+    {(int)Kind::Secret, "getConnect", "virSecretGetConnect", g_virSecretGetConnect, false, true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 7, 1)
-    {(int)Kind::Secret, "getUUID", "virSecretGetUUID", g_virSecretGetUUID, false},
+    {(int)Kind::Secret, "getUUID", "virSecretGetUUID", g_virSecretGetUUID, false, true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 7, 1)
-    {(int)Kind::Secret, "getUUIDString", "virSecretGetUUIDString", g_virSecretGetUUIDString, false},
+    {(int)Kind::Secret, "getUUIDString", "virSecretGetUUIDString", g_virSecretGetUUIDString, false, true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 7, 1)
-    {(int)Kind::Secret, "getUsageID", "virSecretGetUsageID", g_virSecretGetUsageID, false},
+    {(int)Kind::Secret, "getUsageID", "virSecretGetUsageID", g_virSecretGetUsageID, false, true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 7, 1)
-    {(int)Kind::Secret, "getUsageType", "virSecretGetUsageType", g_virSecretGetUsageType, false},
+    {(int)Kind::Secret, "getUsageType", "virSecretGetUsageType", g_virSecretGetUsageType, false, true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 7, 1)
-    {(int)Kind::Secret, "getXMLDesc", "virSecretGetXMLDesc", g_virSecretGetXMLDesc, false},
+    {(int)Kind::Secret, "getXMLDesc", "virSecretGetXMLDesc", g_virSecretGetXMLDesc, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 7, 1)
-    {(int)Kind::Connect, "secretLookupByUUID", "virSecretLookupByUUID", g_virSecretLookupByUUID, false},
+    {(int)Kind::Connect, "secretLookupByUUID", "virSecretLookupByUUID", g_virSecretLookupByUUID, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 7, 1)
-    {(int)Kind::Connect, "secretLookupByUUIDString", "virSecretLookupByUUIDString", g_virSecretLookupByUUIDString, false},
+    {(int)Kind::Connect, "secretLookupByUUIDString", "virSecretLookupByUUIDString", g_virSecretLookupByUUIDString, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 7, 1)
-    {(int)Kind::Connect, "secretLookupByUsage", "virSecretLookupByUsage", g_virSecretLookupByUsage, false},
+    {(int)Kind::Connect, "secretLookupByUsage", "virSecretLookupByUsage", g_virSecretLookupByUsage, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 7, 1)
-    {(int)Kind::Secret, "setValue", "virSecretSetValue", g_virSecretSetValue, false},
+    {(int)Kind::Secret, "setValue", "virSecretSetValue", g_virSecretSetValue, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 7, 1)
-    {(int)Kind::Secret, "undefine", "virSecretUndefine", g_virSecretUndefine, false},
+    {(int)Kind::Secret, "undefine", "virSecretUndefine", g_virSecretUndefine, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 4, 1)
-    {(int)Kind::StoragePool, "build", "virStoragePoolBuild", g_virStoragePoolBuild, false},
+    {(int)Kind::StoragePool, "build", "virStoragePoolBuild", g_virStoragePoolBuild, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 4, 1)
-    {(int)Kind::StoragePool, "create", "virStoragePoolCreate", g_virStoragePoolCreate, false},
+    {(int)Kind::StoragePool, "create", "virStoragePoolCreate", g_virStoragePoolCreate, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 4, 1)
-    {(int)Kind::Connect, "storagePoolCreateXML", "virStoragePoolCreateXML", g_virStoragePoolCreateXML, false},
+    {(int)Kind::Connect, "storagePoolCreateXML", "virStoragePoolCreateXML", g_virStoragePoolCreateXML, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 4, 1)
-    {(int)Kind::Connect, "storagePoolDefineXML", "virStoragePoolDefineXML", g_virStoragePoolDefineXML, false},
+    {(int)Kind::Connect, "storagePoolDefineXML", "virStoragePoolDefineXML", g_virStoragePoolDefineXML, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 4, 1)
-    {(int)Kind::StoragePool, "delete", "virStoragePoolDelete", g_virStoragePoolDelete, false},
+    {(int)Kind::StoragePool, "delete", "virStoragePoolDelete", g_virStoragePoolDelete, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 4, 1)
-    {(int)Kind::StoragePool, "destroy", "virStoragePoolDestroy", g_virStoragePoolDestroy, false},
+    {(int)Kind::StoragePool, "destroy", "virStoragePoolDestroy", g_virStoragePoolDestroy, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 4, 1)
-    {(int)Kind::StoragePool, "getAutostart", "virStoragePoolGetAutostart", g_virStoragePoolGetAutostart, false},
+    {(int)Kind::StoragePool, "getAutostart", "virStoragePoolGetAutostart", g_virStoragePoolGetAutostart, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 4, 1)
-    {(int)Kind::StoragePool, "getConnect", "virStoragePoolGetConnect", g_virStoragePoolGetConnect, false},
+    {(int)Kind::StoragePool, "getConnect", "virStoragePoolGetConnect", g_virStoragePoolGetConnect, false, true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 4, 1)
-    {(int)Kind::StoragePool, "getInfo", "virStoragePoolGetInfo", g_virStoragePoolGetInfo, false},
+    {(int)Kind::StoragePool, "getInfo", "virStoragePoolGetInfo", g_virStoragePoolGetInfo, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 4, 1)
-    {(int)Kind::StoragePool, "getName", "virStoragePoolGetName", g_virStoragePoolGetName, false},
+    {(int)Kind::StoragePool, "getName", "virStoragePoolGetName", g_virStoragePoolGetName, false, true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 4, 1)
-    {(int)Kind::StoragePool, "getUUID", "virStoragePoolGetUUID", g_virStoragePoolGetUUID, false},
+    {(int)Kind::StoragePool, "getUUID", "virStoragePoolGetUUID", g_virStoragePoolGetUUID, false, true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 4, 1)
-    {(int)Kind::StoragePool, "getUUIDString", "virStoragePoolGetUUIDString", g_virStoragePoolGetUUIDString, false},
+    {(int)Kind::StoragePool, "getUUIDString", "virStoragePoolGetUUIDString", g_virStoragePoolGetUUIDString, false, true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 4, 1)
-    {(int)Kind::StoragePool, "getXMLDesc", "virStoragePoolGetXMLDesc", g_virStoragePoolGetXMLDesc, false},
+    {(int)Kind::StoragePool, "getXMLDesc", "virStoragePoolGetXMLDesc", g_virStoragePoolGetXMLDesc, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 7, 3)
-    {(int)Kind::StoragePool, "isActive", "virStoragePoolIsActive", g_virStoragePoolIsActive, false},
+    {(int)Kind::StoragePool, "isActive", "virStoragePoolIsActive", g_virStoragePoolIsActive, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 7, 3)
-    {(int)Kind::StoragePool, "isPersistent", "virStoragePoolIsPersistent", g_virStoragePoolIsPersistent, false},
+    {(int)Kind::StoragePool, "isPersistent", "virStoragePoolIsPersistent", g_virStoragePoolIsPersistent, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 10, 2)
-    {(int)Kind::StoragePool, "listAllVolumes", "virStoragePoolListAllVolumes", g_virStoragePoolListAllVolumes, false},
+    {(int)Kind::StoragePool, "listAllVolumes", "virStoragePoolListAllVolumes", g_virStoragePoolListAllVolumes, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 4, 1)
-    {(int)Kind::StoragePool, "listVolumes", "virStoragePoolListVolumes", g_virStoragePoolListVolumes, false},
+    {(int)Kind::StoragePool, "listVolumes", "virStoragePoolListVolumes", g_virStoragePoolListVolumes, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 4, 1)
-    {(int)Kind::Connect, "storagePoolLookupByName", "virStoragePoolLookupByName", g_virStoragePoolLookupByName, false},
+    {(int)Kind::Connect, "storagePoolLookupByName", "virStoragePoolLookupByName", g_virStoragePoolLookupByName, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(4, 1, 0)
-    {(int)Kind::Connect, "storagePoolLookupByTargetPath", "virStoragePoolLookupByTargetPath", g_virStoragePoolLookupByTargetPath, false},
+    {(int)Kind::Connect, "storagePoolLookupByTargetPath", "virStoragePoolLookupByTargetPath", g_virStoragePoolLookupByTargetPath, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 4, 1)
-    {(int)Kind::Connect, "storagePoolLookupByUUID", "virStoragePoolLookupByUUID", g_virStoragePoolLookupByUUID, false},
+    {(int)Kind::Connect, "storagePoolLookupByUUID", "virStoragePoolLookupByUUID", g_virStoragePoolLookupByUUID, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 4, 1)
-    {(int)Kind::Connect, "storagePoolLookupByUUIDString", "virStoragePoolLookupByUUIDString", g_virStoragePoolLookupByUUIDString, false},
+    {(int)Kind::Connect, "storagePoolLookupByUUIDString", "virStoragePoolLookupByUUIDString", g_virStoragePoolLookupByUUIDString, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 4, 1)
-    {(int)Kind::StorageVol, "storagePoolLookupByVolume", "virStoragePoolLookupByVolume", g_virStoragePoolLookupByVolume, false},
+    {(int)Kind::StorageVol, "storagePoolLookupByVolume", "virStoragePoolLookupByVolume", g_virStoragePoolLookupByVolume, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 4, 1)
-    {(int)Kind::StoragePool, "numOfVolumes", "virStoragePoolNumOfVolumes", g_virStoragePoolNumOfVolumes, false},
+    {(int)Kind::StoragePool, "numOfVolumes", "virStoragePoolNumOfVolumes", g_virStoragePoolNumOfVolumes, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 4, 1)
-    {(int)Kind::StoragePool, "refresh", "virStoragePoolRefresh", g_virStoragePoolRefresh, false},
+    {(int)Kind::StoragePool, "refresh", "virStoragePoolRefresh", g_virStoragePoolRefresh, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 4, 1)
-    {(int)Kind::StoragePool, "setAutostart", "virStoragePoolSetAutostart", g_virStoragePoolSetAutostart, false},
+    {(int)Kind::StoragePool, "setAutostart", "virStoragePoolSetAutostart", g_virStoragePoolSetAutostart, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 4, 1)
-    {(int)Kind::StoragePool, "undefine", "virStoragePoolUndefine", g_virStoragePoolUndefine, false},
+    {(int)Kind::StoragePool, "undefine", "virStoragePoolUndefine", g_virStoragePoolUndefine, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 4, 1)
-    {(int)Kind::StoragePool, "storageVolCreateXML", "virStorageVolCreateXML", g_virStorageVolCreateXML, false},
+    {(int)Kind::StoragePool, "storageVolCreateXML", "virStorageVolCreateXML", g_virStorageVolCreateXML, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 6, 4)
-    {(int)Kind::StoragePool, "storageVolCreateXMLFrom", "virStorageVolCreateXMLFrom", g_virStorageVolCreateXMLFrom, false},
+    {(int)Kind::StoragePool, "storageVolCreateXMLFrom", "virStorageVolCreateXMLFrom", g_virStorageVolCreateXMLFrom, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 4, 1)
-    {(int)Kind::StorageVol, "delete", "virStorageVolDelete", g_virStorageVolDelete, false},
+    {(int)Kind::StorageVol, "delete", "virStorageVolDelete", g_virStorageVolDelete, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 9, 0)
-    {(int)Kind::StorageVol, "download", "virStorageVolDownload", g_virStorageVolDownload, false},
+    {(int)Kind::StorageVol, "download", "virStorageVolDownload", g_virStorageVolDownload, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 4, 1)
-    {(int)Kind::StorageVol, "getConnect", "virStorageVolGetConnect", g_virStorageVolGetConnect, false},
+    {(int)Kind::StorageVol, "getConnect", "virStorageVolGetConnect", g_virStorageVolGetConnect, false, true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 4, 1)
-    {(int)Kind::StorageVol, "getInfo", "virStorageVolGetInfo", g_virStorageVolGetInfo, false},
+    {(int)Kind::StorageVol, "getInfo", "virStorageVolGetInfo", g_virStorageVolGetInfo, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(3, 0, 0)
-    {(int)Kind::StorageVol, "getInfoFlags", "virStorageVolGetInfoFlags", g_virStorageVolGetInfoFlags, false},
+    {(int)Kind::StorageVol, "getInfoFlags", "virStorageVolGetInfoFlags", g_virStorageVolGetInfoFlags, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 4, 1)
-    {(int)Kind::StorageVol, "getKey", "virStorageVolGetKey", g_virStorageVolGetKey, false},
+    {(int)Kind::StorageVol, "getKey", "virStorageVolGetKey", g_virStorageVolGetKey, false, true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 4, 1)
-    {(int)Kind::StorageVol, "getName", "virStorageVolGetName", g_virStorageVolGetName, false},
+    {(int)Kind::StorageVol, "getName", "virStorageVolGetName", g_virStorageVolGetName, false, true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 4, 1)
-    {(int)Kind::StorageVol, "getPath", "virStorageVolGetPath", g_virStorageVolGetPath, false},
+    {(int)Kind::StorageVol, "getPath", "virStorageVolGetPath", g_virStorageVolGetPath, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 4, 1)
-    {(int)Kind::StorageVol, "getXMLDesc", "virStorageVolGetXMLDesc", g_virStorageVolGetXMLDesc, false},
+    {(int)Kind::StorageVol, "getXMLDesc", "virStorageVolGetXMLDesc", g_virStorageVolGetXMLDesc, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 4, 1)
-    {(int)Kind::Connect, "storageVolLookupByKey", "virStorageVolLookupByKey", g_virStorageVolLookupByKey, false},
+    {(int)Kind::Connect, "storageVolLookupByKey", "virStorageVolLookupByKey", g_virStorageVolLookupByKey, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 4, 1)
-    {(int)Kind::StoragePool, "storageVolLookupByName", "virStorageVolLookupByName", g_virStorageVolLookupByName, false},
+    {(int)Kind::StoragePool, "storageVolLookupByName", "virStorageVolLookupByName", g_virStorageVolLookupByName, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 4, 1)
-    {(int)Kind::Connect, "storageVolLookupByPath", "virStorageVolLookupByPath", g_virStorageVolLookupByPath, false},
+    {(int)Kind::Connect, "storageVolLookupByPath", "virStorageVolLookupByPath", g_virStorageVolLookupByPath, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 9, 10)
-    {(int)Kind::StorageVol, "resize", "virStorageVolResize", g_virStorageVolResize, false},
+    {(int)Kind::StorageVol, "resize", "virStorageVolResize", g_virStorageVolResize, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 9, 0)
-    {(int)Kind::StorageVol, "upload", "virStorageVolUpload", g_virStorageVolUpload, false},
+    {(int)Kind::StorageVol, "upload", "virStorageVolUpload", g_virStorageVolUpload, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 8, 0)
-    {(int)Kind::StorageVol, "wipe", "virStorageVolWipe", g_virStorageVolWipe, false},
+    {(int)Kind::StorageVol, "wipe", "virStorageVolWipe", g_virStorageVolWipe, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 9, 10)
-    {(int)Kind::StorageVol, "wipePattern", "virStorageVolWipePattern", g_virStorageVolWipePattern, false},
+    {(int)Kind::StorageVol, "wipePattern", "virStorageVolWipePattern", g_virStorageVolWipePattern, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 7, 2)
-    {(int)Kind::Stream, "abort", "virStreamAbort", g_virStreamAbort, false},
+    {(int)Kind::Stream, "abort", "virStreamAbort", g_virStreamAbort, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 7, 2)
-    {(int)Kind::Stream, "finish", "virStreamFinish", g_virStreamFinish, false},
+    {(int)Kind::Stream, "finish", "virStreamFinish", g_virStreamFinish, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 7, 2)
-    {(int)Kind::Connect, "streamNew", "virStreamNew", g_virStreamNew, false},
+    {(int)Kind::Connect, "streamNew", "virStreamNew", g_virStreamNew, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 10, 0)
-    {(int)Kind::Domain, "qemuAgentCommand", "virDomainQemuAgentCommand", g_virDomainQemuAgentCommand, false},
+    {(int)Kind::Domain, "qemuAgentCommand", "virDomainQemuAgentCommand", g_virDomainQemuAgentCommand, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 9, 4)
-    {(int)Kind::Connect, "domainQemuAttach", "virDomainQemuAttach", g_virDomainQemuAttach, false},
+    {(int)Kind::Connect, "domainQemuAttach", "virDomainQemuAttach", g_virDomainQemuAttach, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 8, 3)
-    {(int)Kind::Domain, "qemuMonitorCommand", "virDomainQemuMonitorCommand", g_virDomainQemuMonitorCommand, false},
+    {(int)Kind::Domain, "qemuMonitorCommand", "virDomainQemuMonitorCommand", g_virDomainQemuMonitorCommand, false, false},
 #endif
     {0, nullptr, nullptr, nullptr, false}};
 extern const size_t kGeneratedMethodCount = sizeof(kGeneratedMethods) / sizeof(kGeneratedMethods[0]) - 1;

@@ -8,8 +8,14 @@ namespace vk {
 
 extern const MethodDef kGeneratedMethods[];
 extern const size_t kGeneratedMethodCount;
-extern const MethodDef kManualMethods[];
-extern const size_t kManualMethodCount;
+struct Table {
+  const MethodDef *defs;
+  const size_t *count;
+  const char *const *internal;
+  const size_t *internalCount;
+};
+extern const Table kManualTables[];
+extern const size_t kManualTableCount;
 extern const char *const kInternalFunctions[];  // used inside the binding
 extern const size_t kInternalFunctionCount;
 extern std::atomic<int64_t> g_live[];
@@ -69,6 +75,20 @@ void Cleanup(void *arg) {
 }
 
 void NoopErrorFunc(void *, virErrorPtr) {}
+
+// Every bound method goes through here: a freed receiver or argument makes a
+// promise-returning method reject rather than throw.
+Napi::Value Trampoline(const Napi::CallbackInfo &info) {
+  const MethodDef *m = static_cast<const MethodDef *>(info.Data());
+  try {
+    return m->fn(info);
+  } catch (const FreedError &e) {
+    if (m->sync) throw;
+    auto d = Napi::Promise::Deferred::New(info.Env());
+    d.Reject(e.Value());
+    return d.Promise();
+  }
+}
 
 Napi::Value Setup(const Napi::CallbackInfo &info) {
   AddonData *d = Data(info.Env());
@@ -133,8 +153,11 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   Napi::Array bound = Napi::Array::New(env);
   uint32_t nb = 0;
   auto add = [&](const MethodDef &m) {
-    Napi::Function f = Napi::Function::New(env, m.fn, m.jsName);
-    if (m.kind < 0) {
+    Napi::Function f;
+    if (m.fn) f = Napi::Function::New(env, Trampoline, m.jsName, const_cast<MethodDef *>(&m));
+    if (!m.fn) {
+      // already defined on the class
+    } else if (m.kind < 0) {
       exports.Set(m.jsName, f);
     } else if (m.isStatic) {
       ctors[m.kind].Set(m.jsName, f);
@@ -149,12 +172,21 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
     bound.Set(nb++, b);
   };
   for (size_t i = 0; i < kGeneratedMethodCount; i++) add(kGeneratedMethods[i]);
-  for (size_t i = 0; i < kManualMethodCount; i++) add(kManualMethods[i]);
+  for (size_t t = 0; t < kManualTableCount; t++)
+    for (size_t i = 0; i < *kManualTables[t].count; i++) add(kManualTables[t].defs[i]);
+  // free() and close() are bound on every wrapper (native/src/wrap.cc).
+#define VK_FREEDEF(N, T, R, F) add(MethodDef{(int)Kind::N, Kind::N == Kind::Connect ? "close" : "free", #F, nullptr, false});
+  VK_KINDS(VK_FREEDEF)
+#undef VK_FREEDEF
   ctors[(int)Kind::Connect].Get("prototype").As<Napi::Object>().Set(
       "close", Napi::Function::New(env, ConnectClose, "close"));
 
   Napi::Array internal = Napi::Array::New(env);
-  for (size_t i = 0; i < kInternalFunctionCount; i++) internal.Set(i, kInternalFunctions[i]);
+  uint32_t ni = 0;
+  for (size_t i = 0; i < kInternalFunctionCount; i++) internal.Set(ni++, kInternalFunctions[i]);
+  for (size_t t = 0; t < kManualTableCount; t++)
+    for (size_t i = 0; i < *kManualTables[t].internalCount; i++)
+      internal.Set(ni++, kManualTables[t].internal[i]);
   exports.Set("_bound", bound);
   exports.Set("_internal", internal);
   exports.Set("_setup", Napi::Function::New(env, Setup, "_setup"));

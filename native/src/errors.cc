@@ -54,12 +54,12 @@ void ThrowLibvirt(Napi::Env env) {
   throw Napi::Error(env, MakeError(env, e, nullptr));
 }
 
-Napi::Error UsageError(Napi::Env env, const std::string &msg) {
+FreedError UsageError(Napi::Env env, const std::string &msg) {
   ErrorInfo e;
   e.SetMessage(msg, VIR_ERR_INVALID_ARG);
   Napi::Value v = MakeError(env, e, nullptr);
   v.As<Napi::Object>().Set("virtkitCode", "ERR_OBJECT_FREED");
-  return Napi::Error(env, v);
+  return FreedError(env, v);
 }
 
 }  // namespace vk

@@ -25,6 +25,14 @@ struct ErrorInfo {
   void SetMessage(const std::string &m, int code = VIR_ERR_INTERNAL_ERROR);
 };
 
+// Thrown for a call on a freed/closed object; promise-returning methods turn it
+// into a rejection (DESIGN rule 12), synchronous ones throw it.
+class FreedError;
+class FreedError : public Napi::Error {
+ public:
+  FreedError(Napi::Env env, napi_value v) : Napi::Error(env, v) {}
+};
+
 struct AddonData {
   Napi::FunctionReference ctors[static_cast<int>(Kind::Count)];
   Napi::FunctionReference errorCtor;  // LibvirtError, given by lib/ at load
@@ -38,7 +46,7 @@ AddonData *Data(Napi::Env env);
 // Builds a LibvirtError (or a plain Error before lib/ registered the class).
 Napi::Value MakeError(Napi::Env env, const ErrorInfo &e, napi_value stack);
 [[noreturn]] void ThrowLibvirt(Napi::Env env);  // from the current thread's last error
-Napi::Error UsageError(Napi::Env env, const std::string &msg);  // freed/closed object
+FreedError UsageError(Napi::Env env, const std::string &msg);  // freed/closed object
 
 // ---- wrappers -----------------------------------------------------------
 
@@ -161,7 +169,10 @@ struct MethodDef {
   const char *cName;
   Method fn;
   bool isStatic;
+  bool sync;  // false: returns a promise, so a freed receiver rejects instead of throwing
 };
+
+
 const char *KindName(int k);
 
 }  // namespace vk

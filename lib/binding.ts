@@ -1,0 +1,27 @@
+// Loads the native addon: a prebuilt binary for this platform, or the one built
+// from source by `npm install` (node-gyp-build picks).
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+
+const req = createRequire(__filename);
+
+function load(): any {
+  const root = join(__dirname, '..');
+  try {
+    return req('node-gyp-build')(root);
+  } catch (err) {
+    const e = new Error(
+      'virtkit: no native binary for ' + process.platform + '-' + process.arch +
+        ' and none was built from source. Install the build dependencies and rebuild:\n' +
+        '  Debian/Ubuntu: apt-get install libvirt-dev pkg-config g++ make python3\n' +
+        '  Fedora/RHEL:   dnf install libvirt-devel pkgconf gcc-c++ make python3\n' +
+        '  then: npm rebuild virtkit\n' +
+        'Cause: ' + (err as Error).message,
+    );
+    (e as any).code = 'ERR_VIRTKIT_NO_BINARY';
+    throw e;
+  }
+}
+
+/** The raw native module. @internal */
+export const native: any = load();

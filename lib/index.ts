@@ -1,0 +1,36 @@
+/**
+ * virtkit: the whole libvirt API for Node.js, plus typed `xl` and `lxc-*` backends.
+ * @packageDocumentation
+ */
+import { native } from './binding.js';
+import { LibvirtError } from './errors.js';
+import type * as G from './generated/api.js';
+import type * as M from './manual-types.js';
+
+native._setup(LibvirtError);
+
+export * from './classes.js';
+export * from './generated/constants.js';
+export * from './typed-params.js';
+export type * from './generated/api.js';
+export type * from './manual-types.js';
+export { LibvirtError } from './errors.js';
+export type { LibvirtErrorFields } from './errors.js';
+
+const fns = native as G.ModuleFunctions & M.ModuleManual;
+
+/** `virGetVersion`: libvirt's version, and a driver's when `type` is given. */
+export const getVersion: G.ModuleFunctions['getVersion'] = fns.getVersion.bind(native);
+
+/**
+ * Whether rejections carry the caller's stack (default true). Capturing it costs
+ * about a microsecond per call; a hot polling loop may turn it off.
+ */
+export function setCaptureStacks(enabled: boolean): void {
+  native.setCaptureStacks(enabled);
+}
+
+/** Live wrapper counts per class, pool threads and calls in flight (for leak checks). */
+export function diagnostics(): { live: Record<string, number>; poolThreads: number; inFlight: number } {
+  return native._diagnostics();
+}
