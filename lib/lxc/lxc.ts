@@ -104,7 +104,13 @@ export interface LxcOptions {
 }
 
 const CONFIG_KEY = /^lxc(\.[A-Za-z0-9_-]+)+$/;
-const LOG_TO_STDERR = ['-l', 'ERROR', '-o', '/dev/stderr'];
+/**
+ * Make silent tools print their errors. The notes suggest `-l ERROR -o /dev/stderr`, but under
+ * Node stdio is a socketpair and opening `/dev/stderr` fails with ENXIO ("Failed to open log
+ * file"), and with a regular file it rewrites from offset 0. `-l ERROR` enables the tools'
+ * error lines on stderr; `-o /dev/null` stops them also writing /var/log/lxc/<name>.log.
+ */
+export const LOG_TO_STDERR = ['-l', 'ERROR', '-o', '/dev/null'];
 const NOT_DEFINED = /doesn't exist|Container is not defined|is not defined/;
 
 /**
@@ -112,7 +118,8 @@ const NOT_DEFINED = /doesn't exist|Container is not defined|is not defined/;
  * {@link Transport}. Names and arguments are validated before any process starts.
  *
  * Tools that do not log errors by themselves (lxc-copy, lxc-snapshot, lxc-ls, lxc-info,
- * lxc-autostart) get `-l ERROR -o /dev/stderr` so failures carry a reason.
+ * lxc-autostart) get `-l ERROR -o /dev/null` so failures carry a reason on stderr
+ * (not `-o /dev/stderr`: see {@link LOG_TO_STDERR}).
  */
 export class Lxc {
   /** The transport used. */
@@ -221,13 +228,17 @@ export class Lxc {
   /**
    * Start a container daemonized (`lxc-start -d`), then wait until it is RUNNING
    * (`waitSeconds`, default 10; 0 = don't wait).
-   * @throws StateError if it is already running or did not reach RUNNING.
+   * @throws StateError if it is already running (lxc-start itself exits 0 then) or did not reach RUNNING.
    */
   async start(name: string, opts: { waitSeconds?: number; timeoutMs?: number } = {}): Promise<void> {
     validateName(name);
     const waitSeconds = validateInt(opts.waitSeconds ?? 10, 'waitSeconds', { min: 0, max: 3600 });
     const args = ['-n', name, '-d'];
     const res = await this.exec('lxc-start', args, { timeoutMs: opts.timeoutMs });
+    // lxc-start exits 0 (!) with "Container is already running" on a running container.
+    if (/is already running/.test(res.stderr)) {
+      throw new StateError(`lxc-start: ${name} is already running`, 'STOPPED', 'RUNNING', { command: 'lxc-start', args, exitCode: res.code, stderr: res.stderr });
+    }
     if (res.code !== 0) {
       if (/is already running/.test(res.stderr)) {
         throw new StateError(`lxc-start: ${name} is already running`, 'STOPPED', 'RUNNING', { command: 'lxc-start', args, exitCode: res.code, stderr: res.stderr });

@@ -132,12 +132,12 @@ describe('Lxc over a fake transport', () => {
     expect((await lxc.attach('c1', ['false'])).exitCode).toBe(1);
   });
 
-  it('adds -l ERROR -o /dev/stderr to silent tools', async () => {
+  it('adds -l ERROR -o /dev/null to silent tools (errors then go to stderr)', async () => {
     const t = new FakeTransport();
     const lxc = new Lxc(t);
     await lxc.ls();
     await lxc.copy('a', 'b');
-    expect(t.calls[0]!.args.slice(0, 4)).toEqual(['-l', 'ERROR', '-o', '/dev/stderr']);
-    expect(t.calls[1]!.args.slice(0, 4)).toEqual(['-l', 'ERROR', '-o', '/dev/stderr']);
+    expect(t.calls[0]!.args.slice(0, 4)).toEqual(['-l', 'ERROR', '-o', '/dev/null']);
+    expect(t.calls[1]!.args.slice(0, 4)).toEqual(['-l', 'ERROR', '-o', '/dev/null']);
   });
 });
