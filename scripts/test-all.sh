@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# The whole test suite (the README's test command; .ci/run calls it).
+# Installs what is missing, starts the daemons, builds, checks the generated
+# code is current, then runs unit, driver and integration tests in one vitest run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/system-deps.sh
+bash scripts/setup-lxc.sh 2>/dev/null || true
+[ -d node_modules/vitest ] || npm ci --no-audit --no-fund --ignore-scripts
+npm run build
+python3 scripts/generate.py --check
+bash scripts/start-services.sh
+npx tsc --noEmit -p tsconfig.json
+npx vitest run test/unit test/driver test/integration "$@"
