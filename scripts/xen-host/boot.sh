@@ -20,7 +20,13 @@ KEY=$W/ssh/id_ed25519
 KH=$W/ssh/known_hosts
 
 log() { printf '[xen-host boot %s] %s\n' "$(date +%T)" "$*" >&2; }
-die() { log "ERROR: $*"; exit 1; }
+STARTED=0
+die() {
+  log "ERROR: $*"
+  # do not leave a half-booted QEMU behind (the next call would wait on it again)
+  [ "$STARTED" = 1 ] && bash "$HERE/stop.sh" >&2
+  exit 1
+}
 now() { date +%s.%N; }
 since() { awk "BEGIN{printf \"%.1f\", $(now)-$1}"; }
 
@@ -98,7 +104,8 @@ else
     -append "console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M loglvl=all guest_loglvl=all noreboot" \
     -initrd "$W/out/vmlinuz console=hvc0 earlyprintk=xen rdinit=/init,$W/out/dom0-initrd.gz" \
     -netdev "user,id=n0,hostfwd=tcp:127.0.0.1:$PORT-:22" -device e1000,netdev=n0 \
-    </dev/null >"$W/qemu.log" 2>&1 &
+    </dev/null >"$W/qemu.log" 2>&1 8>&- &
+  STARTED=1
   for _ in $(seq 50); do [ -s "$PIDF" ] && break; kill -0 $! 2>/dev/null || break; sleep 0.1; done
   running_pid >/dev/null || { cat "$W/qemu.log" >&2; die "QEMU did not start"; }
 fi
