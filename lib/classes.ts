@@ -2,6 +2,7 @@
 import { native } from './binding.js';
 import type * as G from './generated/api.js';
 import type * as M from './manual-types.js';
+import type { ConnectEvents } from './event-types.js';
 
 /** Methods every wrapper has. */
 export interface Freeable {
@@ -11,7 +12,7 @@ export interface Freeable {
 }
 
 /** A libvirt `virConnectPtr`. Obtained from other objects, never constructed. */
-export interface Connect extends G.ConnectMethods, M.ConnectManual, AsyncDisposable {}
+export interface Connect extends G.ConnectMethods, M.ConnectManual, ConnectEvents, AsyncDisposable {}
 /** The Connect class: `instanceof` works; static methods follow the C API. */
 export interface ConnectConstructor extends G.ConnectStatic, M.ConnectStaticManual {
   readonly prototype: Connect;

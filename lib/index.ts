@@ -15,6 +15,11 @@ export * from './typed-params.js';
 export type * from './generated/api.js';
 export type * from './manual-types.js';
 export { LibvirtError } from './errors.js';
+export * from './event-types.js';
+export { events, subscribe, eventIDs, eventName, ConnectEventEmitter } from './events.js';
+export type { EventKind, VirEvent, EventsOptions } from './events.js';
+export { ReconnectingConnection } from './reconnect.js';
+export type { ReconnectOptions, Subscription } from './reconnect.js';
 export type { LibvirtErrorFields } from './errors.js';
 
 const fns = native as G.ModuleFunctions & M.ModuleManual;
