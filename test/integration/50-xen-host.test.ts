@@ -5,11 +5,15 @@
  * - Uses .xen-host/ssh.env when the host is already running, otherwise runs boot.sh (root only).
  * - With env CI set, a host that cannot be built/booted FAILS the suite; elsewhere it is skipped.
  * - A host booted here is stopped in afterAll unless XEN_HOST_KEEP=1.
+ * - Two layers: raw `ssh … xl …` (what the host gives), then lib/xl's Xl over SshTransport.
  */
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NotFoundError } from '../../lib/cli-errors.js';
+import { SshTransport } from '../../lib/transport/index.js';
+import { Xl } from '../../lib/xl/index.js';
 
 const REPO = resolve(__dirname, '../..');
 const HOST_DIR = process.env.XEN_HOST_DIR ?? resolve(REPO, '.xen-host');
@@ -18,6 +22,7 @@ const BOOT = resolve(REPO, 'scripts/xen-host/boot.sh');
 const STOP = resolve(REPO, 'scripts/xen-host/stop.sh');
 const DOMU = 'domU';
 const MARKER = 'DOMU-ALIVE';
+const TYPED_DOMU = 'virtkit-xl-it';
 
 interface Run {
   code: number;
@@ -122,7 +127,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   if (conn && !unavailable) {
-    await dom0(`xl destroy ${DOMU} 2>/dev/null; true`, 30_000);
+    await dom0(`xl destroy ${DOMU} 2>/dev/null; xl destroy ${TYPED_DOMU} 2>/dev/null; true`, 30_000);
   }
   if (bootedHere && process.env.XEN_HOST_KEEP !== '1') await run('bash', [STOP], 30_000);
 }, 60_000);
@@ -187,5 +192,93 @@ describe('real Xen 4.17 host (QEMU TCG)', () => {
       const rows = await xlList();
       return rows.some((r) => r.name === DOMU || r.id === row!.id) ? undefined : true;
     }, 30_000);
+  }, 300_000);
+});
+
+describe('lib/xl: Xl over SshTransport on the real host', () => {
+  const xl = (): Xl =>
+    new Xl(
+      new SshTransport({
+        host: conn!.XEN_SSH_HOST,
+        port: Number(conn!.XEN_SSH_PORT),
+        user: conn!.XEN_SSH_USER ?? 'root',
+        identityFile: conn!.XEN_SSH_KEY,
+        strictHostKeyChecking: conn!.XEN_SSH_KNOWN_HOSTS ? 'yes' : 'no',
+        knownHostsFile: conn!.XEN_SSH_KNOWN_HOSTS ?? '/dev/null',
+        options: { LogLevel: 'ERROR' },
+      }),
+      { timeoutMs: 120_000 },
+    );
+
+  it('info() and list() parse the real output', async (ctx) => {
+    need(ctx);
+    const x = xl();
+    const info = await x.info();
+    expect(info.xenVersion).toMatch(/^4\.17\.\d+$/);
+    expect(info.xenMajor).toBe(4);
+    expect(info.xenMinor).toBe(17);
+    expect(info.nrCpus).toBe(2);
+    expect(info.totalMemoryMiB).toBeGreaterThan(1024);
+    const doms = await x.list();
+    const d0 = doms.find((d) => d.domid === 0);
+    expect(d0?.name).toBe('Domain-0');
+    expect(d0?.memoryMiB).toBeGreaterThan(0);
+    expect(await x.domid('Domain-0')).toBe(0);
+    await expect(x.listOne('no-such-domain')).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  it('typed create, pause/unpause, console stream, shutdown', async (ctx) => {
+    need(ctx);
+    const x = xl();
+    if (await x.exists(TYPED_DOMU)) await x.destroy(TYPED_DOMU);
+
+    const t0 = Date.now();
+    const created = await x.create({
+      name: TYPED_DOMU,
+      type: 'pv',
+      kernel: '/root/vmlinuz',
+      ramdisk: '/root/domU-initrd.gz',
+      cmdline: 'console=hvc0 rdinit=/init quiet',
+      memory: 128,
+      vcpus: 1,
+      on_poweroff: 'destroy',
+    });
+    console.log(`[xen-host] Xl.create took ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    expect(created.name).toBe(TYPED_DOMU);
+    expect(created.domid).toBeGreaterThan(0);
+
+    const dom = await x.listOne(TYPED_DOMU);
+    expect(dom.domid).toBe(created.domid);
+    expect(dom.type).toBe('pv');
+    expect(dom.flags.paused).toBe(false);
+
+    await x.pause(TYPED_DOMU); // verifies the flag itself
+    expect((await x.listOne(TYPED_DOMU)).flags.paused).toBe(true);
+    await x.unpause(TYPED_DOMU);
+    expect((await x.listOne(TYPED_DOMU)).flags.paused).toBe(false);
+
+    const stream = x.console(TYPED_DOMU);
+    try {
+      const text = await new Promise<string>((res, rej) => {
+        let buf = '';
+        const timer = setTimeout(() => rej(new Error(`no console marker; got ${JSON.stringify(buf.slice(-500))}`)), 90_000);
+        stream.on('data', (c: Buffer) => {
+          buf += c.toString('utf8');
+          if (buf.includes(MARKER)) {
+            clearTimeout(timer);
+            res(buf);
+          }
+        });
+        stream.on('error', (e) => { clearTimeout(timer); rej(e); });
+      });
+      expect(text).toContain(MARKER);
+    } finally {
+      stream.destroy();
+      await stream.exited;
+    }
+
+    await x.shutdown(TYPED_DOMU, { wait: true, timeoutMs: 120_000 });
+    await waitFor('typed domU to disappear', async () => ((await x.exists(TYPED_DOMU)) ? undefined : true), 30_000);
+    await expect(x.listOne(created.domid)).rejects.toBeInstanceOf(NotFoundError);
   }, 300_000);
 });
