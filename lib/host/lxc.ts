@@ -1,0 +1,164 @@
+import { CliError, NotFoundError, StateError } from '../cli-errors.js';
+import type { Lxc } from '../lxc/lxc.js';
+import type { LxcListEntry } from '../lxc/parse.js';
+import type { ProcessDuplex } from '../transport/types.js';
+import { validateName } from '../transport/validate.js';
+import { UnsupportedError } from './errors.js';
+import { stateFromLxc } from './state.js';
+import type { Guest, GuestInfo, GuestStats, Host, HostKind, StateWatch, StopOptions, WatchOptions } from './types.js';
+import { DEFAULT_POLL_INTERVAL_MS, pollWatch, watchOptions } from './watch.js';
+
+/** Convert one `lxc-ls -f` row. */
+export function lxcGuestInfo(e: Pick<LxcListEntry, 'name' | 'state' | 'pid'>): GuestInfo {
+  return { name: e.name, state: stateFromLxc(e.state), nativeState: e.state, id: e.pid };
+}
+
+/** Count the CPUs of a cpuset list like `0-3,6,8-9`; `null` if it does not parse. */
+export function countCpuList(list: string): number | null {
+  const t = list.trim();
+  if (t === '') return null;
+  let n = 0;
+  for (const part of t.split(',')) {
+    const m = /^(\d+)(?:-(\d+))?$/.exec(part.trim());
+    if (!m) return null;
+    const a = Number(m[1]);
+    const b = m[2] !== undefined ? Number(m[2]) : a;
+    if (b < a) return null;
+    n += b - a + 1;
+  }
+  return n;
+}
+
+const CONTAINERS_CANNOT_SAVE = 'LXC containers have no memory image to save (CRIU checkpointing is not wrapped)';
+
+/** An LXC container driven by the `lxc-*` tools, behind the {@link Guest} interface. */
+export class LxcGuest implements Guest {
+  /** {@inheritDoc Guest.backend} */
+  readonly backend = 'lxc' as const;
+  /** {@inheritDoc Guest.name} */
+  readonly name: string;
+  /** The lxc wrapper (escape hatch to the whole lxc-* API). */
+  readonly lxc: Lxc;
+
+  /** @param lxc - backend. @param name - container name. */
+  constructor(lxc: Lxc, name: string) {
+    this.lxc = lxc;
+    this.name = name;
+  }
+
+  /** {@inheritDoc Guest.info} */
+  async info(): Promise<GuestInfo> {
+    const i = await this.lxc.info(this.name);
+    return lxcGuestInfo({ name: this.name, state: i.state, pid: i.pid });
+  }
+  /** {@inheritDoc Guest.start} */
+  async start(): Promise<void> {
+    await this.lxc.start(this.name);
+  }
+  /** {@inheritDoc Guest.stop} */
+  async stop(opts: StopOptions = {}): Promise<void> {
+    if (opts.force) await this.lxc.stop(this.name, { kill: true });
+    else await this.shutdown();
+  }
+  /** {@inheritDoc Guest.shutdown} */
+  async shutdown(): Promise<void> {
+    await this.lxc.stop(this.name);
+  }
+  /** {@inheritDoc Guest.reboot} (`lxc-stop -r`: the container's init is asked to reboot.) */
+  async reboot(): Promise<void> {
+    const args = ['-n', this.name, '-r'];
+    const res = await this.lxc.exec('lxc-stop', args);
+    if (res.code === 0) return;
+    const init = { command: 'lxc-stop', args, exitCode: res.code, stderr: res.stderr };
+    if (!(await this.lxc.exists(this.name))) throw new NotFoundError(this.name, `lxc-stop: container ${JSON.stringify(this.name)} does not exist`, init);
+    if (res.code === 2) throw new StateError(`lxc-stop -r: ${this.name} is not running`, 'running', 'shutoff', init);
+    throw new CliError(`lxc-stop -r ${this.name} failed (exit ${res.code ?? res.signal}): ${res.stderr.trim()}`, init);
+  }
+  /** {@inheritDoc Guest.pause} */
+  async pause(): Promise<void> {
+    await this.lxc.freeze(this.name);
+  }
+  /** {@inheritDoc Guest.resume} */
+  async resume(): Promise<void> {
+    await this.lxc.unfreeze(this.name);
+  }
+  /** Always throws {@link UnsupportedError} (see {@link Guest.save}). */
+  async save(_path: string): Promise<void> {
+    throw new UnsupportedError('lxc', 'save', CONTAINERS_CANNOT_SAVE);
+  }
+  /** {@inheritDoc Guest.console} */
+  console(): ProcessDuplex {
+    return this.lxc.console(this.name, { sshTty: true });
+  }
+  /** {@inheritDoc Guest.stats} */
+  async stats(): Promise<GuestStats> {
+    const i = await this.lxc.info(this.name); // NotFoundError
+    const state = stateFromLxc(i.state);
+    let vcpus: number | null = null;
+    if (i.pid !== null) {
+      // cgroup v2 name, then cgroup v1's
+      for (const key of ['cpuset.cpus.effective', 'cpuset.effective_cpus']) {
+        const cpus = await this.lxc.cgroupGet(this.name, key).catch(() => undefined);
+        if (cpus !== undefined && (vcpus = countCpuList(cpus)) !== null) break;
+      }
+    }
+    return {
+      state,
+      cpuTimeNs: BigInt(i.cpuUseNs ?? 0),
+      memoryKiB: Math.round((i.memoryBytes ?? 0) / 1024),
+      vcpus,
+    };
+  }
+}
+
+/** {@link Host} over the `lxc-*` tools (local or SSH). Built by {@link openHost}. */
+export class LxcHost implements Host {
+  /** {@inheritDoc Host.backend} */
+  readonly backend = 'lxc' as const;
+  /** {@inheritDoc Host.kind} */
+  readonly kind: HostKind;
+  /** {@inheritDoc Host.uri} */
+  readonly uri: string | undefined;
+  /** {@inheritDoc Host.fallbackReason} */
+  readonly fallbackReason?: Error;
+  /** {@inheritDoc Host.selection} */
+  readonly selection: string;
+  /** The lxc wrapper (escape hatch to the whole lxc-* API). */
+  readonly lxc: Lxc;
+  private readonly pollIntervalMs: number;
+
+  /** @internal built by openHost */
+  constructor(lxc: Lxc, init: { kind: HostKind; uri?: string; fallbackReason?: Error; selection: string; pollIntervalMs?: number }) {
+    this.lxc = lxc;
+    this.kind = init.kind;
+    this.uri = init.uri;
+    this.fallbackReason = init.fallbackReason;
+    this.selection = init.selection;
+    this.pollIntervalMs = init.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
+  }
+
+  /** {@inheritDoc Host.list} */
+  async list(): Promise<GuestInfo[]> {
+    return (await this.lxc.ls()).map(lxcGuestInfo);
+  }
+  /** {@inheritDoc Host.lookup} */
+  async lookup(name: string): Promise<Guest> {
+    validateName(name);
+    if (!(await this.lxc.exists(name))) throw new NotFoundError(name, `container ${JSON.stringify(name)} does not exist`);
+    return new LxcGuest(this.lxc, name);
+  }
+  /** Always throws {@link UnsupportedError} (see {@link Host.restore}). */
+  async restore(_path: string): Promise<void> {
+    throw new UnsupportedError('lxc', 'restore', CONTAINERS_CANNOT_SAVE);
+  }
+  /** {@inheritDoc Host.watch} (polls `lxc-ls -f`.) */
+  watch(opts?: WatchOptions | AbortSignal): StateWatch {
+    return pollWatch(() => this.list(), watchOptions(opts), this.pollIntervalMs);
+  }
+  /** Nothing to release. */
+  async close(): Promise<void> {}
+  /** `await using`. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}
