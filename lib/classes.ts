@@ -3,6 +3,9 @@ import { native } from './binding.js';
 import type * as G from './generated/api.js';
 import type * as M from './manual-types.js';
 import type { ConnectEvents } from './event-types.js';
+import type { StreamNative } from './stream-types.js';
+import type { StreamAdapters } from './stream.js';
+import type { DomainStreamHelpers, StorageVolStreamHelpers } from './stream-helpers.js';
 
 /** Methods every wrapper has. */
 export interface Freeable {
@@ -21,7 +24,7 @@ export interface ConnectConstructor extends G.ConnectStatic, M.ConnectStaticManu
 export const Connect: ConnectConstructor = native.Connect;
 
 /** A libvirt `virDomainPtr`. Obtained from other objects, never constructed. */
-export interface Domain extends G.DomainMethods, M.DomainManual, Freeable {}
+export interface Domain extends G.DomainMethods, M.DomainManual, DomainStreamHelpers, Freeable {}
 /** The Domain class: `instanceof` works; static methods follow the C API. */
 export interface DomainConstructor extends G.DomainStatic {
   readonly prototype: Domain;
@@ -57,7 +60,7 @@ export interface StoragePoolConstructor extends G.StoragePoolStatic {
 export const StoragePool: StoragePoolConstructor = native.StoragePool;
 
 /** A libvirt `virStorageVolPtr`. Obtained from other objects, never constructed. */
-export interface StorageVol extends G.StorageVolMethods, M.StorageVolManual, Freeable {}
+export interface StorageVol extends G.StorageVolMethods, M.StorageVolManual, StorageVolStreamHelpers, Freeable {}
 /** The StorageVol class: `instanceof` works; static methods follow the C API. */
 export interface StorageVolConstructor extends G.StorageVolStatic {
   readonly prototype: StorageVol;
@@ -129,7 +132,7 @@ export interface DomainCheckpointConstructor extends G.DomainCheckpointStatic {
 export const DomainCheckpoint: DomainCheckpointConstructor = native.DomainCheckpoint;
 
 /** A libvirt `virStreamPtr`. Obtained from other objects, never constructed. */
-export interface Stream extends G.StreamMethods, M.StreamManual, Freeable {}
+export interface Stream extends G.StreamMethods, M.StreamManual, StreamNative, StreamAdapters, Freeable {}
 /** The Stream class: `instanceof` works; static methods follow the C API. */
 export interface StreamConstructor extends G.StreamStatic {
   readonly prototype: Stream;

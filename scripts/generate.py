@@ -583,6 +583,11 @@ def main():
     for key in ('sync', 'skip', 'manual', 'internal', 'returns', 'tpFamily', 'listCount', 'borrowed', 'nullableArgs'):
         ov.setdefault(key, {} if key not in ('sync', 'borrowed') else [])
     plans, manifest, errors = [], [], []
+    known = {el.get('name') for _, el in api.functions}
+    for key in ('sync', 'skip', 'manual', 'internal', 'returns', 'listCount', 'borrowed', 'tpFamily', 'nullableArgs'):
+        for name in ov[key]:
+            if name not in known and not name.endswith('_'):
+                errors.append('%s: listed in overrides "%s" but not in the API XML' % (name, key))
     seen_js = {}
     for module, el in api.functions:
         cname = el.get('name')

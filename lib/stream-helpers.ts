@@ -1,0 +1,230 @@
+// Idiomatic helpers over the mechanical stream calls: an interactive console,
+// screenshots, and volume upload/download (sparse too) from/to files or streams.
+import { open } from 'node:fs/promises';
+import type { Duplex, Readable, Writable } from 'node:stream';
+import { Domain, StorageVol } from './classes.js';
+import * as C from './generated/constants.js';
+import { STREAM_CHUNK, readChunk, releaseEvents, toDuplex, waitReadable, writeAll } from './stream.js';
+
+/** Options of {@link DomainStreamHelpers.console}. */
+export interface ConsoleOptions {
+  /** `VIR_DOMAIN_CONSOLE_FORCE`: take the console from another client. */
+  force?: boolean;
+  /** `VIR_DOMAIN_CONSOLE_SAFE`: fail unless the driver can guard concurrent access. */
+  safe?: boolean;
+}
+
+/** Idiomatic Domain helpers (installed on Domain.prototype). */
+export interface DomainStreamHelpers {
+  /**
+   * The guest's console as a Duplex (what `virsh console` does): read what the
+   * guest prints, write keystrokes. `destroy()` (or `end()`) detaches.
+   */
+  console(devName?: string | null, opts?: ConsoleOptions): Promise<Duplex>;
+  /** A screenshot: the image bytes and their MIME type. */
+  takeScreenshot(screen?: number): Promise<{ mime: string; data: Buffer }>;
+}
+
+/** Options of volume transfers. */
+export interface VolTransferOptions {
+  offset?: number | bigint;
+  length?: number | bigint;
+  /** Keep holes (`VIR_STORAGE_VOL_*_SPARSE_STREAM`). */
+  sparse?: boolean;
+}
+
+/** Idiomatic StorageVol helpers (installed on StorageVol.prototype). */
+export interface StorageVolStreamHelpers {
+  /**
+   * Uploads a file (path) or a Readable into the volume. With `sparse`, runs of
+   * zero bytes (64 KiB-aligned blocks) are sent as holes. Resolves to bytes read.
+   */
+  uploadFrom(source: string | Readable, opts?: VolTransferOptions): Promise<number>;
+  /**
+   * Downloads the volume into a file (path) or a Writable. With `sparse` and a
+   * path, holes stay holes in the file. Resolves to the bytes of data received.
+   */
+  downloadTo(dest: string | Writable, opts?: VolTransferOptions): Promise<number>;
+}
+
+const HOLE_BLOCK = 64 * 1024;
+
+function isZero(b: Buffer): boolean {
+  // Compare 8 bytes at a time where aligned.
+  let i = 0;
+  if ((b.byteOffset & 7) === 0) {
+    const words = new BigUint64Array(b.buffer, b.byteOffset, b.length >> 3);
+    for (const w of words) if (w !== 0n) return false;
+    i = words.length << 3;
+  }
+  for (; i < b.length; i++) if (b[i] !== 0) return false;
+  return true;
+}
+
+async function* fileChunks(source: string | Readable): AsyncGenerator<Buffer> {
+  if (typeof source === 'string') {
+    const fh = await open(source, 'r');
+    try {
+      const buf = Buffer.allocUnsafe(1024 * 1024);
+      for (;;) {
+        const { bytesRead } = await fh.read(buf, 0, buf.length, null);
+        if (!bytesRead) break;
+        yield Buffer.from(buf.subarray(0, bytesRead));
+      }
+    } finally {
+      await fh.close();
+    }
+  } else {
+    for await (const c of source) yield Buffer.isBuffer(c) ? c : Buffer.from(c);
+  }
+}
+
+async function uploadFrom(this: StorageVol, source: string | Readable, opts: VolTransferOptions = {}): Promise<number> {
+  const conn = this.getConnect();
+  const s = await conn.streamNew(C.VIR_STREAM_NONBLOCK);
+  let total = 0;
+  try {
+    await this.upload(s, opts.offset ?? 0, opts.length ?? 0, opts.sparse ? C.VIR_STORAGE_VOL_UPLOAD_SPARSE_STREAM : 0);
+    let pending: Buffer[] = [];
+    let pendingLen = 0;
+    let hole = 0;
+    const flushData = async () => {
+      if (!pendingLen) return;
+      await writeAll(s, pendingLen === pending[0].length ? pending[0] : Buffer.concat(pending));
+      pending = [];
+      pendingLen = 0;
+    };
+    const flushHole = async () => {
+      if (!hole) return;
+      await s.sendHole(hole);
+      hole = 0;
+    };
+    for await (const chunk of fileChunks(source)) {
+      total += chunk.length;
+      if (!opts.sparse) {
+        await writeAll(s, chunk);
+        continue;
+      }
+      for (let off = 0; off < chunk.length; off += HOLE_BLOCK) {
+        const block = chunk.subarray(off, Math.min(off + HOLE_BLOCK, chunk.length));
+        if (block.length === HOLE_BLOCK && isZero(block)) {
+          await flushData();
+          hole += block.length;
+        } else {
+          await flushHole();
+          pending.push(block);
+          pendingLen += block.length;
+          if (pendingLen >= STREAM_CHUNK) await flushData();
+        }
+      }
+    }
+    await flushData();
+    await flushHole();
+    await releaseEvents(s);
+    await s.finish();
+    return total;
+  } catch (err) {
+    await releaseEvents(s);
+    await s.abort().catch(() => {});
+    throw err;
+  } finally {
+    s.free();
+  }
+}
+
+async function downloadTo(this: StorageVol, dest: string | Writable, opts: VolTransferOptions = {}): Promise<number> {
+  const conn = this.getConnect();
+  const s = await conn.streamNew(C.VIR_STREAM_NONBLOCK);
+  const fh = typeof dest === 'string' ? await open(dest, 'w') : null;
+  let pos = 0;
+  let data = 0;
+  try {
+    await this.download(s, opts.offset ?? 0, opts.length ?? 0, opts.sparse ? C.VIR_STORAGE_VOL_DOWNLOAD_SPARSE_STREAM : 0);
+    for (;;) {
+      const r = opts.sparse ? await s.recvFlags(STREAM_CHUNK, C.VIR_STREAM_RECV_STOP_AT_HOLE) : await s.recv(STREAM_CHUNK);
+      if (r === -3) {
+        const len = Number(await s.recvHole());
+        if (fh) pos += len;  // leave the hole unwritten
+        else await writeTo(dest as Writable, Buffer.alloc(len));
+        continue;
+      }
+      if (r === -2) {
+        await waitReadable(s);
+        continue;
+      }
+      const chunk = r as Buffer;
+      if (!chunk.length) break;
+      data += chunk.length;
+      if (fh) {
+        await fh.write(chunk, 0, chunk.length, pos);
+        pos += chunk.length;
+      } else {
+        await writeTo(dest as Writable, chunk);
+      }
+    }
+    if (fh) await fh.truncate(pos);  // a trailing hole still sets the size
+    await releaseEvents(s);
+    await s.finish();
+    return data;
+  } catch (err) {
+    await releaseEvents(s);
+    await s.abort().catch(() => {});
+    throw err;
+  } finally {
+    await fh?.close();
+    s.free();
+  }
+}
+
+function writeTo(w: Writable, chunk: Buffer): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (w.write(chunk)) resolve();
+    else {
+      const onDrain = () => { w.off('error', onErr); resolve(); };
+      const onErr = (e: Error) => { w.off('drain', onDrain); reject(e); };
+      w.once('drain', onDrain);
+      w.once('error', onErr);
+    }
+  });
+}
+
+async function console_(this: Domain, devName: string | null = null, opts: ConsoleOptions = {}): Promise<Duplex> {
+  const s = await this.getConnect().streamNew(C.VIR_STREAM_NONBLOCK);
+  const flags = (opts.force ? C.VIR_DOMAIN_CONSOLE_FORCE : 0) | (opts.safe ? C.VIR_DOMAIN_CONSOLE_SAFE : 0);
+  try {
+    await this.openConsole(devName, s, flags);
+  } catch (err) {
+    s.free();
+    throw err;
+  }
+  return toDuplex(s);
+}
+
+async function takeScreenshot(this: Domain, screen = 0): Promise<{ mime: string; data: Buffer }> {
+  const s = await this.getConnect().streamNew(0);
+  try {
+    const mime = await this.screenshot(s, screen);
+    const parts: Buffer[] = [];
+    for (;;) {
+      const chunk = await readChunk(s);
+      if (!chunk) break;
+      parts.push(chunk);
+    }
+    await releaseEvents(s);
+    await s.finish();
+    return { mime, data: Buffer.concat(parts) };
+  } catch (err) {
+    await releaseEvents(s);
+    await s.abort().catch(() => {});
+    throw err;
+  } finally {
+    s.free();
+  }
+}
+
+const dp = Domain.prototype as any;
+dp.console = console_;
+dp.takeScreenshot = takeScreenshot;
+const vp = StorageVol.prototype as any;
+vp.uploadFrom = uploadFrom;
+vp.downloadTo = downloadTo;
