@@ -16,6 +16,10 @@ namespace vk {
 namespace {
 
 constexpr size_t kMaxPeek = 64u << 20;  // 64 MiB
+// The remote protocol carries at most 4 MiB per peek and 128 CPUs per
+// virDomainGetCPUStats call: larger requests are made in pieces.
+constexpr size_t kPeekChunk = 4u << 20;
+constexpr int kCPUStatsChunk = 128;
 
 Napi::Value Bytes(Napi::Env env, const unsigned char *p, size_t n) {
   return Napi::Buffer<unsigned char>::Copy(env, n ? p : reinterpret_cast<const unsigned char *>(""), n);
@@ -72,7 +76,13 @@ Napi::Value BlockPeek(const Napi::CallbackInfo &info) {
     std::vector<unsigned char> buf;
     bool Run() override {
       buf.resize(size ? size : 1);
-      return virDomainBlockPeek(dom, disk.c_str(), offset, size, buf.data(), flags) >= 0;
+      if (size == 0) return virDomainBlockPeek(dom, disk.c_str(), offset, 0, buf.data(), flags) >= 0;
+      for (size_t at = 0; at < size; at += kPeekChunk) {
+        size_t len = std::min(kPeekChunk, size - at);
+        if (virDomainBlockPeek(dom, disk.c_str(), offset + at, len, buf.data() + at, flags) < 0)
+          return false;
+      }
+      return true;
     }
     Napi::Value Done(Napi::Env env) override { return Bytes(env, buf.data(), size); }
   };
@@ -98,7 +108,12 @@ Napi::Value MemoryPeek(const Napi::CallbackInfo &info) {
     std::vector<unsigned char> buf;
     bool Run() override {
       buf.resize(size ? size : 1);
-      return virDomainMemoryPeek(dom, start, size, buf.data(), flags) >= 0;
+      if (size == 0) return virDomainMemoryPeek(dom, start, 0, buf.data(), flags) >= 0;
+      for (size_t at = 0; at < size; at += kPeekChunk) {
+        size_t len = std::min(kPeekChunk, size - at);
+        if (virDomainMemoryPeek(dom, start + at, len, buf.data() + at, flags) < 0) return false;
+      }
+      return true;
     }
     Napi::Value Done(Napi::Env env) override { return Bytes(env, buf.data(), size); }
   };
@@ -143,7 +158,13 @@ Napi::Value GetCPUStats(const Napi::CallbackInfo &info) {
       params = static_cast<virTypedParameterPtr>(
           calloc(static_cast<size_t>(got) * nparams, sizeof(virTypedParameter)));
       if (!params) return false;
-      if (virDomainGetCPUStats(dom, params, nparams, start, got, flags) < 0) return false;
+      if (start == -1) return virDomainGetCPUStats(dom, params, nparams, -1, 1, flags) >= 0;
+      for (int at = 0; at < got; at += kCPUStatsChunk) {
+        int count = std::min(kCPUStatsChunk, got - at);
+        if (virDomainGetCPUStats(dom, params + static_cast<size_t>(at) * nparams, nparams,
+                                 start + at, count, flags) < 0)
+          return false;
+      }
       return true;
     }
     Napi::Value Done(Napi::Env env) override {

@@ -48,6 +48,12 @@ describe('Domain manual methods on test:///default', () => {
     const b2 = await dom.memoryPeek(250n, 8, VIR_MEMORY_VIRTUAL);
     expect([...b2]).toEqual([250, 251, 252, 253, 254, 255, 0, 1]);
     expect(await dom.memoryPeek(0, 0, VIR_MEMORY_VIRTUAL)).toHaveLength(0);
+    // Above 4 MiB (the remote protocol's limit) the peek is made in pieces.
+    const big = await dom.memoryPeek(3, 9 * 1024 * 1024 + 5, VIR_MEMORY_VIRTUAL);
+    expect(big).toHaveLength(9 * 1024 * 1024 + 5);
+    for (const i of [0, 1, 4 * 1024 * 1024 - 1, 4 * 1024 * 1024, 8 * 1024 * 1024 + 7, big.length - 1]) {
+      expect(big[i]).toBe((3 + i) & 0xff);
+    }
     // Flags are required by libvirt: exactly one of VIRTUAL/PHYSICAL.
     await rejection(dom.memoryPeek(0, 16));
   });
