@@ -126,6 +126,7 @@ export class LxcHost implements Host {
   /** The lxc wrapper (escape hatch to the whole lxc-* API). */
   readonly lxc: Lxc;
   private readonly pollIntervalMs: number;
+  private readonly watches = new Set<StateWatch>();
 
   /** @internal built by openHost */
   constructor(lxc: Lxc, init: { kind: HostKind; uri?: string; fallbackReason?: Error; selection: string; pollIntervalMs?: number }) {
@@ -153,10 +154,20 @@ export class LxcHost implements Host {
   }
   /** {@inheritDoc Host.watch} (polls `lxc-ls -f`.) */
   watch(opts?: WatchOptions | AbortSignal): StateWatch {
-    return pollWatch(() => this.list(), watchOptions(opts), this.pollIntervalMs);
+    let w: StateWatch | undefined;
+    let ended = false;
+    w = pollWatch(() => this.list(), watchOptions(opts), this.pollIntervalMs, () => {
+      ended = true;
+      if (w) this.watches.delete(w);
+    });
+    if (!ended) this.watches.add(w);
+    return w;
   }
-  /** Nothing to release. */
-  async close(): Promise<void> {}
+  /** Ends the watches still running (the backend holds no connection). */
+  async close(): Promise<void> {
+    for (const w of [...this.watches]) await w.return?.();
+    this.watches.clear();
+  }
   /** `await using`. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();

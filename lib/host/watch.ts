@@ -155,8 +155,9 @@ export function diffSnapshots(before: ReadonlyMap<string, GuestState>, after: re
  * Watch by polling `list()` every `intervalMs`. The first snapshot is the baseline. A failing
  * `list()` ends the iteration with its error. @internal
  */
-export function pollWatch(list: () => Promise<GuestInfo[]>, opts: WatchOptions, defaultIntervalMs: number): StateWatch {
+export function pollWatch(list: () => Promise<GuestInfo[]>, opts: WatchOptions, defaultIntervalMs: number, onEnd?: () => void): StateWatch {
   const q = new ChangeQueue<StateChange>();
+  if (onEnd) q.onClose(onEnd);
   const interval = opts.intervalMs ?? defaultIntervalMs;
   if (typeof interval !== 'number' || !(interval > 0) || !Number.isFinite(interval)) {
     throw new RangeError('intervalMs must be a positive number of milliseconds');

@@ -97,6 +97,7 @@ export class XlHost implements Host {
   /** The xl wrapper (escape hatch to the whole xl API). */
   readonly xl: Xl;
   private readonly pollIntervalMs: number;
+  private readonly watches = new Set<StateWatch>();
 
   /** @internal built by openHost */
   constructor(xl: Xl, init: { kind: HostKind; uri?: string; fallbackReason?: Error; selection: string; pollIntervalMs?: number }) {
@@ -124,10 +125,20 @@ export class XlHost implements Host {
   }
   /** {@inheritDoc Host.watch} */
   watch(opts?: WatchOptions | AbortSignal): StateWatch {
-    return pollWatch(() => this.list(), watchOptions(opts), this.pollIntervalMs);
+    let w: StateWatch | undefined;
+    let ended = false;
+    w = pollWatch(() => this.list(), watchOptions(opts), this.pollIntervalMs, () => {
+      ended = true;
+      if (w) this.watches.delete(w);
+    });
+    if (!ended) this.watches.add(w);
+    return w;
   }
-  /** Nothing to release. */
-  async close(): Promise<void> {}
+  /** Ends the watches still running (the backend holds no connection). */
+  async close(): Promise<void> {
+    for (const w of [...this.watches]) await w.return?.();
+    this.watches.clear();
+  }
   /** `await using`. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();

@@ -195,10 +195,12 @@ describe('backend selection', () => {
     const bad = await openHost({ kind: 'xen', transport: { host: '-oProxyCommand=x' } }).catch((x: unknown) => x);
     expect((bad as Error).message).toMatch(/invalid host/);
     const t = new SshTransport({ host: 'xenhost.invalid', user: 'root', port: 2222 });
-    // prefer cli + verifyCli false: nothing runs; only the URI derivation is checked
-    const h = await openHost({ kind: 'xen', transport: t, prefer: 'cli', verifyCli: false });
+    // libvirt's ssh to a .invalid host fails at once; verifyCli false: xl is not run
+    const h = await openHost({ kind: 'xen', transport: t, verifyCli: false, openTimeoutMs: 20_000 });
     expect(h.backend).toBe('xl');
-    expect(h.selection).toContain('ssh root@xenhost.invalid:2222');
+    expect(h.uri).toBe('xen+ssh://root@xenhost.invalid:2222/system?no_tty=1');
+    expect(h.fallbackReason).toBeInstanceOf(LibvirtError);
+    expect(h.selection).toContain('using xl over ssh root@xenhost.invalid:2222');
     await expect(openHost({ kind: 'nope' as never })).rejects.toThrow(TypeError);
   });
 });
@@ -274,6 +276,20 @@ describe('xl facade (FakeTransport, real xl output)', () => {
     expect(await take(w2, 1)).toMatchObject([{ name: 'domU', state: 'shutoff', previous: 'paused' }]);
     ac.abort();
     expect(await w2.next()).toEqual({ value: undefined, done: true });
+  });
+
+  it('close() ends running watches; an aborted signal gives an empty watch', async () => {
+    const { host } = await make();
+    const w = host.watch({ intervalMs: 10 });
+    await w.ready;
+    await host.close();
+    expect(await w.next()).toEqual({ value: undefined, done: true });
+    const ac = new AbortController();
+    ac.abort();
+    const w2 = host.watch(ac.signal);
+    await w2.ready;
+    expect(await w2.next()).toEqual({ value: undefined, done: true });
+    expect(() => host.watch({ intervalMs: 0 })).toThrow(RangeError);
   });
 
   it('a failing poll ends the watch with the error', async () => {
