@@ -45,3 +45,10 @@ export function setCaptureStacks(enabled: boolean): void {
 export function diagnostics(): { live: Record<string, number>; poolThreads: number; inFlight: number } {
   return native._diagnostics();
 }
+
+// CLI backends (Xen `xl`, LXC `lxc-*`), their transport, and the unified Host facade.
+export * from './cli-errors.js';
+export * from './transport/index.js';
+export * from './xl/index.js';
+export * from './lxc/index.js';
+export * from './host/index.js';

@@ -3,6 +3,8 @@
 # integration tests use: the `default` NAT network and a `dir` pool.
 set -euo pipefail
 mkdir -p /var/log/libvirt /var/run/libvirt /var/lib/libvirt/qemu
+# Without udev, /dev/kvm stays root-only; QEMU runs as libvirt-qemu (group kvm).
+if [ -c /dev/kvm ]; then chgrp kvm /dev/kvm && chmod 0660 /dev/kvm; fi
 if ! pgrep -x virtlogd >/dev/null; then virtlogd -d; fi
 if ! pgrep -x libvirtd >/dev/null; then libvirtd -d; fi
 for i in $(seq 1 100); do

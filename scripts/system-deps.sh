@@ -8,7 +8,7 @@ PKGS=(
   qemu-system-x86 qemu-utils dnsmasq-base iproute2
   python3-libvirt
   lxc busybox-static
-  openssh-client
+  openssh-client sasl2-bin rsync
 )
 missing=()
 for p in "${PKGS[@]}"; do

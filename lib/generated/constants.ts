@@ -29,12 +29,20 @@ export const VIR_CONNECT_DOMAIN_EVENT_AGENT_LIFECYCLE_STATE_CONNECTED = 1;
 /** agent disconnected */
 export const VIR_CONNECT_DOMAIN_EVENT_AGENT_LIFECYCLE_STATE_DISCONNECTED = 2;
 export const VIR_CONNECT_DOMAIN_EVENT_AGENT_LIFECYCLE_STATE_LAST = 3;
+export const VIR_CONNECT_GET_ALL_DOMAINS_STATS_ACTIVE = 1;
 /** include backing chain for block stats */
 export const VIR_CONNECT_GET_ALL_DOMAINS_STATS_BACKING = 1073741824;
 /** enforce requested stats */
 export const VIR_CONNECT_GET_ALL_DOMAINS_STATS_ENFORCE_STATS = 2147483648;
+export const VIR_CONNECT_GET_ALL_DOMAINS_STATS_INACTIVE = 2;
 /** report statistics that can be obtained immediately without any blocking */
 export const VIR_CONNECT_GET_ALL_DOMAINS_STATS_NOWAIT = 536870912;
+export const VIR_CONNECT_GET_ALL_DOMAINS_STATS_OTHER = 128;
+export const VIR_CONNECT_GET_ALL_DOMAINS_STATS_PAUSED = 32;
+export const VIR_CONNECT_GET_ALL_DOMAINS_STATS_PERSISTENT = 4;
+export const VIR_CONNECT_GET_ALL_DOMAINS_STATS_RUNNING = 16;
+export const VIR_CONNECT_GET_ALL_DOMAINS_STATS_SHUTOFF = 64;
+export const VIR_CONNECT_GET_ALL_DOMAINS_STATS_TRANSIENT = 8;
 export const VIR_CONNECT_LIST_DOMAINS_ACTIVE = 1;
 export const VIR_CONNECT_LIST_DOMAINS_AUTOSTART = 1024;
 export const VIR_CONNECT_LIST_DOMAINS_HAS_CHECKPOINT = 16384;
@@ -179,6 +187,12 @@ export const VIR_DOMAIN_AUTHORIZED_SSH_KEYS_SET_APPEND = 1;
 export const VIR_DOMAIN_AUTHORIZED_SSH_KEYS_SET_REMOVE = 2;
 /** reuse separately provided images */
 export const VIR_DOMAIN_BACKUP_BEGIN_REUSE_EXTERNAL = 1;
+export const VIR_DOMAIN_BLKIO_PARAM_BOOLEAN = 6;
+export const VIR_DOMAIN_BLKIO_PARAM_DOUBLE = 5;
+export const VIR_DOMAIN_BLKIO_PARAM_INT = 1;
+export const VIR_DOMAIN_BLKIO_PARAM_LLONG = 3;
+export const VIR_DOMAIN_BLKIO_PARAM_UINT = 2;
+export const VIR_DOMAIN_BLKIO_PARAM_ULLONG = 4;
 /** the domain is blocked on resource */
 export const VIR_DOMAIN_BLOCKED = 2;
 export const VIR_DOMAIN_BLOCKED_LAST = 1;
@@ -323,8 +337,14 @@ export const VIR_DOMAIN_DESTROY_DEFAULT = 0;
 export const VIR_DOMAIN_DESTROY_GRACEFUL = 1;
 /** remove VM logs on destroy */
 export const VIR_DOMAIN_DESTROY_REMOVE_LOGS = 2;
+/** See virDomainModificationImpact */
+export const VIR_DOMAIN_DEVICE_MODIFY_CONFIG = 2;
+/** See virDomainModificationImpact */
+export const VIR_DOMAIN_DEVICE_MODIFY_CURRENT = 0;
 /** Forcibly modify device (ex. force eject a cdrom) */
 export const VIR_DOMAIN_DEVICE_MODIFY_FORCE = 4;
+/** See virDomainModificationImpact */
+export const VIR_DOMAIN_DEVICE_MODIFY_LIVE = 1;
 export const VIR_DOMAIN_DIRTYRATE_LAST = 3;
 /** the dirtyrate calculation is completed */
 export const VIR_DOMAIN_DIRTYRATE_MEASURED = 2;
@@ -631,6 +651,12 @@ export const VIR_DOMAIN_LIFECYCLE_REBOOT = 1;
 export const VIR_DOMAIN_MEMORY_FAILURE_ACTION_REQUIRED = 1;
 /** whether the failure occurred while the previous failure was still in  progress. */
 export const VIR_DOMAIN_MEMORY_FAILURE_RECURSIVE = 2;
+export const VIR_DOMAIN_MEMORY_PARAM_BOOLEAN = 6;
+export const VIR_DOMAIN_MEMORY_PARAM_DOUBLE = 5;
+export const VIR_DOMAIN_MEMORY_PARAM_INT = 1;
+export const VIR_DOMAIN_MEMORY_PARAM_LLONG = 3;
+export const VIR_DOMAIN_MEMORY_PARAM_UINT = 2;
+export const VIR_DOMAIN_MEMORY_PARAM_ULLONG = 4;
 /** Current balloon value (in KB). */
 export const VIR_DOMAIN_MEMORY_STAT_ACTUAL_BALLOON = 6;
 /** The total amount of usable memory as seen by the domain.  This value  may be less than the amount of memory assigned to the domain if a  balloon driver is in use or if the guest OS does not initialize all  assigned pages.  This value is expressed in kB. */
@@ -641,6 +667,7 @@ export const VIR_DOMAIN_MEMORY_STAT_DISK_CACHES = 10;
 export const VIR_DOMAIN_MEMORY_STAT_HUGETLB_PGALLOC = 11;
 /** The number of failed huge page allocations from inside the domain via  virtio balloon. */
 export const VIR_DOMAIN_MEMORY_STAT_HUGETLB_PGFAIL = 12;
+export const VIR_DOMAIN_MEMORY_STAT_LAST = 13;
 /** Timestamp of the last update of statistics, in seconds. */
 export const VIR_DOMAIN_MEMORY_STAT_LAST_UPDATE = 9;
 /** Page faults occur when a process makes a valid access to virtual memory  that is not available.  When servicing the page fault, if disk IO is  required, it is considered a major fault.  If not, it is a minor fault.  These are expressed as the number of faults that have occurred. */
@@ -658,6 +685,12 @@ export const VIR_DOMAIN_MEMORY_STAT_SWAP_OUT = 1;
 export const VIR_DOMAIN_MEMORY_STAT_UNUSED = 4;
 /** How much the balloon can be inflated without pushing the guest system  to swap, corresponds to 'Available' in /proc/meminfo */
 export const VIR_DOMAIN_MEMORY_STAT_USABLE = 8;
+/** See virDomainModificationImpact */
+export const VIR_DOMAIN_MEM_CONFIG = 2;
+/** See virDomainModificationImpact */
+export const VIR_DOMAIN_MEM_CURRENT = 0;
+/** See virDomainModificationImpact */
+export const VIR_DOMAIN_MEM_LIVE = 1;
 /** affect Max rather than current */
 export const VIR_DOMAIN_MEM_MAXIMUM = 4;
 export const VIR_DOMAIN_MESSAGE_DEPRECATION = 1;
@@ -894,12 +927,20 @@ export const VIR_DOMAIN_RUNNING_UNPAUSED = 5;
 export const VIR_DOMAIN_RUNNING_WAKEUP = 8;
 /** Avoid file system cache pollution */
 export const VIR_DOMAIN_SAVE_BYPASS_CACHE = 1;
+/** dump security sensitive information too */
+export const VIR_DOMAIN_SAVE_IMAGE_XML_SECURE = 1;
 /** Favor paused over running */
 export const VIR_DOMAIN_SAVE_PAUSED = 4;
 /** Re-initialize NVRAM from template */
 export const VIR_DOMAIN_SAVE_RESET_NVRAM = 8;
 /** Favor running over paused */
 export const VIR_DOMAIN_SAVE_RUNNING = 2;
+export const VIR_DOMAIN_SCHED_FIELD_BOOLEAN = 6;
+export const VIR_DOMAIN_SCHED_FIELD_DOUBLE = 5;
+export const VIR_DOMAIN_SCHED_FIELD_INT = 1;
+export const VIR_DOMAIN_SCHED_FIELD_LLONG = 3;
+export const VIR_DOMAIN_SCHED_FIELD_UINT = 2;
+export const VIR_DOMAIN_SCHED_FIELD_ULLONG = 4;
 /** the domain is being shut down */
 export const VIR_DOMAIN_SHUTDOWN = 4;
 /** Send ACPI event */
@@ -998,6 +1039,8 @@ export const VIR_DOMAIN_SNAPSHOT_REVERT_PAUSED = 2;
 export const VIR_DOMAIN_SNAPSHOT_REVERT_RESET_NVRAM = 8;
 /** Run after revert */
 export const VIR_DOMAIN_SNAPSHOT_REVERT_RUNNING = 1;
+/** dump security sensitive information too */
+export const VIR_DOMAIN_SNAPSHOT_XML_SECURE = 1;
 /** Automatically kill guest when virConnectPtr is closed */
 export const VIR_DOMAIN_START_AUTODESTROY = 2;
 /** Avoid file system cache pollution */
@@ -1048,10 +1091,16 @@ export const VIR_DOMAIN_UNDEFINE_NVRAM = 4;
 export const VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA = 2;
 /** Also remove any TPM state */
 export const VIR_DOMAIN_UNDEFINE_TPM = 32;
+/** See virDomainModificationImpact */
+export const VIR_DOMAIN_VCPU_CONFIG = 2;
+/** See virDomainModificationImpact */
+export const VIR_DOMAIN_VCPU_CURRENT = 0;
 /** Modify state of the cpu in the guest */
 export const VIR_DOMAIN_VCPU_GUEST = 8;
 /** Make vcpus added hot(un)pluggable */
 export const VIR_DOMAIN_VCPU_HOTPLUGGABLE = 16;
+/** See virDomainModificationImpact */
+export const VIR_DOMAIN_VCPU_LIVE = 1;
 /** Max rather than current count */
 export const VIR_DOMAIN_VCPU_MAXIMUM = 4;
 /** dump inactive domain information */
@@ -1773,11 +1822,24 @@ export const VIR_WAR_NO_STORAGE = 48;
 export const VIR_CONNECT_DOMAIN_QEMU_MONITOR_EVENT_REGISTER_NOCASE = 2;
 /** Event filter is a regex rather than a literal string */
 export const VIR_CONNECT_DOMAIN_QEMU_MONITOR_EVENT_REGISTER_REGEX = 1;
+export const VIR_DOMAIN_QEMU_AGENT_COMMAND_BLOCK = -2;
+export const VIR_DOMAIN_QEMU_AGENT_COMMAND_DEFAULT = -1;
+export const VIR_DOMAIN_QEMU_AGENT_COMMAND_MIN = -2;
+export const VIR_DOMAIN_QEMU_AGENT_COMMAND_NOWAIT = 0;
 export const VIR_DOMAIN_QEMU_AGENT_COMMAND_SHUTDOWN = 60;
 export const VIR_DOMAIN_QEMU_MONITOR_COMMAND_DEFAULT = 0;
 /** cmd is in HMP */
 export const VIR_DOMAIN_QEMU_MONITOR_COMMAND_HMP = 1;
 
+/** The `virBlkioParameterType` enum: C name to value. */
+export const virBlkioParameterType = {
+  VIR_DOMAIN_BLKIO_PARAM_BOOLEAN: 6,
+  VIR_DOMAIN_BLKIO_PARAM_DOUBLE: 5,
+  VIR_DOMAIN_BLKIO_PARAM_INT: 1,
+  VIR_DOMAIN_BLKIO_PARAM_LLONG: 3,
+  VIR_DOMAIN_BLKIO_PARAM_UINT: 2,
+  VIR_DOMAIN_BLKIO_PARAM_ULLONG: 4,
+} as const;
 /** The `virCPUCompareResult` enum: C name to value. */
 export const virCPUCompareResult = {
   VIR_CPU_COMPARE_ERROR: -1,
@@ -1856,9 +1918,17 @@ export const virConnectFlags = {
 } as const;
 /** The `virConnectGetAllDomainStatsFlags` enum: C name to value. */
 export const virConnectGetAllDomainStatsFlags = {
+  VIR_CONNECT_GET_ALL_DOMAINS_STATS_ACTIVE: 1,
   VIR_CONNECT_GET_ALL_DOMAINS_STATS_BACKING: 1073741824,
   VIR_CONNECT_GET_ALL_DOMAINS_STATS_ENFORCE_STATS: 2147483648,
+  VIR_CONNECT_GET_ALL_DOMAINS_STATS_INACTIVE: 2,
   VIR_CONNECT_GET_ALL_DOMAINS_STATS_NOWAIT: 536870912,
+  VIR_CONNECT_GET_ALL_DOMAINS_STATS_OTHER: 128,
+  VIR_CONNECT_GET_ALL_DOMAINS_STATS_PAUSED: 32,
+  VIR_CONNECT_GET_ALL_DOMAINS_STATS_PERSISTENT: 4,
+  VIR_CONNECT_GET_ALL_DOMAINS_STATS_RUNNING: 16,
+  VIR_CONNECT_GET_ALL_DOMAINS_STATS_SHUTOFF: 64,
+  VIR_CONNECT_GET_ALL_DOMAINS_STATS_TRANSIENT: 8,
 } as const;
 /** The `virConnectListAllDomainsFlags` enum: C name to value. */
 export const virConnectListAllDomainsFlags = {
@@ -2126,7 +2196,10 @@ export const virDomainDestroyFlagsValues = {
 } as const;
 /** The `virDomainDeviceModifyFlags` enum: C name to value. */
 export const virDomainDeviceModifyFlags = {
+  VIR_DOMAIN_DEVICE_MODIFY_CONFIG: 2,
+  VIR_DOMAIN_DEVICE_MODIFY_CURRENT: 0,
   VIR_DOMAIN_DEVICE_MODIFY_FORCE: 4,
+  VIR_DOMAIN_DEVICE_MODIFY_LIVE: 1,
 } as const;
 /** The `virDomainDirtyRateCalcFlags` enum: C name to value. */
 export const virDomainDirtyRateCalcFlags = {
@@ -2405,6 +2478,9 @@ export const virDomainMemoryFlags = {
 } as const;
 /** The `virDomainMemoryModFlags` enum: C name to value. */
 export const virDomainMemoryModFlags = {
+  VIR_DOMAIN_MEM_CONFIG: 2,
+  VIR_DOMAIN_MEM_CURRENT: 0,
+  VIR_DOMAIN_MEM_LIVE: 1,
   VIR_DOMAIN_MEM_MAXIMUM: 4,
 } as const;
 /** The `virDomainMemoryStatTags` enum: C name to value. */
@@ -2414,6 +2490,7 @@ export const virDomainMemoryStatTags = {
   VIR_DOMAIN_MEMORY_STAT_DISK_CACHES: 10,
   VIR_DOMAIN_MEMORY_STAT_HUGETLB_PGALLOC: 11,
   VIR_DOMAIN_MEMORY_STAT_HUGETLB_PGFAIL: 12,
+  VIR_DOMAIN_MEMORY_STAT_LAST: 13,
   VIR_DOMAIN_MEMORY_STAT_LAST_UPDATE: 9,
   VIR_DOMAIN_MEMORY_STAT_MAJOR_FAULT: 2,
   VIR_DOMAIN_MEMORY_STAT_MINOR_FAULT: 3,
@@ -2586,6 +2663,10 @@ export const virDomainProcessSignal = {
 } as const;
 /** The `virDomainQemuAgentCommandTimeoutValues` enum: C name to value. */
 export const virDomainQemuAgentCommandTimeoutValues = {
+  VIR_DOMAIN_QEMU_AGENT_COMMAND_BLOCK: -2,
+  VIR_DOMAIN_QEMU_AGENT_COMMAND_DEFAULT: -1,
+  VIR_DOMAIN_QEMU_AGENT_COMMAND_MIN: -2,
+  VIR_DOMAIN_QEMU_AGENT_COMMAND_NOWAIT: 0,
   VIR_DOMAIN_QEMU_AGENT_COMMAND_SHUTDOWN: 60,
 } as const;
 /** The `virDomainQemuMonitorCommandFlags` enum: C name to value. */
@@ -2617,6 +2698,10 @@ export const virDomainRunningReason = {
   VIR_DOMAIN_RUNNING_UNKNOWN: 0,
   VIR_DOMAIN_RUNNING_UNPAUSED: 5,
   VIR_DOMAIN_RUNNING_WAKEUP: 8,
+} as const;
+/** The `virDomainSaveImageXMLFlags` enum: C name to value. */
+export const virDomainSaveImageXMLFlags = {
+  VIR_DOMAIN_SAVE_IMAGE_XML_SECURE: 1,
 } as const;
 /** The `virDomainSaveRestoreFlags` enum: C name to value. */
 export const virDomainSaveRestoreFlags = {
@@ -2702,6 +2787,10 @@ export const virDomainSnapshotRevertFlags = {
   VIR_DOMAIN_SNAPSHOT_REVERT_RESET_NVRAM: 8,
   VIR_DOMAIN_SNAPSHOT_REVERT_RUNNING: 1,
 } as const;
+/** The `virDomainSnapshotXMLFlags` enum: C name to value. */
+export const virDomainSnapshotXMLFlags = {
+  VIR_DOMAIN_SNAPSHOT_XML_SECURE: 1,
+} as const;
 /** The `virDomainState` enum: C name to value. */
 export const virDomainState = {
   VIR_DOMAIN_BLOCKED: 2,
@@ -2740,8 +2829,11 @@ export const virDomainUndefineFlagsValues = {
 } as const;
 /** The `virDomainVcpuFlags` enum: C name to value. */
 export const virDomainVcpuFlags = {
+  VIR_DOMAIN_VCPU_CONFIG: 2,
+  VIR_DOMAIN_VCPU_CURRENT: 0,
   VIR_DOMAIN_VCPU_GUEST: 8,
   VIR_DOMAIN_VCPU_HOTPLUGGABLE: 16,
+  VIR_DOMAIN_VCPU_LIVE: 1,
   VIR_DOMAIN_VCPU_MAXIMUM: 4,
 } as const;
 /** The `virDomainXMLFlags` enum: C name to value. */
@@ -2984,6 +3076,15 @@ export const virKeycodeSet = {
   VIR_KEYCODE_SET_XT: 1,
   VIR_KEYCODE_SET_XT_KBD: 6,
 } as const;
+/** The `virMemoryParameterType` enum: C name to value. */
+export const virMemoryParameterType = {
+  VIR_DOMAIN_MEMORY_PARAM_BOOLEAN: 6,
+  VIR_DOMAIN_MEMORY_PARAM_DOUBLE: 5,
+  VIR_DOMAIN_MEMORY_PARAM_INT: 1,
+  VIR_DOMAIN_MEMORY_PARAM_LLONG: 3,
+  VIR_DOMAIN_MEMORY_PARAM_UINT: 2,
+  VIR_DOMAIN_MEMORY_PARAM_ULLONG: 4,
+} as const;
 /** The `virNWFilterBindingCreateFlags` enum: C name to value. */
 export const virNWFilterBindingCreateFlags = {
   VIR_NWFILTER_BINDING_CREATE_VALIDATE: 1,
@@ -3095,6 +3196,15 @@ export const virNodeSuspendTarget = {
   VIR_NODE_SUSPEND_TARGET_HYBRID: 2,
   VIR_NODE_SUSPEND_TARGET_LAST: 3,
   VIR_NODE_SUSPEND_TARGET_MEM: 0,
+} as const;
+/** The `virSchedParameterType` enum: C name to value. */
+export const virSchedParameterType = {
+  VIR_DOMAIN_SCHED_FIELD_BOOLEAN: 6,
+  VIR_DOMAIN_SCHED_FIELD_DOUBLE: 5,
+  VIR_DOMAIN_SCHED_FIELD_INT: 1,
+  VIR_DOMAIN_SCHED_FIELD_LLONG: 3,
+  VIR_DOMAIN_SCHED_FIELD_UINT: 2,
+  VIR_DOMAIN_SCHED_FIELD_ULLONG: 4,
 } as const;
 /** The `virSecretDefineFlags` enum: C name to value. */
 export const virSecretDefineFlags = {
