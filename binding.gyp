@@ -12,6 +12,7 @@
         "native/src/typed_params.cc",
         "native/src/events_loop.cc",
         "native/src/manual.cc",
+        "native/src/js_call.cc",
         "native/src/manual_connect.cc",
         "native/src/manual_domain.cc",
         "native/src/manual_node.cc",

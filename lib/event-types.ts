@@ -128,3 +128,19 @@ export interface ConnectEvents {
   /** `virConnectDomainQemuMonitorEventDeregister` */
   domainQemuMonitorEventDeregister(callbackID: number): Promise<void>;
 }
+
+/** libvirt's event loop for JS (module functions; they run on the addon's event thread). */
+export interface EventLoopFunctions {
+  /** `virEventAddTimeout`: `cb(timer)` every `timeout` ms (0: every loop iteration, -1: disabled). Synchronous; returns the timer id. */
+  eventAddTimeout(timeout: number, cb: (timer: number) => void): number;
+  /** `virEventUpdateTimeout` */
+  eventUpdateTimeout(timer: number, timeout: number): void;
+  /** `virEventRemoveTimeout` */
+  eventRemoveTimeout(timer: number): void;
+  /** `virEventAddHandle`: `cb(watch, fd, events)` when `fd` has `VIR_EVENT_HANDLE_*` events. Returns the watch id. */
+  eventAddHandle(fd: number, events: number, cb: (watch: number, fd: number, events: number) => void): number;
+  /** `virEventUpdateHandle` */
+  eventUpdateHandle(watch: number, events: number): void;
+  /** `virEventRemoveHandle` */
+  eventRemoveHandle(watch: number): void;
+}

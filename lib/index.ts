@@ -33,6 +33,20 @@ const fns = native as G.ModuleFunctions & M.ModuleManual;
 /** `virGetVersion`: libvirt's version, and a driver's when `type` is given. */
 export const getVersion: G.ModuleFunctions['getVersion'] = fns.getVersion.bind(native);
 
+const loop = native as import('./event-types.js').EventLoopFunctions;
+/** `virEventAddTimeout` (see {@link EventLoopFunctions}). */
+export const eventAddTimeout = loop.eventAddTimeout;
+/** `virEventUpdateTimeout` */
+export const eventUpdateTimeout = loop.eventUpdateTimeout;
+/** `virEventRemoveTimeout` */
+export const eventRemoveTimeout = loop.eventRemoveTimeout;
+/** `virEventAddHandle` */
+export const eventAddHandle = loop.eventAddHandle;
+/** `virEventUpdateHandle` */
+export const eventUpdateHandle = loop.eventUpdateHandle;
+/** `virEventRemoveHandle` */
+export const eventRemoveHandle = loop.eventRemoveHandle;
+
 /**
  * Whether rejections carry the caller's stack (default true). Capturing it costs
  * about a microsecond per call; a hot polling loop may turn it off.

@@ -19,3 +19,18 @@ export interface StreamNative {
   /** `virStreamEventRemoveCallback` */
   eventRemoveCallback(): Promise<void>;
 }
+
+export interface StreamNative {
+  /** `virStreamSendAll`: `handler(nbytes)` returns the next data (empty or null at the end), or a Promise of it. Blocks one pool thread meanwhile. */
+  sendAll(handler: (nbytes: number) => Uint8Array | string | null | Promise<Uint8Array | string | null>): Promise<void>;
+  /** `virStreamRecvAll`: `handler(chunk)` for each chunk; a returned Promise is awaited (backpressure). */
+  recvAll(handler: (chunk: Buffer) => void | Promise<void>): Promise<void>;
+  /** `virStreamSparseSendAll`: as sendAll, plus `holeHandler()` telling whether the source is in data and for how long, and `skipHandler(length)` to skip a hole. */
+  sparseSendAll(
+    handler: (nbytes: number) => Uint8Array | string | null | Promise<Uint8Array | string | null>,
+    holeHandler: () => { inData: boolean; length: number | bigint } | Promise<{ inData: boolean; length: number | bigint }>,
+    skipHandler: (length: bigint) => void | Promise<void>,
+  ): Promise<void>;
+  /** `virStreamSparseRecvAll`: as recvAll, plus `holeHandler(length)` for each hole. */
+  sparseRecvAll(handler: (chunk: Buffer) => void | Promise<void>, holeHandler: (length: bigint) => void | Promise<void>): Promise<void>;
+}

@@ -4802,7 +4802,7 @@ static Napi::Value g_virDomainPinEmulator(const Napi::CallbackInfo &info) {
     unsigned int a3 = 0;
     int ret = 0;
     bool Run() override {
-      ret = virDomainPinEmulator(a0, a1.data(), (int)a1.size(), a3); return ret >= 0;
+      ret = virDomainPinEmulator(a0, (a1.empty() ? (unsigned char *)"" : a1.data()), (int)a1.size(), a3); return ret >= 0;
     }
     Napi::Value Done(Napi::Env env) override {
       return env.Undefined();
@@ -4829,7 +4829,7 @@ static Napi::Value g_virDomainPinIOThread(const Napi::CallbackInfo &info) {
     unsigned int a4 = 0;
     int ret = 0;
     bool Run() override {
-      ret = virDomainPinIOThread(a0, a1, a2.data(), (int)a2.size(), a4); return ret >= 0;
+      ret = virDomainPinIOThread(a0, a1, (a2.empty() ? (unsigned char *)"" : a2.data()), (int)a2.size(), a4); return ret >= 0;
     }
     Napi::Value Done(Napi::Env env) override {
       return env.Undefined();
@@ -4856,7 +4856,7 @@ static Napi::Value g_virDomainPinVcpu(const Napi::CallbackInfo &info) {
     std::vector<unsigned char> a2;
     int ret = 0;
     bool Run() override {
-      ret = virDomainPinVcpu(a0, a1, a2.data(), (int)a2.size()); return ret >= 0;
+      ret = virDomainPinVcpu(a0, a1, (a2.empty() ? (unsigned char *)"" : a2.data()), (int)a2.size()); return ret >= 0;
     }
     Napi::Value Done(Napi::Env env) override {
       return env.Undefined();
@@ -4883,7 +4883,7 @@ static Napi::Value g_virDomainPinVcpuFlags(const Napi::CallbackInfo &info) {
     unsigned int a4 = 0;
     int ret = 0;
     bool Run() override {
-      ret = virDomainPinVcpuFlags(a0, a1, a2.data(), (int)a2.size(), a4); return ret >= 0;
+      ret = virDomainPinVcpuFlags(a0, a1, (a2.empty() ? (unsigned char *)"" : a2.data()), (int)a2.size(), a4); return ret >= 0;
     }
     Napi::Value Done(Napi::Env env) override {
       return env.Undefined();
@@ -9221,7 +9221,7 @@ static Napi::Value g_virSecretSetValue(const Napi::CallbackInfo &info) {
     unsigned int a3 = 0;
     int ret = 0;
     bool Run() override {
-      ret = virSecretSetValue(a0, a1.data(), (size_t)a1.size(), a3); return ret >= 0;
+      ret = virSecretSetValue(a0, (a1.empty() ? (unsigned char *)"" : a1.data()), (size_t)a1.size(), a3); return ret >= 0;
     }
     Napi::Value Done(Napi::Env env) override {
       return env.Undefined();

@@ -6,7 +6,7 @@ namespace vk {
 void Call::Execute() {
   virResetLastError();  // a 0 result is told from a failure by the last error
   ok = Run();
-  if (!ok) err.Capture();  // same thread, before anything else resets it
+  if (!ok && !err.set) err.Capture();  // same thread, before anything else resets it
   for (auto &h : held) FreeNow(h.first, h.second);
   held.clear();
 }
@@ -37,6 +37,7 @@ void Call::Complete(void *rawEnv) {
   }
   if (stack) napi_delete_reference(env, stack);
   stack = nullptr;
+  Finally(env);
   if (resolve)
     napi_resolve_deferred(env, deferred, result);
   else

@@ -711,6 +711,148 @@ Napi::Value LegacyDeregister(const Napi::CallbackInfo &info) {
   return Submit(env, c.release());
 }
 
+
+// ---- libvirt's event loop for JS: timers and fd watches ---------------------
+// They run on the addon's event thread; each firing is delivered to JS (merged
+// while one is still queued). A live timer or watch keeps the process alive.
+
+struct LoopSub {
+  std::shared_ptr<EnvQueue> queue;
+  napi_ref cb = nullptr;
+  std::atomic<bool> queued{false};
+  std::atomic<int> events{0};
+  int id = -1, fd = -1;
+  bool isHandle = false;
+};
+
+struct LoopFire : Job {
+  LoopSub *sub;
+  explicit LoopFire(LoopSub *s) : sub(s) {}
+  void Execute() override {}
+  void Complete(void *rawEnv) override {
+    Napi::Env env(static_cast<napi_env>(rawEnv));
+    sub->queued = false;
+    int ev = sub->events.exchange(0);
+    napi_value fn;
+    if (!sub->cb || napi_get_reference_value(env, sub->cb, &fn) != napi_ok || !fn) return;
+    std::vector<napi_value> argv{Napi::Number::New(env, sub->id)};
+    if (sub->isHandle) {
+      argv.push_back(Napi::Number::New(env, sub->fd));
+      argv.push_back(Napi::Number::New(env, ev));
+    }
+    napi_value global, result;
+    napi_get_global(env, &global);
+    if (napi_call_function(env, global, fn, argv.size(), argv.data(), &result) != napi_ok) {
+      napi_value exc;
+      if (napi_get_and_clear_last_exception(env, &exc) == napi_ok) napi_fatal_exception(env, exc);
+    }
+  }
+};
+
+struct LoopRelease : Job {
+  LoopSub *sub;
+  explicit LoopRelease(LoopSub *s) : sub(s) {}
+  ~LoopRelease() override { delete sub; }
+  void Execute() override {}
+  void Complete(void *rawEnv) override {
+    if (sub->cb) napi_delete_reference(static_cast<napi_env>(rawEnv), sub->cb);
+    sub->cb = nullptr;
+    sub->queue->keepAlive--;
+    sub->queue->UpdateRef();
+  }
+};
+
+void LoopPost(LoopSub *s, int events) {
+  s->events |= events;
+  if (s->queued.exchange(true)) return;
+  auto *j = new LoopFire(s);
+  j->queue = s->queue;
+  s->queue->Push(j);
+}
+void OnTimer(int, void *opaque) { LoopPost(static_cast<LoopSub *>(opaque), 0); }
+void OnHandle(int, int, int events, void *opaque) { LoopPost(static_cast<LoopSub *>(opaque), events); }
+void FreeLoopSub(void *opaque) {
+  auto *s = static_cast<LoopSub *>(opaque);
+  auto q = s->queue;
+  auto *j = new LoopRelease(s);
+  j->queue = q;
+  q->Push(j);
+}
+
+LoopSub *NewLoopSub(const Napi::CallbackInfo &info, size_t cbIndex) {
+  if (cbIndex >= info.Length() || !info[cbIndex].IsFunction())
+    throw Napi::TypeError::New(info.Env(), ArgName(cbIndex, "cb") + " must be a function");
+  auto *s = new LoopSub();
+  s->queue = Data(info.Env())->queue;
+  napi_create_reference(info.Env(), info[cbIndex], 1, &s->cb);
+  return s;
+}
+
+// eventAddTimeout(timeoutMs, cb): -1 disabled, 0 every loop iteration, else a period.
+Napi::Value AddTimeout(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  CheckArgCount(info, 2, "eventAddTimeout");
+  int ms = GetInt(info, 0, "timeout");
+  if (ms < -1) throw Napi::RangeError::New(env, ArgName(0, "timeout") + " must be >= -1");
+  LoopSub *s = NewLoopSub(info, 1);
+  s->queue->keepAlive++;
+  s->queue->UpdateRef();
+  int id = virEventAddTimeout(ms, OnTimer, s, FreeLoopSub);
+  if (id < 0) {
+    FreeLoopSub(s);
+    ThrowLibvirt(env);
+  }
+  s->id = id;
+  return Napi::Number::New(env, id);
+}
+
+Napi::Value UpdateTimeout(const Napi::CallbackInfo &info) {
+  CheckArgCount(info, 2, "eventUpdateTimeout");
+  int id = GetInt(info, 0, "timer");
+  int ms = GetInt(info, 1, "timeout");
+  virEventUpdateTimeout(id, ms);
+  return info.Env().Undefined();
+}
+
+Napi::Value RemoveTimeout(const Napi::CallbackInfo &info) {
+  CheckArgCount(info, 1, "eventRemoveTimeout");
+  if (virEventRemoveTimeout(GetInt(info, 0, "timer")) < 0) ThrowLibvirt(info.Env());
+  return info.Env().Undefined();
+}
+
+// eventAddHandle(fd, events, cb(watch, fd, events)) with VIR_EVENT_HANDLE_* bits.
+Napi::Value AddHandle(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  CheckArgCount(info, 3, "eventAddHandle");
+  int fd = GetInt(info, 0, "fd");
+  int events = GetInt(info, 1, "events");
+  if (fd < 0) throw Napi::RangeError::New(env, ArgName(0, "fd") + " must be >= 0");
+  LoopSub *s = NewLoopSub(info, 2);
+  s->isHandle = true;
+  s->fd = fd;
+  s->queue->keepAlive++;
+  s->queue->UpdateRef();
+  int id = virEventAddHandle(fd, events, OnHandle, s, FreeLoopSub);
+  if (id < 0) {
+    FreeLoopSub(s);
+    ThrowLibvirt(env);
+  }
+  s->id = id;
+  return Napi::Number::New(env, id);
+}
+
+Napi::Value UpdateHandle(const Napi::CallbackInfo &info) {
+  CheckArgCount(info, 2, "eventUpdateHandle");
+  virEventUpdateHandle(GetInt(info, 0, "watch"), GetInt(info, 1, "events"));
+  return info.Env().Undefined();
+}
+
+Napi::Value RemoveHandle(const Napi::CallbackInfo &info) {
+  CheckArgCount(info, 1, "eventRemoveHandle");
+  if (virEventRemoveHandle(GetInt(info, 0, "watch")) < 0) ThrowLibvirt(info.Env());
+  return info.Env().Undefined();
+}
+
 }  // namespace
 
 #define CONN (int)Kind::Connect
@@ -731,6 +873,12 @@ extern const MethodDef kManual_events[] = {
     {CONN, "unregisterCloseCallback", "virConnectUnregisterCloseCallback", CloseUnregister, false, false},
     {CONN, "domainQemuMonitorEventRegister", "virConnectDomainQemuMonitorEventRegister", QemuRegister, false, false},
     {CONN, "domainQemuMonitorEventDeregister", "virConnectDomainQemuMonitorEventDeregister", QemuDeregister, false, false},
+    {-1, "eventAddTimeout", "virEventAddTimeout", AddTimeout, false, true},
+    {-1, "eventUpdateTimeout", "virEventUpdateTimeout", UpdateTimeout, false, true},
+    {-1, "eventRemoveTimeout", "virEventRemoveTimeout", RemoveTimeout, false, true},
+    {-1, "eventAddHandle", "virEventAddHandle", AddHandle, false, true},
+    {-1, "eventUpdateHandle", "virEventUpdateHandle", UpdateHandle, false, true},
+    {-1, "eventRemoveHandle", "virEventRemoveHandle", RemoveHandle, false, true},
     {0, nullptr, nullptr, nullptr, false, false}};
 #undef CONN
 extern const size_t kManual_eventsCount = sizeof(kManual_events) / sizeof(kManual_events[0]) - 1;

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <cstring>
 
+#include "js_call.h"
 #include "results.h"
 #include "runtime.h"
 
@@ -241,6 +242,153 @@ Napi::Value EventRemove(const Napi::CallbackInfo &info) {
   return Submit(env, c.release());
 }
 
+
+// ---- the *All calls: C callback APIs driven by JS handlers ------------------
+// The pool thread running virStream*All blocks while each handler runs on the
+// JS thread (a handler may return a Promise). That is the C API's contract;
+// the adapters in lib/stream.ts are the non-blocking alternative.
+
+struct AllCall : Call {
+  virStreamPtr s = nullptr;
+  std::shared_ptr<EnvQueue> q;
+  napi_ref handler = nullptr, hole = nullptr, skip = nullptr;
+  std::vector<unsigned char> leftover;
+  std::string jsErr;
+  int mode = 0;  // 0 sendAll, 1 recvAll, 2 sparseSendAll, 3 sparseRecvAll
+  int ret = 0;
+
+  static bool Bytes(Napi::Env env, Napi::Value v, std::vector<unsigned char> &out, std::string *e) {
+    if (v.IsBuffer()) {
+      auto b = v.As<Napi::Buffer<unsigned char>>();
+      out.assign(b.Data(), b.Data() + b.Length());
+    } else if (v.IsTypedArray()) {
+      auto t = v.As<Napi::TypedArray>();
+      auto *p = static_cast<unsigned char *>(t.ArrayBuffer().Data()) + t.ByteOffset();
+      out.assign(p, p + t.ByteLength());
+    } else if (v.IsString()) {
+      std::string x = v.As<Napi::String>().Utf8Value();
+      out.assign(x.begin(), x.end());
+    } else if (v.IsNull() || v.IsUndefined()) {
+      out.clear();
+    } else {
+      *e = "handler must return a Buffer, Uint8Array, string or null";
+      return false;
+    }
+    return true;
+  }
+
+  static int Source(virStreamPtr, char *data, size_t nbytes, void *opaque) {
+    auto *c = static_cast<AllCall *>(opaque);
+    if (c->leftover.empty()) {
+      std::vector<unsigned char> got;
+      bool ok = CallJsAndWait(
+          c->q, c->handler,
+          [nbytes](Napi::Env env) { return std::vector<napi_value>{Napi::Number::New(env, (double)nbytes)}; },
+          [&got](Napi::Env env, Napi::Value v, std::string *e) { return Bytes(env, v, got, e); }, &c->jsErr);
+      if (!ok) return -1;
+      c->leftover.swap(got);
+    }
+    size_t n = std::min(nbytes, c->leftover.size());
+    memcpy(data, c->leftover.data(), n);
+    c->leftover.erase(c->leftover.begin(), c->leftover.begin() + n);
+    return (int)n;
+  }
+
+  static int Sink(virStreamPtr, const char *data, size_t nbytes, void *opaque) {
+    auto *c = static_cast<AllCall *>(opaque);
+    auto copy = std::make_shared<std::vector<char>>(data, data + nbytes);
+    bool ok = CallJsAndWait(
+        c->q, c->handler,
+        [copy](Napi::Env env) {
+          return std::vector<napi_value>{Napi::Buffer<char>::Copy(env, copy->data(), copy->size())};
+        },
+        [](Napi::Env, Napi::Value, std::string *) { return true; }, &c->jsErr);
+    return ok ? (int)nbytes : -1;
+  }
+
+  static int SourceHole(virStreamPtr, int *inData, long long *length, void *opaque) {
+    auto *c = static_cast<AllCall *>(opaque);
+    int in = 0;
+    long long len = 0;
+    bool ok = CallJsAndWait(
+        c->q, c->hole, [](Napi::Env) { return std::vector<napi_value>{}; },
+        [&](Napi::Env, Napi::Value v, std::string *e) {
+          if (!v.IsObject()) {
+            *e = "holeHandler must return {inData, length}";
+            return false;
+          }
+          Napi::Object o = v.As<Napi::Object>();
+          in = o.Get("inData").ToBoolean().Value() ? 1 : 0;
+          Napi::Value l = o.Get("length");
+          bool lossless = true;
+          len = l.IsBigInt() ? l.As<Napi::BigInt>().Int64Value(&lossless)
+                             : (long long)l.ToNumber().Int64Value();
+          return lossless && len >= 0;
+        },
+        &c->jsErr);
+    if (!ok) return -1;
+    *inData = in;
+    *length = len;
+    return 0;
+  }
+
+  static int LengthCall(AllCall *c, napi_ref fn, long long length) {
+    bool ok = CallJsAndWait(
+        c->q, fn, [length](Napi::Env env) { return std::vector<napi_value>{BigS(env, length)}; },
+        [](Napi::Env, Napi::Value, std::string *) { return true; }, &c->jsErr);
+    return ok ? 0 : -1;
+  }
+  static int SourceSkip(virStreamPtr, long long length, void *opaque) {
+    auto *c = static_cast<AllCall *>(opaque);
+    return LengthCall(c, c->skip, length);
+  }
+  static int SinkHole(virStreamPtr, long long length, void *opaque) {
+    auto *c = static_cast<AllCall *>(opaque);
+    return LengthCall(c, c->hole, length);
+  }
+
+  bool Run() override {
+    switch (mode) {
+      case 0: ret = virStreamSendAll(s, Source, this); break;
+      case 1: ret = virStreamRecvAll(s, Sink, this); break;
+      case 2: ret = virStreamSparseSendAll(s, Source, SourceHole, SourceSkip, this); break;
+      default: ret = virStreamSparseRecvAll(s, Sink, SinkHole, this); break;
+    }
+    if (ret < 0 && !jsErr.empty()) err.SetMessage("stream handler failed: " + jsErr);
+    return ret >= 0;
+  }
+  Napi::Value Done(Napi::Env env) override { return env.Undefined(); }
+  void Finally(Napi::Env env) override {
+    for (napi_ref *r : {&handler, &hole, &skip})
+      if (*r) napi_delete_reference(env, *r), *r = nullptr;
+  }
+};
+
+Napi::Value AllImpl(const Napi::CallbackInfo &info, int mode) {
+  Napi::Env env = info.Env();
+  static const char *names[] = {"Stream#sendAll", "Stream#recvAll", "Stream#sparseSendAll",
+                                "Stream#sparseRecvAll"};
+  size_t nfn = mode == 2 ? 3 : mode == 3 ? 2 : 1;
+  CheckArgCount(info, nfn, names[mode]);
+  for (size_t i = 0; i < nfn; i++)
+    if (i >= info.Length() || !info[i].IsFunction())
+      throw Napi::TypeError::New(env, ArgName(i, i == 0 ? "handler" : i == 1 ? "holeHandler" : "skipHandler") +
+                                          " must be a function");
+  auto self = Self<Kind::Stream>(info);
+  auto c = std::make_unique<AllCall>();
+  c->mode = mode;
+  c->q = Data(env)->queue;
+  napi_create_reference(env, info[0], 1, &c->handler);
+  if (nfn > 1) napi_create_reference(env, info[1], 1, &c->hole);
+  if (nfn > 2) napi_create_reference(env, info[2], 1, &c->skip);
+  c->s = c->Hold<Kind::Stream>(self);
+  return Submit(env, c.release());
+}
+Napi::Value SendAll(const Napi::CallbackInfo &i) { return AllImpl(i, 0); }
+Napi::Value RecvAll(const Napi::CallbackInfo &i) { return AllImpl(i, 1); }
+Napi::Value SparseSendAll(const Napi::CallbackInfo &i) { return AllImpl(i, 2); }
+Napi::Value SparseRecvAll(const Napi::CallbackInfo &i) { return AllImpl(i, 3); }
+
 }  // namespace
 
 #define STREAM (int)Kind::Stream
@@ -253,6 +401,10 @@ extern const MethodDef kManual_stream[] = {
     {STREAM, "eventAddCallback", "virStreamEventAddCallback", EventAdd, false, false},
     {STREAM, "eventUpdateCallback", "virStreamEventUpdateCallback", EventUpdate, false, false},
     {STREAM, "eventRemoveCallback", "virStreamEventRemoveCallback", EventRemove, false, false},
+    {STREAM, "sendAll", "virStreamSendAll", SendAll, false, false},
+    {STREAM, "recvAll", "virStreamRecvAll", RecvAll, false, false},
+    {STREAM, "sparseSendAll", "virStreamSparseSendAll", SparseSendAll, false, false},
+    {STREAM, "sparseRecvAll", "virStreamSparseRecvAll", SparseRecvAll, false, false},
     {0, nullptr, nullptr, nullptr, false, false}};
 #undef STREAM
 extern const size_t kManual_streamCount = sizeof(kManual_stream) / sizeof(kManual_stream[0]) - 1;

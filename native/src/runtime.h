@@ -103,6 +103,8 @@ struct Call : Job {
   virtual Napi::Value Done(Napi::Env env) = 0;
   // Frees C results when Done() was never reached (env gone, or Done threw).
   virtual void Discard() {}
+  // JS thread, after Done or a failure: release JS references the call held.
+  virtual void Finally(Napi::Env) {}
   void Execute() override;
   void Complete(void *env) override;
   ~Call() override;

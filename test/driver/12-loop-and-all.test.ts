@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import {
+  Connect, eventAddTimeout, eventRemoveTimeout, eventUpdateTimeout, eventAddHandle, eventRemoveHandle,
+  VIR_EVENT_HANDLE_READABLE, LibvirtError,
+} from '../../lib/index.js';
+import { waitFor } from '../helpers/index.js';
+
+const run = promisify(execFile);
+
+describe("libvirt's event loop from JS", () => {
+  it('a timeout fires repeatedly until removed', async () => {
+    let n = 0;
+    const id = eventAddTimeout(5, () => n++);
+    expect(id).toBeGreaterThanOrEqual(0);
+    await waitFor(() => n >= 3, 5000, 'three timer firings');
+    eventUpdateTimeout(id, -1);
+    eventRemoveTimeout(id);
+    expect(() => eventRemoveTimeout(id)).toThrow(LibvirtError);
+    expect(() => eventAddTimeout(5, 'x' as any)).toThrow(TypeError);
+  });
+
+  it('a handle watch reports a readable pipe', async () => {
+    const fs = await import('node:fs');
+    const fd = fs.openSync('/proc/self/status', 'r');
+    const got: number[] = [];
+    const w = eventAddHandle(fd, VIR_EVENT_HANDLE_READABLE, (_watch, f, ev) => got.push(f, ev));
+    await waitFor(() => got.length >= 2, 5000, 'readable event');
+    expect(got[0]).toBe(fd);
+    expect(got[1] & VIR_EVENT_HANDLE_READABLE).toBeTruthy();
+    eventRemoveHandle(w);
+    await new Promise((r) => setTimeout(r, 20));
+    fs.closeSync(fd);
+  });
+
+  it('a live timer keeps a child process alive; removing it lets it exit', async () => {
+    const script = `
+      const v = require(${JSON.stringify(process.cwd() + '/dist/index.cjs')});
+      let n = 0;
+      const id = v.eventAddTimeout(10, () => { if (++n === 5) { v.eventRemoveTimeout(id); console.log('fired', n); } });`;
+    const { stdout } = await run(process.execPath, ['-e', script], { timeout: 20000 });
+    expect(stdout.trim()).toBe('fired 5');
+  });
+});
+
+describe('Stream#recvAll with a JS handler', () => {
+  it('receives a whole screenshot, awaiting async handlers', async () => {
+    const conn = await Connect.open('test:///default');
+    const dom = await conn.domainLookupByName('test');
+    const st = await conn.streamNew(0);
+    await dom.screenshot(st, 0);
+    const parts: Buffer[] = [];
+    await st.recvAll(async (chunk) => {
+      await new Promise((r) => setTimeout(r, 1));
+      parts.push(chunk);
+    });
+    await st.finish();
+    expect(Buffer.concat(parts).subarray(1, 4).toString()).toBe('PNG');
+    await conn.close();
+  });
+
+  it('a throwing handler rejects the call with its message', async () => {
+    const conn = await Connect.open('test:///default');
+    const dom = await conn.domainLookupByName('test');
+    const st = await conn.streamNew(0);
+    await dom.screenshot(st, 0);
+    const err = await st.recvAll(() => { throw new Error('boom'); }).catch((e) => e);
+    expect(err).toBeInstanceOf(LibvirtError);
+    expect(err.message).toMatch(/boom/);
+    expect(() => st.sendAll('x' as any)).toThrow(TypeError);
+    await conn.close();
+  });
+});
