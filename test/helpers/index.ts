@@ -26,5 +26,5 @@ export async function waitFor(pred: () => boolean, ms = 5000, what = 'condition'
  */
 export function requirePart(available: boolean, what: string): { skip: boolean; reason: string } {
   if (!available && process.env.CI) throw new Error(`CI: required part missing: ${what}`);
-  return { skip: !available, reason: `skipped: ${what} not available` };
+  return { skip: !available, reason: available ? `needs ${what}` : `skipped: ${what} not available` };
 }
