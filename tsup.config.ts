@@ -1,9 +1,12 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: { index: 'lib/index.ts' },
+  // cli: the `virtkit` command (bin/virtkit.js requires dist/cli.cjs); no typings of its own.
+  entry: { index: 'lib/index.ts', cli: 'lib/cli/index.ts' },
   format: ['esm', 'cjs'],
-  dts: true,
+  dts: { entry: { index: 'lib/index.ts' } },
+  // One bundle per entry (no shared ESM chunks): dist/index.mjs stays self-contained.
+  splitting: false,
   shims: true,
   clean: true,
   target: 'node20',

@@ -1,0 +1,324 @@
+// The `virtkit` command (bin/virtkit.js runs `run()` from dist/cli.cjs).
+// Node built-ins only, plus the library itself.
+import { createRequire } from 'node:module';
+import { parseArgs } from 'node:util';
+// The package entry: it installs the error class and the stream helpers (console).
+import { Connect, LibvirtError, getVersion, type Domain } from '../index.js';
+import { attachConsole } from './console.js';
+import { watchEvents } from './events.js';
+import { json, mib, stateKey, stateWord, table } from './format.js';
+import { top } from './top.js';
+
+export const DEFAULT_URI = 'test:///default';
+
+export const USAGE = `Usage: virtkit [options] <command> [arguments]
+
+Commands:
+  list                     all domains: id, name, state
+  info <domain>            one domain: id, uuid, state, vcpus, memory, cpu time
+  start <domain>           start a defined domain (virDomainCreate)
+  shutdown <domain>        ask the guest to shut down
+  destroy <domain>         stop the domain now (power off)
+  suspend <domain>         pause the domain's vcpus
+  resume <domain>          resume a paused domain
+  events                   print domain lifecycle events until Ctrl-C
+  console <domain>         attach this terminal to the domain's console; Ctrl-] detaches
+  top                      live table of domains: CPU %, memory, disk and network rates;
+                           'q' quits; JSON lines (one snapshot per line) when stdout
+                           is not a terminal
+
+Options:
+  -c, --connect URI        libvirt URI (default ${DEFAULT_URI})
+  -r, --readonly           open the connection read-only
+      --json               machine-readable output (JSON; JSON lines for top/events)
+  -i, --interval SECONDS   top: refresh interval (default 1)
+  -n, --iterations N       top: stop after N refreshes (default: until 'q')
+      --force              console: take the console from another client
+      --devname NAME       console: console/serial device alias
+  -h, --help               this help
+  -v, --version            the virtkit and libvirt versions
+`;
+
+/** A usage error: printed with the usage text, exit code 2. */
+export class UsageError extends Error {}
+
+const OPTIONS = {
+  connect: { type: 'string', short: 'c' },
+  readonly: { type: 'boolean', short: 'r' },
+  json: { type: 'boolean' },
+  interval: { type: 'string', short: 'i' },
+  iterations: { type: 'string', short: 'n' },
+  force: { type: 'boolean' },
+  devname: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'v' },
+} as const;
+
+const ARITY: Record<string, number> = {
+  list: 0,
+  info: 1,
+  start: 1,
+  shutdown: 1,
+  destroy: 1,
+  suspend: 1,
+  resume: 1,
+  events: 0,
+  console: 1,
+  top: 0,
+};
+
+/** Per-command options (the global ones are connect, readonly, json, help, version). */
+const COMMAND_OPTIONS: Record<string, string[]> = {
+  top: ['interval', 'iterations'],
+  console: ['force', 'devname'],
+};
+
+export interface ParsedArgs {
+  command: string | null;
+  args: string[];
+  uri: string;
+  readonly: boolean;
+  json: boolean;
+  help: boolean;
+  version: boolean;
+  intervalMs: number;
+  iterations: number;
+  force: boolean;
+  devName: string | null;
+}
+
+export function parse(argv: string[]): ParsedArgs {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (e) {
+    throw new UsageError((e as Error).message.replace(/\. To specify a positional argument.*$/s, '.'));
+  }
+  const v = parsed.values;
+  const [command = null, ...args] = parsed.positionals;
+  const out: ParsedArgs = {
+    command,
+    args,
+    uri: v.connect ?? DEFAULT_URI,
+    readonly: !!v.readonly,
+    json: !!v.json,
+    help: !!v.help,
+    version: !!v.version,
+    intervalMs: 1000,
+    iterations: 0,
+    force: !!v.force,
+    devName: v.devname ?? null,
+  };
+  if (out.help || out.version) return out;
+  if (command === null) throw new UsageError('no command given');
+  if (!(command in ARITY)) throw new UsageError(`unknown command '${command}'`);
+  if (args.length !== ARITY[command]) {
+    throw new UsageError(
+      ARITY[command] === 0 ? `'${command}' takes no arguments` : `'${command}' needs exactly one <domain> argument`,
+    );
+  }
+  for (const opt of ['interval', 'iterations', 'force', 'devname']) {
+    if ((v as Record<string, unknown>)[opt] !== undefined && !(COMMAND_OPTIONS[command] ?? []).includes(opt)) {
+      throw new UsageError(`option '--${opt}' does not apply to '${command}'`);
+    }
+  }
+  if (v.interval !== undefined) {
+    const s = Number(v.interval);
+    if (!Number.isFinite(s) || s < 0.1 || s > 86400) throw new UsageError(`--interval must be seconds between 0.1 and 86400, not '${v.interval}'`);
+    out.intervalMs = Math.round(s * 1000);
+  }
+  if (v.iterations !== undefined) {
+    const n = Number(v.iterations);
+    if (!Number.isInteger(n) || n < 1) throw new UsageError(`--iterations must be a positive integer, not '${v.iterations}'`);
+    out.iterations = n;
+  }
+  return out;
+}
+
+function print(line: string): void {
+  process.stdout.write(line + '\n');
+}
+
+async function list(conn: Connect, asJson: boolean): Promise<void> {
+  const doms = await conn.listAllDomains(0);
+  const rows = await Promise.all(
+    doms.map(async (d) => {
+      const { state } = await d.getState();
+      const id = d.getID();
+      const active = state !== 5 && id !== -1 && id !== 0xffffffff;
+      return { id: active ? id : null, name: d.getName(), uuid: d.getUUIDString(), state: stateKey(state), stateCode: state };
+    }),
+  );
+  rows.sort((a, b) => (a.id ?? Infinity) - (b.id ?? Infinity) || a.name.localeCompare(b.name));
+  if (asJson) return print(json(rows));
+  for (const line of table(
+    [{ title: 'Id', align: 'right', width: 3 }, { title: 'Name' }, { title: 'State' }],
+    rows.map((r) => [r.id === null ? '-' : String(r.id), r.name, stateWord(r.stateCode)]),
+  ))
+    print(line);
+}
+
+async function info(dom: Domain, asJson: boolean): Promise<void> {
+  const i = await dom.getInfo();
+  const [persistent, autostart, osType] = await Promise.all([
+    dom.isPersistent().catch(() => null),
+    dom.getAutostart().catch(() => null),
+    dom.getOSType().catch(() => null),
+  ]);
+  const id = dom.getID();
+  const active = i.state !== 5 && id !== -1 && id !== 0xffffffff;
+  const rec = {
+    name: dom.getName(),
+    id: active ? id : null,
+    uuid: dom.getUUIDString(),
+    osType,
+    state: stateKey(i.state),
+    stateCode: i.state,
+    vcpus: i.nrVirtCpu,
+    cpuTimeNs: i.cpuTime,
+    maxMemoryKiB: Number(i.maxMem),
+    memoryKiB: Number(i.memory),
+    persistent,
+    autostart,
+  };
+  if (asJson) return print(json(rec));
+  const yn = (b: boolean | null) => (b === null ? '-' : b ? 'yes' : 'no');
+  const pairs: [string, string][] = [
+    ['Id', rec.id === null ? '-' : String(rec.id)],
+    ['Name', rec.name],
+    ['UUID', rec.uuid],
+    ['OS Type', rec.osType ?? '-'],
+    ['State', stateWord(i.state)],
+    ['CPU(s)', String(rec.vcpus)],
+    ['CPU time', `${(Number(i.cpuTime) / 1e9).toFixed(1)}s`],
+    ['Max memory', `${rec.maxMemoryKiB} KiB (${mib(rec.maxMemoryKiB)} MiB)`],
+    ['Used memory', `${rec.memoryKiB} KiB (${mib(rec.memoryKiB)} MiB)`],
+    ['Persistent', yn(persistent)],
+    ['Autostart', yn(autostart)],
+  ];
+  for (const [k, val] of pairs) print(`${(k + ':').padEnd(15)} ${val}`);
+}
+
+const ACTIONS: Record<string, [method: 'create' | 'shutdown' | 'destroy' | 'suspend' | 'resume', done: string]> = {
+  start: ['create', 'started'],
+  shutdown: ['shutdown', 'is being shut down'],
+  destroy: ['destroy', 'destroyed'],
+  suspend: ['suspend', 'suspended'],
+  resume: ['resume', 'resumed'],
+};
+
+async function action(dom: Domain, command: string, asJson: boolean): Promise<void> {
+  const [method, done] = ACTIONS[command];
+  await dom[method]();
+  const { state } = await dom.getState();
+  if (asJson) print(json({ domain: dom.getName(), action: command, ok: true, state: stateKey(state) }));
+  else print(`Domain '${dom.getName()}' ${done}`);
+}
+
+/** Runs one command line; resolves to the exit code. Errors are printed here. */
+export async function main(argv: string[]): Promise<number> {
+  let a: ParsedArgs;
+  try {
+    a = parse(argv);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`virtkit: ${e.message}\n\n${USAGE}`);
+      return 2;
+    }
+    throw e;
+  }
+  if (a.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  let conn: Connect | null = null;
+  try {
+    if (a.version) {
+      const n = getVersion().libVer;
+      const version = `${Math.floor(n / 1e6)}.${Math.floor(n / 1e3) % 1000}.${n % 1000}`;
+      if (a.json) print(json({ virtkit: VERSION, libvirt: version }));
+      else print(`virtkit ${VERSION} (libvirt ${version})`);
+      return 0;
+    }
+    conn = a.readonly ? await Connect.openReadOnly(a.uri) : await Connect.open(a.uri);
+    const lookup = () => conn!.domainLookupByName(a.args[0]);
+    switch (a.command) {
+      case 'list':
+        await list(conn, a.json);
+        break;
+      case 'info':
+        await info(await lookup(), a.json);
+        break;
+      case 'events':
+        await watchEvents(conn, a.json);
+        break;
+      case 'console':
+        await attachConsole(await lookup(), { force: a.force, devName: a.devName, json: a.json });
+        break;
+      case 'top':
+        await top(conn, a.uri, { intervalMs: a.intervalMs, iterations: a.iterations, json: a.json });
+        break;
+      default:
+        await action(await lookup(), a.command!, a.json);
+    }
+    return 0;
+  } catch (e) {
+    process.stderr.write(errorLine(e) + '\n');
+    return 1;
+  } finally {
+    if (conn) await conn.close().catch(() => {});
+  }
+}
+
+/** `virtkit: <message> (<codeName>)`, one line. */
+export function errorLine(e: unknown): string {
+  if (e instanceof LibvirtError) {
+    const code = e.codeName || (e as { virtkitCode?: string }).virtkitCode;
+    return `virtkit: ${oneLine(e.message)}${code ? ` (${code})` : ''}`;
+  }
+  const err = e as { message?: string; code?: string };
+  const msg = oneLine(err?.message ?? String(e));
+  return `virtkit: ${msg}${typeof err?.code === 'string' ? ` (${err.code})` : ''}`;
+}
+
+function oneLine(s: string): string {
+  return s.replace(/\s*\n\s*/g, ' ').trim();
+}
+
+function packageVersion(): string {
+  try {
+    // dist/cli.cjs -> ../package.json (lib/cli/index.ts -> ../../package.json under vitest)
+    const req = createRequire(__filename);
+    for (const p of ['../package.json', '../../package.json']) {
+      try {
+        const pkg = req(p);
+        if (pkg.name === 'virtkit') return pkg.version;
+      } catch {
+        /* next */
+      }
+    }
+  } catch {
+    /* fall through */
+  }
+  return 'unknown';
+}
+const VERSION = packageVersion();
+
+/** Entry point of bin/virtkit.js: runs, waits for output to drain, exits. */
+export function run(argv: string[] = process.argv.slice(2)): void {
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0); // `virtkit top | head -1`
+  });
+  main(argv).then(
+    (code) => exitAfterFlush(code),
+    (e) => {
+      process.stderr.write(errorLine(e) + '\n');
+      exitAfterFlush(1);
+    },
+  );
+}
+
+function exitAfterFlush(code: number): void {
+  // Pending native callbacks (event subscriptions, streams) must not keep us alive.
+  process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
+}
