@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Benchmarks: virtkit vs C (and libvirt-python) on the same machine, in one run.
+#   bash scripts/bench.sh            # full run (~2-3 minutes on 2 cores)
+#   VK_BENCH_QUICK=1 bash scripts/bench.sh   # small counts, to check the harness
+# Builds test/bench/out/cbench (C), bundles test/bench/bench.ts (esbuild), runs everything and
+# prints a table; the figures are also written as JSON to test/bench/out/.
+# Needs the addon in build/Release (npm run build:native), libvirt-dev, python3-libvirt, and
+# libvirtd for part b (bash scripts/start-services.sh); 8 paused guests vk-bench-* are created
+# and destroyed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+OUT=test/bench/out
+mkdir -p "$OUT"
+[ -f build/Release/virtkit.node ] || npx node-gyp rebuild -j 2
+cc -O2 -Wall -o "$OUT/cbench" test/bench/cbench.c $(pkg-config --cflags --libs libvirt) -lpthread
+# lib/binding.ts finds the addon from __dirname: point it at lib/ in the bundle.
+npx esbuild test/bench/bench.ts --bundle --platform=node --format=cjs --target=node20 \
+  --outfile="$OUT/bench.cjs" --log-level=warning \
+  --define:__dirname="\"$ROOT/lib\"" --define:__filename="\"$ROOT/lib/binding.ts\""
+cleanup() {
+  # Guests left behind by an interrupted run (they are transient: destroy removes them).
+  for d in $(virsh -c qemu:///system list --name 2>/dev/null | grep '^vk-bench-' || true); do
+    virsh -c qemu:///system destroy "$d" >/dev/null 2>&1 || true
+  done
+}
+trap cleanup EXIT
+# libvirtd for part b (no-op when it is already up).
+bash scripts/start-services.sh >/dev/null 2>&1 || echo "bench: libvirtd could not be started; part b will be skipped" >&2
+VK_ROOT="$ROOT" node --expose-gc "$OUT/bench.cjs"
