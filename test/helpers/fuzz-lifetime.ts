@@ -21,7 +21,7 @@ async function main(): Promise<void> {
     await collect();
     const base = live();
     out.baseline = base;
-    for (let i = 0; i < 5000; i++) {
+    for (let i = 0; i < Number(process.env.VK_LIFETIME_ROUNDS ?? 5000); i++) {
       const d = await conn.domainLookupByName('test');
       await d.getInfo();
       const n = await conn.networkLookupByName('default');
