@@ -2,7 +2,7 @@
 // are driven by libvirt's stream event callback: a recv/send that would block
 // (-2) waits for READABLE/WRITABLE, so no thread is parked per stream.
 import { Duplex, Readable, Writable } from 'node:stream';
-import { Stream } from './classes.js';
+import { Connect, Stream } from './classes.js';
 import * as C from './generated/constants.js';
 
 /** Chunk size of reads (libvirt-python uses 262120 too: one RPC message of data). */
@@ -70,9 +70,38 @@ function waiterOf(s: Stream): EventWaiter {
   return w;
 }
 
+// libvirt's remote driver does not fail a stream whose connection died: recv
+// keeps answering -2. So a wait that sees no event for a while checks the
+// stream's connection, and a dead one fails the stream with libvirt's error.
+const owners = new WeakMap<Stream, Connect>();
+const origStreamNew = (Connect.prototype as any).streamNew;
+(Connect.prototype as any).streamNew = function (this: Connect, ...args: unknown[]) {
+  return origStreamNew.apply(this, args).then((st: Stream) => {
+    owners.set(st, this);
+    return st;
+  });
+};
+const LIVENESS_MS = 1000;
+
+async function waitOrCheck(s: Stream, mask: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const woke = await Promise.race([
+    waiterOf(s).wait(mask).then(() => true),
+    new Promise<boolean>((r) => (timer = setTimeout(() => r(false), LIVENESS_MS))),
+  ]);
+  clearTimeout(timer);
+  if (woke) return;
+  const conn = owners.get(s);
+  if (conn && !(await conn.isAlive().catch(() => false))) {
+    // A call on the dead connection yields libvirt's own error for it.
+    const err = await conn.getLibVersion().then(() => new Error('stream connection closed'), (e: Error) => e);
+    throw err;
+  }
+}
+
 /** Waits until a non-blocking stream has data (or an error/hangup). */
 export function waitReadable(s: Stream): Promise<void> {
-  return waiterOf(s).wait(R);
+  return waitOrCheck(s, R);
 }
 
 /** Reads the next chunk: a Buffer, or null at end of stream. Waits on non-blocking streams. */
@@ -80,7 +109,7 @@ export async function readChunk(s: Stream, size = STREAM_CHUNK): Promise<Buffer 
   for (;;) {
     const r = await s.recv(size);
     if (typeof r === 'number') {
-      await waiterOf(s).wait(R);
+      await waitOrCheck(s, R);
       continue;
     }
     return r.length ? r : null;
@@ -93,7 +122,7 @@ export async function writeAll(s: Stream, data: Uint8Array): Promise<void> {
   while (off < data.length) {
     const n = await s.send(off ? data.subarray(off) : data);
     if (n === -2) {
-      await waiterOf(s).wait(W);
+      await waitOrCheck(s, W);
       continue;
     }
     off += n;
