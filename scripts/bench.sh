@@ -12,6 +12,8 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 OUT=test/bench/out
 mkdir -p "$OUT"
+# Another build may be replacing the addon right now: wait for it before building one.
+for _ in $(seq 1 60); do [ -f build/Release/virtkit.node ] && break; sleep 2; done
 [ -f build/Release/virtkit.node ] || npx node-gyp rebuild -j 2
 cc -O2 -Wall -o "$OUT/cbench" test/bench/cbench.c $(pkg-config --cflags --libs libvirt) -lpthread
 # lib/binding.ts finds the addon from __dirname: point it at lib/ in the bundle.

@@ -449,7 +449,13 @@ def plan_function(api, ov, module, el):
             f.call = 'ret = %s; return ret != nullptr;' % call
         f.result = ('TakeObj<Kind::%s>(env, ret)' % k, k)
         f.discard.append('if (ret) { FreeLater(Kind::%s, ret); ret = nullptr; }' % k)
-    elif rtype in ('unsigned long', 'unsigned long long', 'unsigned int'):
+    elif rtype == 'unsigned int':
+        # virDomainGetID: (unsigned int)-1 is "no ID" for an inactive domain, and
+        # an error only when libvirt reported one.
+        f.members.append('unsigned int ret = 0;')
+        f.call = 'ret = %s; return ret != (unsigned int)-1 || virGetLastErrorCode() == VIR_ERR_OK;' % call
+        f.result = ('Napi::Number::New(env, ret == (unsigned int)-1 ? -1.0 : (double)ret)', 'number')
+    elif rtype in ('unsigned long', 'unsigned long long'):
         f.members.append('%s ret = 0;' % rtype)
         # 0 is both a value and the error sentinel: the last error tells which.
         f.call = 'ret = %s; return ret != 0 || virGetLastErrorCode() == VIR_ERR_OK;' % call

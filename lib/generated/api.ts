@@ -221,7 +221,7 @@ export interface ConnectMethods {
    * @param flags - bitwise-OR of virConnectBaselineCPUFlags
    * @returns XML description of the computed CPU (caller frees) or NULL on error.
    */
-  baselineHypervisorCPU(emulator: string, arch: string, machine: string, virttype: string, xmlCPUs: string[], flags?: number): Promise<string>;
+  baselineHypervisorCPU(emulator: string | null, arch: string | null, machine: string | null, virttype: string | null, xmlCPUs: string[], flags?: number): Promise<string>;
   /**
    * Compares the given CPU description with the host CPU.
    * 
@@ -254,7 +254,7 @@ export interface ConnectMethods {
    * @param flags - bitwise-OR of virConnectCompareCPUFlags
    * @returns comparison result according to enum virCPUCompareResult. If VIR_CONNECT_COMPARE_CPU_FAIL_INCOMPATIBLE is used and @xmlCPU is incompatible with the CPU the specified hypervisor is able to provide on the host, this function will return VIR_CPU_COMPARE_ERROR (instead of VIR_CPU_COMPARE_INCOMPATIBLE) and the error will use the VIR_ERR_CPU_INCOMPATIBLE code with a message providing more details about the incompatibility.
    */
-  compareHypervisorCPU(emulator: string, arch: string, machine: string, virttype: string, xmlCPU: string, flags?: number): Promise<number>;
+  compareHypervisorCPU(emulator: string | null, arch: string | null, machine: string | null, virttype: string | null, xmlCPU: string, flags?: number): Promise<number>;
   /**
    * Deprecated after 0.4.6.
    * Renamed to virDomainCreateXML() providing identical functionality.
@@ -618,7 +618,7 @@ export interface ConnectMethods {
    * @param flags - extra flags; not used yet, so callers should always pass 0
    * @returns NULL in case of error or an XML string defining the capabilities.
    */
-  getDomainCapabilities(emulatorbin: string, arch: string, machine: string, virttype: string, flags?: number): Promise<string>;
+  getDomainCapabilities(emulatorbin?: string | null, arch?: string | null, machine?: string | null, virttype?: string | null, flags?: number): Promise<string>;
   /**
    * This returns a system hostname on which the hypervisor is
    * running (based on the result of the gethostname system call, but
@@ -1422,7 +1422,7 @@ export interface ConnectMethods {
    * @param flags - extra flags; not used yet, so callers should always pass 0
    * @returns the number of node devices found or -1 in case of error
    */
-  nodeListDevices(cap: string, flags?: number): Promise<string[]>;
+  nodeListDevices(cap?: string | null, flags?: number): Promise<string[]>;
   /**
    * Provides the number of node devices.
    * 
@@ -1434,7 +1434,7 @@ export interface ConnectMethods {
    * @param flags - extra flags; not used yet, so callers should always pass 0
    * @returns the number of node devices or -1 in case of error
    */
-  nodeNumOfDevices(cap: string, flags?: number): Promise<number>;
+  nodeNumOfDevices(cap?: string | null, flags?: number): Promise<number>;
   /**
    * Change all or a subset of the node memory tunables. The function
    * fails if not all of the tunables are supported.
@@ -3590,7 +3590,7 @@ export interface DomainMethods {
    * @param flags - bitwise-OR of virDomainModificationImpact
    * @returns the metadata string on success (caller must free), or NULL in case of failure.
    */
-  getMetadata(type: number, uri: string, flags?: number): Promise<string>;
+  getMetadata(type: number, uri?: string | null, flags?: number): Promise<string>;
   /**
    * Get the public name for that domain
    * 
@@ -3984,7 +3984,7 @@ export interface DomainMethods {
    * @param bandwidth - (optional) specify migration bandwidth limit in MiB/s
    * @returns the new domain object if the migration was successful, or NULL in case of error. Note that the new domain object exists in the scope of the destination connection (dconn).
    */
-  migrate(dconn: Connect, flags: number, dname: string, uri: string, bandwidth: number): Promise<Domain>;
+  migrate(dconn: Connect, flags: number, dname: string | null, uri: string | null, bandwidth: number): Promise<Domain>;
   /**
    * Migrate the domain object from its current host to the destination
    * host given by dconn (a connection to the destination host).
@@ -4006,7 +4006,7 @@ export interface DomainMethods {
    * @param bandwidth - (optional) specify migration bandwidth limit in MiB/s
    * @returns the new domain object if the migration was successful, or NULL in case of error. Note that the new domain object exists in the scope of the destination connection (dconn).
    */
-  migrate2(dconn: Connect, dxml: string, flags: number, dname: string, uri: string, bandwidth: number): Promise<Domain>;
+  migrate2(dconn: Connect, dxml: string | null, flags: number, dname: string | null, uri: string | null, bandwidth: number): Promise<Domain>;
   /**
    * Migrate the domain object from its current host to the destination host
    * given by dconn (a connection to the destination host).
@@ -4201,7 +4201,7 @@ export interface DomainMethods {
    * @param bandwidth - (optional) specify migration bandwidth limit in MiB/s
    * @returns 0 if the migration succeeded, -1 upon error.
    */
-  migrateToURI(duri: string, flags: number, dname: string, bandwidth: number): Promise<void>;
+  migrateToURI(duri: string, flags: number, dname: string | null, bandwidth: number): Promise<void>;
   /**
    * Migrate the domain object from its current host to the destination
    * host given by @dconnuri.
@@ -4232,7 +4232,7 @@ export interface DomainMethods {
    * @param bandwidth - (optional) specify migration bandwidth limit in MiB/s
    * @returns 0 if the migration succeeded, -1 upon error.
    */
-  migrateToURI2(dconnuri: string, miguri: string, dxml: string, flags: number, dname: string, bandwidth: number): Promise<void>;
+  migrateToURI2(dconnuri: string | null, miguri: string | null, dxml: string | null, flags: number, dname: string | null, bandwidth: number): Promise<void>;
   /**
    * Migrate the domain object from its current host to the destination host
    * given by URI.
@@ -5014,7 +5014,7 @@ export interface DomainMethods {
    * @param flags - bitwise-OR of virDomainModificationImpact
    * @returns 0 on success, -1 in case of failure.
    */
-  setMetadata(type: number, metadata: string, key?: string | null, uri?: string | null, flags?: number): Promise<void>;
+  setMetadata(type: number, metadata?: string | null, key?: string | null, uri?: string | null, flags?: number): Promise<void>;
   /**
    * Change all or a subset of the numa tunables.
    * This function may require privileged access to the hypervisor.

@@ -165,7 +165,7 @@ static Napi::Value g_virConnectBaselineHypervisorCPU(const Napi::CallbackInfo &i
     unsigned int a7 = 0;
     char *ret = nullptr;
     bool Run() override {
-      ret = virConnectBaselineHypervisorCPU(a0, a1.c_str(), a2.c_str(), a3.c_str(), a4.c_str(), a5_c.data(), (unsigned int)a5_c.size(), a7); return ret != nullptr;
+      ret = virConnectBaselineHypervisorCPU(a0, a1_null ? nullptr : a1.c_str(), a2_null ? nullptr : a2.c_str(), a3_null ? nullptr : a3.c_str(), a4_null ? nullptr : a4.c_str(), a5_c.data(), (unsigned int)a5_c.size(), a7); return ret != nullptr;
     }
     Napi::Value Done(Napi::Env env) override {
       return TakeStr(env, ret);
@@ -176,10 +176,10 @@ static Napi::Value g_virConnectBaselineHypervisorCPU(const Napi::CallbackInfo &i
   };
   auto owned = std::make_unique<C>(); C *c = owned.get();
   auto self = Self<Kind::Connect>(info);
-  c->a1 = GetString(info, 0, "emulator");
-  c->a2 = GetString(info, 1, "arch");
-  c->a3 = GetString(info, 2, "machine");
-  c->a4 = GetString(info, 3, "virttype");
+  c->a1 = GetStringOrNull(info, 0, "emulator", c->a1_null);
+  c->a2 = GetStringOrNull(info, 1, "arch", c->a2_null);
+  c->a3 = GetStringOrNull(info, 2, "machine", c->a3_null);
+  c->a4 = GetStringOrNull(info, 3, "virttype", c->a4_null);
   c->a5 = GetStringArray(info, 4, "xmlCPUs"); c->a5_c = CStrs(c->a5);
   c->a7 = GetFlags(info, 5, "flags");
   c->a0 = c->Hold<Kind::Connect>(self);
@@ -228,7 +228,7 @@ static Napi::Value g_virConnectCompareHypervisorCPU(const Napi::CallbackInfo &in
     unsigned int a6 = 0;
     int ret = 0;
     bool Run() override {
-      ret = virConnectCompareHypervisorCPU(a0, a1.c_str(), a2.c_str(), a3.c_str(), a4.c_str(), a5.c_str(), a6); return ret >= 0;
+      ret = virConnectCompareHypervisorCPU(a0, a1_null ? nullptr : a1.c_str(), a2_null ? nullptr : a2.c_str(), a3_null ? nullptr : a3.c_str(), a4_null ? nullptr : a4.c_str(), a5.c_str(), a6); return ret >= 0;
     }
     Napi::Value Done(Napi::Env env) override {
       return Napi::Number::New(env, ret);
@@ -236,10 +236,10 @@ static Napi::Value g_virConnectCompareHypervisorCPU(const Napi::CallbackInfo &in
   };
   auto owned = std::make_unique<C>(); C *c = owned.get();
   auto self = Self<Kind::Connect>(info);
-  c->a1 = GetString(info, 0, "emulator");
-  c->a2 = GetString(info, 1, "arch");
-  c->a3 = GetString(info, 2, "machine");
-  c->a4 = GetString(info, 3, "virttype");
+  c->a1 = GetStringOrNull(info, 0, "emulator", c->a1_null);
+  c->a2 = GetStringOrNull(info, 1, "arch", c->a2_null);
+  c->a3 = GetStringOrNull(info, 2, "machine", c->a3_null);
+  c->a4 = GetStringOrNull(info, 3, "virttype", c->a4_null);
   c->a5 = GetString(info, 4, "xmlCPU");
   c->a6 = GetFlags(info, 5, "flags");
   c->a0 = c->Hold<Kind::Connect>(self);
@@ -411,7 +411,7 @@ static Napi::Value g_virConnectGetDomainCapabilities(const Napi::CallbackInfo &i
     unsigned int a5 = 0;
     char *ret = nullptr;
     bool Run() override {
-      ret = virConnectGetDomainCapabilities(a0, a1.c_str(), a2.c_str(), a3.c_str(), a4.c_str(), a5); return ret != nullptr;
+      ret = virConnectGetDomainCapabilities(a0, a1_null ? nullptr : a1.c_str(), a2_null ? nullptr : a2.c_str(), a3_null ? nullptr : a3.c_str(), a4_null ? nullptr : a4.c_str(), a5); return ret != nullptr;
     }
     Napi::Value Done(Napi::Env env) override {
       return TakeStr(env, ret);
@@ -422,10 +422,10 @@ static Napi::Value g_virConnectGetDomainCapabilities(const Napi::CallbackInfo &i
   };
   auto owned = std::make_unique<C>(); C *c = owned.get();
   auto self = Self<Kind::Connect>(info);
-  c->a1 = GetString(info, 0, "emulatorbin");
-  c->a2 = GetString(info, 1, "arch");
-  c->a3 = GetString(info, 2, "machine");
-  c->a4 = GetString(info, 3, "virttype");
+  c->a1 = GetStringOrNull(info, 0, "emulatorbin", c->a1_null);
+  c->a2 = GetStringOrNull(info, 1, "arch", c->a2_null);
+  c->a3 = GetStringOrNull(info, 2, "machine", c->a3_null);
+  c->a4 = GetStringOrNull(info, 3, "virttype", c->a4_null);
   c->a5 = GetFlags(info, 4, "flags");
   c->a0 = c->Hold<Kind::Connect>(self);
   return Submit(env, owned.release());
@@ -3189,10 +3189,10 @@ static Napi::Value g_virDomainGetID(const Napi::CallbackInfo &info) {
     virDomainPtr a0 = nullptr;
     unsigned int ret = 0;
     bool Run() override {
-      ret = virDomainGetID(a0); return ret != 0 || virGetLastErrorCode() == VIR_ERR_OK;
+      ret = virDomainGetID(a0); return ret != (unsigned int)-1 || virGetLastErrorCode() == VIR_ERR_OK;
     }
     Napi::Value Done(Napi::Env env) override {
-      return Napi::Number::New(env, (double)ret);
+      return Napi::Number::New(env, ret == (unsigned int)-1 ? -1.0 : (double)ret);
     }
   };
   C stack; C *c = &stack;
@@ -3468,7 +3468,7 @@ static Napi::Value g_virDomainGetMetadata(const Napi::CallbackInfo &info) {
     unsigned int a3 = 0;
     char *ret = nullptr;
     bool Run() override {
-      ret = virDomainGetMetadata(a0, a1, a2.c_str(), a3); return ret != nullptr;
+      ret = virDomainGetMetadata(a0, a1, a2_null ? nullptr : a2.c_str(), a3); return ret != nullptr;
     }
     Napi::Value Done(Napi::Env env) override {
       return TakeStr(env, ret);
@@ -3480,7 +3480,7 @@ static Napi::Value g_virDomainGetMetadata(const Napi::CallbackInfo &info) {
   auto owned = std::make_unique<C>(); C *c = owned.get();
   auto self = Self<Kind::Domain>(info);
   c->a1 = (int)GetInt(info, 0, "type");
-  c->a2 = GetString(info, 1, "uri");
+  c->a2 = GetStringOrNull(info, 1, "uri", c->a2_null);
   c->a3 = GetFlags(info, 2, "flags");
   c->a0 = c->Hold<Kind::Domain>(self);
   return Submit(env, owned.release());
@@ -4260,7 +4260,7 @@ static Napi::Value g_virDomainMigrate(const Napi::CallbackInfo &info) {
     unsigned long a5 = 0;
     virDomainPtr ret = nullptr;
     bool Run() override {
-      ret = virDomainMigrate(a0, a1, a2, a3.c_str(), a4.c_str(), a5); return ret != nullptr;
+      ret = virDomainMigrate(a0, a1, a2, a3_null ? nullptr : a3.c_str(), a4_null ? nullptr : a4.c_str(), a5); return ret != nullptr;
     }
     Napi::Value Done(Napi::Env env) override {
       return TakeObj<Kind::Domain>(env, ret);
@@ -4273,8 +4273,8 @@ static Napi::Value g_virDomainMigrate(const Napi::CallbackInfo &info) {
   auto self = Self<Kind::Domain>(info);
   auto p1 = Wrap<Kind::Connect>::Get(info.Length() > 0 ? info[0] : env.Undefined(), "dconn");
   c->a2 = (unsigned long)GetULong(info, 1, "flags");
-  c->a3 = GetString(info, 2, "dname");
-  c->a4 = GetString(info, 3, "uri");
+  c->a3 = GetStringOrNull(info, 2, "dname", c->a3_null);
+  c->a4 = GetStringOrNull(info, 3, "uri", c->a4_null);
   c->a5 = (unsigned long)GetULong(info, 4, "bandwidth");
   c->a0 = c->Hold<Kind::Domain>(self);
   c->a1 = c->Hold<Kind::Connect>(p1);
@@ -4297,7 +4297,7 @@ static Napi::Value g_virDomainMigrate2(const Napi::CallbackInfo &info) {
     unsigned long a6 = 0;
     virDomainPtr ret = nullptr;
     bool Run() override {
-      ret = virDomainMigrate2(a0, a1, a2.c_str(), a3, a4.c_str(), a5.c_str(), a6); return ret != nullptr;
+      ret = virDomainMigrate2(a0, a1, a2_null ? nullptr : a2.c_str(), a3, a4_null ? nullptr : a4.c_str(), a5_null ? nullptr : a5.c_str(), a6); return ret != nullptr;
     }
     Napi::Value Done(Napi::Env env) override {
       return TakeObj<Kind::Domain>(env, ret);
@@ -4309,10 +4309,10 @@ static Napi::Value g_virDomainMigrate2(const Napi::CallbackInfo &info) {
   auto owned = std::make_unique<C>(); C *c = owned.get();
   auto self = Self<Kind::Domain>(info);
   auto p1 = Wrap<Kind::Connect>::Get(info.Length() > 0 ? info[0] : env.Undefined(), "dconn");
-  c->a2 = GetString(info, 1, "dxml");
+  c->a2 = GetStringOrNull(info, 1, "dxml", c->a2_null);
   c->a3 = (unsigned long)GetULong(info, 2, "flags");
-  c->a4 = GetString(info, 3, "dname");
-  c->a5 = GetString(info, 4, "uri");
+  c->a4 = GetStringOrNull(info, 3, "dname", c->a4_null);
+  c->a5 = GetStringOrNull(info, 4, "uri", c->a5_null);
   c->a6 = (unsigned long)GetULong(info, 5, "bandwidth");
   c->a0 = c->Hold<Kind::Domain>(self);
   c->a1 = c->Hold<Kind::Connect>(p1);
@@ -4548,7 +4548,7 @@ static Napi::Value g_virDomainMigrateToURI(const Napi::CallbackInfo &info) {
     unsigned long a4 = 0;
     int ret = 0;
     bool Run() override {
-      ret = virDomainMigrateToURI(a0, a1.c_str(), a2, a3.c_str(), a4); return ret >= 0;
+      ret = virDomainMigrateToURI(a0, a1.c_str(), a2, a3_null ? nullptr : a3.c_str(), a4); return ret >= 0;
     }
     Napi::Value Done(Napi::Env env) override {
       return env.Undefined();
@@ -4558,7 +4558,7 @@ static Napi::Value g_virDomainMigrateToURI(const Napi::CallbackInfo &info) {
   auto self = Self<Kind::Domain>(info);
   c->a1 = GetString(info, 0, "duri");
   c->a2 = (unsigned long)GetULong(info, 1, "flags");
-  c->a3 = GetString(info, 2, "dname");
+  c->a3 = GetStringOrNull(info, 2, "dname", c->a3_null);
   c->a4 = (unsigned long)GetULong(info, 3, "bandwidth");
   c->a0 = c->Hold<Kind::Domain>(self);
   return Submit(env, owned.release());
@@ -4580,7 +4580,7 @@ static Napi::Value g_virDomainMigrateToURI2(const Napi::CallbackInfo &info) {
     unsigned long a6 = 0;
     int ret = 0;
     bool Run() override {
-      ret = virDomainMigrateToURI2(a0, a1.c_str(), a2.c_str(), a3.c_str(), a4, a5.c_str(), a6); return ret >= 0;
+      ret = virDomainMigrateToURI2(a0, a1_null ? nullptr : a1.c_str(), a2_null ? nullptr : a2.c_str(), a3_null ? nullptr : a3.c_str(), a4, a5_null ? nullptr : a5.c_str(), a6); return ret >= 0;
     }
     Napi::Value Done(Napi::Env env) override {
       return env.Undefined();
@@ -4588,11 +4588,11 @@ static Napi::Value g_virDomainMigrateToURI2(const Napi::CallbackInfo &info) {
   };
   auto owned = std::make_unique<C>(); C *c = owned.get();
   auto self = Self<Kind::Domain>(info);
-  c->a1 = GetString(info, 0, "dconnuri");
-  c->a2 = GetString(info, 1, "miguri");
-  c->a3 = GetString(info, 2, "dxml");
+  c->a1 = GetStringOrNull(info, 0, "dconnuri", c->a1_null);
+  c->a2 = GetStringOrNull(info, 1, "miguri", c->a2_null);
+  c->a3 = GetStringOrNull(info, 2, "dxml", c->a3_null);
   c->a4 = (unsigned long)GetULong(info, 3, "flags");
-  c->a5 = GetString(info, 4, "dname");
+  c->a5 = GetStringOrNull(info, 4, "dname", c->a5_null);
   c->a6 = (unsigned long)GetULong(info, 5, "bandwidth");
   c->a0 = c->Hold<Kind::Domain>(self);
   return Submit(env, owned.release());
@@ -5709,7 +5709,7 @@ static Napi::Value g_virDomainSetMetadata(const Napi::CallbackInfo &info) {
     unsigned int a5 = 0;
     int ret = 0;
     bool Run() override {
-      ret = virDomainSetMetadata(a0, a1, a2.c_str(), a3_null ? nullptr : a3.c_str(), a4_null ? nullptr : a4.c_str(), a5); return ret >= 0;
+      ret = virDomainSetMetadata(a0, a1, a2_null ? nullptr : a2.c_str(), a3_null ? nullptr : a3.c_str(), a4_null ? nullptr : a4.c_str(), a5); return ret >= 0;
     }
     Napi::Value Done(Napi::Env env) override {
       return env.Undefined();
@@ -5718,7 +5718,7 @@ static Napi::Value g_virDomainSetMetadata(const Napi::CallbackInfo &info) {
   auto owned = std::make_unique<C>(); C *c = owned.get();
   auto self = Self<Kind::Domain>(info);
   c->a1 = (int)GetInt(info, 0, "type");
-  c->a2 = GetString(info, 1, "metadata");
+  c->a2 = GetStringOrNull(info, 1, "metadata", c->a2_null);
   c->a3 = GetStringOrNull(info, 2, "key", c->a3_null);
   c->a4 = GetStringOrNull(info, 3, "uri", c->a4_null);
   c->a5 = GetFlags(info, 4, "flags");
@@ -8850,9 +8850,9 @@ static Napi::Value g_virNodeListDevices(const Napi::CallbackInfo &info) {
     unsigned int a4 = 0;
     int ret = 0;
     bool Run() override {
-      int cnt = virNodeNumOfDevices(a0, a1.c_str(), a4); if (cnt < 0) return false;
+      int cnt = virNodeNumOfDevices(a0, a1_null ? nullptr : a1.c_str(), a4); if (cnt < 0) return false;
       a2.assign(cnt + 16, {});
-      ret = virNodeListDevices(a0, a1.c_str(), a2.data(), (int)a2.size(), a4); if (ret >= 0) a2_n = ret; return ret >= 0;
+      ret = virNodeListDevices(a0, a1_null ? nullptr : a1.c_str(), a2.data(), (int)a2.size(), a4); if (ret >= 0) a2_n = ret; return ret >= 0;
     }
     Napi::Value Done(Napi::Env env) override {
       Napi::Value v = StrVecToJS(env, a2, a2_n);
@@ -8865,7 +8865,7 @@ static Napi::Value g_virNodeListDevices(const Napi::CallbackInfo &info) {
   };
   auto owned = std::make_unique<C>(); C *c = owned.get();
   auto self = Self<Kind::Connect>(info);
-  c->a1 = GetString(info, 0, "cap");
+  c->a1 = GetStringOrNull(info, 0, "cap", c->a1_null);
   c->a4 = GetFlags(info, 1, "flags");
   c->a0 = c->Hold<Kind::Connect>(self);
   return Submit(env, owned.release());
@@ -8883,7 +8883,7 @@ static Napi::Value g_virNodeNumOfDevices(const Napi::CallbackInfo &info) {
     unsigned int a2 = 0;
     int ret = 0;
     bool Run() override {
-      ret = virNodeNumOfDevices(a0, a1.c_str(), a2); return ret >= 0;
+      ret = virNodeNumOfDevices(a0, a1_null ? nullptr : a1.c_str(), a2); return ret >= 0;
     }
     Napi::Value Done(Napi::Env env) override {
       return Napi::Number::New(env, ret);
@@ -8891,7 +8891,7 @@ static Napi::Value g_virNodeNumOfDevices(const Napi::CallbackInfo &info) {
   };
   auto owned = std::make_unique<C>(); C *c = owned.get();
   auto self = Self<Kind::Connect>(info);
-  c->a1 = GetString(info, 0, "cap");
+  c->a1 = GetStringOrNull(info, 0, "cap", c->a1_null);
   c->a2 = GetFlags(info, 1, "flags");
   c->a0 = c->Hold<Kind::Connect>(self);
   return Submit(env, owned.release());
