@@ -8,6 +8,16 @@ export async function watchEvents(conn: Connect, asJson: boolean): Promise<void>
   const stop = () => ac.abort();
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+  // A daemon that dies or restarts ends the command with an error instead of silence.
+  let lost: Error | null = null;
+  const reasons = ['error', 'end of file', 'keepalive timeout', 'client'];
+  await conn.setKeepAlive(5, 3).catch(() => {}); // local drivers refuse: fine
+  const closeCb = await conn
+    .registerCloseCallback((_c, reason) => {
+      lost = new Error(`connection closed (${reasons[reason] ?? reason})`);
+      stop();
+    })
+    .then(() => true, () => false);
   try {
     if (!asJson) process.stderr.write('Watching domain lifecycle events; Ctrl-C stops.\n');
     for await (const e of events(conn, 'domain', { eventID: 'lifecycle', signal: ac.signal })) {
@@ -23,7 +33,9 @@ export async function watchEvents(conn: Connect, asJson: boolean): Promise<void>
         process.stdout.write(`${time}  ${name}  ${type} (${detail})\n`);
       }
     }
+    if (lost) throw lost;
   } finally {
+    if (closeCb) await conn.unregisterCloseCallback().catch(() => {});
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
   }
