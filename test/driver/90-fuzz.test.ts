@@ -54,14 +54,16 @@ describe('fuzz: every bound method', () => {
 
 // Native bugs the fuzz found (the lead fixes native code; these fail until then).
 describe('native bugs found by the fuzz', () => {
-  it('Connect#nodeGetFreePages(3, 0, 2) does not corrupt the heap', async () => {
+  it('Connect#nodeGetFreePages(8, 0, 2) does not corrupt the heap', async () => {
     // virNodeGetFreePages(conn, npages, pages[npages] IN, startCell, cellCount,
     // counts[npages*cellCount] OUT, flags): the generated binding passes one
     // `unsigned int` for `pages` and one `unsigned long long` for `counts`, so the
-    // test driver writes 6 counts into 8 bytes (valgrind: "Invalid write of size 8
+    // test driver writes 16 counts into 8 bytes (valgrind: "Invalid write of size 8
     // ... 0 bytes after a block of size 288 alloc'd" in g_virNodeGetFreePages::C::Run).
-    const r = await runChild('fuzz-repro', { args: ['nodeGetFreePages'], timeoutMs: 60_000 });
-    expect({ code: r.code, signal: r.signal, stderr: r.stderr.slice(-500) }).toEqual({ code: 0, signal: null, stderr: '' });
+    // The corruption is noticed by glibc at a later malloc/free: 10 fresh processes, none may die.
+    const runs = await Promise.all(Array.from({ length: 10 }, () => runChild('fuzz-repro', { args: ['nodeGetFreePages'], timeoutMs: 60_000 })));
+    const died = runs.filter((r) => r.code !== 0).map((r) => `${r.signal ?? r.code}: ${r.stderr.trim().slice(-200)}`);
+    expect(died).toEqual([]);
   }, 90_000);
 
   it('a DataView where bytes are expected throws TypeError, not a plain Error', async () => {
