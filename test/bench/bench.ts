@@ -10,14 +10,14 @@
  *      guests: calls/s, virtkit (rolling window of 64 promises) vs C (64 threads).
  *   c. getInfo awaited one at a time on test:///default: calls/s, virtkit (with and without
  *      captured stacks) vs C vs python.
- *   d. RSS before/after one million calls (getInfo awaited + getName sync) after GC.
+ *   d. RSS before/after one million calls (getInfo awaited, 16 in flight, + getName sync) after GC.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { PerformanceObserver } from 'node:perf_hooks';
-import { Connect, Domain, getVersion, setCaptureStacks } from '../../lib/index.js';
+import { Connect, Domain, diagnostics, getVersion, setCaptureStacks } from '../../lib/index.js';
 import { nodeXML } from './node-xml.js';
 
 const ROOT = resolve(process.env.VK_ROOT ?? process.cwd());
@@ -26,6 +26,7 @@ const CBENCH = join(OUT, 'cbench');
 const PYBENCH = join(ROOT, 'test/bench/pybench.py');
 const PYTHON = process.env.VK_PYTHON ?? '/usr/bin/python3';
 const QUICK = process.env.VK_BENCH_QUICK === '1'; // smaller counts, for checking the harness
+const ROUNDS = QUICK ? 1 : 3;
 
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error('run with node --expose-gc (scripts/bench.sh does)');
@@ -69,15 +70,25 @@ async function benchStats(): Promise<Json> {
 
   const conn = await Connect.open(uri);
   for (let i = 0; i < iters / 10 + 10; i++) await conn.getAllDomainStats(0, 0);
-  const times: number[] = [];
-  const { gcMs, gcCount } = await withGcTime(async () => {
-    for (let i = 0; i < iters; i++) {
-      const t0 = ns();
-      await conn.getAllDomainStats(0, 0);
-      times.push(Number(ns() - t0));
-    }
-  });
-  const vk = median(times);
+  // ROUNDS interleaved rounds (virtkit, C, python); each figure is the median of its rounds'
+  // medians, so a burst of load from elsewhere hits one round of each, not one contender.
+  const rv: number[] = [], rc: number[] = [], rp: number[] = [];
+  let gcMs = 0, gcCount = 0;
+  for (let round = 0; round < ROUNDS; round++) {
+    const times: number[] = [];
+    const g = await withGcTime(async () => {
+      for (let i = 0; i < iters; i++) {
+        const t0 = ns();
+        await conn.getAllDomainStats(0, 0);
+        times.push(Number(ns() - t0));
+      }
+    });
+    gcMs += g.gcMs; gcCount += g.gcCount;
+    rv.push(median(times));
+    rc.push(child(CBENCH, ['stats', uri, String(iters)]).medianNs as number);
+    rp.push(child(PYTHON, [PYBENCH, 'stats', uri, String(iters)]).medianNs as number);
+  }
+  const vk = median(rv);
 
   // Breakdown: the same call on a 1-domain node (fixed cost: thread hop + list call), and the
   // awaited round trip of a trivial async call (getInfo on test:///default).
@@ -91,6 +102,15 @@ async function benchStats(): Promise<Json> {
     await conn1.getAllDomainStats(0, 0);
     t1.push(Number(ns() - t0));
   }
+  // Wrapper creation alone: listAllDomains on the same 100 domains (100 Domain wrappers, no params).
+  for (let i = 0; i < 100; i++) await conn.listAllDomains(0);
+  const tl: number[] = [];
+  for (let i = 0; i < iters; i++) {
+    const t0 = ns();
+    await conn.listAllDomains(0);
+    tl.push(Number(ns() - t0));
+  }
+  const cl = child(CBENCH, ['list', uri, String(iters)]);
   // Sync per-record work a caller typically adds (not part of the virtkit figure above).
   const recs = await conn.getAllDomainStats(0, 0);
   const tu = ns();
@@ -99,25 +119,29 @@ async function benchStats(): Promise<Json> {
   await conn1.close();
   await conn.close();
 
-  const c = child(CBENCH, ['stats', uri, String(iters)]);
+  const c = { medianNs: median(rc) };
   const c1 = child(CBENCH, ['stats', 'test://' + one, String(iters)]);
-  const py = child(PYTHON, [PYBENCH, 'stats', uri, String(iters)]);
+  const py = { medianNs: median(rp) };
   return {
     domains: recs.length,
     iters,
+    rounds: { virtkitNs: rv, cNs: rc, pythonNs: rp },
     virtkitMedianNs: vk,
     cMedianNs: c.medianNs,
     pythonMedianNs: py.medianNs,
     ratioVirtkitToC: vk / (c.medianNs as number),
     ratioPythonToC: (py.medianNs as number) / (c.medianNs as number),
     breakdown: {
-      gcMsDuringVirtkitLoop: gcMs,
+      gcMsDuringVirtkitLoops: gcMs,
       gcCount,
-      gcNsPerCall: (gcMs * 1e6) / iters,
+      gcNsPerCall: (gcMs * 1e6) / (iters * ROUNDS),
       virtkitOneDomainMedianNs: median(t1),
       cOneDomainMedianNs: c1.medianNs,
       virtkitPerDomainNs: (vk - median(t1)) / 99,
       cPerDomainNs: ((c.medianNs as number) - (c1.medianNs as number)) / 99,
+      virtkitListAllDomainsMedianNs: median(tl),
+      cListAllDomainsMedianNs: cl.medianNs,
+      wrapperNsPerDomain: (median(tl) - (cl.medianNs as number)) / 100,
       getUUIDStringNsPerRecord: uuidNs,
     },
   };
@@ -134,7 +158,7 @@ function guestXML(name: string): string {
 }
 
 async function benchParallel(): Promise<Json> {
-  const seconds = QUICK ? 1 : 4;
+  const seconds = QUICK ? 1 : 3;
   const WINDOW = 64;
   let conn: Connect;
   try {
@@ -148,28 +172,40 @@ async function benchParallel(): Promise<Json> {
     for (const n of names) doms.push(await conn.domainCreateXML(guestXML(n), 1 /* VIR_DOMAIN_START_PAUSED */));
     for (let i = 0; i < 200; i++) await doms[i % GUESTS].getInfo(); // warm-up
 
-    // virtkit: a rolling window of 64 promises over one connection.
-    let calls = 0;
-    let errors = 0;
-    const t0 = ns();
-    const deadline = t0 + BigInt(seconds * 1e9);
-    let k = 0;
-    const lane = async (): Promise<void> => {
-      while (ns() < deadline) {
-        try { await doms[k++ % GUESTS].getInfo(); calls++; } catch { errors++; }
-      }
-    };
-    await Promise.all(Array.from({ length: WINDOW }, lane));
-    const dt = Number(ns() - t0) / 1e9;
-    const vk = calls / dt;
-
-    // C: 64 threads sharing one connection (its own process, same guests).
-    const c = child(CBENCH, ['threads', 'qemu:///system', String(WINDOW), String(seconds), ...names]);
+    const rv: number[] = [], rc: number[] = [];
+    let errors = 0, cErrors = 0, maxPoolThreads = 0;
+    const vkCpu: number[] = [], cCpu: number[] = []; // CPU µs (user + sys, whole process) per call
+    for (let round = 0; round < ROUNDS; round++) {
+      // virtkit: a rolling window of 64 promises over one connection.
+      let calls = 0;
+      const cpu0 = process.cpuUsage();
+      const t0 = ns();
+      const deadline = t0 + BigInt(seconds * 1e9);
+      let k = 0;
+      const lane = async (): Promise<void> => {
+        while (ns() < deadline) {
+          try { await doms[k++ % GUESTS].getInfo(); calls++; } catch { errors++; }
+          if ((k & 1023) === 0) maxPoolThreads = Math.max(maxPoolThreads, diagnostics().poolThreads);
+        }
+      };
+      await Promise.all(Array.from({ length: WINDOW }, lane));
+      rv.push(calls / (Number(ns() - t0) / 1e9));
+      const cpu = process.cpuUsage(cpu0);
+      vkCpu.push((cpu.user + cpu.system) / calls);
+      // C: 64 threads sharing one connection (its own process, same guests).
+      const c = child(CBENCH, ['threads', 'qemu:///system', String(WINDOW), String(seconds), ...names]);
+      rc.push(c.callsPerSec as number);
+      cCpu.push(c.cpuUsPerCall as number);
+      cErrors += c.errors as number;
+    }
+    const vk = median(rv);
+    const cps = median(rc);
     return {
-      guests: GUESTS, inFlight: WINDOW, seconds,
-      virtkitCallsPerSec: vk, virtkitErrors: errors,
-      cCallsPerSec: c.callsPerSec, cErrors: c.errors,
-      ratioVirtkitToC: vk / (c.callsPerSec as number),
+      guests: GUESTS, inFlight: WINDOW, seconds, rounds: { virtkitCallsPerSec: rv, cCallsPerSec: rc },
+      virtkitCallsPerSec: vk, virtkitErrors: errors, virtkitMaxPoolThreadsSeen: maxPoolThreads,
+      cCallsPerSec: cps, cErrors,
+      virtkitProcessCpuUsPerCall: median(vkCpu), cProcessCpuUsPerCall: median(cCpu),
+      ratioVirtkitToC: vk / cps,
     };
   } finally {
     for (const d of doms) await d.destroy().catch(() => {}); // transient: destroy removes them
@@ -186,14 +222,21 @@ async function serialLoop(dom: Domain, calls: number): Promise<number> {
 }
 
 async function benchSerial(): Promise<Json> {
-  const calls = QUICK ? 20_000 : 200_000;
+  const calls = QUICK ? 20_000 : 100_000;
   const conn = await Connect.open('test:///default');
   const dom = await conn.domainLookupByName('test');
-  setCaptureStacks(true);
-  const vk = await serialLoop(dom, calls);
-  setCaptureStacks(false);
-  const vkNoStacks = await serialLoop(dom, calls);
-  setCaptureStacks(true);
+  const rv: number[] = [], rn: number[] = [], rc: number[] = [], rp: number[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    setCaptureStacks(true);
+    rv.push(await serialLoop(dom, calls));
+    setCaptureStacks(false);
+    rn.push(await serialLoop(dom, calls));
+    setCaptureStacks(true);
+    rc.push(child(CBENCH, ['serial', 'test:///default', 'test', String(calls * 5)]).callsPerSec as number);
+    rp.push(child(PYTHON, [PYBENCH, 'serial', 'test:///default', 'test', String(calls * 2)]).callsPerSec as number);
+  }
+  const vk = median(rv);
+  const vkNoStacks = median(rn);
   // A resolved-promise await alone, for scale (no native call).
   const t0 = ns();
   for (let i = 0; i < calls; i++) await Promise.resolve(i);
@@ -203,10 +246,11 @@ async function benchSerial(): Promise<Json> {
   for (let i = 0; i < calls; i++) dom.getName();
   const syncNs = Number(ns() - t1) / calls;
   await conn.close();
-  const c = child(CBENCH, ['serial', 'test:///default', 'test', String(calls * 5)]);
-  const py = child(PYTHON, [PYBENCH, 'serial', 'test:///default', 'test', String(calls * 2)]);
+  const c = { callsPerSec: median(rc) };
+  const py = { callsPerSec: median(rp) };
   return {
     calls,
+    rounds: { virtkit: rv, virtkitNoStacks: rn, c: rc, python: rp },
     virtkitCallsPerSec: vk,
     virtkitNoStacksCallsPerSec: vkNoStacks,
     cCallsPerSec: c.callsPerSec,
@@ -240,11 +284,17 @@ async function benchRss(): Promise<Json> {
   const before = settle();
   const samples: number[] = [];
   const t0 = ns();
-  for (let i = 1; i <= N; i++) {
-    await dom.getInfo(); // async call
-    dom.getName(); // sync call
-    if (i % (N / 10) === 0) samples.push(mb(process.memoryUsage().rss));
-  }
+  // N async getInfo calls, 16 in flight at a time (a rolling window), each followed by a sync getName.
+  let issued = 0;
+  const lane = async (): Promise<void> => {
+    while (issued < N) {
+      const i = ++issued;
+      await dom.getInfo(); // async call
+      dom.getName(); // sync call
+      if (i % (N / 10) === 0) samples.push(mb(process.memoryUsage().rss));
+    }
+  };
+  await Promise.all(Array.from({ length: 16 }, lane));
   const secs = Number(ns() - t0) / 1e9;
   await new Promise((r) => setTimeout(r, 100));
   const after = settle();
@@ -262,6 +312,8 @@ async function benchRss(): Promise<Json> {
 // ---------------------------------------------------------------- table
 const f = (x: unknown, d = 0) => (typeof x === 'number' ? x.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d }) : String(x));
 
+const ms = (a: Json, k: string) => ((a.breakdown as Json)[k] as number) / 1e3;
+
 function table(r: Json): string {
   const a = r.stats as Json;
   const b = r.parallel as Json;
@@ -273,7 +325,8 @@ function table(r: Json): string {
     `${f(a.ratioVirtkitToC, 2)}x (python ${f(a.ratioPythonToC, 2)}x)`, '<= 1.2x']);
   if (b.skipped) rows.push(['b. getInfo, 64 in flight, 1 qemu:///system conn', 'skipped', String(b.skipped), '', '', '>= 0.9x']);
   else rows.push([`b. getInfo, ${b.inFlight} in flight, 1 qemu:///system conn, ${b.guests} paused guests (calls/s)`,
-    f(b.virtkitCallsPerSec), f(b.cCallsPerSec), '-', `${f(b.ratioVirtkitToC, 2)}x`, '>= 0.9x']);
+    `${f(b.virtkitCallsPerSec)} (${f(b.virtkitProcessCpuUsPerCall)} µs CPU/call)`,
+    `${f(b.cCallsPerSec)} (${f(b.cProcessCpuUsPerCall)} µs CPU/call)`, '-', `${f(b.ratioVirtkitToC, 2)}x`, '>= 0.9x']);
   rows.push(['c. getInfo awaited one at a time, test:///default (calls/s)',
     f(c.virtkitCallsPerSec), f(c.cCallsPerSec), f(c.pythonCallsPerSec), `${f(c.ratioVirtkitToC, 3)}x (python ${f(c.ratioPythonToC, 2)}x)`, '-']);
   rows.push(['c. same, setCaptureStacks(false) (calls/s)',
@@ -281,6 +334,9 @@ function table(r: Json): string {
   rows.push([`d. RSS after GC, before -> after ${f(d.asyncCalls)} getInfo + ${f(d.syncCalls)} getName (MB)`,
     `${f(d.rssBeforeMB, 1)} -> ${f(d.rssAfterMB, 1)} (${(d.rssGrowthMB as number) >= 0 ? '+' : ''}${f(d.rssGrowthMB, 1)})`,
     '', '', d.flat ? 'flat' : 'GROWS', 'flat']);
+  rows.push(['a. breakdown: fixed cost (1-domain node), per extra domain, GC per call (µs)',
+    `${f(ms(a, 'virtkitOneDomainMedianNs'), 1)}, ${f(ms(a, 'virtkitPerDomainNs'), 2)}, ${f(ms(a, 'gcNsPerCall'), 1)}`,
+    `${f(ms(a, 'cOneDomainMedianNs'), 1)}, ${f(ms(a, 'cPerDomainNs'), 2)}, -`, '', '', '']);
   const w = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
   const line = (row: string[]) => '| ' + row.map((cell, i) => cell.padEnd(w[i])).join(' | ') + ' |';
   return [line(rows[0]), '|' + w.map((n) => '-'.repeat(n + 2)).join('|') + '|', ...rows.slice(1).map(line)].join('\n');

@@ -3,6 +3,7 @@
  *
  *   cbench stats   URI ITERS             virConnectGetAllDomainStats(conn, 0, &recs, 0) + list free,
  *                                        timed one call at a time; prints the median and mean ns/call
+ *   cbench list    URI ITERS             virConnectListAllDomains + virDomainFree of each, median ns/call
  *   cbench serial  URI DOMAIN CALLS      virDomainGetInfo one call after another; calls/s
  *   cbench threads URI THREADS SECONDS DOMAIN...
  *                                        THREADS threads sharing ONE connection, each calling
@@ -18,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 static void quiet(void *ud, virErrorPtr err) { (void)ud; (void)err; }
@@ -26,6 +28,13 @@ static double now_ns(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+/* CPU seconds (user + system, all threads) this process has used. */
+static double cpu_sec(void) {
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
 }
 
 static int cmp_double(const void *a, const void *b) {
@@ -67,6 +76,24 @@ static int bench_stats(const char *uri, int iters) {
   qsort(t, (size_t)iters, sizeof(double), cmp_double);
   printf("{\"bench\":\"stats\",\"domains\":%d,\"iters\":%d,\"medianNs\":%.0f,\"meanNs\":%.0f}\n",
          n, iters, t[iters / 2], sum / iters);
+  virConnectClose(c);
+  return 0;
+}
+
+static int bench_list(const char *uri, int iters) {
+  virConnectPtr c = open_or_die(uri);
+  double *t = malloc(sizeof(double) * (size_t)iters);
+  int n = 0;
+  for (int i = 0; i < iters + iters / 10; i++) {
+    virDomainPtr *doms = NULL;
+    double t0 = now_ns();
+    n = virConnectListAllDomains(c, &doms, 0);
+    for (int j = 0; j < n; j++) virDomainFree(doms[j]);
+    free(doms);
+    if (i >= iters / 10) t[i - iters / 10] = now_ns() - t0;
+  }
+  qsort(t, (size_t)iters, sizeof(double), cmp_double);
+  printf("{\"bench\":\"list\",\"domains\":%d,\"iters\":%d,\"medianNs\":%.0f}\n", n, iters, t[iters / 2]);
   virConnectClose(c);
   return 0;
 }
@@ -127,14 +154,16 @@ static int bench_threads(const char *uri, int nthreads, double seconds, char **n
   atomic_store(&s.errors, 0);
   atomic_store(&s.go, 0);
   for (int i = 0; i < nthreads; i++) pthread_create(&th[i], NULL, worker, &s);
+  double c0 = cpu_sec();
   double t0 = now_ns();
   s.deadline = t0 + seconds * 1e9;
   atomic_store(&s.go, 1);
   for (int i = 0; i < nthreads; i++) pthread_join(th[i], NULL);
   double dt = now_ns() - t0;
+  double cpu = cpu_sec() - c0;
   long calls = atomic_load(&s.calls);
-  printf("{\"bench\":\"threads\",\"threads\":%d,\"calls\":%ld,\"errors\":%ld,\"seconds\":%.6f,\"callsPerSec\":%.0f}\n",
-         nthreads, calls, atomic_load(&s.errors), dt / 1e9, calls / (dt / 1e9));
+  printf("{\"bench\":\"threads\",\"threads\":%d,\"calls\":%ld,\"errors\":%ld,\"seconds\":%.6f,\"callsPerSec\":%.0f,\"cpuUsPerCall\":%.2f}\n",
+         nthreads, calls, atomic_load(&s.errors), dt / 1e9, calls / (dt / 1e9), cpu * 1e6 / (calls ? calls : 1));
   for (int i = 0; i < nnames; i++) virDomainFree(s.doms[i]);
   virConnectClose(c);
   return 0;
@@ -143,9 +172,10 @@ static int bench_threads(const char *uri, int nthreads, double seconds, char **n
 int main(int argc, char **argv) {
   virSetErrorFunc(NULL, quiet);
   if (argc >= 4 && strcmp(argv[1], "stats") == 0) return bench_stats(argv[2], atoi(argv[3]));
+  if (argc >= 4 && strcmp(argv[1], "list") == 0) return bench_list(argv[2], atoi(argv[3]));
   if (argc >= 5 && strcmp(argv[1], "serial") == 0) return bench_serial(argv[2], argv[3], atol(argv[4]));
   if (argc >= 6 && strcmp(argv[1], "threads") == 0)
     return bench_threads(argv[2], atoi(argv[3]), atof(argv[4]), argv + 5, argc - 5);
-  fprintf(stderr, "usage: cbench stats URI ITERS | serial URI DOMAIN CALLS | threads URI THREADS SECONDS DOMAIN...\n");
+  fprintf(stderr, "usage: cbench stats URI ITERS | list URI ITERS | serial URI DOMAIN CALLS | threads URI THREADS SECONDS DOMAIN...\n");
   return 64;
 }
