@@ -19,6 +19,7 @@
         "native/src/manual_stats.cc",
         "native/src/manual_events.cc",
         "native/src/manual_stream.cc",
+        "native/src/manual_arrays.cc",
         "native/generated/bindings.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],

@@ -25,6 +25,10 @@ export interface ConnectAuth {
 }
 
 export interface ConnectManual {
+  /** `virNodeGetFreePages`: free page counts, `cellCount` rows of `pages.length` entries. */
+  nodeGetFreePages(pages: number[], startCell: number, cellCount: number, flags?: number): Promise<bigint[]>;
+  /** `virNodeAllocPages`: resolves to the number of nodes successfully adjusted. */
+  nodeAllocPages(pageSizes: number[], pageCounts: Array<number | bigint>, startCell: number, cellCount: number, flags?: number): Promise<number>;
   /** Closes the connection (`virConnectClose`); idempotent; calls in flight finish first. Resolves to the remaining reference count. */
   close(): Promise<number>;
   /** `virConnectGetAllDomainStats`: stats of every domain in one call. */
@@ -150,6 +154,8 @@ export interface ConnectStaticManual {
 }
 
 export interface DomainManual {
+  /** `virDomainGetDiskErrors`: disks with errors and their `VIR_DOMAIN_DISK_ERROR_*` code. */
+  getDiskErrors(flags?: number): Promise<Array<{ disk: string | null; error: number }>>;
   /** `virDomainBlockPeek`: `size` bytes (at most 64 MiB) of a disk at `offset`. */
   blockPeek(disk: string, offset: number | bigint, size: number | bigint, flags?: number): Promise<Buffer>;
   /** `virDomainMemoryPeek`: `size` bytes (at most 64 MiB) of guest memory; flags `VIR_MEMORY_VIRTUAL` or `VIR_MEMORY_PHYSICAL`. */

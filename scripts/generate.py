@@ -300,6 +300,28 @@ def plan_function(api, ov, module, el):
             j += 1
             i += 2
             continue
+        elif t in ('int', 'unsigned int') and re.match(r'^n[a-z]', n) and nt in ('int *', 'unsigned int *'):
+            # a count followed by its input array (nfiles/files, nfds/fds)
+            et = nt[:-2]
+            f.members.append('std::vector<%s> %s;' % (et, m))
+            f.fill.append('c->%s = GetNumberArray<%s>(info, %d, "%s");' % (m, et, j, nxt.get('name')))
+            f.cargs.append('(%s)%s.size()' % (t, m))
+            f.cargs.append('%s.empty() ? nullptr : %s.data()' % (m, m))
+            f.jsparams.append((nxt.get('name'), 'number[]', False, nxt.get('info') or ''))
+            j += 1
+            i += 2
+            continue
+        elif t in ('int *', 'unsigned int *') and nt in ('int', 'unsigned int') and re.match(r'^n[a-z]', nxt.get('name')):
+            # an input array followed by its count (keycodes/nkeycodes)
+            et = t[:-2]
+            f.members.append('std::vector<%s> %s;' % (et, m))
+            f.fill.append('c->%s = GetNumberArray<%s>(info, %d, "%s");' % (m, et, j, n))
+            f.cargs.append('%s.empty() ? nullptr : %s.data()' % (m, m))
+            f.cargs.append('(%s)%s.size()' % (nt, m))
+            f.jsparams.append((n, 'number[]', False, ainfo))
+            j += 1
+            i += 2
+            continue
         elif t in NUM_IN:
             ct, getter, ts = NUM_IN[t]
             f.members.append('%s %s = 0;' % (ct, m))
@@ -375,6 +397,11 @@ def plan_function(api, ov, module, el):
             f.outs.append((n, 'IntVecToJS(env, %s, %s_n)' % (m, m), 'number[]', ainfo))
             i += 2
             continue
+        elif t in SCALAR_OUT and any(
+                x is not None and x.get('type') in ('int', 'unsigned int', 'size_t') and
+                re.match(r'^(n|max)|len$|count$', x.get('name'), re.I)
+                for x in (args[i - 1] if i > 0 else None, nxt)):
+            raise GenError('%s looks like an array sized by a neighbour; bind it by hand' % n)
         elif t in SCALAR_OUT:
             ct, expr, ts = SCALAR_OUT[t]
             f.members.append('%s o%d = 0;' % (ct, i))

@@ -43,13 +43,6 @@ export interface virDomainControlInfo {
   /** for how long (in msec) control interface has been in current state (except for OK and ERROR states) */
   stateTime: bigint;
 }
-/** C struct `virDomainDiskError`, fields under their C names. */
-export interface virDomainDiskError {
-  /** disk target */
-  disk: string | null;
-  /** virDomainDiskErrorCode */
-  error: number;
-}
 /** C struct `virDomainInfo`, fields under their C names. */
 export interface virDomainInfo {
   /** the running state, one of virDomainState */
@@ -331,11 +324,11 @@ export interface ConnectMethods {
    * 
    * @remarks C: `virDomainCreateXMLWithFiles` (libvirt >= 1.1.1)
    * @param xmlDesc - string containing an XML description of the domain
-   * @param nfiles - number of file descriptors passed
+   * @param files - list of file descriptors passed
    * @param flags - bitwise-OR of supported virDomainCreateFlags
    * @returns a new domain object or NULL in case of failure
    */
-  domainCreateXMLWithFiles(xmlDesc: string, nfiles: number, flags?: number): Promise<number>;
+  domainCreateXMLWithFiles(xmlDesc: string, files: number[], flags?: number): Promise<Domain>;
   /**
    * Define a domain, but does not start it.
    * This definition is persistent, until explicitly undefined with
@@ -1218,34 +1211,6 @@ export interface ConnectMethods {
    */
   networkLookupByUUIDString(uuidstr: string): Promise<Network>;
   /**
-   * Sometimes, when trying to start a new domain, it may be
-   * necessary to reserve some huge pages in the system pool which
-   * can be then allocated by the domain. This API serves that
-   * purpose. On its input, @pageSizes and @pageCounts are arrays
-   * of the same cardinality of @npages. The @pageSizes contains
-   * page sizes which are to be allocated in the system (the size
-   * unit is kibibytes), and @pageCounts then contains the number
-   * of pages to reserve.  If @flags is 0
-   * (VIR_NODE_ALLOC_PAGES_ADD), each pool corresponding to
-   * @pageSizes grows by the number of pages specified in the
-   * corresponding @pageCounts.  If @flags contains
-   * VIR_NODE_ALLOC_PAGES_SET, each pool mentioned is resized to
-   * the given number of pages.  The pages pool can be allocated
-   * over several NUMA nodes at once, just point at @startCell and
-   * tell how many subsequent NUMA nodes should be taken in. As a
-   * special case, if @startCell is equal to negative one, then
-   * kernel is instructed to allocate the pages over all NUMA nodes
-   * proportionally.
-   * 
-   * @remarks C: `virNodeAllocPages` (libvirt >= 1.2.9)
-   * @param npages - number of items in the @pageSizes and @pageCounts arrays
-   * @param startCell - index of first cell to allocate pages on
-   * @param cellCount - number of consecutive cells to allocate pages on
-   * @param flags - extra flags; binary-OR of virNodeAllocPagesFlags
-   * @returns the number of nodes successfully adjusted or -1 in case of an error.
-   */
-  nodeAllocPages(npages: number, startCell: number, cellCount: number, flags?: number): Promise<{ pageSizes: number; pageCounts: bigint }>;
-  /**
    * Create a new device on the VM host machine, for example, virtual
    * HBAs created using vport_create.
    * 
@@ -1303,60 +1268,6 @@ export interface ConnectMethods {
    * @returns the available free memory in bytes or 0 in case of error
    */
   nodeGetFreeMemory(): Promise<bigint>;
-  /**
-   * This calls queries the host system on free pages of
-   * specified size. For the input, @pages is expected to be
-   * filled with pages that caller is interested in (the size
-   * unit is kibibytes, so e.g. pass 2048 for 2MB), then @startcell
-   * refers to the first NUMA node that info should be collected
-   * from, and @cellcount tells how many consecutive nodes should
-   * be queried. On the function output, @counts is filled with
-   * desired information, where items are grouped by NUMA node.
-   * So from @counts[0] till @counts[@npages - 1] you'll find count
-   * for the first node (@startcell), then from @counts[@npages]
-   * till @count[2 * @npages - 1] you'll find info for the
-   * (@startcell + 1) node, and so on. It's callers responsibility
-   * to allocate the @counts array.
-   * 
-   * Example how to use this API:
-   * 
-   *   unsigned int pages[] = { 4, 2048, 1048576}
-   *   unsigned int npages = G_N_ELEMENTS(pages);
-   *   int startcell = 0;
-   *   unsigned int cellcount = 2;
-   * 
-   *   unsigned long long counts = malloc(sizeof(long long) * npages * cellcount);
-   * 
-   *   virNodeGetFreePages(conn, pages, npages,
-   *                       startcell, cellcount, counts, 0);
-   * 
-   *   for (i = 0 ; i < cellcount ; i++) {
-   *       fprintf(stdout, "Cell %d\n", startcell + i);
-   *       for (j = 0 ; j < npages ; j++) {
-   *          fprintf(stdout, "  Page size=%d count=%d bytes=%llu\n",
-   *                  pages[j], counts[(i * npages) +  j],
-   *                  pages[j] * counts[(i * npages) +  j]);
-   *       }
-   *   }
-   * 
-   *   This little code snippet will produce something like this:
-   * Cell 0
-   *    Page size=4096 count=300 bytes=1228800
-   *    Page size=2097152 count=0 bytes=0
-   *    Page size=1073741824 count=1 bytes=1073741824
-   * Cell 1
-   *    Page size=4096 count=0 bytes=0
-   *    Page size=2097152 count=20 bytes=41943040
-   *    Page size=1073741824 count=0 bytes=0
-   * 
-   * @remarks C: `virNodeGetFreePages` (libvirt >= 1.2.6)
-   * @param npages - number of items in the @pages array
-   * @param startCell - index of first cell to return free pages info on.
-   * @param cellCount - maximum number of cells for which free pages information can be returned.
-   * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns the number of entries filled in @counts or -1 in case of error.
-   */
-  nodeGetFreePages(npages: number, startCell: number, cellCount: number, flags?: number): Promise<{ pages: number; counts: bigint }>;
   /**
    * Extract hardware information about the node.
    * 
@@ -2772,11 +2683,11 @@ export interface DomainMethods {
    * pristine template.
    * 
    * @remarks C: `virDomainCreateWithFiles` (libvirt >= 1.1.1)
-   * @param nfiles - number of file descriptors passed
+   * @param files - list of file descriptors passed
    * @param flags - bitwise-OR of supported virDomainCreateFlags
    * @returns 0 in case of success, -1 in case of error
    */
-  createWithFiles(nfiles: number, flags?: number): Promise<number>;
+  createWithFiles(files: number[], flags?: number): Promise<void>;
   /**
    * Launch a defined domain. If the call succeeds the domain moves from the
    * defined to the running domains pools.
@@ -3001,11 +2912,11 @@ export interface DomainMethods {
    * 
    * @remarks C: `virDomainFDAssociate` (libvirt >= 9.0.0)
    * @param name - name for the file descriptor group
-   * @param nfds - number of fds in @fds
+   * @param fds - file descriptors to associate with domain
    * @param flags - optional flags; bitwise-OR of supported virDomainFDAssociateFlags
    * @returns 0 on success, -1 on error.
    */
-  fdAssociate(name: string, nfds: number, flags?: number): Promise<number>;
+  fdAssociate(name: string, fds: number[], flags?: number): Promise<void>;
   /**
    * Freeze specified filesystems within the guest (hence guest agent
    * may be required depending on hypervisor used). If @mountpoints is NULL and
@@ -3237,31 +3148,6 @@ export interface DomainMethods {
    * @returns 0 in case of success and -1 in case of failure.
    */
   getControlInfo(flags?: number): Promise<virDomainControlInfo>;
-  /**
-   * The function populates @errors array with all disks that encountered an
-   * I/O error.  Disks with no error will not be returned in the @errors array.
-   * Each disk is identified by its target (the dev attribute of target
-   * subelement in domain XML), such as "vda", and accompanied with the error
-   * that was seen on it.  The caller is also responsible for calling free()
-   * on each disk name returned.
-   * 
-   * In a special case when @errors is NULL and @maxerrors is 0, the function
-   * returns preferred size of @errors that the caller should use to get all
-   * disk errors.
-   * 
-   * Since calling virDomainGetDiskErrors(dom, NULL, 0, 0) to get preferred size
-   * of @errors array and getting the errors are two separate operations, new
-   * disks may be hotplugged to the domain and new errors may be encountered
-   * between the two calls.  Thus, this function may not return all disk errors
-   * because the supplied array is not large enough.  Such errors may, however,
-   * be detected by listening to domain events.
-   * 
-   * @remarks C: `virDomainGetDiskErrors` (libvirt >= 0.9.10)
-   * @param maxerrors - size of @errors array
-   * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns number of disks with errors filled in the @errors array or -1 on error.
-   */
-  getDiskErrors(maxerrors: number, flags?: number): Promise<virDomainDiskError>;
   /**
    * Queries the guest agent for the various information about the guest system.
    * The reported data depends on the guest agent implementation. The information
@@ -4683,11 +4569,11 @@ export interface DomainMethods {
    * @remarks C: `virDomainSendKey` (libvirt >= 0.9.3)
    * @param codeset - the code set of keycodes, from virKeycodeSet
    * @param holdtime - the duration (in milliseconds) that the keys will be held
-   * @param nkeycodes - number of keycodes, up to VIR_DOMAIN_SEND_KEY_MAX_KEYS
+   * @param keycodes - array of keycodes
    * @param flags - extra flags; not used yet, so callers should always pass 0
    * @returns 0 in case of success, -1 in case of failure.
    */
-  sendKey(codeset: number, holdtime: number, nkeycodes: number, flags?: number): Promise<number>;
+  sendKey(codeset: number, holdtime: number, keycodes: number[], flags?: number): Promise<void>;
   /**
    * Send a signal to the designated process in the guest
    * 

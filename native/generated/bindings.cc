@@ -41,15 +41,6 @@ namespace {
   o.Set("stateTime", BigU(env, s.stateTime));
   return o;
 }
-[[maybe_unused]] static Napi::Value ToJS_virDomainDiskError(Napi::Env env, const virDomainDiskError &s) {
-  Napi::Object o = Napi::Object::New(env);
-  o.Set("disk", Str(env, s.disk));
-  o.Set("error", Napi::Number::New(env, s.error));
-  return o;
-}
-[[maybe_unused]] static void FreeStruct_virDomainDiskError(virDomainDiskError &s) {
-  free(s.disk); s.disk = nullptr;
-}
 [[maybe_unused]] static Napi::Value ToJS_virDomainInfo(Napi::Env env, const virDomainInfo &s) {
   Napi::Object o = Napi::Object::New(env);
   o.Set("state", Napi::Number::New(env, s.state));
@@ -2431,22 +2422,19 @@ static Napi::Value g_virDomainCreateWithFiles(const Napi::CallbackInfo &info) {
   CheckArgCount(info, 2, "Domain#createWithFiles");
   struct C : Call {
     virDomainPtr a0 = nullptr;
-    unsigned int a1 = 0;
-    int o2 = 0;
+    std::vector<int> a1;
     unsigned int a3 = 0;
     int ret = 0;
     bool Run() override {
-      ret = virDomainCreateWithFiles(a0, a1, &o2, a3); return ret >= 0;
+      ret = virDomainCreateWithFiles(a0, (unsigned int)a1.size(), a1.empty() ? nullptr : a1.data(), a3); return ret >= 0;
     }
     Napi::Value Done(Napi::Env env) override {
-      Napi::Value v = Napi::Number::New(env, o2);
-      Discard();
-      return v;
+      return env.Undefined();
     }
   };
   auto owned = std::make_unique<C>(); C *c = owned.get();
   auto self = Self<Kind::Domain>(info);
-  c->a1 = (unsigned int)GetUInt(info, 0, "nfiles");
+  c->a1 = GetNumberArray<int>(info, 0, "files");
   c->a3 = GetFlags(info, 1, "flags");
   c->a0 = c->Hold<Kind::Domain>(self);
   return Submit(env, owned.release());
@@ -2514,17 +2502,14 @@ static Napi::Value g_virDomainCreateXMLWithFiles(const Napi::CallbackInfo &info)
   struct C : Call {
     virConnectPtr a0 = nullptr;
     std::string a1; bool a1_null = false;
-    unsigned int a2 = 0;
-    int o3 = 0;
+    std::vector<int> a2;
     unsigned int a4 = 0;
     virDomainPtr ret = nullptr;
     bool Run() override {
-      ret = virDomainCreateXMLWithFiles(a0, a1.c_str(), a2, &o3, a4); return ret != nullptr;
+      ret = virDomainCreateXMLWithFiles(a0, a1.c_str(), (unsigned int)a2.size(), a2.empty() ? nullptr : a2.data(), a4); return ret != nullptr;
     }
     Napi::Value Done(Napi::Env env) override {
-      Napi::Value v = Napi::Number::New(env, o3);
-      Discard();
-      return v;
+      return TakeObj<Kind::Domain>(env, ret);
     }
     void Discard() override {
       if (ret) { FreeLater(Kind::Domain, ret); ret = nullptr; }
@@ -2533,7 +2518,7 @@ static Napi::Value g_virDomainCreateXMLWithFiles(const Napi::CallbackInfo &info)
   auto owned = std::make_unique<C>(); C *c = owned.get();
   auto self = Self<Kind::Connect>(info);
   c->a1 = GetString(info, 0, "xmlDesc");
-  c->a2 = (unsigned int)GetUInt(info, 1, "nfiles");
+  c->a2 = GetNumberArray<int>(info, 1, "files");
   c->a4 = GetFlags(info, 2, "flags");
   c->a0 = c->Hold<Kind::Connect>(self);
   return Submit(env, owned.release());
@@ -2752,23 +2737,20 @@ static Napi::Value g_virDomainFDAssociate(const Napi::CallbackInfo &info) {
   struct C : Call {
     virDomainPtr a0 = nullptr;
     std::string a1; bool a1_null = false;
-    unsigned int a2 = 0;
-    int o3 = 0;
+    std::vector<int> a2;
     unsigned int a4 = 0;
     int ret = 0;
     bool Run() override {
-      ret = virDomainFDAssociate(a0, a1.c_str(), a2, &o3, a4); return ret >= 0;
+      ret = virDomainFDAssociate(a0, a1.c_str(), (unsigned int)a2.size(), a2.empty() ? nullptr : a2.data(), a4); return ret >= 0;
     }
     Napi::Value Done(Napi::Env env) override {
-      Napi::Value v = Napi::Number::New(env, o3);
-      Discard();
-      return v;
+      return env.Undefined();
     }
   };
   auto owned = std::make_unique<C>(); C *c = owned.get();
   auto self = Self<Kind::Domain>(info);
   c->a1 = GetString(info, 0, "name");
-  c->a2 = (unsigned int)GetUInt(info, 1, "nfds");
+  c->a2 = GetNumberArray<int>(info, 1, "fds");
   c->a4 = GetFlags(info, 2, "flags");
   c->a0 = c->Hold<Kind::Domain>(self);
   return Submit(env, owned.release());
@@ -3054,38 +3036,6 @@ static Napi::Value g_virDomainGetControlInfo(const Napi::CallbackInfo &info) {
   auto owned = std::make_unique<C>(); C *c = owned.get();
   auto self = Self<Kind::Domain>(info);
   c->a2 = GetFlags(info, 0, "flags");
-  c->a0 = c->Hold<Kind::Domain>(self);
-  return Submit(env, owned.release());
-}
-#endif
-
-#if LIBVIR_CHECK_VERSION(0, 9, 10)
-// virDomainGetDiskErrors
-static Napi::Value g_virDomainGetDiskErrors(const Napi::CallbackInfo &info) {
-  Napi::Env env = info.Env();
-  CheckArgCount(info, 2, "Domain#getDiskErrors");
-  struct C : Call {
-    virDomainPtr a0 = nullptr;
-    virDomainDiskError o1{};
-    unsigned int a2 = 0;
-    unsigned int a3 = 0;
-    int ret = 0;
-    bool Run() override {
-      ret = virDomainGetDiskErrors(a0, &o1, a2, a3); return ret >= 0;
-    }
-    Napi::Value Done(Napi::Env env) override {
-      Napi::Value v = ToJS_virDomainDiskError(env, o1);
-      Discard();
-      return v;
-    }
-    void Discard() override {
-      FreeStruct_virDomainDiskError(o1);
-    }
-  };
-  auto owned = std::make_unique<C>(); C *c = owned.get();
-  auto self = Self<Kind::Domain>(info);
-  c->a2 = (unsigned int)GetUInt(info, 0, "maxerrors");
-  c->a3 = GetFlags(info, 1, "flags");
   c->a0 = c->Hold<Kind::Domain>(self);
   return Submit(env, owned.release());
 }
@@ -5273,24 +5223,21 @@ static Napi::Value g_virDomainSendKey(const Napi::CallbackInfo &info) {
     virDomainPtr a0 = nullptr;
     unsigned int a1 = 0;
     unsigned int a2 = 0;
-    unsigned int o3 = 0;
-    int a4 = 0;
+    std::vector<unsigned int> a3;
     unsigned int a5 = 0;
     int ret = 0;
     bool Run() override {
-      ret = virDomainSendKey(a0, a1, a2, &o3, a4, a5); return ret >= 0;
+      ret = virDomainSendKey(a0, a1, a2, a3.empty() ? nullptr : a3.data(), (int)a3.size(), a5); return ret >= 0;
     }
     Napi::Value Done(Napi::Env env) override {
-      Napi::Value v = Napi::Number::New(env, o3);
-      Discard();
-      return v;
+      return env.Undefined();
     }
   };
   auto owned = std::make_unique<C>(); C *c = owned.get();
   auto self = Self<Kind::Domain>(info);
   c->a1 = (unsigned int)GetUInt(info, 0, "codeset");
   c->a2 = (unsigned int)GetUInt(info, 1, "holdtime");
-  c->a4 = (int)GetInt(info, 2, "nkeycodes");
+  c->a3 = GetNumberArray<unsigned int>(info, 2, "keycodes");
   c->a5 = GetFlags(info, 3, "flags");
   c->a0 = c->Hold<Kind::Domain>(self);
   return Submit(env, owned.release());
@@ -8161,43 +8108,6 @@ static Napi::Value g_virNetworkUpdate(const Napi::CallbackInfo &info) {
 }
 #endif
 
-#if LIBVIR_CHECK_VERSION(1, 2, 9)
-// virNodeAllocPages
-static Napi::Value g_virNodeAllocPages(const Napi::CallbackInfo &info) {
-  Napi::Env env = info.Env();
-  CheckArgCount(info, 4, "Connect#nodeAllocPages");
-  struct C : Call {
-    virConnectPtr a0 = nullptr;
-    unsigned int a1 = 0;
-    unsigned int o2 = 0;
-    unsigned long long o3 = 0;
-    int a4 = 0;
-    unsigned int a5 = 0;
-    unsigned int a6 = 0;
-    int ret = 0;
-    bool Run() override {
-      ret = virNodeAllocPages(a0, a1, &o2, &o3, a4, a5, a6); return ret >= 0;
-    }
-    Napi::Value Done(Napi::Env env) override {
-      Napi::Object o = Napi::Object::New(env);
-      o.Set("pageSizes", Napi::Number::New(env, o2));
-      o.Set("pageCounts", BigU(env, o3));
-      Napi::Value v = o;
-      Discard();
-      return v;
-    }
-  };
-  auto owned = std::make_unique<C>(); C *c = owned.get();
-  auto self = Self<Kind::Connect>(info);
-  c->a1 = (unsigned int)GetUInt(info, 0, "npages");
-  c->a4 = (int)GetInt(info, 1, "startCell");
-  c->a5 = (unsigned int)GetUInt(info, 2, "cellCount");
-  c->a6 = GetFlags(info, 3, "flags");
-  c->a0 = c->Hold<Kind::Connect>(self);
-  return Submit(env, owned.release());
-}
-#endif
-
 #if LIBVIR_CHECK_VERSION(7, 3, 0)
 // virNodeDeviceCreate
 static Napi::Value g_virNodeDeviceCreate(const Napi::CallbackInfo &info) {
@@ -8709,43 +8619,6 @@ static Napi::Value g_virNodeGetFreeMemory(const Napi::CallbackInfo &info) {
   };
   auto owned = std::make_unique<C>(); C *c = owned.get();
   auto self = Self<Kind::Connect>(info);
-  c->a0 = c->Hold<Kind::Connect>(self);
-  return Submit(env, owned.release());
-}
-#endif
-
-#if LIBVIR_CHECK_VERSION(1, 2, 6)
-// virNodeGetFreePages
-static Napi::Value g_virNodeGetFreePages(const Napi::CallbackInfo &info) {
-  Napi::Env env = info.Env();
-  CheckArgCount(info, 4, "Connect#nodeGetFreePages");
-  struct C : Call {
-    virConnectPtr a0 = nullptr;
-    unsigned int a1 = 0;
-    unsigned int o2 = 0;
-    int a3 = 0;
-    unsigned int a4 = 0;
-    unsigned long long o5 = 0;
-    unsigned int a6 = 0;
-    int ret = 0;
-    bool Run() override {
-      ret = virNodeGetFreePages(a0, a1, &o2, a3, a4, &o5, a6); return ret >= 0;
-    }
-    Napi::Value Done(Napi::Env env) override {
-      Napi::Object o = Napi::Object::New(env);
-      o.Set("pages", Napi::Number::New(env, o2));
-      o.Set("counts", BigU(env, o5));
-      Napi::Value v = o;
-      Discard();
-      return v;
-    }
-  };
-  auto owned = std::make_unique<C>(); C *c = owned.get();
-  auto self = Self<Kind::Connect>(info);
-  c->a1 = (unsigned int)GetUInt(info, 0, "npages");
-  c->a3 = (int)GetInt(info, 1, "startCell");
-  c->a4 = (unsigned int)GetUInt(info, 2, "cellCount");
-  c->a6 = GetFlags(info, 3, "flags");
   c->a0 = c->Hold<Kind::Connect>(self);
   return Submit(env, owned.release());
 }
@@ -10880,9 +10753,6 @@ extern const MethodDef kGeneratedMethods[] = {
 #if LIBVIR_CHECK_VERSION(0, 9, 3)
     {(int)Kind::Domain, "getControlInfo", "virDomainGetControlInfo", g_virDomainGetControlInfo, false, false},
 #endif
-#if LIBVIR_CHECK_VERSION(0, 9, 10)
-    {(int)Kind::Domain, "getDiskErrors", "virDomainGetDiskErrors", g_virDomainGetDiskErrors, false, false},
-#endif
 #if LIBVIR_CHECK_VERSION(5, 7, 0)
     {(int)Kind::Domain, "getGuestInfo", "virDomainGetGuestInfo", g_virDomainGetGuestInfo, false, false},
 #endif
@@ -11459,9 +11329,6 @@ extern const MethodDef kGeneratedMethods[] = {
 #if LIBVIR_CHECK_VERSION(0, 10, 2)
     {(int)Kind::Network, "update", "virNetworkUpdate", g_virNetworkUpdate, false, false},
 #endif
-#if LIBVIR_CHECK_VERSION(1, 2, 9)
-    {(int)Kind::Connect, "nodeAllocPages", "virNodeAllocPages", g_virNodeAllocPages, false, false},
-#endif
 #if LIBVIR_CHECK_VERSION(7, 3, 0)
     {(int)Kind::NodeDevice, "create", "virNodeDeviceCreate", g_virNodeDeviceCreate, false, false},
 #endif
@@ -11524,9 +11391,6 @@ extern const MethodDef kGeneratedMethods[] = {
 #endif
 #if LIBVIR_CHECK_VERSION(0, 3, 3)
     {(int)Kind::Connect, "nodeGetFreeMemory", "virNodeGetFreeMemory", g_virNodeGetFreeMemory, false, false},
-#endif
-#if LIBVIR_CHECK_VERSION(1, 2, 6)
-    {(int)Kind::Connect, "nodeGetFreePages", "virNodeGetFreePages", g_virNodeGetFreePages, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 1, 0)
     {(int)Kind::Connect, "nodeGetInfo", "virNodeGetInfo", g_virNodeGetInfo, false, false},

@@ -66,7 +66,10 @@ void Cleanup(void *arg) {
     st->queue->alive = false;
     left.swap(st->queue->done);
   }
-  for (Job *j : left) delete j;
+  for (Job *j : left) {
+    j->Abandon();
+    delete j;
+  }
   uv_close(reinterpret_cast<uv_handle_t *>(st->queue->async),
            [](uv_handle_t *h) { delete reinterpret_cast<uv_async_t *>(h); });
   st->queue->async = nullptr;
@@ -164,6 +167,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
     } else {
       ctors[m.kind].Get("prototype").As<Napi::Object>().Set(m.jsName, f);
     }
+    if (!m.cName[0]) return;  // internal helper, not a libvirt function
     Napi::Object b = Napi::Object::New(env);
     b.Set("c", m.cName);
     b.Set("js", m.jsName);

@@ -1,4 +1,6 @@
 // Async call plumbing: submitting to the pool, completing on the JS thread.
+#include <mutex>
+
 #include "runtime.h"
 
 namespace vk {
@@ -12,8 +14,12 @@ void Call::Execute() {
 }
 
 Call::~Call() {
-  if (!done_) Discard();
   for (auto &h : held) FreeLater(h.first, h.second);  // never executed
+}
+
+void Call::Abandon() {
+  if (!done_) Discard();
+  done_ = true;
 }
 
 void Call::Complete(void *rawEnv) {
@@ -27,10 +33,14 @@ void Call::Complete(void *rawEnv) {
       done_ = true;
       result = v.IsEmpty() ? env.Undefined() : static_cast<napi_value>(v);
     } catch (const Napi::Error &e) {
+      Discard();
+      done_ = true;
       resolve = false;
       result = e.Value();
     }
   } else {
+    Discard();  // partial C results of a failed call
+    done_ = true;
     napi_value st = nullptr;
     if (stack) napi_get_reference_value(env, stack, &st);
     result = MakeError(env, err, st);
@@ -76,11 +86,19 @@ void FreeNow(Kind kind, void *ptr) {
   }
 }
 
+// Frees are batched: a GC that finalizes thousands of wrappers queues one job.
+std::mutex g_freeMu;
+std::vector<std::pair<Kind, void *>> g_freeList;
+
 struct FreeJob : Job {
-  Kind kind;
-  void *ptr;
-  FreeJob(Kind k, void *p) : kind(k), ptr(p) {}
-  void Execute() override { FreeNow(kind, ptr); }
+  void Execute() override {
+    std::vector<std::pair<Kind, void *>> list;
+    {
+      std::lock_guard<std::mutex> lk(g_freeMu);
+      list.swap(g_freeList);
+    }
+    for (auto &e : list) FreeNow(e.first, e.second);
+  }
   void Complete(void *) override {}
 };
 
@@ -88,7 +106,13 @@ void FreeLater(Kind k, void *p) {
   if (!p) return;
   // The last unref of any object may drop the last reference of its
   // connection, which closes it with an RPC: never do that on the JS thread.
-  Pool::Get().Submit(new FreeJob(k, p));
+  bool first;
+  {
+    std::lock_guard<std::mutex> lk(g_freeMu);
+    first = g_freeList.empty();
+    g_freeList.emplace_back(k, p);
+  }
+  if (first) Pool::Get().Submit(new FreeJob());
 }
 
 }  // namespace vk

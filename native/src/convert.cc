@@ -133,20 +133,26 @@ std::vector<std::string> GetStringArray(const Napi::CallbackInfo &info, size_t i
 
 std::vector<unsigned char> GetBytes(const Napi::CallbackInfo &info, size_t i, const char *name) {
   Napi::Value v = At(info, i);
-  if (v.IsBuffer()) {
-    auto b = v.As<Napi::Buffer<unsigned char>>();
-    return std::vector<unsigned char>(b.Data(), b.Data() + b.Length());
+  if (v.IsDataView()) {
+    auto dv = v.As<Napi::DataView>();
+    auto *p = static_cast<unsigned char *>(dv.ArrayBuffer().Data()) + dv.ByteOffset();
+    return std::vector<unsigned char>(p, p + dv.ByteLength());
   }
   if (v.IsTypedArray()) {
     auto t = v.As<Napi::TypedArray>();
     auto *p = static_cast<unsigned char *>(t.ArrayBuffer().Data()) + t.ByteOffset();
     return std::vector<unsigned char>(p, p + t.ByteLength());
   }
+  if (v.IsArrayBuffer()) {
+    auto ab = v.As<Napi::ArrayBuffer>();
+    auto *p = static_cast<unsigned char *>(ab.Data());
+    return std::vector<unsigned char>(p, p + ab.ByteLength());
+  }
   if (v.IsString()) {
     std::string s = v.As<Napi::String>().Utf8Value();
     return std::vector<unsigned char>(s.begin(), s.end());
   }
-  throw Napi::TypeError::New(info.Env(), ArgName(i, name) + " must be a Buffer, Uint8Array or string");
+  throw Napi::TypeError::New(info.Env(), ArgName(i, name) + " must be a Buffer, TypedArray, DataView, ArrayBuffer or string");
 }
 
 std::vector<const char *> CStrs(const std::vector<std::string> &v) {

@@ -5,7 +5,7 @@
 
 namespace vk {
 
-#define VK_AREAS(X) X(connect) X(domain) X(node) X(stats) X(events) X(stream)
+#define VK_AREAS(X) X(connect) X(domain) X(node) X(stats) X(events) X(stream) X(arrays)
 
 #define VK_DECL(a)                           \
   extern const MethodDef kManual_##a[];      \

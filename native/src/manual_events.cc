@@ -102,9 +102,14 @@ struct Arg {
   int nparams = 0;
 };
 
+// Monotonic time (uv_hrtime, the clock of process.hrtime) at which libvirt
+// called us for the event being delivered now; for latency measurement.
+uint64_t g_deliveringStamp = 0;
+
 struct EventJob : Job {
   Sub *sub;
   Src src;
+  uint64_t stamp = uv_hrtime();
   void *obj = nullptr;  // referenced object the event is about
   std::vector<Arg> args;
   EventJob(Sub *s, Src k) : sub(s), src(k) {}
@@ -181,6 +186,7 @@ struct EventJob : Job {
     }
     napi_value global, result;
     napi_get_global(env, &global);
+    g_deliveringStamp = stamp;
     if (napi_call_function(env, global, fn, argv.size(), argv.data(), &result) != napi_ok) {
       // A throwing listener is an uncaught exception, as with EventEmitter.
       napi_value exc;
@@ -853,6 +859,11 @@ Napi::Value RemoveHandle(const Napi::CallbackInfo &info) {
   return info.Env().Undefined();
 }
 
+// _eventStamp(): when libvirt handed the event now being delivered to the addon.
+Napi::Value EventStamp(const Napi::CallbackInfo &info) {
+  return Napi::BigInt::New(info.Env(), (uint64_t)g_deliveringStamp);
+}
+
 }  // namespace
 
 #define CONN (int)Kind::Connect
@@ -873,6 +884,7 @@ extern const MethodDef kManual_events[] = {
     {CONN, "unregisterCloseCallback", "virConnectUnregisterCloseCallback", CloseUnregister, false, false},
     {CONN, "domainQemuMonitorEventRegister", "virConnectDomainQemuMonitorEventRegister", QemuRegister, false, false},
     {CONN, "domainQemuMonitorEventDeregister", "virConnectDomainQemuMonitorEventDeregister", QemuDeregister, false, false},
+    {-1, "_eventStamp", "", EventStamp, false, true},
     {-1, "eventAddTimeout", "virEventAddTimeout", AddTimeout, false, true},
     {-1, "eventUpdateTimeout", "virEventUpdateTimeout", UpdateTimeout, false, true},
     {-1, "eventRemoveTimeout", "virEventRemoveTimeout", RemoveTimeout, false, true},

@@ -70,9 +70,11 @@ napi_value ParamsToJS(napi_env env, virTypedParameterPtr params, int n) {
 }
 
 // The record list and what Done() builds from it. The list stays owned here
-// until freed; each record's domain gets its own reference (virDomainRef)
-// before it is wrapped, so virDomainStatsRecordListFree only drops the list's
-// references (libvirt-python once wrapped the list's reference: double free).
+// until freed. Each record's domain reference is moved into its wrapper and
+// the record's pointer cleared, so virDomainStatsRecordListFree (which unrefs
+// a NULL domain as a no-op) never drops it twice (libvirt-python once wrapped
+// the list's reference and freed it too: a double free). Moving instead of a
+// Ref/Free pair saves two atomic-and-debug-log round trips per record.
 struct StatsCall : Call {
   virDomainStatsRecordPtr *recs = nullptr;
   int n = 0;
@@ -92,8 +94,9 @@ struct StatsCall : Call {
       napi_create_object(e, &rec);
       napi_value dom;
       if (r->dom) {
-        virDomainRef(r->dom);
-        dom = Wrap<Kind::Domain>::NewOwned(env, r->dom);  // frees its ref on failure
+        virDomainPtr d = r->dom;
+        r->dom = nullptr;
+        dom = Wrap<Kind::Domain>::NewOwned(env, d);  // frees its ref on failure
       } else {
         napi_get_null(e, &dom);
       }

@@ -258,13 +258,14 @@ struct AllCall : Call {
   int ret = 0;
 
   static bool Bytes(Napi::Env env, Napi::Value v, std::vector<unsigned char> &out, std::string *e) {
-    if (v.IsBuffer()) {
-      auto b = v.As<Napi::Buffer<unsigned char>>();
-      out.assign(b.Data(), b.Data() + b.Length());
-    } else if (v.IsTypedArray()) {
+    if (v.IsTypedArray()) {  // Buffers included
       auto t = v.As<Napi::TypedArray>();
       auto *p = static_cast<unsigned char *>(t.ArrayBuffer().Data()) + t.ByteOffset();
       out.assign(p, p + t.ByteLength());
+    } else if (v.IsDataView()) {
+      auto dv = v.As<Napi::DataView>();
+      auto *p = static_cast<unsigned char *>(dv.ArrayBuffer().Data()) + dv.ByteOffset();
+      out.assign(p, p + dv.ByteLength());
     } else if (v.IsString()) {
       std::string x = v.As<Napi::String>().Utf8Value();
       out.assign(x.begin(), x.end());

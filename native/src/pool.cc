@@ -26,6 +26,7 @@ void EnvQueue::Push(Job *job) {
   }
   // The environment is gone (worker terminated, process exiting): its JS
   // handles are invalid, so the job is dropped without completing.
+  job->Abandon();
   delete job;
 }
 
@@ -49,8 +50,11 @@ void Pool::Submit(Job *job) {
     }
   }
   q_.push_back(job);
-  // Grow when every thread is busy: each blocked RPC parks one thread.
-  if (idle_ < q_.size() && threads_ < max_) {
+  // Grow when more work is queued than threads are free: each blocked RPC
+  // parks one thread. A thread counts as free as soon as its job is done,
+  // before it hands the result back, so a caller awaiting one call at a time
+  // reuses one thread instead of growing the pool.
+  if (q_.size() > threads_ - busy_ && threads_ < max_) {
     threads_++;
     std::thread(&Pool::Worker, this).detach();
   } else {
@@ -63,9 +67,7 @@ void Pool::Worker() {
   std::unique_lock<std::mutex> lk(mu_);
   for (;;) {
     if (q_.empty()) {
-      idle_++;
       bool got = cv_.wait_for(lk, std::chrono::seconds(30), [this] { return !q_.empty(); });
-      idle_--;
       if (!got) {
         threads_--;
         return;
@@ -73,8 +75,12 @@ void Pool::Worker() {
     }
     Job *job = q_.front();
     q_.pop_front();
+    busy_++;
     lk.unlock();
     job->Execute();
+    lk.lock();
+    busy_--;
+    lk.unlock();
     if (job->queue) {
       auto q = job->queue;
       q->Push(job);

@@ -28,6 +28,10 @@ struct Job {
   virtual void Execute() = 0;
   // Called on the JS thread; must release its own JS references.
   virtual void Complete(void *env) = 0;
+  // Called before `delete` when Complete() will never run (environment gone):
+  // release C resources only. (A base destructor cannot reach the derived
+  // object's members, so this cannot live in ~Job.)
+  virtual void Abandon() {}
 };
 
 // Finished jobs of one environment. The uv_async_t lives while `alive`; after the
@@ -58,7 +62,7 @@ class Pool {
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<Job *> q_;
-  size_t threads_ = 0, idle_ = 0, max_ = 128;
+  size_t threads_ = 0, busy_ = 0, max_ = 128;
   bool inited_ = false;
 };
 

@@ -6,6 +6,7 @@
 #include <libvirt/virterror.h>
 
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <string>
 #include <vector>
@@ -107,6 +108,7 @@ struct Call : Job {
   virtual void Finally(Napi::Env) {}
   void Execute() override;
   void Complete(void *env) override;
+  void Abandon() override;
   ~Call() override;
   bool done_ = false;
 };
@@ -177,4 +179,27 @@ struct MethodDef {
 
 const char *KindName(int k);
 
+}  // namespace vk
+
+namespace vk {
+// A JS array of integers -> std::vector<T>, each checked against T's range.
+template <typename T>
+std::vector<T> GetNumberArray(const Napi::CallbackInfo &info, size_t i, const char *name) {
+  Napi::Env env = info.Env();
+  Napi::Value v = i < info.Length() ? info[i] : env.Undefined();
+  if (!v.IsArray()) throw Napi::TypeError::New(env, ArgName(i, name) + " must be an array of integers");
+  Napi::Array a = v.As<Napi::Array>();
+  std::vector<T> out;
+  out.reserve(a.Length());
+  for (uint32_t k = 0; k < a.Length(); k++) {
+    Napi::Value e = a.Get(k);
+    if (!e.IsNumber()) throw Napi::TypeError::New(env, ArgName(i, name) + " must be an array of integers");
+    double d = e.As<Napi::Number>().DoubleValue();
+    if (d != (double)(long long)d || d < (double)std::numeric_limits<T>::min() ||
+        d > (double)std::numeric_limits<T>::max())
+      throw Napi::RangeError::New(env, ArgName(i, name) + " has an element out of range");
+    out.push_back(static_cast<T>(d));
+  }
+  return out;
+}
 }  // namespace vk

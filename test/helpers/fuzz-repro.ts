@@ -11,7 +11,14 @@ async function main(which: string): Promise<void> {
     // npages 8, startCell 0, cellCount 2: the driver writes 16 counts where the
     // binding has room for one. glibc notices the corruption at some later
     // malloc/free, often at once ("free(): invalid size"), not every time.
-    const r = await conn.nodeGetFreePages(8, 0, 2).catch((e: Error) => e.message);
+    // The old scalar form is refused up front; the array form sizes the output.
+    try {
+      (conn as any).nodeGetFreePages(8, 0, 2);
+      throw new Error('scalar pages accepted');
+    } catch (e) {
+      if (!(e instanceof TypeError)) throw e;
+    }
+    const r = await conn.nodeGetFreePages([4, 8, 2048, 1048576, 4, 8, 2048, 1048576], 0, 2).catch((e: Error) => e.message);
     process.stdout.write(`${JSON.stringify(r, (_k, v) => (typeof v === 'bigint' ? String(v) : v))}\n`);
   } else if (which === 'dataview') {
     try {
