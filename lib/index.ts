@@ -60,6 +60,9 @@ export function diagnostics(): { live: Record<string, number>; poolThreads: numb
   return native._diagnostics();
 }
 
+// Stats poller for monitoring agents.
+export * from './poller.js';
+
 // CLI backends (Xen `xl`, LXC `lxc-*`), their transport, and the unified Host facade.
 export * from './cli-errors.js';
 export * from './transport/index.js';

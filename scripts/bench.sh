@@ -30,3 +30,11 @@ trap cleanup EXIT
 # libvirtd for part b (no-op when it is already up).
 bash scripts/start-services.sh >/dev/null 2>&1 || echo "bench: libvirtd could not be started; part b will be skipped" >&2
 VK_ROOT="$ROOT" node --expose-gc "$OUT/bench.cjs"
+# Events (issue 3) and stream transfers (issue 4) use the built package.
+[ -f dist/index.mjs ] || npx tsup >/dev/null
+echo
+echo "== event delivery (libvirt C callback -> JS callback), test:///default =="
+node test/bench/events.mjs | tee "$OUT/events.json"
+echo
+echo "== volume upload/download throughput vs virsh, qemu:///system =="
+node test/bench/streams.mjs | tee "$OUT/streams.json"
