@@ -62,7 +62,8 @@ class Pool {
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<Job *> q_;
-  size_t threads_ = 0, busy_ = 0, max_ = 128;
+  std::atomic<size_t> queued_{0};
+  size_t threads_ = 0, busy_ = 0, spinners_ = 0, max_ = 128;
   bool inited_ = false;
 };
 
