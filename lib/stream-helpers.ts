@@ -2,7 +2,8 @@
 // screenshots, and volume upload/download (sparse too) from/to files or streams.
 import { open } from 'node:fs/promises';
 import type { Duplex, Readable, Writable } from 'node:stream';
-import { Domain, StorageVol } from './classes.js';
+import { Domain, StorageVol, type Stream } from './classes.js';
+import { native } from './binding.js';
 import * as C from './generated/constants.js';
 import { STREAM_CHUNK, readChunk, releaseEvents, toDuplex, waitReadable, writeAll } from './stream.js';
 
@@ -36,8 +37,9 @@ export interface VolTransferOptions {
 /** Idiomatic StorageVol helpers (installed on StorageVol.prototype). */
 export interface StorageVolStreamHelpers {
   /**
-   * Uploads a file (path) or a Readable into the volume. With `sparse`, runs of
-   * zero bytes (64 KiB-aligned blocks) are sent as holes. Resolves to bytes read.
+   * Uploads a file (path) or a Readable into the volume. With `sparse`, a file's
+   * holes (found with SEEK_DATA/SEEK_HOLE, never read) are sent as holes; from a
+   * Readable, 64 KiB-aligned runs of zero bytes are. Resolves to the bytes covered.
    */
   uploadFrom(source: string | Readable, opts?: VolTransferOptions): Promise<number>;
   /**
@@ -79,12 +81,44 @@ async function* fileChunks(source: string | Readable): AsyncGenerator<Buffer> {
   }
 }
 
+// A sparse file by path: read only its data extents (SEEK_DATA/SEEK_HOLE), send holes as holes.
+async function uploadExtents(s: Stream, path: string): Promise<number> {
+  const extents: Array<[number, number, boolean]> = await native._fileExtents(path);
+  const fh = await open(path, 'r');
+  let total = 0;
+  try {
+    const buf = Buffer.allocUnsafe(STREAM_CHUNK);
+    for (const [off, len, isData] of extents) {
+      total += len;
+      if (!isData) {
+        await s.sendHole(len);
+        continue;
+      }
+      for (let done = 0; done < len; ) {
+        const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, len - done), off + done);
+        if (!bytesRead) break;
+        await writeAll(s, buf.subarray(0, bytesRead));
+        done += bytesRead;
+      }
+    }
+  } finally {
+    await fh.close();
+  }
+  return total;
+}
+
 async function uploadFrom(this: StorageVol, source: string | Readable, opts: VolTransferOptions = {}): Promise<number> {
   const conn = this.getConnect();
   const s = await conn.streamNew(C.VIR_STREAM_NONBLOCK);
   let total = 0;
   try {
     await this.upload(s, opts.offset ?? 0, opts.length ?? 0, opts.sparse ? C.VIR_STORAGE_VOL_UPLOAD_SPARSE_STREAM : 0);
+    if (opts.sparse && typeof source === 'string') {
+      total = await uploadExtents(s, source);
+      await releaseEvents(s);
+      await s.finish();
+      return total;
+    }
     let pending: Buffer[] = [];
     let pendingLen = 0;
     let hole = 0;
