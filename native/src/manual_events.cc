@@ -39,8 +39,15 @@ struct Sub {
   int eventID = 0;
   void *conn = nullptr;
   int slot = -1;
+  std::atomic<bool> released{false};
   ~Sub();
 };
+
+// Close callbacks by connection. Drivers without close-callback support (the
+// test driver) accept the registration, keep nothing and never call the free
+// callback; unregistering then releases the subscription here instead.
+std::mutex g_closeMu;
+std::map<void *, Sub *> g_closeSubs;
 
 // libvirt refuses a second registration of the same C function for the same
 // event on one connection ("event callback already tracked"), whatever the
@@ -211,6 +218,12 @@ struct ReleaseJob : Job {
 
 void FreeSub(void *opaque) {
   Sub *s = static_cast<Sub *>(opaque);
+  if (s->released.exchange(true)) return;  // libvirt and we may both release a close callback
+  if (s->src == Src::Close) {
+    std::lock_guard<std::mutex> lk(g_closeMu);
+    auto it = g_closeSubs.find(s->conn);
+    if (it != g_closeSubs.end() && it->second == s) g_closeSubs.erase(it);
+  }
   auto q = s->queue;
   auto *j = new ReleaseJob(s);
   j->queue = q;
@@ -513,6 +526,10 @@ struct RegCall : Call {
   }
   Napi::Value Done(Napi::Env env) override {
     registered = true;
+    if (sub->src == Src::Close && !sub->released) {
+      std::lock_guard<std::mutex> lk(g_closeMu);
+      g_closeSubs[sub->conn] = sub;
+    }
     // Close and legacy registrations have no id; they resolve to undefined.
     if (sub->src == Src::Close || sub->src == Src::Legacy) return env.Undefined();
     return Napi::Number::New(env, ret);
@@ -609,6 +626,7 @@ Napi::Value CloseRegister(const Napi::CallbackInfo &info) {
   CheckArgCount(info, 1, "Connect#registerCloseCallback");
   auto c = std::make_unique<RegCall>();
   c->sub = NewSub(env, info.Length() > 0 ? info[0] : env.Undefined(), 0, Src::Close, 0);
+  c->sub->conn = conn;
   c->conn = c->Hold<Kind::Connect>(conn);
   c->sub->queue->keepAlive++;
   c->sub->queue->UpdateRef();
@@ -696,7 +714,19 @@ Napi::Value QemuDeregister(const Napi::CallbackInfo &i) {
   return Deregister(i, virConnectDomainQemuMonitorEventDeregister);
 }
 
-int UnregisterClose(virConnectPtr c, int) { return virConnectUnregisterCloseCallback(c, cbClose); }
+int UnregisterClose(virConnectPtr c, int) {
+  int r = virConnectUnregisterCloseCallback(c, cbClose);
+  if (r < 0) return r;
+  // Released by libvirt already where the driver kept it; otherwise now.
+  Sub *s = nullptr;
+  {
+    std::lock_guard<std::mutex> lk(g_closeMu);
+    auto it = g_closeSubs.find(c);
+    if (it != g_closeSubs.end()) s = it->second;
+  }
+  if (s) FreeSub(s);
+  return r;
+}
 int DeregisterLegacy(virConnectPtr c, int) { return virConnectDomainEventDeregister(c, cbLegacy); }
 
 Napi::Value CloseUnregister(const Napi::CallbackInfo &info) {

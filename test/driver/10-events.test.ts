@@ -167,6 +167,20 @@ describe('events on test:///default', () => {
     expect(stdout.trim()).toBe('unsubscribed');
   });
 
+  it('a close callback on a driver that keeps none is released by unregistering (the child exits)', async () => {
+    const script = `
+      const { Connect } = require(${JSON.stringify(process.cwd() + '/dist/index.cjs')});
+      (async () => {
+        const c = await Connect.open('test:///default');
+        await c.registerCloseCallback(() => {});
+        await c.unregisterCloseCallback();
+        await c.close();
+        console.log('released');
+      })();`;
+    const { stdout } = await run(process.execPath, ['-e', script], { timeout: 20000 });
+    expect(stdout.trim()).toBe('released');
+  });
+
   it('a subscription keeps a child process alive until it is dropped', async () => {
     const script = `
       const { Connect } = require(${JSON.stringify(process.cwd() + '/dist/index.cjs')});
