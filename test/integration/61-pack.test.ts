@@ -49,13 +49,16 @@ describe('npm pack -> npm install into an empty project', () => {
     dir = mkdtempSync(join(tmpdir(), 'virtkit-pack-'));
     proj = join(dir, 'consumer');
     execFileSync('mkdir', ['-p', proj]);
-    const packed = await run('npm', ['pack', '--json', '--pack-destination', dir], ROOT);
+    // prepack (prebuildify + tsup) runs first, so pack itself prints only its JSON.
+    const pre = await run('npm', ['run', 'prepack'], ROOT);
+    expect(pre.code, pre.stderr).toBe(0);
+    const packed = await run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', dir], ROOT);
     expect(packed.code, packed.stderr).toBe(0);
     const info = JSON.parse(packed.stdout)[0];
     tgz = join(dir, info.filename);
     const files: string[] = info.files.map((f: { path: string }) => f.path);
     // What the install and the entry points need.
-    for (const f of ['package.json', 'binding.gyp', 'bin/virtkit.js', 'dist/index.cjs', 'dist/index.mjs', 'dist/index.d.ts', 'dist/index.d.mts', 'dist/cli.cjs', 'native/src/addon.cc', 'native/generated/bindings.cc', 'README.md']) {
+    for (const f of ['package.json', 'binding.gyp', 'scripts/install.js', `prebuilds/${process.platform}-${process.arch}/virtkit.node`, 'bin/virtkit.js', 'dist/index.cjs', 'dist/index.mjs', 'dist/index.d.ts', 'dist/index.d.mts', 'dist/cli.cjs', 'native/src/addon.cc', 'native/generated/bindings.cc', 'README.md']) {
       expect(files, f).toContain(f);
     }
     // No tests, build outputs or sources of the TS in the tarball.
@@ -74,8 +77,12 @@ describe('npm pack -> npm install into an empty project', () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it('the addon was compiled from the packed sources', () => {
-    expect(existsSync(join(proj, 'node_modules/virtkit/build/Release/virtkit.node'))).toBe(true);
+  it('the install uses the packed prebuilt binary for this platform (no compiler needed)', () => {
+    const pkg = join(proj, 'node_modules/virtkit');
+    expect(existsSync(join(pkg, `prebuilds/${process.platform}-${process.arch}/virtkit.node`))).toBe(true);
+    const picked = execFileSync(process.execPath, ['-p', `require('node-gyp-build').path(${JSON.stringify(pkg)})`], { cwd: proj, encoding: 'utf8' }).trim();
+    expect(picked).toContain('prebuilds');
+    expect(existsSync(join(pkg, 'build/Release/virtkit.node'))).toBe(false);
   });
 
   it("ESM: import { Connect } from 'virtkit' works on test:///default", async () => {
