@@ -64,8 +64,8 @@ describe('Interface, NodeDevice, snapshots on test:///default', () => {
 
   it('kinds the test driver does not implement reject with VIR_ERR_NO_SUPPORT', async () => {
     const conn = await Connect.open('test:///default');
-    for (const p of [conn.listAllNWFilters(), conn.listAllSecrets(), conn.listAllNWFilterBindings()]) {
-      const e = await p.catch((x) => x);
+    for (const call of [() => conn.listAllNWFilters(), () => conn.listAllSecrets(), () => conn.listAllNWFilterBindings()]) {
+      const e = await call().catch((x) => x);
       expect(e).toBeInstanceOf(LibvirtError);
       expect(e.codeName).toBe('VIR_ERR_NO_SUPPORT');
     }
