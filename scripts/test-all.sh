@@ -5,10 +5,19 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/system-deps.sh
-bash scripts/setup-lxc.sh 2>/dev/null || true
+bash scripts/setup-lxc.sh
 [ -d node_modules/vitest ] || npm ci --no-audit --no-fund --ignore-scripts
 npm run build
 python3 scripts/generate.py --check
 bash scripts/start-services.sh
 npx tsc --noEmit -p tsconfig.json
-npx vitest run test/unit test/driver test/integration "$@"
+report=$(mktemp)
+status=0
+npx vitest run test/unit test/driver test/integration --reporter=default --reporter=json --outputFile="$report" "$@" || status=$?
+# One plain closing line for any reader: "N passed, N failed, N skipped".
+node -e '
+  const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+  console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`);
+' "$report" || true
+rm -f "$report"
+exit $status
