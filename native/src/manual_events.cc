@@ -433,6 +433,7 @@ void cbSecretGeneric(virConnectPtr, virSecretPtr s, void *o) {
 void cbClose(virConnectPtr c, int reason, void *o) {
   ObjPost(o, c, Src::Close, {I(reason)}, virConnectRef);
 }
+void cbCloseProbe(virConnectPtr, int, void *) {}
 void cbQemu(virConnectPtr, virDomainPtr d, const char *event, long long secs, unsigned int micros,
             const char *details, void *o) {
   EventJob *j = DomJob(o, d, Src::Qemu);
@@ -502,6 +503,16 @@ struct RegCall : Call {
         break;
       case Src::Close:
         ret = virConnectRegisterCloseCallback(conn, cbClose, sub, FreeSub);
+        if (ret >= 0) {
+          // Some drivers (test://) accept a close callback and keep nothing:
+          // it never fires and its free callback never runs. A second
+          // registration tells: a driver that keeps one refuses another.
+          if (virConnectRegisterCloseCallback(conn, cbCloseProbe, nullptr, nullptr) == 0) {
+            virConnectUnregisterCloseCallback(conn, cbCloseProbe);
+            notKept = true;
+          }
+          virResetLastError();
+        }
         break;
       case Src::Qemu:
         ret = virConnectDomainQemuMonitorEventRegister(conn, (virDomainPtr)target, qemuEvent.empty() ? nullptr : qemuEvent.c_str(),
@@ -526,6 +537,10 @@ struct RegCall : Call {
   }
   Napi::Value Done(Napi::Env env) override {
     registered = true;
+    if (notKept) {
+      FreeSub(sub);  // nothing will ever call or free it: release it now
+      return env.Undefined();
+    }
     if (sub->src == Src::Close && !sub->released) {
       std::lock_guard<std::mutex> lk(g_closeMu);
       g_closeSubs[sub->conn] = sub;
@@ -546,6 +561,7 @@ struct RegCall : Call {
   std::string qemuEvent;
   unsigned int qemuFlags = 0;
   bool registered = false;
+  bool notKept = false;
 };
 
 Kind KindOf(Src s) {
