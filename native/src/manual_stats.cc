@@ -14,60 +14,6 @@ namespace vk {
 
 namespace {
 
-napi_value OneParam(napi_env env, const virTypedParameter &p) {
-  napi_value v = nullptr;
-  switch (p.type) {
-    case VIR_TYPED_PARAM_INT: napi_create_int32(env, p.value.i, &v); break;
-    case VIR_TYPED_PARAM_UINT: napi_create_uint32(env, p.value.ui, &v); break;
-    case VIR_TYPED_PARAM_LLONG: napi_create_bigint_int64(env, p.value.l, &v); break;
-    case VIR_TYPED_PARAM_ULLONG: napi_create_bigint_uint64(env, p.value.ul, &v); break;
-    case VIR_TYPED_PARAM_DOUBLE: napi_create_double(env, p.value.d, &v); break;
-    case VIR_TYPED_PARAM_BOOLEAN: napi_get_boolean(env, p.value.b != 0, &v); break;
-    case VIR_TYPED_PARAM_STRING:
-      if (p.value.s)
-        napi_create_string_utf8(env, p.value.s, NAPI_AUTO_LENGTH, &v);
-      else
-        napi_get_null(env, &v);
-      break;
-    default: napi_get_undefined(env, &v);
-  }
-  return v;
-}
-
-// Same shape as TypedParamsToJS (a repeated field becomes an array), but the
-// repeat check is a hash lookup on the object instead of a scan of the earlier
-// fields, which keeps records with hundreds of fields linear.
-napi_value ParamsToJS(napi_env env, virTypedParameterPtr params, int n) {
-  napi_value obj;
-  napi_create_object(env, &obj);
-  for (int i = 0; i < n; i++) {
-    const virTypedParameter &p = params[i];
-    napi_value key, v = OneParam(env, p);
-    size_t len = strnlen(p.field, VIR_TYPED_PARAM_FIELD_LENGTH);
-    napi_create_string_utf8(env, p.field, len, &key);
-    bool has = false;
-    if (i > 0) napi_has_own_property(env, obj, key, &has);
-    if (has) {
-      napi_value prev, arr;
-      napi_get_property(env, obj, key, &prev);
-      bool isArr = false;
-      napi_is_array(env, prev, &isArr);
-      uint32_t at = 1;
-      if (isArr) {
-        arr = prev;
-        napi_get_array_length(env, arr, &at);
-      } else {
-        napi_create_array(env, &arr);
-        napi_set_element(env, arr, 0, prev);
-        napi_set_property(env, obj, key, arr);
-      }
-      napi_set_element(env, arr, at, v);
-    } else {
-      napi_set_property(env, obj, key, v);
-    }
-  }
-  return obj;
-}
 
 // The record list and what Done() builds from it. The list stays owned here
 // until freed. Each record's domain reference is moved into its wrapper and
@@ -101,7 +47,7 @@ struct StatsCall : Call {
         napi_get_null(e, &dom);
       }
       napi_set_property(e, rec, kDomain, dom);
-      napi_set_property(e, rec, kParams, ParamsToJS(e, r->params, r->nparams));
+      napi_set_property(e, rec, kParams, static_cast<napi_value>(TypedParamsToJS(env, r->params, r->nparams)));
       napi_set_element(e, arr, static_cast<uint32_t>(i), rec);
     }
     Discard();

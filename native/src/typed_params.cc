@@ -24,7 +24,7 @@ int TypedParamHint(const char *family, const std::string &field) {
   return -1;
 }
 
-static napi_value One(napi_env env, const virTypedParameter &p) {
+static napi_value OneParam(napi_env env, const virTypedParameter &p) {
   napi_value v = nullptr;
   switch (p.type) {
     case VIR_TYPED_PARAM_INT: napi_create_int32(env, p.value.i, &v); break;
@@ -44,37 +44,43 @@ static napi_value One(napi_env env, const virTypedParameter &p) {
   return v;
 }
 
-Napi::Object TypedParamsToJS(Napi::Env env, virTypedParameterPtr params, int n) {
+// A repeated field (VIR_TYPED_PARAM_MULTIPLE) becomes an array. The repeat
+// check is a hash lookup on the object, so records with hundreds of fields
+// (bulk stats) stay linear.
+static napi_value ParamsToJS(napi_env env, virTypedParameterPtr params, int n) {
   napi_value obj;
   napi_create_object(env, &obj);
   for (int i = 0; i < n; i++) {
     const virTypedParameter &p = params[i];
-    napi_value v = One(env, p);
-    // A field may repeat (VIR_TYPED_PARAM_MULTIPLE): repeated values become an array.
+    napi_value key, v = OneParam(env, p);
+    size_t len = strnlen(p.field, VIR_TYPED_PARAM_FIELD_LENGTH);
+    napi_create_string_utf8(env, p.field, len, &key);
     bool has = false;
-    if (i > 0) {
-      for (int j = 0; j < i && !has; j++) has = std::strcmp(params[j].field, p.field) == 0;
-    }
+    if (i > 0) napi_has_own_property(env, obj, key, &has);
     if (has) {
-      napi_value prev;
-      napi_get_named_property(env, obj, p.field, &prev);
+      napi_value prev, arr;
+      napi_get_property(env, obj, key, &prev);
       bool isArr = false;
       napi_is_array(env, prev, &isArr);
-      napi_value arr = prev;
-      uint32_t len = 1;
-      if (!isArr) {
+      uint32_t at = 1;
+      if (isArr) {
+        arr = prev;
+        napi_get_array_length(env, arr, &at);
+      } else {
         napi_create_array(env, &arr);
         napi_set_element(env, arr, 0, prev);
-      } else {
-        napi_get_array_length(env, arr, &len);
+        napi_set_property(env, obj, key, arr);
       }
-      napi_set_element(env, arr, len, v);
-      napi_set_named_property(env, obj, p.field, arr);
+      napi_set_element(env, arr, at, v);
     } else {
-      napi_set_named_property(env, obj, p.field, v);
+      napi_set_property(env, obj, key, v);
     }
   }
-  return Napi::Object(env, obj);
+  return obj;
+}
+
+Napi::Object TypedParamsToJS(Napi::Env env, virTypedParameterPtr params, int n) {
+  return Napi::Object(env, ParamsToJS(env, params, n));
 }
 
 TypedParamsIn::~TypedParamsIn() {
