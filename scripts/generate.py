@@ -676,7 +676,7 @@ def main():
     cpp.append('')
     cpp.append('extern const MethodDef kGeneratedMethods[] = {')
     cpp.extend(table)
-    cpp.append('    {0, nullptr, nullptr, nullptr, false}};')
+    cpp.append('    {0, nullptr, nullptr, nullptr, false, false}};')
     cpp.append('extern const size_t kGeneratedMethodCount = sizeof(kGeneratedMethods) / sizeof(kGeneratedMethods[0]) - 1;')
     cpp.append('')
     cpp.append('struct HintEntry { const char *family; const char *field; int type; };')

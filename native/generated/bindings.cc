@@ -11599,7 +11599,7 @@ extern const MethodDef kGeneratedMethods[] = {
 #if LIBVIR_CHECK_VERSION(0, 8, 3)
     {(int)Kind::Domain, "qemuMonitorCommand", "virDomainQemuMonitorCommand", g_virDomainQemuMonitorCommand, false, false},
 #endif
-    {0, nullptr, nullptr, nullptr, false}};
+    {0, nullptr, nullptr, nullptr, false, false}};
 extern const size_t kGeneratedMethodCount = sizeof(kGeneratedMethods) / sizeof(kGeneratedMethods[0]) - 1;
 
 struct HintEntry { const char *family; const char *field; int type; };
