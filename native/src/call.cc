@@ -54,6 +54,28 @@ void Call::Complete(void *rawEnv) {
     napi_reject_deferred(env, deferred, result);
 }
 
+napi_value ListenerOf(napi_env env, napi_ref cb) {
+  napi_value fn = nullptr;
+  if (!cb || napi_get_reference_value(env, cb, &fn) != napi_ok) return nullptr;
+  return fn;
+}
+
+void CallListener(napi_env env, napi_value fn, size_t argc, const napi_value *argv) {
+  napi_value global, result;
+  napi_get_global(env, &global);
+  if (napi_call_function(env, global, fn, argc, argv, &result) != napi_ok) {
+    napi_value exc;
+    if (napi_get_and_clear_last_exception(env, &exc) == napi_ok) napi_fatal_exception(env, exc);
+  }
+}
+
+void ReleaseListener(napi_env env, napi_ref &cb, EnvQueue &queue) {
+  if (cb) napi_delete_reference(env, cb);
+  cb = nullptr;
+  queue.keepAlive--;
+  queue.UpdateRef();
+}
+
 Napi::Value Submit(Napi::Env env, Call *call) {
   AddonData *d = Data(env);
   napi_value promise;

@@ -230,14 +230,7 @@ Napi::Value GetFSInfo(const Napi::CallbackInfo &info) {
       Discard();
       return a;
     }
-    void Discard() override {
-      if (list) {
-        for (int i = 0; i < n; i++) virDomainFSInfoFree(list[i]);
-        free(list);
-      }
-      list = nullptr;
-      n = 0;
-    }
+    void Discard() override { FreeStructList(list, n, virDomainFSInfoFree); }
   };
   auto owned = std::make_unique<C>();
   C *c = owned.get();
@@ -275,14 +268,7 @@ Napi::Value GetIOThreadInfo(const Napi::CallbackInfo &info) {
       Discard();
       return a;
     }
-    void Discard() override {
-      if (list) {
-        for (int i = 0; i < n; i++) virDomainIOThreadInfoFree(list[i]);
-        free(list);
-      }
-      list = nullptr;
-      n = 0;
-    }
+    void Discard() override { FreeStructList(list, n, virDomainIOThreadInfoFree); }
   };
   auto owned = std::make_unique<C>();
   C *c = owned.get();
@@ -329,14 +315,7 @@ Napi::Value InterfaceAddresses(const Napi::CallbackInfo &info) {
       Discard();
       return a;
     }
-    void Discard() override {
-      if (list) {
-        for (int i = 0; i < n; i++) virDomainInterfaceFree(list[i]);
-        free(list);
-      }
-      list = nullptr;
-      n = 0;
-    }
+    void Discard() override { FreeStructList(list, n, virDomainInterfaceFree); }
   };
   auto owned = std::make_unique<C>();
   C *c = owned.get();

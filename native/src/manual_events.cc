@@ -138,8 +138,8 @@ struct EventJob : Job {
   }
   void Complete(void *rawEnv) override {
     Napi::Env env(static_cast<napi_env>(rawEnv));
-    napi_value fn;
-    if (!sub->cb || napi_get_reference_value(env, sub->cb, &fn) != napi_ok || !fn) return;
+    napi_value fn = ListenerOf(env, sub->cb);
+    if (!fn) return;
     std::vector<napi_value> argv;
     void *o = obj;
     obj = nullptr;
@@ -191,14 +191,8 @@ struct EventJob : Job {
         }
       }
     }
-    napi_value global, result;
-    napi_get_global(env, &global);
     g_deliveringStamp = stamp;
-    if (napi_call_function(env, global, fn, argv.size(), argv.data(), &result) != napi_ok) {
-      // A throwing listener is an uncaught exception, as with EventEmitter.
-      napi_value exc;
-      if (napi_get_and_clear_last_exception(env, &exc) == napi_ok) napi_fatal_exception(env, exc);
-    }
+    CallListener(env, fn, argv.size(), argv.data());
   }
 };
 
@@ -208,11 +202,7 @@ struct ReleaseJob : Job {
   void Execute() override {}
   ~ReleaseJob() override { delete sub; }
   void Complete(void *rawEnv) override {
-    napi_env env = static_cast<napi_env>(rawEnv);
-    if (sub->cb) napi_delete_reference(env, sub->cb);
-    sub->cb = nullptr;
-    sub->queue->keepAlive--;
-    sub->queue->UpdateRef();
+    ReleaseListener(static_cast<napi_env>(rawEnv), sub->cb, *sub->queue);
   }
 };
 
@@ -785,19 +775,14 @@ struct LoopFire : Job {
     Napi::Env env(static_cast<napi_env>(rawEnv));
     sub->queued = false;
     int ev = sub->events.exchange(0);
-    napi_value fn;
-    if (!sub->cb || napi_get_reference_value(env, sub->cb, &fn) != napi_ok || !fn) return;
+    napi_value fn = ListenerOf(env, sub->cb);
+    if (!fn) return;
     std::vector<napi_value> argv{Napi::Number::New(env, sub->id)};
     if (sub->isHandle) {
       argv.push_back(Napi::Number::New(env, sub->fd));
       argv.push_back(Napi::Number::New(env, ev));
     }
-    napi_value global, result;
-    napi_get_global(env, &global);
-    if (napi_call_function(env, global, fn, argv.size(), argv.data(), &result) != napi_ok) {
-      napi_value exc;
-      if (napi_get_and_clear_last_exception(env, &exc) == napi_ok) napi_fatal_exception(env, exc);
-    }
+    CallListener(env, fn, argv.size(), argv.data());
   }
 };
 
@@ -807,10 +792,7 @@ struct LoopRelease : Job {
   ~LoopRelease() override { delete sub; }
   void Execute() override {}
   void Complete(void *rawEnv) override {
-    if (sub->cb) napi_delete_reference(static_cast<napi_env>(rawEnv), sub->cb);
-    sub->cb = nullptr;
-    sub->queue->keepAlive--;
-    sub->queue->UpdateRef();
+    ReleaseListener(static_cast<napi_env>(rawEnv), sub->cb, *sub->queue);
   }
 };
 

@@ -222,14 +222,7 @@ Napi::Value NetworkGetDHCPLeases(const Napi::CallbackInfo &info) {
       Discard();
       return a;
     }
-    void Discard() override {
-      if (list) {
-        for (int i = 0; i < n; i++) virNetworkDHCPLeaseFree(list[i]);
-        free(list);
-      }
-      list = nullptr;
-      n = 0;
-    }
+    void Discard() override { FreeStructList(list, n, virNetworkDHCPLeaseFree); }
   };
   auto owned = std::make_unique<C>();
   C *c = owned.get();

@@ -136,17 +136,12 @@ struct StreamEventJob : Job {
     Napi::Env env(static_cast<napi_env>(rawEnv));
     sub->queued = false;  // first, so an event arriving now queues a new delivery
     int events = sub->pending.exchange(0);
-    napi_value fn;
-    if (!sub->cb || napi_get_reference_value(env, sub->cb, &fn) != napi_ok || !fn || !events) return;
+    napi_value fn = ListenerOf(env, sub->cb);
+    if (!fn || !events) return;
     virStreamPtr st = stream;
     virStreamRef(st);
     napi_value argv[2] = {Wrap<Kind::Stream>::NewOwned(env, st), Napi::Number::New(env, events)};
-    napi_value global, result;
-    napi_get_global(env, &global);
-    if (napi_call_function(env, global, fn, 2, argv, &result) != napi_ok) {
-      napi_value exc;
-      if (napi_get_and_clear_last_exception(env, &exc) == napi_ok) napi_fatal_exception(env, exc);
-    }
+    CallListener(env, fn, 2, argv);
   }
 };
 
@@ -156,11 +151,7 @@ struct StreamReleaseJob : Job {
   ~StreamReleaseJob() override { delete sub; }
   void Execute() override {}
   void Complete(void *rawEnv) override {
-    napi_env env = static_cast<napi_env>(rawEnv);
-    if (sub->cb) napi_delete_reference(env, sub->cb);
-    sub->cb = nullptr;
-    sub->queue->keepAlive--;
-    sub->queue->UpdateRef();
+    ReleaseListener(static_cast<napi_env>(rawEnv), sub->cb, *sub->queue);
   }
 };
 

@@ -38,6 +38,18 @@ Napi::Value ListToJS(Napi::Env env, typename KindTraits<K>::Ptr *&arr, int &n) {
   return a;
 }
 
+// Frees a list of structs libvirt allocated (each with its own free function,
+// then the array); idempotent.
+template <typename T>
+void FreeStructList(T **&list, int &n, void (*freeOne)(T *)) {
+  if (list) {
+    for (int i = 0; i < n; i++) freeOne(list[i]);
+    free(list);
+  }
+  list = nullptr;
+  n = 0;
+}
+
 inline Napi::Value StrListToJS(Napi::Env env, char **&arr, int &n) {
   Napi::Array a = Napi::Array::New(env, n > 0 ? n : 0);
   for (int i = 0; i < n; i++) {

@@ -116,6 +116,15 @@ struct Call : Job {
 // Queues the call and returns its promise.
 Napi::Value Submit(Napi::Env env, Call *call);
 
+// ---- JS listeners held by C callbacks (events, stream events, loop timers) --
+
+// The listener behind `cb`, or null once it was released.
+napi_value ListenerOf(napi_env env, napi_ref cb);
+// Calls a listener; a throw is an uncaught exception, as with EventEmitter.
+void CallListener(napi_env env, napi_value fn, size_t argc, const napi_value *argv);
+// Drops a listener's reference and the keep-alive hold its subscription took.
+void ReleaseListener(napi_env env, napi_ref &cb, EnvQueue &queue);
+
 // ---- argument conversion (throw TypeError/RangeError before any C call) -----
 
 std::string ArgName(size_t i, const char *name);
