@@ -5,8 +5,8 @@ import type { ProcessDuplex } from '../transport/types.js';
 import { validateName } from '../transport/validate.js';
 import { UnsupportedError } from './errors.js';
 import { stateFromLxc } from './state.js';
-import type { Guest, GuestInfo, GuestStats, Host, HostKind, StateWatch, StopOptions, WatchOptions } from './types.js';
-import { DEFAULT_POLL_INTERVAL_MS, pollWatch, watchOptions } from './watch.js';
+import type { Guest, GuestInfo, GuestStats, Host, StopOptions } from './types.js';
+import { PollingHost, type CliHostInit } from './watch.js';
 
 /** Convert one `lxc-ls -f` row. */
 export function lxcGuestInfo(e: Pick<LxcListEntry, 'name' | 'state' | 'pid'>): GuestInfo {
@@ -112,30 +112,16 @@ export class LxcGuest implements Guest {
 }
 
 /** {@link Host} over the `lxc-*` tools (local or SSH). Built by {@link openHost}. */
-export class LxcHost implements Host {
+export class LxcHost extends PollingHost implements Host {
   /** {@inheritDoc Host.backend} */
   readonly backend = 'lxc' as const;
-  /** {@inheritDoc Host.kind} */
-  readonly kind: HostKind;
-  /** {@inheritDoc Host.uri} */
-  readonly uri: string | undefined;
-  /** {@inheritDoc Host.fallbackReason} */
-  readonly fallbackReason?: Error;
-  /** {@inheritDoc Host.selection} */
-  readonly selection: string;
   /** The lxc wrapper (escape hatch to the whole lxc-* API). */
   readonly lxc: Lxc;
-  private readonly pollIntervalMs: number;
-  private readonly watches = new Set<StateWatch>();
 
   /** @internal built by openHost */
-  constructor(lxc: Lxc, init: { kind: HostKind; uri?: string; fallbackReason?: Error; selection: string; pollIntervalMs?: number }) {
+  constructor(lxc: Lxc, init: CliHostInit) {
+    super(init);
     this.lxc = lxc;
-    this.kind = init.kind;
-    this.uri = init.uri;
-    this.fallbackReason = init.fallbackReason;
-    this.selection = init.selection;
-    this.pollIntervalMs = init.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
   }
 
   /** {@inheritDoc Host.list} */
@@ -151,25 +137,5 @@ export class LxcHost implements Host {
   /** Always throws {@link UnsupportedError} (see {@link Host.restore}). */
   async restore(_path: string): Promise<void> {
     throw new UnsupportedError('lxc', 'restore', CONTAINERS_CANNOT_SAVE);
-  }
-  /** {@inheritDoc Host.watch} (polls `lxc-ls -f`.) */
-  watch(opts?: WatchOptions | AbortSignal): StateWatch {
-    let w: StateWatch | undefined;
-    let ended = false;
-    w = pollWatch(() => this.list(), watchOptions(opts), this.pollIntervalMs, () => {
-      ended = true;
-      if (w) this.watches.delete(w);
-    });
-    if (!ended) this.watches.add(w);
-    return w;
-  }
-  /** Ends the watches still running (the backend holds no connection). */
-  async close(): Promise<void> {
-    for (const w of [...this.watches]) await w.return?.();
-    this.watches.clear();
-  }
-  /** `await using`. */
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.close();
   }
 }

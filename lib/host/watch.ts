@@ -1,4 +1,4 @@
-import type { GuestInfo, GuestState, StateChange, StateWatch, WatchOptions } from './types.js';
+import type { GuestInfo, GuestState, HostKind, StateChange, StateWatch, WatchOptions } from './types.js';
 
 /** Default polling interval of the CLI backends' {@link Host.watch}, ms. */
 export const DEFAULT_POLL_INTERVAL_MS = 1_000;
@@ -189,4 +189,62 @@ export function pollWatch(list: () => Promise<GuestInfo[]>, opts: WatchOptions, 
   };
   void tick();
   return q;
+}
+
+/** What openHost hands a CLI-backed host. */
+export interface CliHostInit {
+  kind: HostKind;
+  uri?: string;
+  fallbackReason?: Error;
+  selection: string;
+  pollIntervalMs?: number;
+}
+
+/**
+ * The part XlHost and LxcHost share: the selection fields, and state changes
+ * by polling `list()`, with the watches still running ended by `close()`.
+ */
+export abstract class PollingHost {
+  /** {@inheritDoc Host.kind} */
+  readonly kind: HostKind;
+  /** {@inheritDoc Host.uri} */
+  readonly uri: string | undefined;
+  /** {@inheritDoc Host.fallbackReason} */
+  readonly fallbackReason?: Error;
+  /** {@inheritDoc Host.selection} */
+  readonly selection: string;
+  private readonly pollIntervalMs: number;
+  private readonly watches = new Set<StateWatch>();
+
+  constructor(init: CliHostInit) {
+    this.kind = init.kind;
+    this.uri = init.uri;
+    this.fallbackReason = init.fallbackReason;
+    this.selection = init.selection;
+    this.pollIntervalMs = init.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
+  }
+
+  /** {@inheritDoc Host.list} */
+  abstract list(): Promise<GuestInfo[]>;
+
+  /** {@inheritDoc Host.watch} (polls {@link PollingHost.list}.) */
+  watch(opts?: WatchOptions | AbortSignal): StateWatch {
+    let w: StateWatch | undefined;
+    let ended = false;
+    w = pollWatch(() => this.list(), watchOptions(opts), this.pollIntervalMs, () => {
+      ended = true;
+      if (w) this.watches.delete(w);
+    });
+    if (!ended) this.watches.add(w);
+    return w;
+  }
+  /** Ends the watches still running (the backend holds no connection). */
+  async close(): Promise<void> {
+    for (const w of [...this.watches]) await w.return?.();
+    this.watches.clear();
+  }
+  /** `await using`. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
 }

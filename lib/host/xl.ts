@@ -3,8 +3,8 @@ import type { ProcessDuplex } from '../transport/types.js';
 import { validateName } from '../transport/validate.js';
 import type { Xl, XlDomain } from '../xl/xl.js';
 import { stateFromXl, xlFlagString } from './state.js';
-import type { Guest, GuestInfo, GuestStats, Host, HostKind, StateWatch, StopOptions, WatchOptions } from './types.js';
-import { DEFAULT_POLL_INTERVAL_MS, pollWatch, watchOptions } from './watch.js';
+import type { Guest, GuestInfo, GuestStats, Host, StopOptions } from './types.js';
+import { PollingHost, type CliHostInit } from './watch.js';
 
 /** Convert one `xl list` row. */
 export function xlGuestInfo(d: XlDomain): GuestInfo {
@@ -83,30 +83,16 @@ export class XlGuest implements Guest {
 }
 
 /** {@link Host} over Xen's `xl` (local or SSH). Built by {@link openHost}. */
-export class XlHost implements Host {
+export class XlHost extends PollingHost implements Host {
   /** {@inheritDoc Host.backend} */
   readonly backend = 'xl' as const;
-  /** {@inheritDoc Host.kind} */
-  readonly kind: HostKind;
-  /** {@inheritDoc Host.uri} */
-  readonly uri: string | undefined;
-  /** {@inheritDoc Host.fallbackReason} */
-  readonly fallbackReason?: Error;
-  /** {@inheritDoc Host.selection} */
-  readonly selection: string;
   /** The xl wrapper (escape hatch to the whole xl API). */
   readonly xl: Xl;
-  private readonly pollIntervalMs: number;
-  private readonly watches = new Set<StateWatch>();
 
   /** @internal built by openHost */
-  constructor(xl: Xl, init: { kind: HostKind; uri?: string; fallbackReason?: Error; selection: string; pollIntervalMs?: number }) {
+  constructor(xl: Xl, init: CliHostInit) {
+    super(init);
     this.xl = xl;
-    this.kind = init.kind;
-    this.uri = init.uri;
-    this.fallbackReason = init.fallbackReason;
-    this.selection = init.selection;
-    this.pollIntervalMs = init.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
   }
 
   /** {@inheritDoc Host.list} (running domains only, domain 0 included.) */
@@ -122,25 +108,5 @@ export class XlHost implements Host {
   /** {@inheritDoc Host.restore} */
   async restore(path: string): Promise<void> {
     await this.xl.restore(path);
-  }
-  /** {@inheritDoc Host.watch} */
-  watch(opts?: WatchOptions | AbortSignal): StateWatch {
-    let w: StateWatch | undefined;
-    let ended = false;
-    w = pollWatch(() => this.list(), watchOptions(opts), this.pollIntervalMs, () => {
-      ended = true;
-      if (w) this.watches.delete(w);
-    });
-    if (!ended) this.watches.add(w);
-    return w;
-  }
-  /** Ends the watches still running (the backend holds no connection). */
-  async close(): Promise<void> {
-    for (const w of [...this.watches]) await w.return?.();
-    this.watches.clear();
-  }
-  /** `await using`. */
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.close();
   }
 }
