@@ -6904,38 +6904,6 @@ export interface StorageVolStatic {
 }
 
 export interface StreamMethods {
-  /**
-   * Request that the in progress data transfer be cancelled
-   * abnormally before the end of the stream has been reached.
-   * For output streams this can be used to inform the driver
-   * that the stream is being terminated early. For input
-   * streams this can be used to inform the driver that it
-   * should stop sending data.
-   * 
-   * If the stream is non-blocking, any callback must be removed
-   * beforehand.
-   * 
-   * @remarks C: `virStreamAbort` (libvirt >= 0.7.2)
-   * @returns 0 on success, -1 upon error
-   */
-  abort(): Promise<void>;
-  /**
-   * Indicate that there is no further data to be transmitted
-   * on the stream. For output streams this should be called once
-   * all data has been written. For input streams this should be
-   * called once virStreamRecv returns end-of-file.
-   * 
-   * This method is a synchronization point for all asynchronous
-   * errors, so if this returns a success code the application can
-   * be sure that all data has been successfully processed.
-   * 
-   * If the stream is non-blocking, any callback must be removed
-   * beforehand.
-   * 
-   * @remarks C: `virStreamFinish` (libvirt >= 0.7.2)
-   * @returns 0 on success, -1 upon error
-   */
-  finish(): Promise<void>;
 }
 
 export interface StreamStatic {

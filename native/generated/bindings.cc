@@ -10264,50 +10264,6 @@ static Napi::Value g_virStorageVolWipePattern(const Napi::CallbackInfo &info) {
 #endif
 
 #if LIBVIR_CHECK_VERSION(0, 7, 2)
-// virStreamAbort
-static Napi::Value g_virStreamAbort(const Napi::CallbackInfo &info) {
-  Napi::Env env = info.Env();
-  CheckArgCount(info, 0, "Stream#abort");
-  struct C : Call {
-    virStreamPtr a0 = nullptr;
-    int ret = 0;
-    bool Run() override {
-      ret = virStreamAbort(a0); return ret >= 0;
-    }
-    Napi::Value Done(Napi::Env env) override {
-      return env.Undefined();
-    }
-  };
-  auto owned = std::make_unique<C>(); C *c = owned.get();
-  auto self = Self<Kind::Stream>(info);
-  c->a0 = c->Hold<Kind::Stream>(self);
-  return Submit(env, owned.release());
-}
-#endif
-
-#if LIBVIR_CHECK_VERSION(0, 7, 2)
-// virStreamFinish
-static Napi::Value g_virStreamFinish(const Napi::CallbackInfo &info) {
-  Napi::Env env = info.Env();
-  CheckArgCount(info, 0, "Stream#finish");
-  struct C : Call {
-    virStreamPtr a0 = nullptr;
-    int ret = 0;
-    bool Run() override {
-      ret = virStreamFinish(a0); return ret >= 0;
-    }
-    Napi::Value Done(Napi::Env env) override {
-      return env.Undefined();
-    }
-  };
-  auto owned = std::make_unique<C>(); C *c = owned.get();
-  auto self = Self<Kind::Stream>(info);
-  c->a0 = c->Hold<Kind::Stream>(self);
-  return Submit(env, owned.release());
-}
-#endif
-
-#if LIBVIR_CHECK_VERSION(0, 7, 2)
 // virStreamNew
 static Napi::Value g_virStreamNew(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
@@ -11580,12 +11536,6 @@ extern const MethodDef kGeneratedMethods[] = {
 #endif
 #if LIBVIR_CHECK_VERSION(0, 9, 10)
     {(int)Kind::StorageVol, "wipePattern", "virStorageVolWipePattern", g_virStorageVolWipePattern, false, false},
-#endif
-#if LIBVIR_CHECK_VERSION(0, 7, 2)
-    {(int)Kind::Stream, "abort", "virStreamAbort", g_virStreamAbort, false, false},
-#endif
-#if LIBVIR_CHECK_VERSION(0, 7, 2)
-    {(int)Kind::Stream, "finish", "virStreamFinish", g_virStreamFinish, false, false},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 7, 2)
     {(int)Kind::Connect, "streamNew", "virStreamNew", g_virStreamNew, false, false},

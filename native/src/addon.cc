@@ -179,7 +179,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   for (size_t t = 0; t < kManualTableCount; t++)
     for (size_t i = 0; i < *kManualTables[t].count; i++) add(kManualTables[t].defs[i]);
   // free() and close() are bound on every wrapper (native/src/wrap.cc).
-#define VK_FREEDEF(N, T, R, F) add(MethodDef{(int)Kind::N, Kind::N == Kind::Connect ? "close" : "free", #F, nullptr, false});
+#define VK_FREEDEF(N, T, R, F) add(MethodDef{(int)Kind::N, Kind::N == Kind::Connect ? "close" : "free", #F, nullptr, false, false});
   VK_KINDS(VK_FREEDEF)
 #undef VK_FREEDEF
   ctors[(int)Kind::Connect].Get("prototype").As<Napi::Object>().Set(

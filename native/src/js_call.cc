@@ -6,22 +6,55 @@
 
 namespace vk {
 
-namespace {
-
-struct State {
+struct JsWaitState {
   std::mutex mu;
   std::condition_variable cv;
-  bool done = false, ok = false;
+  // claimed: the JS thread is running `take`, whose captures live in the
+  // waiting frame, so a cancel must not let that frame return first.
+  bool done = false, ok = false, claimed = false;
   std::string err;
   std::function<bool(Napi::Env, Napi::Value, std::string *)> take;
   void Finish(bool good, const std::string &e = std::string()) {
     std::lock_guard<std::mutex> lk(mu);
+    if (done) return;
     done = true;
     ok = good;
     err = e;
     cv.notify_all();
   }
+  bool Claim() {
+    std::lock_guard<std::mutex> lk(mu);
+    if (done || claimed) return false;
+    claimed = true;
+    return true;
+  }
+  bool Done() {
+    std::lock_guard<std::mutex> lk(mu);
+    return done;
+  }
 };
+
+void WaitCancel::Cancel(const std::string &why) {
+  std::shared_ptr<JsWaitState> st;
+  {
+    std::lock_guard<std::mutex> lk(mu_);
+    if (cancelled_) return;
+    cancelled_ = true;
+    why_ = why;
+    st = current_;
+  }
+  if (!st) return;
+  std::lock_guard<std::mutex> lk(st->mu);
+  if (st->done || st->claimed) return;
+  st->done = true;
+  st->ok = false;
+  st->err = why;
+  st->cv.notify_all();
+}
+
+namespace {
+
+using State = JsWaitState;
 
 std::string MessageOf(Napi::Env env, napi_value v) {
   napi_value s;
@@ -34,6 +67,7 @@ std::string MessageOf(Napi::Env env, napi_value v) {
 }
 
 void Settle(Napi::Env env, std::shared_ptr<State> st, Napi::Value v) {
+  if (!st->Claim()) return;  // cancelled meanwhile
   std::string e;
   bool good = false;
   try {
@@ -51,6 +85,7 @@ struct JsJob : Job {
   void Execute() override {}
   void Complete(void *rawEnv) override {
     Napi::Env env(static_cast<napi_env>(rawEnv));
+    if (st->Done()) return;  // cancelled before the handler ran: don't run it
     napi_value f, global, result;
     if (napi_get_reference_value(env, fn, &f) != napi_ok || !f) return st->Finish(false, "callback gone");
     std::vector<napi_value> argv;
@@ -68,15 +103,11 @@ struct JsJob : Job {
     Napi::Value r(env, result);
     if (!r.IsPromise()) return Settle(env, st, r);
     // Wait for the Promise without blocking the JS thread.
-    auto *hold = new std::shared_ptr<State>(st);
-    auto onOk = Napi::Function::New(env, [hold](const Napi::CallbackInfo &i) {
-      Settle(i.Env(), *hold, i[0]);
-      delete hold;
-    });
-    auto onErr = Napi::Function::New(env, [hold](const Napi::CallbackInfo &i) {
-      (*hold)->Finish(false, MessageOf(i.Env(), i[0]));
-      delete hold;
-    });
+    // The closures own `st`: a Promise that never settles (its stream was
+    // aborted meanwhile) then costs nothing once the functions are collected.
+    auto onOk = Napi::Function::New(env, [st = st](const Napi::CallbackInfo &i) { Settle(i.Env(), st, i[0]); });
+    auto onErr = Napi::Function::New(
+        env, [st = st](const Napi::CallbackInfo &i) { st->Finish(false, MessageOf(i.Env(), i[0])); });
     r.As<Napi::Object>().Get("then").As<Napi::Function>().Call(r, {onOk, onErr});
   }
 };
@@ -86,9 +117,25 @@ struct JsJob : Job {
 bool CallJsAndWait(const std::shared_ptr<EnvQueue> &queue, napi_ref fn,
                    std::function<std::vector<napi_value>(Napi::Env)> args,
                    std::function<bool(Napi::Env, Napi::Value, std::string *)> take,
-                   std::string *err) {
+                   std::string *err, WaitCancel *cancel) {
   auto st = std::make_shared<State>();
   st->take = std::move(take);
+  if (cancel) {
+    std::lock_guard<std::mutex> lk(cancel->mu_);
+    if (cancel->cancelled_) {
+      if (err) *err = cancel->why_;
+      return false;
+    }
+    cancel->current_ = st;
+  }
+  struct Unset {
+    WaitCancel *c;
+    ~Unset() {
+      if (!c) return;
+      std::lock_guard<std::mutex> lk(c->mu_);
+      c->current_.reset();
+    }
+  } unset{cancel};
   auto *job = new JsJob();
   job->st = st;
   job->fn = fn;

@@ -3,6 +3,8 @@
 // without parking a thread per stream.
 #include <atomic>
 #include <cstring>
+#include <mutex>
+#include <unordered_map>
 
 #include "js_call.h"
 #include "results.h"
@@ -239,14 +241,35 @@ Napi::Value EventRemove(const Napi::CallbackInfo &info) {
 // JS thread (a handler may return a Promise). That is the C API's contract;
 // the adapters in lib/stream.ts are the non-blocking alternative.
 
+// The cancels of *All calls in flight, by stream: abort(), finish() and free()
+// end a handler wait that would otherwise never end (a handler Promise that
+// never settles), so the *All Promise rejects instead of hanging.
+std::mutex gWaitsMu;
+std::unordered_multimap<virStreamPtr, WaitCancel *> gWaits;
+
 struct AllCall : Call {
   virStreamPtr s = nullptr;
+  WaitCancel cancel;
   std::shared_ptr<EnvQueue> q;
   napi_ref handler = nullptr, hole = nullptr, skip = nullptr;
   std::vector<unsigned char> leftover;
   std::string jsErr;
   int mode = 0;  // 0 sendAll, 1 recvAll, 2 sparseSendAll, 3 sparseRecvAll
   int ret = 0;
+
+  void Register() {
+    std::lock_guard<std::mutex> lk(gWaitsMu);
+    gWaits.emplace(s, &cancel);
+  }
+  ~AllCall() override {
+    std::lock_guard<std::mutex> lk(gWaitsMu);
+    auto range = gWaits.equal_range(s);
+    for (auto it = range.first; it != range.second; ++it)
+      if (it->second == &cancel) {
+        gWaits.erase(it);
+        break;
+      }
+  }
 
   static bool Bytes(Napi::Env env, Napi::Value v, std::vector<unsigned char> &out, std::string *e) {
     if (v.IsTypedArray()) {  // Buffers included
@@ -276,7 +299,8 @@ struct AllCall : Call {
       bool ok = CallJsAndWait(
           c->q, c->handler,
           [nbytes](Napi::Env env) { return std::vector<napi_value>{Napi::Number::New(env, (double)nbytes)}; },
-          [&got](Napi::Env env, Napi::Value v, std::string *e) { return Bytes(env, v, got, e); }, &c->jsErr);
+          [&got](Napi::Env env, Napi::Value v, std::string *e) { return Bytes(env, v, got, e); }, &c->jsErr,
+          &c->cancel);
       if (!ok) return -1;
       c->leftover.swap(got);
     }
@@ -294,7 +318,7 @@ struct AllCall : Call {
         [copy](Napi::Env env) {
           return std::vector<napi_value>{Napi::Buffer<char>::Copy(env, copy->data(), copy->size())};
         },
-        [](Napi::Env, Napi::Value, std::string *) { return true; }, &c->jsErr);
+        [](Napi::Env, Napi::Value, std::string *) { return true; }, &c->jsErr, &c->cancel);
     return ok ? (int)nbytes : -1;
   }
 
@@ -317,7 +341,7 @@ struct AllCall : Call {
                              : (long long)l.ToNumber().Int64Value();
           return lossless && len >= 0;
         },
-        &c->jsErr);
+        &c->jsErr, &c->cancel);
     if (!ok) return -1;
     *inData = in;
     *length = len;
@@ -327,7 +351,7 @@ struct AllCall : Call {
   static int LengthCall(AllCall *c, napi_ref fn, long long length) {
     bool ok = CallJsAndWait(
         c->q, fn, [length](Napi::Env env) { return std::vector<napi_value>{BigS(env, length)}; },
-        [](Napi::Env, Napi::Value, std::string *) { return true; }, &c->jsErr);
+        [](Napi::Env, Napi::Value, std::string *) { return true; }, &c->jsErr, &c->cancel);
     return ok ? 0 : -1;
   }
   static int SourceSkip(virStreamPtr, long long length, void *opaque) {
@@ -374,6 +398,7 @@ Napi::Value AllImpl(const Napi::CallbackInfo &info, int mode) {
   if (nfn > 1) napi_create_reference(env, info[1], 1, &c->hole);
   if (nfn > 2) napi_create_reference(env, info[2], 1, &c->skip);
   c->s = c->Hold<Kind::Stream>(self);
+  c->Register();
   return Submit(env, c.release());
 }
 Napi::Value SendAll(const Napi::CallbackInfo &i) { return AllImpl(i, 0); }
@@ -381,10 +406,41 @@ Napi::Value RecvAll(const Napi::CallbackInfo &i) { return AllImpl(i, 1); }
 Napi::Value SparseSendAll(const Napi::CallbackInfo &i) { return AllImpl(i, 2); }
 Napi::Value SparseRecvAll(const Napi::CallbackInfo &i) { return AllImpl(i, 3); }
 
+// Stream#abort() / #finish(): as the C calls, after ending the handler waits
+// of this stream's *All calls (see gWaits).
+Napi::Value EndImpl(const Napi::CallbackInfo &info, bool abort) {
+  Napi::Env env = info.Env();
+  CheckArgCount(info, 0, abort ? "Stream#abort" : "Stream#finish");
+  struct C : Call {
+    virStreamPtr s = nullptr;
+    bool abort = true;
+    bool Run() override { return (abort ? virStreamAbort(s) : virStreamFinish(s)) >= 0; }
+    Napi::Value Done(Napi::Env env) override { return env.Undefined(); }
+  };
+  auto self = Self<Kind::Stream>(info);
+  CancelStreamWaits(self, abort ? "the stream was aborted while its handler was pending"
+                                : "the stream was finished while its handler was pending");
+  auto c = std::make_unique<C>();
+  c->abort = abort;
+  c->s = c->Hold<Kind::Stream>(self);
+  return Submit(env, c.release());
+}
+Napi::Value Abort(const Napi::CallbackInfo &i) { return EndImpl(i, true); }
+Napi::Value Finish(const Napi::CallbackInfo &i) { return EndImpl(i, false); }
+
 }  // namespace
+
+void CancelStreamWaits(virStreamPtr s, const char *why) {
+  if (!s) return;
+  std::lock_guard<std::mutex> lk(gWaitsMu);
+  auto range = gWaits.equal_range(s);
+  for (auto it = range.first; it != range.second; ++it) it->second->Cancel(why);
+}
 
 #define STREAM (int)Kind::Stream
 extern const MethodDef kManual_stream[] = {
+    {STREAM, "abort", "virStreamAbort", Abort, false, false},
+    {STREAM, "finish", "virStreamFinish", Finish, false, false},
     {STREAM, "send", "virStreamSend", Send, false, false},
     {STREAM, "recv", "virStreamRecv", Recv, false, false},
     {STREAM, "recvFlags", "virStreamRecvFlags", RecvFlags, false, false},

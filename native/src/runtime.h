@@ -77,6 +77,8 @@ class Wrap : public Napi::ObjectWrap<Wrap<K>> {
 
 void FreeLater(Kind k, void *p);  // drop a reference off the JS thread
 void FreeNow(Kind k, void *p);    // on a pool thread
+// Ends the pending handler waits of the stream's *All calls (manual_stream.cc).
+void CancelStreamWaits(virStreamPtr s, const char *why);
 
 template <Kind K>
 inline typename KindTraits<K>::Ptr Self(const Napi::CallbackInfo &info) {

@@ -86,6 +86,8 @@ typename Wrap<K>::Ptr Wrap<K>::Get(Napi::Value v, const char *what) {
 
 template <Kind K>
 Napi::Value Wrap<K>::Free(const Napi::CallbackInfo &info) {
+  if constexpr (K == Kind::Stream)
+    CancelStreamWaits(static_cast<virStreamPtr>(ptr), "the stream was freed while its handler was pending");
   if (ptr) FreeLater(K, ptr);
   ptr = nullptr;
   return info.Env().Undefined();

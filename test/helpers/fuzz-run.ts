@@ -36,7 +36,7 @@ const KINDS = ['Connect', 'Domain', 'Network', 'NetworkPort', 'StoragePool', 'St
 const stats = {
   seed: SEED, skipped: SKIP.source, calls: 0, syncReturn: 0, syncThrowType: 0, syncThrowRange: 0, syncThrowLibvirt: 0,
   resolved: 0, rejectedLibvirt: 0, rejectedType: 0, rejectedRange: 0, freedRejections: 0,
-  methodsCalled: 0, rounds: 0, callbackThrowsReported: 0, knownDataViewPlainError: 0, typedSignatures: 0, bad: [] as string[], hung: [] as string[], perMethod: {} as Record<string, number>,
+  methodsCalled: 0, rounds: 0, callbackThrowsReported: 0, knownDataViewPlainError: 0, streamAllEndedByAbort: 0, typedSignatures: 0, bad: [] as string[], hung: [] as string[], perMethod: {} as Record<string, number>,
 };
 
 // ---- receivers ---------------------------------------------------------------
@@ -227,6 +227,7 @@ const describeErr = (e: unknown) => (e instanceof Error ? `${e.constructor.name}
 const createdTimers: number[] = [];
 const createdHandles: number[] = [];
 const registrations: Array<{ conn: any; dereg: string; id: number }> = [];
+const STREAM_ALL = /^Stream#(sendAll|recvAll|sparseSendAll|sparseRecvAll)$/;
 const EVENT_LOOP = new Set(['eventAddTimeout', 'eventUpdateTimeout', 'eventRemoveTimeout', 'eventAddHandle', 'eventUpdateHandle', 'eventRemoveHandle']);
 
 function settleWithin<T>(p: Promise<T>, ms: number): Promise<{ ok: boolean; v?: T; e?: unknown; hung?: boolean }> {
@@ -279,7 +280,14 @@ async function invoke(b: Bound, recvKind: string, recv: unknown, args: unknown[]
     return;
   }
   if (r instanceof Promise) {
-    const s = await settleWithin(r, CALL_TIMEOUT);
+    let s = await settleWithin(r, STREAM_ALL.test(`${b.owner}#${b.js}`) ? 1000 : CALL_TIMEOUT);
+    if (s.hung && STREAM_ALL.test(`${b.owner}#${b.js}`)) {
+      // A handler may return a Promise that never settles: the *All call then
+      // waits for it, as the C API does, until the stream is aborted.
+      stats.streamAllEndedByAbort++;
+      (recv as any).abort().catch(() => {});
+      s = await settleWithin(r, CALL_TIMEOUT);
+    }
     if (s.hung) { stats.hung.push(label); return; }
     if (s.ok) { stats.resolved++; await afterResult(b, recv, s.v); return; }
     const e = s.e;
