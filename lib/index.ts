@@ -55,8 +55,12 @@ export function setCaptureStacks(enabled: boolean): void {
   native.setCaptureStacks(enabled);
 }
 
-/** Live wrapper counts per class, pool threads and calls in flight (for leak checks). */
-export function diagnostics(): { live: Record<string, number>; poolThreads: number; inFlight: number } {
+/**
+ * Live wrapper counts per class, pool threads, calls in flight and the
+ * callbacks (events, stream events, loop timers) that keep the process alive
+ * (for leak checks).
+ */
+export function diagnostics(): { live: Record<string, number>; poolThreads: number; inFlight: number; keepAlive: number } {
   return native._diagnostics();
 }
 

@@ -16,8 +16,20 @@ export interface StreamNative {
   eventAddCallback(events: number, cb: (stream: Stream, events: number) => void): Promise<void>;
   /** `virStreamEventUpdateCallback` */
   eventUpdateCallback(events: number): Promise<void>;
-  /** `virStreamEventRemoveCallback` */
+  /** `virStreamEventRemoveCallback`: also drops the callback's hold on the process at once. */
   eventRemoveCallback(): Promise<void>;
+  /**
+   * `virStreamAbort`: ends the stream early (for a non-blocking stream, remove
+   * its callback first). A pending sendAll/recvAll/sparse*All whose handler
+   * is still running or awaited rejects instead of waiting for it.
+   */
+  abort(): Promise<void>;
+  /**
+   * `virStreamFinish`: completes the transfer; success means every byte was
+   * processed (for a non-blocking stream, remove its callback first). A
+   * pending *All call whose handler is awaited rejects, as with abort.
+   */
+  finish(): Promise<void>;
 }
 
 export interface StreamNative {

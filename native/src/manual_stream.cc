@@ -124,9 +124,29 @@ Napi::Value RecvHole(const Napi::CallbackInfo &info) {
 struct StreamSub {
   std::shared_ptr<EnvQueue> queue;
   napi_ref cb = nullptr;
+  virStreamPtr stream = nullptr;  // key in gSubs; not a reference
   std::atomic<int> pending{0};
   std::atomic<bool> queued{false};
 };
+
+// The registered sub of each stream (JS thread). A successful
+// eventRemoveCallback releases the listener and its keep-alive itself:
+// libvirt 9.0's remote driver does not always call the free callback (seen
+// after a volume download: the process then never exited), and an agent
+// must not be kept alive by a callback it removed. The free callback, when
+// it comes, then only frees the memory.
+// (Each worker has its own streams, but the map is shared: hence the lock.)
+std::mutex gSubsMu;
+std::unordered_map<virStreamPtr, StreamSub *> gSubs;
+
+void ReleaseSub(napi_env env, StreamSub *sub) {
+  {
+    std::lock_guard<std::mutex> lk(gSubsMu);
+    auto it = gSubs.find(sub->stream);
+    if (it != gSubs.end() && it->second == sub) gSubs.erase(it);
+  }
+  if (sub->cb) ReleaseListener(env, sub->cb, *sub->queue);  // clears sub->cb
+}
 
 struct StreamEventJob : Job {
   StreamSub *sub;
@@ -152,9 +172,7 @@ struct StreamReleaseJob : Job {
   explicit StreamReleaseJob(StreamSub *s) : sub(s) {}
   ~StreamReleaseJob() override { delete sub; }
   void Execute() override {}
-  void Complete(void *rawEnv) override {
-    ReleaseListener(static_cast<napi_env>(rawEnv), sub->cb, *sub->queue);
-  }
+  void Complete(void *rawEnv) override { ReleaseSub(static_cast<napi_env>(rawEnv), sub); }
 };
 
 void OnStreamEvent(virStreamPtr st, int events, void *opaque) {
@@ -181,12 +199,20 @@ Napi::Value EventAdd(const Napi::CallbackInfo &info) {
     virStreamPtr s = nullptr;
     int events = 0;
     StreamSub *sub = nullptr;
+    StreamSub *added = nullptr;
     bool Run() override {
       if (virStreamEventAddCallback(s, events, OnStreamEvent, sub, FreeStreamSub) < 0) return false;
+      added = sub;
       sub = nullptr;  // libvirt owns it now
       return true;
     }
-    Napi::Value Done(Napi::Env env) override { return env.Undefined(); }
+    Napi::Value Done(Napi::Env env) override {
+      // Not yet released: libvirt cannot have called the free callback of a
+      // sub whose removal has not even been asked for.
+      std::lock_guard<std::mutex> lk(gSubsMu);
+      gSubs[added->stream] = added;
+      return env.Undefined();
+    }
     ~C() override {
       if (sub) FreeStreamSub(sub);  // never registered: release the JS side
     }
@@ -198,6 +224,7 @@ Napi::Value EventAdd(const Napi::CallbackInfo &info) {
   c->events = events;
   c->sub = new StreamSub();
   c->sub->queue = Data(env)->queue;
+  c->sub->stream = self;
   napi_create_reference(env, info[1], 1, &c->sub->cb);
   c->sub->queue->keepAlive++;
   c->sub->queue->UpdateRef();
@@ -227,7 +254,16 @@ Napi::Value EventRemove(const Napi::CallbackInfo &info) {
   struct C : Call {
     virStreamPtr s = nullptr;
     bool Run() override { return virStreamEventRemoveCallback(s) >= 0; }
-    Napi::Value Done(Napi::Env env) override { return env.Undefined(); }
+    Napi::Value Done(Napi::Env env) override {
+      StreamSub *sub = nullptr;
+      {
+        std::lock_guard<std::mutex> lk(gSubsMu);
+        auto it = gSubs.find(s);
+        if (it != gSubs.end()) sub = it->second;
+      }
+      if (sub) ReleaseSub(env, sub);
+      return env.Undefined();
+    }
   };
   auto self = Self<Kind::Stream>(info);
   auto c = std::make_unique<C>();
