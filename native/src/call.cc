@@ -110,31 +110,43 @@ void FreeNow(Kind kind, void *ptr) {
 
 // Frees are batched: a GC that finalizes thousands of wrappers queues one job.
 std::mutex g_freeMu;
-std::vector<std::pair<Kind, void *>> g_freeList;
+struct PendingFree {
+  Kind k;
+  void *p;
+  void (*fn)(void *);  // instead of the kind's free, when set
+};
+std::vector<PendingFree> g_freeList;
 
 struct FreeJob : Job {
   void Execute() override {
-    std::vector<std::pair<Kind, void *>> list;
+    std::vector<PendingFree> list;
     {
       std::lock_guard<std::mutex> lk(g_freeMu);
       list.swap(g_freeList);
     }
-    for (auto &e : list) FreeNow(e.first, e.second);
+    for (auto &e : list) e.fn ? e.fn(e.p) : FreeNow(e.k, e.p);
   }
   void Complete(void *) override {}
 };
 
-void FreeLater(Kind k, void *p) {
-  if (!p) return;
-  // The last unref of any object may drop the last reference of its
-  // connection, which closes it with an RPC: never do that on the JS thread.
+static void QueueFree(PendingFree f) {
   bool first;
   {
     std::lock_guard<std::mutex> lk(g_freeMu);
     first = g_freeList.empty();
-    g_freeList.emplace_back(k, p);
+    g_freeList.push_back(f);
   }
   if (first) Pool::Get().Submit(new FreeJob());
+}
+
+void FreeLater(Kind k, void *p) {
+  // The last unref of any object may drop the last reference of its
+  // connection, which closes it with an RPC: never do that on the JS thread.
+  if (p) QueueFree({k, p, nullptr});
+}
+
+void FreeLaterWith(void (*fn)(void *), void *p) {
+  if (p) QueueFree({Kind::Count, p, fn});
 }
 
 }  // namespace vk

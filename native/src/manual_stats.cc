@@ -50,7 +50,12 @@ struct StatsCall : Call {
       napi_set_property(e, rec, kParams, static_cast<napi_value>(TypedParamsToJS(env, r->params, r->nparams)));
       napi_set_element(e, arr, static_cast<uint32_t>(i), rec);
     }
-    Discard();
+    // The list (each record's params, and the domain of a record that has
+    // none moved out) is freed off the JS thread like the wrappers' refs:
+    // that time is libvirt's, not the caller's.
+    FreeLaterWith([](void *p) { virDomainStatsRecordListFree(static_cast<virDomainStatsRecordPtr *>(p)); }, recs);
+    recs = nullptr;
+    n = 0;
     return Napi::Value(env, arr);
   }
   void Discard() override {

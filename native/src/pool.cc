@@ -20,6 +20,7 @@ void EnvQueue::Push(Job *job) {
     if (alive) {
       bool wake = done.empty();
       done.push_back(job);
+      doneCount.store(done.size(), std::memory_order_release);
       if (wake) uv_async_send(async);
       return;
     }

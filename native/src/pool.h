@@ -42,6 +42,7 @@ struct EnvQueue {
   bool alive = true;
   uv_async_t *async = nullptr;
   std::vector<Job *> done;
+  std::atomic<size_t> doneCount{0};  // done.size(), readable without `mu`
   void *env = nullptr;
   // JS-thread only: calls in flight; the async handle is ref'd while > 0, so a
   // pending promise keeps the process alive but an idle addon never does.

@@ -34,8 +34,12 @@ class FreedError : public Napi::Error {
   FreedError(Napi::Env env, napi_value v) : Napi::Error(env, v) {}
 };
 
+class KeyCache;  // typed_params.cc
+
 struct AddonData {
+  ~AddonData();
   Napi::FunctionReference ctors[static_cast<int>(Kind::Count)];
+  KeyCache *keys = nullptr;  // typed-param field names as JS strings
   Napi::FunctionReference errorCtor;  // LibvirtError, given by lib/ at load
   std::shared_ptr<EnvQueue> queue;
   bool captureStacks = true;
@@ -77,6 +81,9 @@ class Wrap : public Napi::ObjectWrap<Wrap<K>> {
 
 void FreeLater(Kind k, void *p);  // drop a reference off the JS thread
 void FreeNow(Kind k, void *p);    // on a pool thread
+// `fn(p)` off the JS thread, batched with the FreeLater frees: for C results
+// whose free is slow (libvirt formats a UUID for its debug log per object).
+void FreeLaterWith(void (*fn)(void *), void *p);
 // Ends the pending handler waits of the stream's *All calls (manual_stream.cc).
 void CancelStreamWaits(virStreamPtr s, const char *why);
 

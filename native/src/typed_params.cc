@@ -44,19 +44,115 @@ static napi_value OneParam(napi_env env, const virTypedParameter &p) {
   return v;
 }
 
-// A repeated field (VIR_TYPED_PARAM_MULTIPLE) becomes an array. The repeat
-// check is a hash lookup on the object, so records with hundreds of fields
-// (bulk stats) stay linear.
+// Field names as JS strings, per environment. Bulk stats repeat the same few
+// hundred names ("state.state", "block.0.rd.bytes", ...) in every record of
+// every poll; making each one a new string cost more than the values. The
+// stamp marks names already set in the current object, which makes the check
+// for a repeated field (VIR_TYPED_PARAM_MULTIPLE) free.
+class KeyCache {
+ public:
+  // The strings live in one JS array (Node 20 cannot reference a string).
+  explicit KeyCache(napi_env env) : env_(env), slots_(kInitial) {
+    napi_value a;
+    napi_create_array(env, &a);
+    napi_create_reference(env, a, 1, &arr_);
+  }
+  ~KeyCache() {
+    if (arr_) napi_delete_reference(env_, arr_);
+  }
+  // Per object: `arrValue_` is a handle of the caller's scope.
+  void NextObject() {
+    stamp_++;
+    arrValue_ = nullptr;
+  }
+  // The key for `name`; *seen: set already in the current object. Null when
+  // the cache is full (the caller then makes the string and checks itself).
+  napi_value Get(const char *name, size_t len, bool *seen) {
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < len; i++) h = (h ^ (unsigned char)name[i]) * 16777619u;
+    size_t mask = slots_.size() - 1;
+    for (size_t i = h & mask;; i = (i + 1) & mask) {
+      Slot &s = slots_[i];
+      if (!s.used) {
+        if (used_ * 2 >= slots_.size()) {
+          if (slots_.size() >= kMax) return nullptr;
+          Grow();
+          return Get(name, len, seen);
+        }
+        napi_value key, arr;
+        if (napi_create_string_utf8(env_, name, len, &key) != napi_ok) return nullptr;
+        if (napi_get_reference_value(env_, arr_, &arr) != napi_ok ||
+            napi_set_element(env_, arr, static_cast<uint32_t>(used_), key) != napi_ok)
+          return nullptr;
+        s.used = true;
+        s.index = static_cast<uint32_t>(used_);
+        std::memcpy(s.name, name, len);
+        s.len = static_cast<uint8_t>(len);
+        s.hash = h;
+        s.stamp = stamp_;
+        used_++;
+        *seen = false;
+        return key;
+      }
+      if (s.hash == h && s.len == len && std::memcmp(s.name, name, len) == 0) {
+        *seen = s.stamp == stamp_;
+        s.stamp = stamp_;
+        if (!arrValue_) napi_get_reference_value(env_, arr_, &arrValue_);
+        napi_value key;
+        if (napi_get_element(env_, arrValue_, s.index, &key) != napi_ok) return nullptr;
+        return key;
+      }
+    }
+  }
+
+ private:
+  struct Slot {
+    char name[VIR_TYPED_PARAM_FIELD_LENGTH];
+    uint8_t len = 0;
+    uint32_t hash = 0;
+    uint64_t stamp = 0;
+    uint32_t index = 0;
+    bool used = false;
+  };
+  static constexpr size_t kInitial = 256, kMax = 1 << 16;
+  void Grow() {
+    std::vector<Slot> old(slots_.size() * 2);
+    old.swap(slots_);
+    size_t mask = slots_.size() - 1;
+    for (Slot &s : old) {
+      if (!s.used) continue;
+      size_t i = s.hash & mask;
+      while (slots_[i].used) i = (i + 1) & mask;
+      slots_[i] = s;
+    }
+  }
+  napi_env env_;
+  napi_ref arr_ = nullptr;
+  napi_value arrValue_ = nullptr;
+  std::vector<Slot> slots_;
+  size_t used_ = 0;
+  uint64_t stamp_ = 1;
+};
+
+AddonData::~AddonData() { delete keys; }
+
+// A repeated field (VIR_TYPED_PARAM_MULTIPLE) becomes an array.
 static napi_value ParamsToJS(napi_env env, virTypedParameterPtr params, int n) {
   napi_value obj;
   napi_create_object(env, &obj);
+  AddonData *d = Data(Napi::Env(env));
+  if (!d->keys) d->keys = new KeyCache(env);
+  d->keys->NextObject();
   for (int i = 0; i < n; i++) {
     const virTypedParameter &p = params[i];
-    napi_value key, v = OneParam(env, p);
+    napi_value v = OneParam(env, p);
     size_t len = strnlen(p.field, VIR_TYPED_PARAM_FIELD_LENGTH);
-    napi_create_string_utf8(env, p.field, len, &key);
     bool has = false;
-    if (i > 0) napi_has_own_property(env, obj, key, &has);
+    napi_value key = d->keys->Get(p.field, len, &has);
+    if (!key) {
+      napi_create_string_utf8(env, p.field, len, &key);
+      if (i > 0) napi_has_own_property(env, obj, key, &has);
+    }
     if (has) {
       napi_value prev, arr;
       napi_get_property(env, obj, key, &prev);
@@ -218,6 +314,15 @@ void TypedParamsFromJS(Napi::Env env, Napi::Value v, const char *name, const cha
       addValue(val);
     }
   }
+}
+
+// Test hook (native._typedParamsRoundTrip): JS -> virTypedParameter[] -> JS,
+// so tests reach the conversion and its key cache without a driver that
+// returns repeated fields.
+Napi::Value TypedParamsRoundTrip(const Napi::CallbackInfo &info) {
+  TypedParamsIn in;
+  TypedParamsFromJS(info.Env(), info[0], "params", nullptr, in);
+  return TypedParamsToJS(info.Env(), in.params, in.n);
 }
 
 }  // namespace vk
