@@ -1,4 +1,6 @@
 // Module entry: per-environment data, completion queue, classes and methods.
+#include <sched.h>
+
 #include <chrono>
 #include <cstdlib>
 #include <mutex>
@@ -72,6 +74,7 @@ void OnPrepare(uv_prepare_t *h) {
       return;
     }
     __builtin_ia32_pause();
+    if ((k & 15) == 0) sched_yield();  // others runnable here (libvirt's event thread) go first
     if ((k & 63) == 0 && std::chrono::steady_clock::now() >= until) break;
   }
   st->backoff = st->backoff == 0 ? 1 : std::min(64u, st->backoff * 2);
