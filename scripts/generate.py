@@ -94,6 +94,11 @@ def js_name(cname, owner, static):
     return lower_lead(base)
 
 
+def libvirt_text(text):
+    """libvirt's docs name arguments as @name; TSDoc would read a tag."""
+    return re.sub(r'(?<![\w`\\])@([A-Za-z_]\w*)', r'`\1`', text or '')
+
+
 def doc(text, indent='  '):
     text = (text or '').strip().replace('*/', '*\\/')
     if not text:
@@ -167,7 +172,7 @@ def struct_fields_js(s, var):
             expr, ts = 'Str(env, {v})', 'string'
         if ft == 'virDomainBlockJobCursor':
             expr, ts = 'BigU(env, {v})', 'bigint'
-        out.append((name, expr.format(v='%s.%s' % (var, name)), ts, f.get('info') or ''))
+        out.append((name, expr.format(v='%s.%s' % (var, name)), ts, libvirt_text(f.get('info'))))
     return out
 
 
@@ -710,7 +715,7 @@ def main():
             v = values.get(val)
         if v is None:
             continue
-        info = e.get('info') or ''
+        info = libvirt_text(e.get('info'))
         if info:
             ts.append('/** %s */' % info.replace('*/', '*\\/').replace('\n', ' '))
         ts.append('export const %s = %d;' % (name, v))
@@ -752,14 +757,14 @@ def main():
         iname = ('%sStatic' % owner) if static else (('%sMethods' % owner) if owner else 'ModuleFunctions')
         api_ts.append('export interface %s {' % iname)
         for f in sorted(fs, key=lambda x: x.js):
-            info = f.el.findtext('info') or ''
+            info = libvirt_text(f.el.findtext('info'))
             extra = ['@remarks C: `%s` (libvirt >= %s)' % (f.cname, f.el.get('version'))]
             for (n, t, opt, ainfo) in f.jsparams:
                 if ainfo:
-                    extra.append('@param %s - %s' % (n, ' '.join(ainfo.split())))
+                    extra.append('@param %s - %s' % (n, ' '.join(libvirt_text(ainfo).split())))
             rinfo = f.el.find('return').get('info')
             if rinfo:
-                extra.append('@returns ' + ' '.join(rinfo.split()))
+                extra.append('@returns ' + ' '.join(libvirt_text(rinfo).split()))
             api_ts.append(doc(info + '\n\n' + '\n'.join(extra)).rstrip('\n'))
             params = []
             # a param may be left out only when every later one may be too

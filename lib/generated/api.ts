@@ -16,7 +16,7 @@ export interface virDomainBlockInfo {
 export interface virDomainBlockJobInfo {
   /** virDomainBlockJobType */
   type: number;
-  /** The following fields provide an indication of block job progress.  @cur  indicates the current position and will be between 0 and @end.  @end is  the final cursor position for this operation and represents completion.  To approximate progress, divide @cur by @end. */
+  /** The following fields provide an indication of block job progress.  `cur`  indicates the current position and will be between 0 and `end`.  `end` is  the final cursor position for this operation and represents completion.  To approximate progress, divide `cur` by `end`. */
   bandwidth: number;
   cur: bigint;
   end: bigint;
@@ -136,11 +136,11 @@ export interface virStorageVolInfo {
 
 export interface ModuleFunctions {
   /**
-   * Provides version information. @libVer is the version of the
+   * Provides version information. `libVer` is the version of the
    * library and will always be set unless an error occurs, in which case
-   * an error code will be returned. @typeVer exists for historical
-   * compatibility; if it is not NULL it will duplicate @libVer (it was
-   * originally intended to return hypervisor information based on @type,
+   * an error code will be returned. `typeVer` exists for historical
+   * compatibility; if it is not NULL it will duplicate `libVer` (it was
+   * originally intended to return hypervisor information based on `type`,
    * but due to the design of remote clients this is not reliable). To
    * get the version of the running hypervisor use the virConnectGetVersion()
    * function instead. To get the libvirt library version used by a
@@ -150,7 +150,7 @@ export interface ModuleFunctions {
    * 
    * @remarks C: `virGetVersion` (libvirt >= 0.0.3)
    * @param type - ignored; pass NULL
-   * @returns -1 in case of failure, 0 otherwise, and values for @libVer and @typeVer have the format major * 1,000,000 + minor * 1,000 + release.
+   * @returns -1 in case of failure, 0 otherwise, and values for `libVer` and `typeVer` have the format major * 1,000,000 + minor * 1,000 + release.
    */
   getVersion(type?: string | null): { libVer: number; typeVer: number };
 }
@@ -163,12 +163,12 @@ export interface ConnectMethods {
    * See virConnectBaselineHypervisorCPU() to get a CPU which can be provided
    * by the hypervisor.
    * 
-   * If @flags includes VIR_CONNECT_BASELINE_CPU_EXPAND_FEATURES then libvirt
+   * If `flags` includes VIR_CONNECT_BASELINE_CPU_EXPAND_FEATURES then libvirt
    * will explicitly list all CPU features that are part of the host CPU,
    * without this flag features that are part of the CPU model will not be
    * listed.
    * 
-   * If @flags includes VIR_CONNECT_BASELINE_CPU_MIGRATABLE, the resulting
+   * If `flags` includes VIR_CONNECT_BASELINE_CPU_MIGRATABLE, the resulting
    * CPU will not include features that block migration.
    * 
    * @remarks C: `virConnectBaselineCPU` (libvirt >= 0.7.7)
@@ -181,14 +181,14 @@ export interface ConnectMethods {
    * Computes the most feature-rich CPU which is compatible with all given CPUs
    * and can be provided by the specified hypervisor. For best results the
    * host-model CPUs as advertised by virConnectGetDomainCapabilities() should be
-   * passed in @xmlCPUs. Any of @emulator, @arch, @machine, and @virttype
+   * passed in `xmlCPUs`. Any of `emulator`, `arch`, `machine`, and `virttype`
    * parameters may be NULL; libvirt will choose sensible defaults tailored to
    * the host and its current configuration.
    * 
    * This is different from virConnectBaselineCPU() which doesn't consider any
    * hypervisor abilities when computing the best CPU.
    * 
-   * If @ncpus == 1, the result will be the first (and only) CPU in @xmlCPUs
+   * If `ncpus` == 1, the result will be the first (and only) CPU in `xmlCPUs`
    * tailored to what the hypervisor can support on the current host.
    * Specifically if this single CPU definition contains no feature elements and
    * a CPU model listed as usable='no' in domain capabilities XML, the result
@@ -197,12 +197,12 @@ export interface ConnectMethods {
    * may contain more features than what the hypervisor reports as blockers in
    * case the CPU model definition in libvirt differs from QEMU definition.
    * 
-   * If @flags includes VIR_CONNECT_BASELINE_CPU_EXPAND_FEATURES then libvirt
+   * If `flags` includes VIR_CONNECT_BASELINE_CPU_EXPAND_FEATURES then libvirt
    * will explicitly list all CPU features that are part of the computed CPU,
    * without this flag features that are part of the CPU model will not be
    * listed.
    * 
-   * If @flags includes VIR_CONNECT_BASELINE_CPU_MIGRATABLE, the resulting
+   * If `flags` includes VIR_CONNECT_BASELINE_CPU_MIGRATABLE, the resulting
    * CPU will not include features that block migration.
    * 
    * @remarks C: `virConnectBaselineHypervisorCPU` (libvirt >= 4.4.0)
@@ -225,13 +225,13 @@ export interface ConnectMethods {
    * @remarks C: `virConnectCompareCPU` (libvirt >= 0.7.5)
    * @param xmlDesc - XML describing the CPU to compare with host CPU
    * @param flags - bitwise-OR of virConnectCompareCPUFlags
-   * @returns comparison result according to enum virCPUCompareResult. If VIR_CONNECT_COMPARE_CPU_FAIL_INCOMPATIBLE is used and @xmlDesc CPU is incompatible with host CPU, this function will return VIR_CPU_COMPARE_ERROR (instead of VIR_CPU_COMPARE_INCOMPATIBLE) and the error will use the VIR_ERR_CPU_INCOMPATIBLE code with a message providing more details about the incompatibility.
+   * @returns comparison result according to enum virCPUCompareResult. If VIR_CONNECT_COMPARE_CPU_FAIL_INCOMPATIBLE is used and `xmlDesc` CPU is incompatible with host CPU, this function will return VIR_CPU_COMPARE_ERROR (instead of VIR_CPU_COMPARE_INCOMPATIBLE) and the error will use the VIR_ERR_CPU_INCOMPATIBLE code with a message providing more details about the incompatibility.
    */
   compareCPU(xmlDesc: string, flags?: number): Promise<number>;
   /**
    * Compares the given CPU description with the CPU the specified hypervisor is
-   * able to provide on the host. Any of @emulator, @arch, @machine, and
-   * @virttype parameters may be NULL; libvirt will choose sensible defaults
+   * able to provide on the host. Any of `emulator`, `arch`, `machine`, and
+   * `virttype` parameters may be NULL; libvirt will choose sensible defaults
    * tailored to the host and its current configuration.
    * 
    * This is different from virConnectCompareCPU() which compares the CPU
@@ -245,7 +245,7 @@ export interface ConnectMethods {
    * @param virttype - virtualization type
    * @param xmlCPU - XML describing the CPU to be compared
    * @param flags - bitwise-OR of virConnectCompareCPUFlags
-   * @returns comparison result according to enum virCPUCompareResult. If VIR_CONNECT_COMPARE_CPU_FAIL_INCOMPATIBLE is used and @xmlCPU is incompatible with the CPU the specified hypervisor is able to provide on the host, this function will return VIR_CPU_COMPARE_ERROR (instead of VIR_CPU_COMPARE_INCOMPATIBLE) and the error will use the VIR_ERR_CPU_INCOMPATIBLE code with a message providing more details about the incompatibility.
+   * @returns comparison result according to enum virCPUCompareResult. If VIR_CONNECT_COMPARE_CPU_FAIL_INCOMPATIBLE is used and `xmlCPU` is incompatible with the CPU the specified hypervisor is able to provide on the host, this function will return VIR_CPU_COMPARE_ERROR (instead of VIR_CPU_COMPARE_INCOMPATIBLE) and the error will use the VIR_ERR_CPU_INCOMPATIBLE code with a message providing more details about the incompatibility.
    */
   compareHypervisorCPU(emulator: string | null, arch: string | null, machine: string | null, virttype: string | null, xmlCPU: string, flags?: number): Promise<number>;
   /**
@@ -279,7 +279,7 @@ export interface ConnectMethods {
    * block attempts at migration. Hypervisors may also block save-to-file,
    * or snapshots.
    * 
-   * If @flags includes VIR_DOMAIN_START_RESET_NVRAM, then libvirt will
+   * If `flags` includes VIR_DOMAIN_START_RESET_NVRAM, then libvirt will
    * discard any existing NVRAM file and re-initialize NVRAM from the
    * pristine template.
    * 
@@ -300,7 +300,7 @@ export interface ConnectMethods {
    * is destroyed, or if the host is restarted (see virDomainDefineXML() to
    * define persistent domains).
    * 
-   * @files provides an array of file descriptors which will be
+   * `files` provides an array of file descriptors which will be
    * made available to the 'init' process of the guest. The file
    * handles exposed to the guest will be renumbered to start
    * from 3 (ie immediately following stderr). This is only
@@ -409,7 +409,7 @@ export interface ConnectMethods {
    * connections to the QEMU driver.
    * 
    * This API will attach to an externally launched QEMU process
-   * identified by @pid. There are several requirements to successfully
+   * identified by `pid`. There are several requirements to successfully
    * attach to an external QEMU process:
    * 
    *   - It must have been started with a monitor socket using the UNIX
@@ -421,7 +421,7 @@ export interface ConnectMethods {
    * 
    * To date, the only platforms we know of where pid_t is larger than
    * unsigned int (64-bit Windows) also lack UNIX sockets, so the choice
-   * of @pid_value as an unsigned int should not present any difficulties.
+   * of `pid_value` as an unsigned int should not present any difficulties.
    * 
    * If successful, then the guest will appear in the list of running
    * domains for this connection, and other APIs should operate
@@ -446,14 +446,14 @@ export interface ConnectMethods {
   /**
    * This method will restore a domain saved to disk by virDomainSave().
    * 
-   * If the hypervisor supports it, @dxml can be used to alter
+   * If the hypervisor supports it, `dxml` can be used to alter
    * host-specific portions of the domain XML that will be used when
    * restoring an image.  For example, it is possible to alter the
    * backing filename that is associated with a disk device, in order to
    * prepare for file renaming done as part of backing up the disk
    * device while the domain is stopped.
    * 
-   * If @flags includes VIR_DOMAIN_SAVE_BYPASS_CACHE, then libvirt will
+   * If `flags` includes VIR_DOMAIN_SAVE_BYPASS_CACHE, then libvirt will
    * attempt to bypass the file system cache while restoring the file, or
    * fail if it cannot do so for the given system; this can allow less
    * pressure on file system cache, but also risks slowing restores from NFS.
@@ -461,10 +461,10 @@ export interface ConnectMethods {
    * Normally, the saved state file will remember whether the domain was
    * running or paused, and restore defaults to the same state.
    * Specifying VIR_DOMAIN_SAVE_RUNNING or VIR_DOMAIN_SAVE_PAUSED in
-   * @flags will override the default read from the file.  These two
+   * `flags` will override the default read from the file.  These two
    * flags are mutually exclusive.
    * 
-   * If @flags includes VIR_DOMAIN_SAVE_RESET_NVRAM, then libvirt will
+   * If `flags` includes VIR_DOMAIN_SAVE_RESET_NVRAM, then libvirt will
    * discard any existing NVRAM file and re-initialize NVRAM from the
    * pristine template.
    * 
@@ -488,10 +488,10 @@ export interface ConnectMethods {
   domainRestoreParams(params: TypedParamsInput, flags?: number): Promise<void>;
   /**
    * This updates the definition of a domain stored in a saved state
-   * file.  @file must be a file created previously by virDomainSave()
+   * file.  `file` must be a file created previously by virDomainSave()
    * or virDomainSaveFlags().
    * 
-   * @dxml can be used to alter host-specific portions of the domain XML
+   * `dxml` can be used to alter host-specific portions of the domain XML
    * that will be used when restoring an image.  For example, it is
    * possible to alter the backing filename that is associated with a
    * disk device, to match renaming done as part of backing up the disk
@@ -500,7 +500,7 @@ export interface ConnectMethods {
    * Normally, the saved state file will remember whether the domain was
    * running or paused, and restore defaults to the same state.
    * Specifying VIR_DOMAIN_SAVE_RUNNING or VIR_DOMAIN_SAVE_PAUSED in
-   * @flags will override the default saved into the file; omitting both
+   * `flags` will override the default saved into the file; omitting both
    * leaves the file's default unchanged.  These two flags are mutually
    * exclusive.
    * 
@@ -513,10 +513,10 @@ export interface ConnectMethods {
   domainSaveImageDefineXML(file: string, dxml: string, flags?: number): Promise<void>;
   /**
    * This method will extract the XML describing the domain at the time
-   * a saved state file was created.  @file must be a file created
+   * a saved state file was created.  `file` must be a file created
    * previously by virDomainSave() or virDomainSaveFlags().
    * 
-   * No security-sensitive data will be included unless @flags contains
+   * No security-sensitive data will be included unless `flags` contains
    * VIR_DOMAIN_SAVE_IMAGE_XML_SECURE.
    * 
    * @remarks C: `virDomainSaveImageGetXMLDesc` (libvirt >= 0.9.4)
@@ -586,7 +586,7 @@ export interface ConnectMethods {
    * @remarks C: `virConnectGetCPUModelNames` (libvirt >= 1.1.3)
    * @param arch - Architecture
    * @param flags - extra flags; not used yet, so callers should always pass 0.
-   * @returns -1 on error, number of elements in @models on success (0 means libvirt accepts any CPU model).
+   * @returns -1 on error, number of elements in `models` on success (0 means libvirt accepts any CPU model).
    */
   getCPUModelNames(arch: string, flags?: number): Promise<string[]>;
   /**
@@ -624,11 +624,11 @@ export interface ConnectMethods {
    */
   getHostname(): Promise<string>;
   /**
-   * Provides @libVer, which is the version of libvirt used by the
-   *   daemon running on the @conn host
+   * Provides `libVer`, which is the version of libvirt used by the
+   *   daemon running on the `conn` host
    * 
    * @remarks C: `virConnectGetLibVersion` (libvirt >= 0.7.3)
-   * @returns -1 in case of failure, 0 otherwise, and values for @libVer have the format major * 1,000,000 + minor * 1,000 + release.
+   * @returns -1 in case of failure, 0 otherwise, and values for `libVer` have the format major * 1,000,000 + minor * 1,000 + release.
    */
   getLibVersion(): Promise<number>;
   /**
@@ -695,7 +695,7 @@ export interface ConnectMethods {
    * with a Read-Only connection.
    * 
    * @remarks C: `virConnectGetVersion` (libvirt >= 0.0.3)
-   * @returns -1 in case of error, 0 otherwise. if the version can't be extracted by lack of capacities returns 0 and @hvVer is 0, otherwise @hvVer value is major * 1,000,000 + minor * 1,000 + release
+   * @returns -1 in case of error, 0 otherwise. if the version can't be extracted by lack of capacities returns 0 and `hvVer` is 0, otherwise `hvVer` value is major * 1,000,000 + minor * 1,000 + release
    */
   getVersion(): Promise<number>;
   /**
@@ -818,7 +818,7 @@ export interface ConnectMethods {
    * array of information for each.  This API solves the race inherent in
    * virConnectListDomains() and virConnectListDefinedDomains().
    * 
-   * Normally, all domains are returned; however, @flags can be used to
+   * Normally, all domains are returned; however, `flags` can be used to
    * filter the results for a smaller list of targeted domains.  The valid
    * flags are divided into groups, where each group contains bits that
    * describe mutually exclusive attributes of a domain, and where all bits
@@ -832,13 +832,13 @@ export interface ConnectMethods {
    * as an inactive transient domain), in that case a hypervisor may return
    * either 0 or an error.
    * 
-   * The first group of @flags is VIR_CONNECT_LIST_DOMAINS_ACTIVE (online
+   * The first group of `flags` is VIR_CONNECT_LIST_DOMAINS_ACTIVE (online
    * domains) and VIR_CONNECT_LIST_DOMAINS_INACTIVE (offline domains).
    * 
-   * The next group of @flags is VIR_CONNECT_LIST_DOMAINS_PERSISTENT (defined
+   * The next group of `flags` is VIR_CONNECT_LIST_DOMAINS_PERSISTENT (defined
    * domains) and VIR_CONNECT_LIST_DOMAINS_TRANSIENT (running but not defined).
    * 
-   * The next group of @flags covers various domain states:
+   * The next group of `flags` covers various domain states:
    * VIR_CONNECT_LIST_DOMAINS_RUNNING, VIR_CONNECT_LIST_DOMAINS_PAUSED,
    * VIR_CONNECT_LIST_DOMAINS_SHUTOFF, and a catch-all for all other states
    * (such as crashed, this catch-all covers the possibility of adding new
@@ -874,7 +874,7 @@ export interface ConnectMethods {
    * 
    * @remarks C: `virConnectListAllDomains` (libvirt >= 0.9.13)
    * @param flags - bitwise-OR of virConnectListAllDomainsFlags
-   * @returns the number of domains found or -1 and sets domains to NULL in case of error. On success, the array stored into @domains is guaranteed to have an extra allocated element set to NULL but not included in the return count, to make iteration easier. The caller is responsible for calling virDomainFree() on each array element, then calling free() on @domains.
+   * @returns the number of domains found or -1 and sets domains to NULL in case of error. On success, the array stored into `domains` is guaranteed to have an extra allocated element set to NULL but not included in the return count, to make iteration easier. The caller is responsible for calling virDomainFree() on each array element, then calling free() on `domains`.
    */
   listAllDomains(flags?: number): Promise<Domain[]>;
   /**
@@ -882,18 +882,18 @@ export interface ConnectMethods {
    * objects. This API solves the race inherent between virConnectListInterfaces
    * and virConnectListDefinedInterfaces.
    * 
-   * Normally, all interfaces are returned; however, @flags can be used to
+   * Normally, all interfaces are returned; however, `flags` can be used to
    * filter the results for a smaller list of targeted interfaces.  The valid
    * flags are divided into groups, where each group contains bits that
    * describe mutually exclusive attributes of a interface, and where all bits
    * within a group describe all possible interfaces.
    * 
-   * The only group of @flags is VIR_CONNECT_LIST_INTERFACES_ACTIVE (up) and
+   * The only group of `flags` is VIR_CONNECT_LIST_INTERFACES_ACTIVE (up) and
    * VIR_CONNECT_LIST_INTERFACES_INACTIVE (down) to filter the interfaces by state.
    * 
    * @remarks C: `virConnectListAllInterfaces` (libvirt >= 0.10.2)
    * @param flags - bitwise-OR of virConnectListAllInterfacesFlags.
-   * @returns the number of interfaces found or -1 and sets @ifaces to NULL in case of error. On success, the array stored into @ifaces is guaranteed to have an extra allocated element set to NULL but not included in the return count, to make iteration easier. The caller is responsible for calling virStorageInterfaceFree() on each array element, then calling free() on @ifaces.
+   * @returns the number of interfaces found or -1 and sets `ifaces` to NULL in case of error. On success, the array stored into `ifaces` is guaranteed to have an extra allocated element set to NULL but not included in the return count, to make iteration easier. The caller is responsible for calling virStorageInterfaceFree() on each array element, then calling free() on `ifaces`.
    */
   listAllInterfaces(flags?: number): Promise<Interface[]>;
   /**
@@ -902,7 +902,7 @@ export interface ConnectMethods {
    * 
    * @remarks C: `virConnectListAllNWFilterBindings` (libvirt >= 4.5.0)
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns the number of network filters found or -1 and sets @filters to NULL in case of error. On success, the array stored into @filters is guaranteed to have an extra allocated element set to NULL but not included in the return count, to make iteration easier. The caller is responsible for calling virNWFilterFree() on each array element, then calling free() on @filters.
+   * @returns the number of network filters found or -1 and sets `filters` to NULL in case of error. On success, the array stored into `filters` is guaranteed to have an extra allocated element set to NULL but not included in the return count, to make iteration easier. The caller is responsible for calling virNWFilterFree() on each array element, then calling free() on `filters`.
    */
   listAllNWFilterBindings(flags?: number): Promise<NWFilterBinding[]>;
   /**
@@ -911,7 +911,7 @@ export interface ConnectMethods {
    * 
    * @remarks C: `virConnectListAllNWFilters` (libvirt >= 0.10.2)
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns the number of network filters found or -1 and sets @filters to NULL in case of error. On success, the array stored into @filters is guaranteed to have an extra allocated element set to NULL but not included in the return count, to make iteration easier. The caller is responsible for calling virNWFilterFree() on each array element, then calling free() on @filters.
+   * @returns the number of network filters found or -1 and sets `filters` to NULL in case of error. On success, the array stored into `filters` is guaranteed to have an extra allocated element set to NULL but not included in the return count, to make iteration easier. The caller is responsible for calling virNWFilterFree() on each array element, then calling free() on `filters`.
    */
   listAllNWFilters(flags?: number): Promise<NWFilter[]>;
   /**
@@ -919,63 +919,63 @@ export interface ConnectMethods {
    * objects. This API solves the race inherent between virConnectListNetworks
    * and virConnectListDefinedNetworks.
    * 
-   * Normally, all networks are returned; however, @flags can be used to
+   * Normally, all networks are returned; however, `flags` can be used to
    * filter the results for a smaller list of targeted networks.  The valid
    * flags are divided into groups, where each group contains bits that
    * describe mutually exclusive attributes of a network, and where all bits
    * within a group describe all possible networks.
    * 
-   * The first group of @flags is VIR_CONNECT_LIST_NETWORKS_ACTIVE (up) and
+   * The first group of `flags` is VIR_CONNECT_LIST_NETWORKS_ACTIVE (up) and
    * VIR_CONNECT_LIST_NETWORKS_INACTIVE (down) to filter the networks by state.
    * 
-   * The second group of @flags is VIR_CONNECT_LIST_NETWORKS_PERSISTENT (defined)
+   * The second group of `flags` is VIR_CONNECT_LIST_NETWORKS_PERSISTENT (defined)
    * and VIR_CONNECT_LIST_NETWORKS_TRANSIENT (running but not defined), to filter
    * the networks by whether they have persistent config or not.
    * 
-   * The third group of @flags is VIR_CONNECT_LIST_NETWORKS_AUTOSTART
+   * The third group of `flags` is VIR_CONNECT_LIST_NETWORKS_AUTOSTART
    * and VIR_CONNECT_LIST_NETWORKS_NO_AUTOSTART, to filter the networks by
    * whether they are marked as autostart or not.
    * 
    * @remarks C: `virConnectListAllNetworks` (libvirt >= 0.10.2)
    * @param flags - bitwise-OR of virConnectListAllNetworksFlags.
-   * @returns the number of networks found or -1 and sets @nets to NULL in case of error. On success, the array stored into @nets is guaranteed to have an extra allocated element set to NULL but not included in the return count, to make iteration easier. The caller is responsible for calling virNetworkFree() on each array element, then calling free() on @nets.
+   * @returns the number of networks found or -1 and sets `nets` to NULL in case of error. On success, the array stored into `nets` is guaranteed to have an extra allocated element set to NULL but not included in the return count, to make iteration easier. The caller is responsible for calling virNetworkFree() on each array element, then calling free() on `nets`.
    */
   listAllNetworks(flags?: number): Promise<Network[]>;
   /**
    * Collect the list of node devices, and allocate an array to store those
    * objects.
    * 
-   * Normally, all node devices are returned; however, @flags can be used to
+   * Normally, all node devices are returned; however, `flags` can be used to
    * filter the results for a smaller list of targeted node devices.
    * 
    * @remarks C: `virConnectListAllNodeDevices` (libvirt >= 0.10.2)
    * @param flags - bitwise-OR of virConnectListAllNodeDeviceFlags.
-   * @returns the number of node devices found or -1 and sets @devices to NULL in case of error. On success, the array stored into @devices is guaranteed to have an extra allocated element set to NULL but not included in the return count, to make iteration easier. The caller is responsible for calling virNodeDeviceFree() on each array element, then calling free() on @devices.
+   * @returns the number of node devices found or -1 and sets `devices` to NULL in case of error. On success, the array stored into `devices` is guaranteed to have an extra allocated element set to NULL but not included in the return count, to make iteration easier. The caller is responsible for calling virNodeDeviceFree() on each array element, then calling free() on `devices`.
    */
   listAllNodeDevices(flags?: number): Promise<NodeDevice[]>;
   /**
    * Collect the list of secrets, and allocate an array to store those
    * objects.
    * 
-   * Normally, all secrets are returned; however, @flags can be used to
+   * Normally, all secrets are returned; however, `flags` can be used to
    * filter the results for a smaller list of targeted secrets. The valid
    * flags are divided into groups, where each group contains bits that
    * describe mutually exclusive attributes of a secret, and where all bits
    * within a group describe all possible secrets.
    * 
-   * The first group of @flags is used to filter secrets by its storage
+   * The first group of `flags` is used to filter secrets by its storage
    * location. Flag VIR_CONNECT_LIST_SECRETS_EPHEMERAL selects secrets that
    * are kept only in memory. Flag VIR_CONNECT_LIST_SECRETS_NO_EPHEMERAL
    * selects secrets that are kept in persistent storage.
    * 
-   * The second group of @flags is used to filter secrets by privacy. Flag
+   * The second group of `flags` is used to filter secrets by privacy. Flag
    * VIR_CONNECT_LIST_SECRETS_PRIVATE selects secrets that are never revealed
    * to any caller of libvirt nor to any other node. Flag
    * VIR_CONNECT_LIST_SECRETS_NO_PRIVATE selects non-private secrets.
    * 
    * @remarks C: `virConnectListAllSecrets` (libvirt >= 0.10.2)
    * @param flags - bitwise-OR of virConnectListAllSecretsFlags.
-   * @returns the number of secrets found or -1 and sets @secrets to NULL in case of error. On success, the array stored into @secrets is guaranteed to have an extra allocated element set to NULL but not included in the return count, to make iteration easier. The caller is responsible for calling virSecretFree() on each array element, then calling free() on @secrets.
+   * @returns the number of secrets found or -1 and sets `secrets` to NULL in case of error. On success, the array stored into `secrets` is guaranteed to have an extra allocated element set to NULL but not included in the return count, to make iteration easier. The caller is responsible for calling virSecretFree() on each array element, then calling free() on `secrets`.
    */
   listAllSecrets(flags?: number): Promise<Secret[]>;
   /**
@@ -983,25 +983,25 @@ export interface ConnectMethods {
    * objects. This API solves the race inherent between
    * virConnectListStoragePools and virConnectListDefinedStoragePools.
    * 
-   * Normally, all storage pools are returned; however, @flags can be used to
+   * Normally, all storage pools are returned; however, `flags` can be used to
    * filter the results for a smaller list of targeted pools.  The valid
    * flags are divided into groups, where each group contains bits that
    * describe mutually exclusive attributes of a pool, and where all bits
    * within a group describe all possible pools.
    * 
-   * The first group of @flags is VIR_CONNECT_LIST_STORAGE_POOLS_ACTIVE (online)
+   * The first group of `flags` is VIR_CONNECT_LIST_STORAGE_POOLS_ACTIVE (online)
    * and VIR_CONNECT_LIST_STORAGE_POOLS_INACTIVE (offline) to filter the pools
    * by state.
    * 
-   * The second group of @flags is VIR_CONNECT_LIST_STORAGE_POOLS_PERSITENT
+   * The second group of `flags` is VIR_CONNECT_LIST_STORAGE_POOLS_PERSITENT
    * (defined) and VIR_CONNECT_LIST_STORAGE_POOLS_TRANSIENT (running but not
    * defined), to filter the pools by whether they have persistent config or not.
    * 
-   * The third group of @flags is VIR_CONNECT_LIST_STORAGE_POOLS_AUTOSTART
+   * The third group of `flags` is VIR_CONNECT_LIST_STORAGE_POOLS_AUTOSTART
    * and VIR_CONNECT_LIST_STORAGE_POOLS_NO_AUTOSTART, to filter the pools by
    * whether they are marked as autostart or not.
    * 
-   * The last group of @flags is provided to filter the pools by the types,
+   * The last group of `flags` is provided to filter the pools by the types,
    * the flags include:
    * VIR_CONNECT_LIST_STORAGE_POOLS_DIR
    * VIR_CONNECT_LIST_STORAGE_POOLS_FS
@@ -1020,39 +1020,39 @@ export interface ConnectMethods {
    * 
    * @remarks C: `virConnectListAllStoragePools` (libvirt >= 0.10.2)
    * @param flags - bitwise-OR of virConnectListAllStoragePoolsFlags.
-   * @returns the number of storage pools found or -1 and sets @pools to NULL in case of error. On success, the array stored into @pools is guaranteed to have an extra allocated element set to NULL but not included in the return count, to make iteration easier. The caller is responsible for calling virStoragePoolFree() on each array element, then calling free() on @pools.
+   * @returns the number of storage pools found or -1 and sets `pools` to NULL in case of error. On success, the array stored into `pools` is guaranteed to have an extra allocated element set to NULL but not included in the return count, to make iteration easier. The caller is responsible for calling virStoragePoolFree() on each array element, then calling free() on `pools`.
    */
   listAllStoragePools(flags?: number): Promise<StoragePool[]>;
   /**
    * list the defined but inactive domains, stores the pointers to the names
-   * in @names
+   * in `names`
    * 
    * The use of this function is discouraged. Instead, use
    * virConnectListAllDomains().
    * 
    * @remarks C: `virConnectListDefinedDomains` (libvirt >= 0.1.1)
-   * @returns the number of names provided in the array or -1 in case of error. Note that this command is inherently racy; a domain can be defined between a call to virConnectNumOfDefinedDomains() and this call; you are only guaranteed that all currently defined domains were listed if the return is less than @maxids. The client must call free() on each returned name.
+   * @returns the number of names provided in the array or -1 in case of error. Note that this command is inherently racy; a domain can be defined between a call to virConnectNumOfDefinedDomains() and this call; you are only guaranteed that all currently defined domains were listed if the return is less than `maxids`. The client must call free() on each returned name.
    */
   listDefinedDomains(): Promise<string[]>;
   /**
    * Collect the list of defined (inactive) physical host interfaces,
-   * and store their names in @names.
+   * and store their names in `names`.
    * 
    * The use of this function is discouraged. Instead, use
    * virConnectListAllInterfaces().
    * 
    * @remarks C: `virConnectListDefinedInterfaces` (libvirt >= 0.7.0)
-   * @returns the number of names provided in the array or -1 in case of error. Note that this command is inherently racy; a interface can be defined between a call to virConnectNumOfDefinedInterfaces() and this call; you are only guaranteed that all currently defined interfaces were listed if the return is less than @maxnames. The client must call free() on each returned name.
+   * @returns the number of names provided in the array or -1 in case of error. Note that this command is inherently racy; a interface can be defined between a call to virConnectNumOfDefinedInterfaces() and this call; you are only guaranteed that all currently defined interfaces were listed if the return is less than `maxnames`. The client must call free() on each returned name.
    */
   listDefinedInterfaces(): Promise<string[]>;
   /**
-   * list the inactive networks, stores the pointers to the names in @names
+   * list the inactive networks, stores the pointers to the names in `names`
    * 
    * The use of this function is discouraged. Instead, use
    * virConnectListAllNetworks().
    * 
    * @remarks C: `virConnectListDefinedNetworks` (libvirt >= 0.2.0)
-   * @returns the number of names provided in the array or -1 in case of error. Note that this command is inherently racy; a network can be defined between a call to virConnectNumOfDefinedNetworks() and this call; you are only guaranteed that all currently defined networks were listed if the return is less than @maxnames. The client must call free() on each returned name.
+   * @returns the number of names provided in the array or -1 in case of error. Note that this command is inherently racy; a network can be defined between a call to virConnectNumOfDefinedNetworks() and this call; you are only guaranteed that all currently defined networks were listed if the return is less than `maxnames`. The client must call free() on each returned name.
    */
   listDefinedNetworks(): Promise<string[]>;
   /**
@@ -1064,32 +1064,32 @@ export interface ConnectMethods {
    * virConnectListAllStoragePools().
    * 
    * @remarks C: `virConnectListDefinedStoragePools` (libvirt >= 0.4.1)
-   * @returns the number of names provided in the array or -1 in case of error. Note that this command is inherently racy; a pool can be defined between a call to virConnectNumOfDefinedStoragePools() and this call; you are only guaranteed that all currently defined pools were listed if the return is less than @maxnames. The client must call free() on each returned name.
+   * @returns the number of names provided in the array or -1 in case of error. Note that this command is inherently racy; a pool can be defined between a call to virConnectNumOfDefinedStoragePools() and this call; you are only guaranteed that all currently defined pools were listed if the return is less than `maxnames`. The client must call free() on each returned name.
    */
   listDefinedStoragePools(): Promise<string[]>;
   /**
-   * Collect the list of active domains, and store their IDs in array @ids
+   * Collect the list of active domains, and store their IDs in array `ids`
    * 
    * The use of this function is discouraged. Instead, use
    * virConnectListAllDomains().
    * 
    * @remarks C: `virConnectListDomains` (libvirt >= 0.0.3)
-   * @returns the number of domains found or -1 in case of error. Note that this command is inherently racy; a domain can be started between a call to virConnectNumOfDomains() and this call; you are only guaranteed that all currently active domains were listed if the return is less than @maxids.
+   * @returns the number of domains found or -1 in case of error. Note that this command is inherently racy; a domain can be started between a call to virConnectNumOfDomains() and this call; you are only guaranteed that all currently active domains were listed if the return is less than `maxids`.
    */
   listDomains(): Promise<number[]>;
   /**
    * Collect the list of active physical host interfaces,
-   * and store their names in @names
+   * and store their names in `names`
    * 
    * The use of this function is discouraged. Instead, use
    * virConnectListAllInterfaces().
    * 
    * @remarks C: `virConnectListInterfaces` (libvirt >= 0.6.4)
-   * @returns the number of interfaces found or -1 in case of error. Note that this command is inherently racy; a interface can be started between a call to virConnectNumOfInterfaces() and this call; you are only guaranteed that all currently active interfaces were listed if the return is less than @maxnames. The client must call free() on each returned name.
+   * @returns the number of interfaces found or -1 in case of error. Note that this command is inherently racy; a interface can be started between a call to virConnectNumOfInterfaces() and this call; you are only guaranteed that all currently active interfaces were listed if the return is less than `maxnames`. The client must call free() on each returned name.
    */
   listInterfaces(): Promise<string[]>;
   /**
-   * Collect the list of network filters, and store their names in @names
+   * Collect the list of network filters, and store their names in `names`
    * 
    * The use of this function is discouraged. Instead, use
    * virConnectListAllNWFilters().
@@ -1099,13 +1099,13 @@ export interface ConnectMethods {
    */
   listNWFilters(): Promise<string[]>;
   /**
-   * Collect the list of active networks, and store their names in @names
+   * Collect the list of active networks, and store their names in `names`
    * 
    * The use of this function is discouraged. Instead, use
    * virConnectListAllNetworks().
    * 
    * @remarks C: `virConnectListNetworks` (libvirt >= 0.2.0)
-   * @returns the number of networks found or -1 in case of error. Note that this command is inherently racy; a network can be started between a call to virConnectNumOfNetworks() and this call; you are only guaranteed that all currently active networks were listed if the return is less than @maxnames. The client must call free() on each returned name.
+   * @returns the number of networks found or -1 in case of error. Note that this command is inherently racy; a network can be started between a call to virConnectNumOfNetworks() and this call; you are only guaranteed that all currently active networks were listed if the return is less than `maxnames`. The client must call free() on each returned name.
    */
   listNetworks(): Promise<string[]>;
   /**
@@ -1127,7 +1127,7 @@ export interface ConnectMethods {
    * virConnectListAllStoragePools().
    * 
    * @remarks C: `virConnectListStoragePools` (libvirt >= 0.4.1)
-   * @returns the number of pools found or -1 in case of error. Note that this command is inherently racy; a pool can be started between a call to virConnectNumOfStoragePools() and this call; you are only guaranteed that all currently active pools were listed if the return is less than @maxnames. The client must call free() on each returned name.
+   * @returns the number of pools found or -1 in case of error. Note that this command is inherently racy; a pool can be started between a call to virConnectNumOfStoragePools() and this call; you are only guaranteed that all currently active pools were listed if the return is less than `maxnames`. The client must call free() on each returned name.
    */
   listStoragePools(): Promise<string[]>;
   /**
@@ -1293,14 +1293,14 @@ export interface ConnectMethods {
   nodeGetInfo(): Promise<virNodeInfo>;
   /**
    * Get all node memory parameters (parameters unsupported by OS will be
-   * omitted).  On input, @nparams gives the size of the @params array;
-   * on output, @nparams gives how many slots were filled with parameter
+   * omitted).  On input, `nparams` gives the size of the `params` array;
+   * on output, `nparams` gives how many slots were filled with parameter
    * information, which might be less but will not exceed the input value.
    * 
-   * As a special case, calling with @params as NULL and @nparams as 0 on
-   * input will cause @nparams on output to contain the number of parameters
-   * supported by the hypervisor. The caller should then allocate @params
-   * array, i.e. (sizeof(@virTypedParameter) * @nparams) bytes and call the API
+   * As a special case, calling with `params` as NULL and `nparams` as 0 on
+   * input will cause `nparams` on output to contain the number of parameters
+   * supported by the hypervisor. The caller should then allocate `params`
+   * array, i.e. (sizeof(`virTypedParameter`) * `nparams`) bytes and call the API
    * again.  See virDomainGetMemoryParameters() for an equivalent usage
    * example.
    * 
@@ -1310,9 +1310,9 @@ export interface ConnectMethods {
    */
   nodeGetMemoryParameters(flags?: number): Promise<TypedParams>;
   /**
-   * If hypervisor supports AMD's SEV feature, then @params will contain various
+   * If hypervisor supports AMD's SEV feature, then `params` will contain various
    * platform specific information like PDH and certificate chain. Caller is
-   * responsible for freeing @params.
+   * responsible for freeing `params`.
    * 
    * @remarks C: `virNodeGetSEVInfo` (libvirt >= 4.5.0)
    * @param flags - extra flags; not used yet, so callers should always pass 0
@@ -1320,7 +1320,7 @@ export interface ConnectMethods {
    */
   nodeGetSEVInfo(flags?: number): Promise<TypedParams>;
   /**
-   * Collect the list of node devices, and store their names in @names
+   * Collect the list of node devices, and store their names in `names`
    * 
    * The use of this function is discouraged. Instead, use
    * virConnectListAllNodeDevices().
@@ -1615,12 +1615,12 @@ export interface ConnectMethods {
    */
   setIdentity(params: TypedParamsInput, flags?: number): Promise<void>;
   /**
-   * Start sending keepalive messages after @interval seconds of inactivity and
+   * Start sending keepalive messages after `interval` seconds of inactivity and
    * consider the connection to be broken when no response is received after
-   * @count keepalive messages sent in a row.  In other words, sending count + 1
-   * keepalive message results in closing the connection.  When @interval is
-   * <= 0, no keepalive messages will be sent.  When @count is 0, the connection
-   * will be automatically closed after @interval seconds of inactivity without
+   * `count` keepalive messages sent in a row.  In other words, sending count + 1
+   * keepalive message results in closing the connection.  When `interval` is
+   * <= 0, no keepalive messages will be sent.  When `count` is 0, the connection
+   * will be automatically closed after `interval` seconds of inactivity without
    * sending any keepalive messages.
    * 
    * Note: The client has to implement and run an event loop with
@@ -1760,7 +1760,7 @@ export interface ConnectStatic {
    * This function should be called first to get a connection to the
    * Hypervisor and xen store
    * 
-   * If @name is NULL, if the LIBVIRT_DEFAULT_URI environment variable is set,
+   * If `name` is NULL, if the LIBVIRT_DEFAULT_URI environment variable is set,
    * then it will be used. Otherwise if the client configuration file
    * has the "uri_default" parameter set, then it will be used. Finally
    * probing will be done to determine a suitable default driver to activate.
@@ -1823,19 +1823,19 @@ export interface DomainMethods {
   /**
    * Dynamically add an IOThread to the domain. It is left up to the
    * underlying virtual hypervisor to determine the valid range for an
-   * @iothread_id and determining whether the @iothread_id already exists.
+   * `iothread_id` and determining whether the `iothread_id` already exists.
    * 
    * Note that this call can fail if the underlying virtualization hypervisor
    * does not support it or if growing the number is arbitrarily limited.
    * This function requires privileged access to the hypervisor.
    * 
-   * @flags may include VIR_DOMAIN_AFFECT_LIVE or VIR_DOMAIN_AFFECT_CONFIG.
+   * `flags` may include VIR_DOMAIN_AFFECT_LIVE or VIR_DOMAIN_AFFECT_CONFIG.
    * Both flags may be set.
    * If VIR_DOMAIN_AFFECT_LIVE is set, the change affects a running domain
    * and may fail if domain is not alive.
    * If VIR_DOMAIN_AFFECT_CONFIG is set, the change affects persistent state,
    * and will fail for transient domains. If neither flag is specified (that is,
-   * @flags is VIR_DOMAIN_AFFECT_CURRENT), then an inactive domain modifies
+   * `flags` is VIR_DOMAIN_AFFECT_CURRENT), then an inactive domain modifies
    * persistent setup, while an active domain is hypervisor-dependent on whether
    * just live or both live and persistent state is changed.
    * 
@@ -1849,14 +1849,14 @@ export interface DomainMethods {
    * Set how long to wait for a response from guest agent commands. By default,
    * agent commands block forever waiting for a response.
    * 
-   * @timeout must be a value from virDomainAgentResponseTimeoutValues or
+   * `timeout` must be a value from virDomainAgentResponseTimeoutValues or
    * positive:
    * 
    *   VIR_DOMAIN_AGENT_RESPONSE_TIMEOUT_BLOCK(-2): meaning to block forever
    *      waiting for a result.
    *   VIR_DOMAIN_AGENT_RESPONSE_TIMEOUT_DEFAULT(-1): use default timeout value.
    *   VIR_DOMAIN_AGENT_RESPONSE_TIMEOUT_NOWAIT(0): does not wait.
-   *   positive value: wait for @timeout seconds
+   *   positive value: wait for `timeout` seconds
    * 
    * @remarks C: `virDomainAgentSetResponseTimeout` (libvirt >= 5.10.0)
    * @param timeout - timeout in seconds
@@ -1909,10 +1909,10 @@ export interface DomainMethods {
    */
   attachDeviceFlags(xml: string, flags?: number): Promise<void>;
   /**
-   * For given @user in @domain fetch list of public SSH authorized
-   * keys and store them into @keys array which is allocated upon
+   * For given `user` in `domain` fetch list of public SSH authorized
+   * keys and store them into `keys` array which is allocated upon
    * successful return and is NULL terminated. The caller is
-   * responsible for freeing @keys when no longer needed.
+   * responsible for freeing `keys` when no longer needed.
    * 
    * Keys are in OpenSSH format (see sshd(8)) but from libvirt's
    * point of view are opaque strings, i.e. not interpreted.
@@ -1923,25 +1923,25 @@ export interface DomainMethods {
    * @remarks C: `virDomainAuthorizedSSHKeysGet` (libvirt >= 6.10.0)
    * @param user - user to list keys for
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns number of keys stored in @keys, -1 otherwise.
+   * @returns number of keys stored in `keys`, -1 otherwise.
    */
   authorizedSSHKeysGet(user: string, flags?: number): Promise<string[]>;
   /**
-   * For given @user in @domain set @keys in authorized keys file.
+   * For given `user` in `domain` set `keys` in authorized keys file.
    * Any previous content of the file is overwritten with new keys.
-   * That is, if this API is called with @nkeys = 0, @keys = NULL
-   * and @flags = 0 then the authorized keys file for @user is
+   * That is, if this API is called with `nkeys` = 0, `keys` = NULL
+   * and `flags` = 0 then the authorized keys file for `user` is
    * cleared out.
    * 
    * Keys are in OpenSSH format (see sshd(8)) but from libvirt's
    * point of view are opaque strings, i.e. not interpreted.
    * 
    * If VIR_DOMAIN_AUTHORIZED_SSH_KEYS_SET_APPEND flag is set
-   * then the file is not overwritten and new @keys are appended
+   * then the file is not overwritten and new `keys` are appended
    * instead.
    * 
    * If VIR_DOMAIN_AUTHORIZED_SSH_KEYS_SET_REMOVE flag is set then
-   * instead of adding any new keys, provided @keys are removed
+   * instead of adding any new keys, provided `keys` are removed
    * from the file. It's not considered error if the key doesn't
    * exist.
    * 
@@ -1987,7 +1987,7 @@ export interface DomainMethods {
    * virDomainAbortJob() when the third-party NBD client is done and the backup
    * resources can be released.
    * 
-   * The @backupXML parameter contains details about the backup in the top-level
+   * The `backupXML` parameter contains details about the backup in the top-level
    * element <domainbackup>, including which backup mode to use, whether the
    * backup is incremental from a previous checkpoint, which disks
    * participate in the backup, the destination for a push model backup,
@@ -1998,13 +1998,13 @@ export interface DomainMethods {
    * values selected.  For more information, see
    * https://www.libvirt.org/formatbackup.html#backup-xml
    * 
-   * The @checkpointXML parameter is optional; if non-NULL, then libvirt
+   * The `checkpointXML` parameter is optional; if non-NULL, then libvirt
    * behaves as if virDomainCheckpointCreateXML() were called to create
    * a checkpoint atomically covering the same point in time as the
    * backup.
    * 
    * The VIR_DOMAIN_BACKUP_BEGIN_REUSE_EXTERNAL specifies that the output or
-   * temporary files described by the @backupXML document were created by the
+   * temporary files described by the `backupXML` document were created by the
    * caller with correct format and size to hold the backup or temporary data.
    * 
    * The creation of a new checkpoint allows for future incremental backups.
@@ -2035,10 +2035,10 @@ export interface DomainMethods {
   /**
    * Commit changes that were made to temporary top-level files within a disk
    * image backing file chain into a lower-level base file.  In other words,
-   * take all the difference between @base and @top, and update @base to contain
+   * take all the difference between `base` and `top`, and update `base` to contain
    * that difference; after the commit, any portion of the chain that previously
-   * depended on @top will now depend on @base, and all files after @base up
-   * to and including @top will now be invalidated.  A typical use of this
+   * depended on `top` will now depend on `base`, and all files after `base` up
+   * to and including `top` will now be invalidated.  A typical use of this
    * command is to reduce the length of a backing file chain after taking an
    * external disk snapshot.  To move data in the opposite direction, see
    * virDomainBlockPull().
@@ -2051,67 +2051,67 @@ export interface DomainMethods {
    * the job is aborted, it is up to the hypervisor whether starting a new
    * job will resume from the same point, or start over.
    * 
-   * As a special case, if @top is the active image (or NULL), and @flags
+   * As a special case, if `top` is the active image (or NULL), and `flags`
    * includes VIR_DOMAIN_BLOCK_COMMIT_ACTIVE, the block job will have a type
    * of VIR_DOMAIN_BLOCK_JOB_TYPE_ACTIVE_COMMIT, and operates in two phases.
-   * In the first phase, the contents are being committed into @base, and the
+   * In the first phase, the contents are being committed into `base`, and the
    * job can only be canceled.  The job transitions to the second phase when
    * the block job event with state VIR_DOMAIN_BLOCK_JOB_READY is
    * emitted for the given device. This information is also visible in the
    * live XML as 'ready="yes"' attribute of the corresponding <mirror> element.
    * Once in the second phase, the user must choose whether to cancel the job
-   * (keeping @top as the active image, but now containing only the changes
-   * since the time the job ended) or to pivot the job (adjusting to @base as
-   * the active image, and invalidating @top).
+   * (keeping `top` as the active image, but now containing only the changes
+   * since the time the job ended) or to pivot the job (adjusting to `base` as
+   * the active image, and invalidating `top`).
    * 
    * Be aware that this command may invalidate files even if it is aborted;
    * the user is cautioned against relying on the contents of invalidated
-   * intermediate files such as @top (when @top is not the active image)
+   * intermediate files such as `top` (when `top` is not the active image)
    * without manually rebasing those files to use a backing file of a
-   * read-only copy of @base prior to the point where the commit operation
+   * read-only copy of `base` prior to the point where the commit operation
    * was started (and such a rebase cannot be safely done until the commit
    * has successfully completed).  However, the domain itself will not have
    * any issues; the active layer remains valid throughout the entire commit
    * operation.
    * 
-   * Some hypervisors may support a shortcut where if @flags contains
+   * Some hypervisors may support a shortcut where if `flags` contains
    * VIR_DOMAIN_BLOCK_COMMIT_DELETE, then this command will unlink all files
    * that were invalidated, after the commit successfully completes.
    * 
-   * If @flags contains VIR_DOMAIN_BLOCK_COMMIT_RELATIVE, the name recorded
-   * into the overlay of the @top image (if there is such image) as the
+   * If `flags` contains VIR_DOMAIN_BLOCK_COMMIT_RELATIVE, the name recorded
+   * into the overlay of the `top` image (if there is such image) as the
    * path to the new backing file will be kept relative to other images.
    * The operation will fail if libvirt can't infer the name.
    * 
-   * By default, if @base is NULL, the commit target will be the bottom of
-   * the backing chain; if @flags contains VIR_DOMAIN_BLOCK_COMMIT_SHALLOW,
-   * then the immediate backing file of @top will be used instead.  If @top
+   * By default, if `base` is NULL, the commit target will be the bottom of
+   * the backing chain; if `flags` contains VIR_DOMAIN_BLOCK_COMMIT_SHALLOW,
+   * then the immediate backing file of `top` will be used instead.  If `top`
    * is NULL, the active image at the top of the chain will be used.  Some
    * hypervisors place restrictions on how much can be committed, and might
-   * fail if @base is not the immediate backing file of @top, or if @top is
-   * the active layer in use by a running domain but @flags did not include
-   * VIR_DOMAIN_BLOCK_COMMIT_ACTIVE, or if @top is not the top-most file;
+   * fail if `base` is not the immediate backing file of `top`, or if `top` is
+   * the active layer in use by a running domain but `flags` did not include
+   * VIR_DOMAIN_BLOCK_COMMIT_ACTIVE, or if `top` is not the top-most file;
    * restrictions may differ for online vs. offline domains.
    * 
-   * The @disk parameter is either an unambiguous source name of the
+   * The `disk` parameter is either an unambiguous source name of the
    * block device (the <source file='...'/> sub-element, such as
    * "/path/to/image"), or the device target shorthand (the
    * <target dev='...'/> sub-element, such as "vda").  Valid names
    * can be found by calling virDomainGetXMLDesc() and inspecting
    * elements within //domain/devices/disk.
    * 
-   * The @base and @top parameters can be either paths to files within the
+   * The `base` and `top` parameters can be either paths to files within the
    * backing chain, or the device target shorthand (the <target dev='...'/>
    * sub-element, such as "vda") followed by an index to the backing chain
    * enclosed in square brackets. Backing chain indexes can be found by
-   * inspecting //disk//backingStore/@index in the domain XML. Thus, for
+   * inspecting //disk//backingStore/`index` in the domain XML. Thus, for
    * example, "vda[3]" refers to the backing store with index equal to "3"
    * in the chain of disk "vda".
    * 
    * The maximum bandwidth that will be used to do the commit can be
-   * specified with the @bandwidth parameter.  If set to 0, there is no
-   * limit.  If @flags includes VIR_DOMAIN_BLOCK_COMMIT_BANDWIDTH_BYTES,
-   * @bandwidth is in bytes/second; otherwise, it is in MiB/second.
+   * specified with the `bandwidth` parameter.  If set to 0, there is no
+   * limit.  If `flags` includes VIR_DOMAIN_BLOCK_COMMIT_BANDWIDTH_BYTES,
+   * `bandwidth` is in bytes/second; otherwise, it is in MiB/second.
    * Values larger than 2^52 bytes/sec may be rejected due to overflow
    * considerations based on the word size of both client and server,
    * and values larger than 2^31 bytes/sec may cause overflow problems
@@ -2134,7 +2134,7 @@ export interface DomainMethods {
   blockCommit(disk: string, base: string | null, top: string | null, bandwidth: number, flags?: number): Promise<void>;
   /**
    * Copy the guest-visible contents of a disk image to a new file described
-   * by @destxml.  The destination XML has a top-level element of <disk>, and
+   * by `destxml`.  The destination XML has a top-level element of <disk>, and
    * resembles what is used when hot-plugging a disk via virDomainAttachDevice(),
    * except that only sub-elements related to describing the new host resource
    * are necessary (sub-elements related to the guest view, such as <target>,
@@ -2143,7 +2143,7 @@ export interface DomainMethods {
    * security problem that might be caused by probing a file for its format.
    * 
    * This command starts a long-running copy.  By default, the copy will pull
-   * the entire source chain into the destination file, but if @flags also
+   * the entire source chain into the destination file, but if `flags` also
    * contains VIR_DOMAIN_BLOCK_COPY_SHALLOW, then only the top of the source
    * chain will be copied (the source and destination have a common backing
    * file).  The format of the destination file is controlled by the <driver>
@@ -2176,25 +2176,25 @@ export interface DomainMethods {
    * or virDomainDetachDevice(), while a copy job is active; they may
    * also restrict a copy job to transient domains.
    * 
-   * If @flags contains VIR_DOMAIN_BLOCK_COPY_TRANSIENT_JOB the job will not be
+   * If `flags` contains VIR_DOMAIN_BLOCK_COPY_TRANSIENT_JOB the job will not be
    * recoverable if the VM is turned off while job is active. This flag will
    * remove the restriction of copy jobs to transient domains. Note that this flag
    * is automatically implied if the VM is transient at the time it's started.
    * 
-   * If @flags contains VIR_DOMAIN_BLOCK_COPY_SYNCHRONOUS_WRITES the job will wait
+   * If `flags` contains VIR_DOMAIN_BLOCK_COPY_SYNCHRONOUS_WRITES the job will wait
    * for guest writes to be propagated both to the original image and to the
    * destination of the copy so that it's guaranteed that the job converges if
    * the destination storage is slower. This may impact performance of writes
    * while the blockjob is running.
    * 
-   * The @disk parameter is either an unambiguous source name of the
+   * The `disk` parameter is either an unambiguous source name of the
    * block device (the <source file='...'/> sub-element, such as
    * "/path/to/image"), or the device target shorthand (the
    * <target dev='...'/> sub-element, such as "vda").  Valid names
    * can be found by calling virDomainGetXMLDesc() and inspecting
    * elements within //domain/devices/disk.
    * 
-   * The @params and @nparams arguments can be used to set hypervisor-specific
+   * The `params` and `nparams` arguments can be used to set hypervisor-specific
    * tuning parameters, such as maximum bandwidth or granularity.  For a
    * parameter that the hypervisor understands, explicitly specifying 0
    * behaves the same as omitting the parameter, to use the hypervisor
@@ -2216,19 +2216,19 @@ export interface DomainMethods {
   /**
    * Cancel the active block job on the given disk.
    * 
-   * The @disk parameter is either an unambiguous source name of the
+   * The `disk` parameter is either an unambiguous source name of the
    * block device (the <source file='...'/> sub-element, such as
    * "/path/to/image"), or (since 0.9.5) the device target shorthand
    * (the <target dev='...'/> sub-element, such as "vda").  Valid names
    * can be found by calling virDomainGetXMLDesc() and inspecting
    * elements within //domain/devices/disk.
    * 
-   * If the current block job for @disk is VIR_DOMAIN_BLOCK_JOB_TYPE_PULL, then
+   * If the current block job for `disk` is VIR_DOMAIN_BLOCK_JOB_TYPE_PULL, then
    * by default, this function performs a synchronous operation and the caller
    * may assume that the operation has completed when 0 is returned.  However,
    * BlockJob operations may take a long time to cancel, and during this time
    * further domain interactions may be unresponsive.  To avoid this problem,
-   * pass VIR_DOMAIN_BLOCK_JOB_ABORT_ASYNC in the @flags argument to enable
+   * pass VIR_DOMAIN_BLOCK_JOB_ABORT_ASYNC in the `flags` argument to enable
    * asynchronous behavior, returning as soon as possible.  When the job has
    * been canceled, a BlockJob event will be emitted, with status
    * VIR_DOMAIN_BLOCK_JOB_CANCELED (even if the ABORT_ASYNC flag was not
@@ -2236,11 +2236,11 @@ export interface DomainMethods {
    * the job cancellation is still pending.  This type of job can be restarted
    * to pick up from where it left off.
    * 
-   * If the current block job for @disk is VIR_DOMAIN_BLOCK_JOB_TYPE_COPY, then
+   * If the current block job for `disk` is VIR_DOMAIN_BLOCK_JOB_TYPE_COPY, then
    * the default is to abort the mirroring and revert to the source disk;
    * likewise, if the current job is VIR_DOMAIN_BLOCK_JOB_TYPE_ACTIVE_COMMIT,
-   * the default is to abort without changing the active layer of @disk.
-   * Adding @flags of VIR_DOMAIN_BLOCK_JOB_ABORT_PIVOT causes this call to
+   * the default is to abort without changing the active layer of `disk`.
+   * Adding `flags` of VIR_DOMAIN_BLOCK_JOB_ABORT_PIVOT causes this call to
    * fail with VIR_ERR_BLOCK_COPY_ACTIVE if the copy or commit is not yet
    * ready; otherwise it will swap the disk over to the new active image
    * to end the mirroring or active commit.  An event will be issued when the
@@ -2260,7 +2260,7 @@ export interface DomainMethods {
    * bandwidth is 0, the limit will revert to the hypervisor default of
    * unlimited.
    * 
-   * If @flags contains VIR_DOMAIN_BLOCK_JOB_SPEED_BANDWIDTH_BYTES, @bandwidth
+   * If `flags` contains VIR_DOMAIN_BLOCK_JOB_SPEED_BANDWIDTH_BYTES, `bandwidth`
    * is in bytes/second; otherwise, it is in MiB/second.  Values larger than
    * 2^52 bytes/sec may be rejected due to overflow considerations based on
    * the word size of both client and server, and values larger than 2^31
@@ -2268,7 +2268,7 @@ export interface DomainMethods {
    * virDomainGetBlockJobInfo() without scaling.  Hypervisors may further
    * restrict the range of valid bandwidth values.
    * 
-   * The @disk parameter is either an unambiguous source name of the
+   * The `disk` parameter is either an unambiguous source name of the
    * block device (the <source file='...'/> sub-element, such as
    * "/path/to/image"), or (since 0.9.5) the device target shorthand
    * (the <target dev='...'/> sub-element, such as "vda").  Valid names
@@ -2291,7 +2291,7 @@ export interface DomainMethods {
    * an asynchronous event is raised to indicate the final status.  To move
    * data in the opposite direction, see virDomainBlockCommit().
    * 
-   * The @disk parameter is either an unambiguous source name of the
+   * The `disk` parameter is either an unambiguous source name of the
    * block device (the <source file='...'/> sub-element, such as
    * "/path/to/image"), or (since 0.9.5) the device target shorthand
    * (the <target dev='...'/> sub-element, such as "vda").  Valid names
@@ -2299,9 +2299,9 @@ export interface DomainMethods {
    * elements within //domain/devices/disk.
    * 
    * The maximum bandwidth that will be used to do the copy can be
-   * specified with the @bandwidth parameter.  If set to 0, there is no
-   * limit.  If @flags includes VIR_DOMAIN_BLOCK_PULL_BANDWIDTH_BYTES,
-   * @bandwidth is in bytes/second; otherwise, it is in MiB/second.
+   * specified with the `bandwidth` parameter.  If set to 0, there is no
+   * limit.  If `flags` includes VIR_DOMAIN_BLOCK_PULL_BANDWIDTH_BYTES,
+   * `bandwidth` is in bytes/second; otherwise, it is in MiB/second.
    * Values larger than 2^52 bytes/sec may be rejected due to overflow
    * considerations based on the word size of both client and server,
    * and values larger than 2^31 bytes/sec may cause overflow problems
@@ -2324,10 +2324,10 @@ export interface DomainMethods {
   blockPull(disk: string, bandwidth: number, flags?: number): Promise<void>;
   /**
    * Populate a disk image with data from its backing image chain, and
-   * setting the backing image to @base, or alternatively copy an entire
-   * backing chain to a new file @base.
+   * setting the backing image to `base`, or alternatively copy an entire
+   * backing chain to a new file `base`.
    * 
-   * When @flags is 0, this starts a pull, where @base must be the absolute
+   * When `flags` is 0, this starts a pull, where `base` must be the absolute
    * path of one of the backing images further up the chain, or NULL to
    * convert the disk image so that it has no backing image.  Once all
    * data from its backing image chain has been pulled, the disk no
@@ -2340,16 +2340,16 @@ export interface DomainMethods {
    * exists.  If the job is aborted, a new one can be started later to
    * resume from the same point.
    * 
-   * If @flags contains VIR_DOMAIN_BLOCK_REBASE_RELATIVE, the name recorded
-   * into the active disk as the location for @base will be kept relative.
+   * If `flags` contains VIR_DOMAIN_BLOCK_REBASE_RELATIVE, the name recorded
+   * into the active disk as the location for `base` will be kept relative.
    * The operation will fail if libvirt can't infer the name.
    * 
-   * When @flags includes VIR_DOMAIN_BLOCK_REBASE_COPY, this starts a copy,
-   * where @base must be the name of a new file to copy the chain to.  By
+   * When `flags` includes VIR_DOMAIN_BLOCK_REBASE_COPY, this starts a copy,
+   * where `base` must be the name of a new file to copy the chain to.  By
    * default, the copy will pull the entire source chain into the destination
-   * file, but if @flags also contains VIR_DOMAIN_BLOCK_REBASE_SHALLOW, then
+   * file, but if `flags` also contains VIR_DOMAIN_BLOCK_REBASE_SHALLOW, then
    * only the top of the source chain will be copied (the source and
-   * destination have a common backing file).  By default, @base will be
+   * destination have a common backing file).  By default, `base` will be
    * created with the same file format as the source, but this can be altered
    * by adding VIR_DOMAIN_BLOCK_REBASE_COPY_RAW to force the copy to be raw
    * (does not make sense with the shallow flag unless the source is also raw),
@@ -2366,7 +2366,7 @@ export interface DomainMethods {
    * destination as type='block' (affecting how virDomainGetBlockInfo() will
    * report allocation after pivoting).
    * 
-   * A copy job has two parts; in the first phase, the @bandwidth parameter
+   * A copy job has two parts; in the first phase, the `bandwidth` parameter
    * affects how fast the source is pulled into the destination, and the job
    * can only be canceled by reverting to the source file; progress in this
    * phase can be tracked via the virDomainBlockJobInfo() command, with a
@@ -2384,25 +2384,25 @@ export interface DomainMethods {
    * or virDomainDetachDevice(), while a copy job is active; they may
    * also restrict a copy job to transient domains.
    * 
-   * The @disk parameter is either an unambiguous source name of the
+   * The `disk` parameter is either an unambiguous source name of the
    * block device (the <source file='...'/> sub-element, such as
    * "/path/to/image"), or the device target shorthand (the
    * <target dev='...'/> sub-element, such as "vda").  Valid names
    * can be found by calling virDomainGetXMLDesc() and inspecting
    * elements within //domain/devices/disk.
    * 
-   * The @base parameter can be either a path to a file within the backing
+   * The `base` parameter can be either a path to a file within the backing
    * chain, or the device target shorthand (the <target dev='...'/>
    * sub-element, such as "vda") followed by an index to the backing chain
    * enclosed in square brackets. Backing chain indexes can be found by
-   * inspecting //disk//backingStore/@index in the domain XML. Thus, for
+   * inspecting //disk//backingStore/`index` in the domain XML. Thus, for
    * example, "vda[3]" refers to the backing store with index equal to "3"
    * in the chain of disk "vda".
    * 
    * The maximum bandwidth that will be used to do the copy can be
-   * specified with the @bandwidth parameter.  If set to 0, there is no
-   * limit.  If @flags includes VIR_DOMAIN_BLOCK_REBASE_BANDWIDTH_BYTES,
-   * @bandwidth is in bytes/second; otherwise, it is in MiB/second.
+   * specified with the `bandwidth` parameter.  If set to 0, there is no
+   * limit.  If `flags` includes VIR_DOMAIN_BLOCK_REBASE_BANDWIDTH_BYTES,
+   * `bandwidth` is in bytes/second; otherwise, it is in MiB/second.
    * Values larger than 2^52 bytes/sec may be rejected due to overflow
    * considerations based on the word size of both client and server,
    * and values larger than 2^31 bytes/sec may cause overflow problems
@@ -2414,10 +2414,10 @@ export interface DomainMethods {
    * succeed.  The actual speed can be determined with
    * virDomainGetBlockJobInfo().
    * 
-   * When @base is NULL and @flags is 0, this is identical to
-   * virDomainBlockPull().  When @flags contains VIR_DOMAIN_BLOCK_REBASE_COPY,
+   * When `base` is NULL and `flags` is 0, this is identical to
+   * virDomainBlockPull().  When `flags` contains VIR_DOMAIN_BLOCK_REBASE_COPY,
    * this command is shorthand for virDomainBlockCopy() where the destination
-   * XML encodes @base as a <disk type='file'>, @bandwidth is properly scaled
+   * XML encodes `base` as a <disk type='file'>, `bandwidth` is properly scaled
    * and passed as a typed parameter, the shallow and reuse external flags
    * are preserved, and remaining flags control whether the XML encodes a
    * destination format of raw instead of leaving the destination identical
@@ -2433,13 +2433,13 @@ export interface DomainMethods {
   blockRebase(disk: string, base: string | null, bandwidth: number, flags?: number): Promise<void>;
   /**
    * Resize a block device of domain while the domain is running.  If
-   * @flags is 0, then @size is in kibibytes (blocks of 1024 bytes);
-   * since 0.9.11, if @flags includes VIR_DOMAIN_BLOCK_RESIZE_BYTES,
-   * @size is in bytes instead.  @size is taken directly as the new
+   * `flags` is 0, then `size` is in kibibytes (blocks of 1024 bytes);
+   * since 0.9.11, if `flags` includes VIR_DOMAIN_BLOCK_RESIZE_BYTES,
+   * `size` is in bytes instead.  `size` is taken directly as the new
    * size.  Depending on the file format, the hypervisor may round up
    * to the next alignment boundary.
    * 
-   * The @disk parameter is either an unambiguous source name of the
+   * The `disk` parameter is either an unambiguous source name of the
    * block device (the <source file='...'/> sub-element, such as
    * "/path/to/image"), or (since 0.9.5) the device target shorthand
    * (the <target dev='...'/> sub-element, such as "vda").  Valid names
@@ -2461,13 +2461,13 @@ export interface DomainMethods {
    * This function returns block device (disk) stats for block
    * devices attached to the domain.
    * 
-   * The @disk parameter is either the device target shorthand (the
+   * The `disk` parameter is either the device target shorthand (the
    * <target dev='...'/> sub-element, such as "vda"), or (since 0.9.8)
    * an unambiguous source name of the block device (the <source
    * file='...'/> sub-element, such as "/path/to/image").  Valid names
    * can be found by calling virDomainGetXMLDesc() and inspecting
    * elements within //domain/devices/disk. Some drivers might also
-   * accept the empty string for the @disk parameter, and then yield
+   * accept the empty string for the `disk` parameter, and then yield
    * summary stats for the entire domain.
    * 
    * Domains may have more than one block device.  To get stats for
@@ -2486,29 +2486,29 @@ export interface DomainMethods {
    * This function is to get block stats parameters for block
    * devices attached to the domain.
    * 
-   * The @disk parameter is either the device target shorthand (the
+   * The `disk` parameter is either the device target shorthand (the
    * <target dev='...'/> sub-element, such as "vda"), or (since 0.9.8)
    * an unambiguous source name of the block device (the <source
    * file='...'/> sub-element, such as "/path/to/image").  Valid names
    * can be found by calling virDomainGetXMLDesc() and inspecting
    * elements within //domain/devices/disk. Some drivers might also
-   * accept the empty string for the @disk parameter, and then yield
+   * accept the empty string for the `disk` parameter, and then yield
    * summary stats for the entire domain.
    * 
    * Domains may have more than one block device.  To get stats for
    * each you should make multiple calls to this function.
    * 
-   * On input, @nparams gives the size of the @params array; on output,
-   * @nparams gives how many slots were filled with parameter
+   * On input, `nparams` gives the size of the `params` array; on output,
+   * `nparams` gives how many slots were filled with parameter
    * information, which might be less but will not exceed the input
    * value.
    * 
-   * As a special case, calling with @params as NULL and @nparams as 0 on
-   * input will cause @nparams on output to contain the number of parameters
+   * As a special case, calling with `params` as NULL and `nparams` as 0 on
+   * input will cause `nparams` on output to contain the number of parameters
    * supported by the hypervisor. (Note that block devices of different types
    * might support different parameters, so it might be necessary to compute
-   * @nparams for each block device). The caller should then allocate @params
-   * array, i.e. (sizeof(@virTypedParameter) * @nparams) bytes and call the API
+   * `nparams` for each block device). The caller should then allocate `params`
+   * array, i.e. (sizeof(`virTypedParameter`) * `nparams`) bytes and call the API
    * again. See virDomainGetMemoryParameters() for more details.
    * 
    * @remarks C: `virDomainBlockStatsFlags` (libvirt >= 0.9.5)
@@ -2518,36 +2518,36 @@ export interface DomainMethods {
    */
   blockStatsFlags(disk: string, flags?: number): Promise<TypedParams>;
   /**
-   * Create a new checkpoint using @xmlDesc, with a top-level
-   * <domaincheckpoint> element, on a running @domain.  Note that
-   * @xmlDesc must validate against the <domaincheckpoint> XML schema.
+   * Create a new checkpoint using `xmlDesc`, with a top-level
+   * <domaincheckpoint> element, on a running `domain`.  Note that
+   * `xmlDesc` must validate against the <domaincheckpoint> XML schema.
    * Typically, it is more common to create a new checkpoint as part of
    * kicking off a backup job with virDomainBackupBegin(); however, it
    * is also possible to start a checkpoint without a backup.
    * 
    * See https://www.libvirt.org/formatcheckpoint.html#checkpoint-xml
-   * for more details on @xmlDesc. In particular, some hypervisors may require
+   * for more details on `xmlDesc`. In particular, some hypervisors may require
    * particular disk formats, such as qcow2, in order to support this
-   * command; where @xmlDesc can be used to limit the checkpoint to a working
+   * command; where `xmlDesc` can be used to limit the checkpoint to a working
    * subset of the domain's disks.
    * 
-   * If @flags includes VIR_DOMAIN_CHECKPOINT_CREATE_REDEFINE, then this
+   * If `flags` includes VIR_DOMAIN_CHECKPOINT_CREATE_REDEFINE, then this
    * is a request to reinstate checkpoint metadata that was previously
    * captured from virDomainCheckpointGetXMLDesc() before removing that
    * metadata, rather than creating a new checkpoint.  Note that while
-   * original creation can omit a number of elements from @xmlDesc (and
+   * original creation can omit a number of elements from `xmlDesc` (and
    * libvirt will supply sane defaults based on the domain state at that
    * point in time), a redefinition must supply more elements (as the
    * domain may have changed in the meantime, so that libvirt no longer
    * has a way to resupply correct defaults).  Not all hypervisors support
    * this flag.
    * 
-   * If @flags includes VIR_DOMAIN_CHECKPOINT_CREATE_REDEFINE_VALIDATE along with
+   * If `flags` includes VIR_DOMAIN_CHECKPOINT_CREATE_REDEFINE_VALIDATE along with
    * VIR_DOMAIN_CHECKPOINT_CREATE_REDEFINE the state of the metadata related
    * to the disk state of the redefined checkpoint is validated. Note that
-   * hypervisors may require that the @domain is running to perform validation.
+   * hypervisors may require that the `domain` is running to perform validation.
    * 
-   * If @flags includes VIR_DOMAIN_CHECKPOINT_CREATE_QUIESCE, then the
+   * If `flags` includes VIR_DOMAIN_CHECKPOINT_CREATE_QUIESCE, then the
    * libvirt will attempt to use guest agent to freeze and thaw all file
    * systems in use within domain OS. However, if the guest agent is not
    * present, an error is thrown. This flag is incompatible with
@@ -2583,16 +2583,16 @@ export interface DomainMethods {
    * This method will dump the core of a domain on a given file for analysis.
    * Note that for remote Xen Daemon the file path will be interpreted in
    * the remote host. Hypervisors may require  the user to manually ensure
-   * proper permissions on the file named by @to.
+   * proper permissions on the file named by `to`.
    * 
-   * If @flags includes VIR_DUMP_CRASH, then leave the guest shut off with
-   * a crashed state after the dump completes.  If @flags includes
+   * If `flags` includes VIR_DUMP_CRASH, then leave the guest shut off with
+   * a crashed state after the dump completes.  If `flags` includes
    * VIR_DUMP_LIVE, then make the core dump while continuing to allow
    * the guest to run; otherwise, the guest is suspended during the dump.
    * VIR_DUMP_RESET flag forces reset of the guest after dump.
    * The above three flags are mutually exclusive.
    * 
-   * Additionally, if @flags includes VIR_DUMP_BYPASS_CACHE, then libvirt
+   * Additionally, if `flags` includes VIR_DUMP_BYPASS_CACHE, then libvirt
    * will attempt to bypass the file system cache while creating the file,
    * or fail if it cannot do so for the given system; this can allow less
    * pressure on file system cache, but also risks slowing saves to NFS.
@@ -2609,20 +2609,20 @@ export interface DomainMethods {
    * This method will dump the core of a domain on a given file for analysis.
    * Note that for remote Xen Daemon the file path will be interpreted in
    * the remote host. Hypervisors may require  the user to manually ensure
-   * proper permissions on the file named by @to.
+   * proper permissions on the file named by `to`.
    * 
-   * @dumpformat controls which format the dump will have; use of
+   * `dumpformat` controls which format the dump will have; use of
    * VIR_DOMAIN_CORE_DUMP_FORMAT_RAW mirrors what virDomainCoreDump() will
    * perform.  Not all hypervisors are able to support all formats.
    * 
-   * If @flags includes VIR_DUMP_CRASH, then leave the guest shut off with
-   * a crashed state after the dump completes.  If @flags includes
+   * If `flags` includes VIR_DUMP_CRASH, then leave the guest shut off with
+   * a crashed state after the dump completes.  If `flags` includes
    * VIR_DUMP_LIVE, then make the core dump while continuing to allow
    * the guest to run; otherwise, the guest is suspended during the dump.
    * VIR_DUMP_RESET flag forces reset of the guest after dump.
    * The above three flags are mutually exclusive.
    * 
-   * Additionally, if @flags includes VIR_DUMP_BYPASS_CACHE, then libvirt
+   * Additionally, if `flags` includes VIR_DUMP_BYPASS_CACHE, then libvirt
    * will attempt to bypass the file system cache while creating the file,
    * or fail if it cannot do so for the given system; this can allow less
    * pressure on file system cache, but also risks slowing saves to NFS.
@@ -2648,7 +2648,7 @@ export interface DomainMethods {
    * Launch a defined domain. If the call succeeds the domain moves from the
    * defined to the running domains pools.
    * 
-   * @files provides an array of file descriptors which will be
+   * `files` provides an array of file descriptors which will be
    * made available to the 'init' process of the guest. The file
    * handles exposed to the guest will be renumbered to start
    * from 3 (ie immediately following stderr). This is only
@@ -2678,7 +2678,7 @@ export interface DomainMethods {
    * If the VIR_DOMAIN_START_FORCE_BOOT flag is set, then any managed save
    * file for this domain is discarded, and the domain boots from scratch.
    * 
-   * If @flags includes VIR_DOMAIN_START_RESET_NVRAM, then libvirt will
+   * If `flags` includes VIR_DOMAIN_START_RESET_NVRAM, then libvirt will
    * discard any existing NVRAM file and re-initialize NVRAM from the
    * pristine template.
    * 
@@ -2716,7 +2716,7 @@ export interface DomainMethods {
    * If the VIR_DOMAIN_START_FORCE_BOOT flag is set, then any managed save
    * file for this domain is discarded, and the domain boots from scratch.
    * 
-   * If @flags includes VIR_DOMAIN_START_RESET_NVRAM, then libvirt will
+   * If `flags` includes VIR_DOMAIN_START_RESET_NVRAM, then libvirt will
    * discard any existing NVRAM file and re-initialize NVRAM from the
    * pristine template.
    * 
@@ -2726,7 +2726,7 @@ export interface DomainMethods {
    */
   createWithFlags(flags?: number): Promise<void>;
   /**
-   * Dynamically delete an IOThread from the domain. The @iothread_id to be
+   * Dynamically delete an IOThread from the domain. The `iothread_id` to be
    * deleted must not have a resource associated with it and can be any of
    * the currently valid IOThread ID's.
    * 
@@ -2734,13 +2734,13 @@ export interface DomainMethods {
    * does not support it or if reducing the number is arbitrarily limited.
    * This function requires privileged access to the hypervisor.
    * 
-   * @flags may include VIR_DOMAIN_AFFECT_LIVE or VIR_DOMAIN_AFFECT_CONFIG.
+   * `flags` may include VIR_DOMAIN_AFFECT_LIVE or VIR_DOMAIN_AFFECT_CONFIG.
    * Both flags may be set.
    * If VIR_DOMAIN_AFFECT_LIVE is set, the change affects a running domain
    * and may fail if domain is not alive.
    * If VIR_DOMAIN_AFFECT_CONFIG is set, the change affects persistent state,
    * and will fail for transient domains. If neither flag is specified (that is,
-   * @flags is VIR_DOMAIN_AFFECT_CURRENT), then an inactive domain modifies
+   * `flags` is VIR_DOMAIN_AFFECT_CURRENT), then an inactive domain modifies
    * persistent setup, while an active domain is hypervisor-dependent on whether
    * just live or both live and persistent state is changed.
    * 
@@ -2779,7 +2779,7 @@ export interface DomainMethods {
    * This does not free the associated virDomainPtr object.
    * This function may require privileged access.
    * 
-   * Calling this function with no @flags set (equal to zero) is
+   * Calling this function with no `flags` set (equal to zero) is
    * equivalent to calling virDomainDestroy, and after a reasonable
    * timeout will forcefully terminate the guest (e.g. SIGKILL) if
    * necessary (which may produce undesirable results, for example
@@ -2808,7 +2808,7 @@ export interface DomainMethods {
   destroyFlags(flags?: number): Promise<void>;
   /**
    * This is an equivalent of virDomainDetachDeviceFlags() when called with
-   * @flags parameter set to VIR_DOMAIN_AFFECT_LIVE.
+   * `flags` parameter set to VIR_DOMAIN_AFFECT_LIVE.
    * 
    * See virDomainDetachDeviceFlags() for more details.
    * 
@@ -2819,7 +2819,7 @@ export interface DomainMethods {
   detachDevice(xml: string): Promise<void>;
   /**
    * Detach a virtual device from a domain, using the alias to
-   * specify the device. The value of @flags should be either
+   * specify the device. The value of `flags` should be either
    * VIR_DOMAIN_AFFECT_CURRENT, or a bitwise-or of values from
    * VIR_DOMAIN_AFFECT_LIVE and VIR_DOMAIN_AFFECT_CURRENT, although
    * hypervisors vary in which flags are supported.
@@ -2889,7 +2889,7 @@ export interface DomainMethods {
    */
   detachDeviceFlags(xml: string, flags?: number): Promise<void>;
   /**
-   * Associate the FDs in @fd with @domain under @name. The FDs are associated as
+   * Associate the FDs in `fd` with `domain` under `name`. The FDs are associated as
    * long as the connection used to associated exists and are disposed of
    * afterwards. FD may still be kept open by the hypervisor for as long as it's
    * needed.
@@ -2906,7 +2906,7 @@ export interface DomainMethods {
    * or other additional overhead.
    * 
    * In certain cases usage of the fd group would imply read-only access. Passing
-   * VIR_DOMAIN_FD_ASSOCIATE_SECLABEL_WRITABLE in @flags ensures that a writable
+   * VIR_DOMAIN_FD_ASSOCIATE_SECLABEL_WRITABLE in `flags` ensures that a writable
    * security label is picked in case when the file represented by the fds may
    * be used in write mode.
    * 
@@ -2919,10 +2919,10 @@ export interface DomainMethods {
   fdAssociate(name: string, fds: number[], flags?: number): Promise<void>;
   /**
    * Freeze specified filesystems within the guest (hence guest agent
-   * may be required depending on hypervisor used). If @mountpoints is NULL and
-   * @nmountpoints is 0, every mounted filesystem on the guest is frozen.
+   * may be required depending on hypervisor used). If `mountpoints` is NULL and
+   * `nmountpoints` is 0, every mounted filesystem on the guest is frozen.
    * In some environments (e.g. QEMU guest with guest agent which doesn't
-   * support mountpoints argument), @mountpoints may need to be NULL.
+   * support mountpoints argument), `mountpoints` may need to be NULL.
    * 
    * @remarks C: `virDomainFSFreeze` (libvirt >= 1.2.5)
    * @param mountpoints - list of mount points to be frozen
@@ -2931,9 +2931,9 @@ export interface DomainMethods {
    */
   fsFreeze(mountpoints: string[], flags?: number): Promise<number>;
   /**
-   * Thaw specified filesystems within the guest. If @mountpoints is NULL and
-   * @nmountpoints is 0, every mounted filesystem on the guest is thawed.
-   * In some drivers (e.g. QEMU driver), @mountpoints may need to be NULL.
+   * Thaw specified filesystems within the guest. If `mountpoints` is NULL and
+   * `nmountpoints` is 0, every mounted filesystem on the guest is thawed.
+   * In some drivers (e.g. QEMU driver), `mountpoints` may need to be NULL.
    * 
    * @remarks C: `virDomainFSThaw` (libvirt >= 1.2.5)
    * @param mountpoints - list of mount points to be thawed
@@ -2944,13 +2944,13 @@ export interface DomainMethods {
   /**
    * Calls FITRIM within the guest (hence guest agent may be
    * required depending on hypervisor used). Either call it on each
-   * mounted filesystem (@mountPoint is NULL) or just on specified
-   * @mountPoint. @minimum hints that free ranges smaller than this
+   * mounted filesystem (`mountPoint` is NULL) or just on specified
+   * `mountPoint`. `minimum` hints that free ranges smaller than this
    * may be ignored (this is a hint and the guest may not respect
    * it).  By increasing this value, the fstrim operation will
    * complete more quickly for filesystems with badly fragmented
    * free space, although not all blocks will be discarded.
-   * If @minimum is not zero, the command may fail.
+   * If `minimum` is not zero, the command may fail.
    * 
    * @remarks C: `virDomainFSTrim` (libvirt >= 1.0.1)
    * @param mountPoint - which mount point to trim
@@ -2969,21 +2969,21 @@ export interface DomainMethods {
    */
   getAutostart(): Promise<boolean>;
   /**
-   * Get all blkio parameters.  On input, @nparams gives the size of the
-   * @params array; on output, @nparams gives how many slots were filled
+   * Get all blkio parameters.  On input, `nparams` gives the size of the
+   * `params` array; on output, `nparams` gives how many slots were filled
    * with parameter information, which might be less but will not exceed
    * the input value.
    * 
-   * As a special case, calling with @params as NULL and @nparams as 0 on
-   * input will cause @nparams on output to contain the number of parameters
-   * supported by the hypervisor. The caller should then allocate @params
-   * array, i.e. (sizeof(@virTypedParameter) * @nparams) bytes and call the API
+   * As a special case, calling with `params` as NULL and `nparams` as 0 on
+   * input will cause `nparams` on output to contain the number of parameters
+   * supported by the hypervisor. The caller should then allocate `params`
+   * array, i.e. (sizeof(`virTypedParameter`) * `nparams`) bytes and call the API
    * again.
    * 
    * See virDomainGetMemoryParameters() for an equivalent usage example.
    * 
    * This function may require privileged access to the hypervisor. This function
-   * expects the caller to allocate the @params.
+   * expects the caller to allocate the `params`.
    * 
    * @remarks C: `virDomainGetBlkioParameters` (libvirt >= 0.9.0)
    * @param flags - bitwise-OR of virDomainModificationImpact and virTypedParameterFlags
@@ -2993,7 +2993,7 @@ export interface DomainMethods {
   /**
    * Extract information about a domain's block device.
    * 
-   * The @disk parameter is either an unambiguous source name of the
+   * The `disk` parameter is either an unambiguous source name of the
    * block device (the <source file='...'/> sub-element, such as
    * "/path/to/image"), or (since 0.9.5) the device target shorthand
    * (the <target dev='...'/> sub-element, such as "vda").  Valid names
@@ -3061,26 +3061,26 @@ export interface DomainMethods {
   getBlockInfo(disk: string, flags?: number): Promise<virDomainBlockInfo>;
   /**
    * Get all block IO tunable parameters for a given device.  On input,
-   * @nparams gives the size of the @params array; on output, @nparams
+   * `nparams` gives the size of the `params` array; on output, `nparams`
    * gives how many slots were filled with parameter information, which
    * might be less but will not exceed the input value.
    * 
-   * As a special case, calling with @params as NULL and @nparams as 0
-   * on input will cause @nparams on output to contain the number of
-   * parameters supported by the hypervisor, either for the given @disk
+   * As a special case, calling with `params` as NULL and `nparams` as 0
+   * on input will cause `nparams` on output to contain the number of
+   * parameters supported by the hypervisor, either for the given `disk`
    * (note that block devices of different types might support different
-   * parameters), or if @disk is NULL, for all possible disks. The
-   * caller should then allocate @params array,
-   * i.e. (sizeof(@virTypedParameter) * @nparams) bytes and call the API
+   * parameters), or if `disk` is NULL, for all possible disks. The
+   * caller should then allocate `params` array,
+   * i.e. (sizeof(`virTypedParameter`) * `nparams`) bytes and call the API
    * again.  See virDomainGetMemoryParameters() for more details.
    * 
-   * The @disk parameter is either an unambiguous source name of the
+   * The `disk` parameter is either an unambiguous source name of the
    * block device (the <source file='...'/> sub-element, such as
    * "/path/to/image"), or the device target shorthand (the <target
    * dev='...'/> sub-element, such as "xvda").  Valid names can be found
    * by calling virDomainGetXMLDesc() and inspecting elements
    * within //domain/devices/disk.  This parameter cannot be NULL
-   * unless @nparams is 0 on input.
+   * unless `nparams` is 0 on input.
    * 
    * @remarks C: `virDomainGetBlockIoTune` (libvirt >= 0.9.8)
    * @param disk - path to the block device, or device shorthand
@@ -3090,13 +3090,13 @@ export interface DomainMethods {
   getBlockIoTune(disk: string, flags?: number): Promise<TypedParams>;
   /**
    * Request block job information for the given disk.  If an operation is active
-   * @info will be updated with the current progress.  The units used for the
-   * bandwidth field of @info depends on @flags.  If @flags includes
+   * `info` will be updated with the current progress.  The units used for the
+   * bandwidth field of `info` depends on `flags`.  If `flags` includes
    * VIR_DOMAIN_BLOCK_JOB_INFO_BANDWIDTH_BYTES, bandwidth is in bytes/second
    * (although this mode can risk failure due to overflow, depending on both
    * client and server word size); otherwise, the value is rounded up to MiB/s.
    * 
-   * The @disk parameter is either an unambiguous source name of the
+   * The `disk` parameter is either an unambiguous source name of the
    * block device (the <source file='...'/> sub-element, such as
    * "/path/to/image"), or (since 0.9.5) the device target shorthand
    * (the <target dev='...'/> sub-element, such as "vda").  Valid names
@@ -3156,7 +3156,7 @@ export interface DomainMethods {
    * dot-separated string containing the name of the requested group followed by
    * a group-specific description of the statistic value.
    * 
-   * The information groups are enabled using the @types parameter which is a
+   * The information groups are enabled using the `types` parameter which is a
    * binary-OR of enum virDomainGuestInfoTypes. The following groups are available
    * (although not necessarily implemented for each hypervisor):
    * 
@@ -3254,11 +3254,11 @@ export interface DomainMethods {
    *      "if.<num>.addr.<num1>.addr" - the IP address of addr <num1>
    *      "if.<num>.addr.<num1>.prefix" - the prefix of IP address of addr <num1>
    * 
-   * Using 0 for @types returns all information groups supported by the given
+   * Using 0 for `types` returns all information groups supported by the given
    * hypervisor.
    * 
    * This API requires the VM to run. The caller is responsible for calling
-   * virTypedParamsFree to free memory returned in @params.
+   * virTypedParamsFree to free memory returned in `params`.
    * 
    * @remarks C: `virDomainGetGuestInfo` (libvirt >= 5.7.0)
    * @param types - types of information to return, binary-OR of virDomainGuestInfoTypes
@@ -3271,7 +3271,7 @@ export interface DomainMethods {
    * guest's perspective. The reported data depends on the guest agent
    * implementation.
    * 
-   * Reported fields stored in @params:
+   * Reported fields stored in `params`:
    * 'vcpus': string containing bitmap representing vCPU ids as reported by the
    *          guest
    * 'online': string containing bitmap representing online vCPUs as reported
@@ -3280,7 +3280,7 @@ export interface DomainMethods {
    *               offlined
    * 
    * This API requires the VM to run. The caller is responsible for calling
-   * virTypedParamsFree to free memory returned in @params.
+   * virTypedParamsFree to free memory returned in `params`.
    * 
    * @remarks C: `virDomainGetGuestVcpus` (libvirt >= 2.0.0)
    * @param flags - currently unused, callers shall pass 0
@@ -3291,7 +3291,7 @@ export interface DomainMethods {
    * Get the hostname for that domain. If no hostname is found,
    * then an error is raised with VIR_ERR_NO_HOSTNAME code.
    * 
-   * Dependent on hypervisor and @flags used, this may require a
+   * Dependent on hypervisor and `flags` used, this may require a
    * guest agent to be available.
    * 
    * @remarks C: `virDomainGetHostname` (libvirt >= 0.10.0)
@@ -3316,20 +3316,20 @@ export interface DomainMethods {
    */
   getInfo(): Promise<virDomainInfo>;
   /**
-   * Get all interface parameters. On input, @nparams gives the size of
-   * the @params array; on output, @nparams gives how many slots were
+   * Get all interface parameters. On input, `nparams` gives the size of
+   * the `params` array; on output, `nparams` gives how many slots were
    * filled with parameter information, which might be less but will not
    * exceed the input value.
    * 
-   * As a special case, calling with @params as NULL and @nparams as 0 on
-   * input will cause @nparams on output to contain the number of parameters
-   * supported by the hypervisor. The caller should then allocate @params
-   * array, i.e. (sizeof(@virTypedParameter) * @nparams) bytes and call the
+   * As a special case, calling with `params` as NULL and `nparams` as 0 on
+   * input will cause `nparams` on output to contain the number of parameters
+   * supported by the hypervisor. The caller should then allocate `params`
+   * array, i.e. (sizeof(`virTypedParameter`) * `nparams`) bytes and call the
    * API again. See virDomainGetMemoryParameters() for an equivalent usage
    * example.
    * 
    * This function may require privileged access to the hypervisor. This function
-   * expects the caller to allocate the @params.
+   * expects the caller to allocate the `params`.
    * 
    * @remarks C: `virDomainGetInterfaceParameters` (libvirt >= 0.9.9)
    * @param device - the interface name or mac address
@@ -3352,12 +3352,12 @@ export interface DomainMethods {
    * Extract information about progress of a background job on a domain.
    * Will return an error if the domain is not active. The function returns
    * a superset of progress information provided by virDomainGetJobInfo.
-   * Possible fields returned in @params are defined by VIR_DOMAIN_JOB_*
+   * Possible fields returned in `params` are defined by VIR_DOMAIN_JOB_*
    * macros and new fields will likely be introduced in the future so callers
    * may receive fields that they do not understand in case they talk to a
    * newer server.
    * 
-   * When @flags contains VIR_DOMAIN_JOB_STATS_COMPLETED, the function will
+   * When `flags` contains VIR_DOMAIN_JOB_STATS_COMPLETED, the function will
    * return statistics about a recently completed job. Specifically, this
    * flag may be used to query statistics of a completed incoming pre-copy
    * migration (statistics for post-copy migration are only available on the
@@ -3405,15 +3405,15 @@ export interface DomainMethods {
    */
   getMaxVcpus(): Promise<number>;
   /**
-   * Get all memory parameters.  On input, @nparams gives the size of the
-   * @params array; on output, @nparams gives how many slots were filled
+   * Get all memory parameters.  On input, `nparams` gives the size of the
+   * `params` array; on output, `nparams` gives how many slots were filled
    * with parameter information, which might be less but will not exceed
    * the input value.
    * 
-   * As a special case, calling with @params as NULL and @nparams as 0 on
-   * input will cause @nparams on output to contain the number of parameters
-   * supported by the hypervisor. The caller should then allocate @params
-   * array, i.e. (sizeof(@virTypedParameter) * @nparams) bytes and call the API
+   * As a special case, calling with `params` as NULL and `nparams` as 0 on
+   * input will cause `nparams` on output to contain the number of parameters
+   * supported by the hypervisor. The caller should then allocate `params`
+   * array, i.e. (sizeof(`virTypedParameter`) * `nparams`) bytes and call the API
    * again.
    * 
    * Here is a sample code snippet:
@@ -3428,7 +3428,7 @@ export interface DomainMethods {
    *   }
    * 
    * This function may require privileged access to the hypervisor. This function
-   * expects the caller to allocate the @params.
+   * expects the caller to allocate the `params`.
    * 
    * @remarks C: `virDomainGetMemoryParameters` (libvirt >= 0.8.5)
    * @param flags - bitwise-OR of virDomainModificationImpact and virTypedParameterFlags
@@ -3437,11 +3437,11 @@ export interface DomainMethods {
   getMemoryParameters(flags?: number): Promise<TypedParams>;
   /**
    * Fetch a list of all messages recorded against the VM and
-   * store them into @msgs array which is allocated upon
+   * store them into `msgs` array which is allocated upon
    * successful return and is NULL terminated. The caller is
-   * responsible for freeing @msgs when no longer needed.
+   * responsible for freeing `msgs` when no longer needed.
    * 
-   * If @flags is zero then all messages are reported. The
+   * If `flags` is zero then all messages are reported. The
    * virDomainMessageType constants can be used to restrict
    * results to certain types of message.
    * 
@@ -3453,12 +3453,12 @@ export interface DomainMethods {
    * 
    * @remarks C: `virDomainGetMessages` (libvirt >= 7.1.0)
    * @param flags - zero or more virDomainMessageType flags
-   * @returns number of messages stored in @msgs, -1 otherwise.
+   * @returns number of messages stored in `msgs`, -1 otherwise.
    */
   getMessages(flags?: number): Promise<string[]>;
   /**
-   * Retrieves the appropriate domain element given by @type.
-   * If VIR_DOMAIN_METADATA_ELEMENT is requested parameter @uri
+   * Retrieves the appropriate domain element given by `type`.
+   * If VIR_DOMAIN_METADATA_ELEMENT is requested parameter `uri`
    * must be set to the name of the namespace the requested elements
    * belong to, otherwise must be NULL.
    * 
@@ -3467,7 +3467,7 @@ export interface DomainMethods {
    * a shortcut for seeing information from virDomainSetMetadata()
    * without having to go through virDomainGetXMLDesc().
    * 
-   * @flags controls whether the live domain or persistent
+   * `flags` controls whether the live domain or persistent
    * configuration will be queried.
    * 
    * @remarks C: `virDomainGetMetadata` (libvirt >= 0.9.10)
@@ -3485,21 +3485,21 @@ export interface DomainMethods {
    */
   getName(): string;
   /**
-   * Get all numa parameters.  On input, @nparams gives the size of the
-   * @params array; on output, @nparams gives how many slots were filled
+   * Get all numa parameters.  On input, `nparams` gives the size of the
+   * `params` array; on output, `nparams` gives how many slots were filled
    * with parameter information, which might be less but will not exceed
    * the input value.
    * 
-   * As a special case, calling with @params as NULL and @nparams as 0 on
-   * input will cause @nparams on output to contain the number of parameters
-   * supported by the hypervisor. The caller should then allocate @params
-   * array, i.e. (sizeof(@virTypedParameter) * @nparams) bytes and call the API
+   * As a special case, calling with `params` as NULL and `nparams` as 0 on
+   * input will cause `nparams` on output to contain the number of parameters
+   * supported by the hypervisor. The caller should then allocate `params`
+   * array, i.e. (sizeof(`virTypedParameter`) * `nparams`) bytes and call the API
    * again.
    * 
    * See virDomainGetMemoryParameters() for an equivalent usage example.
    * 
    * This function may require privileged access to the hypervisor. This function
-   * expects the caller to allocate the @params.
+   * expects the caller to allocate the `params`.
    * 
    * @remarks C: `virDomainGetNumaParameters` (libvirt >= 0.9.9)
    * @param flags - bitwise-OR of virDomainModificationImpact and virTypedParameterFlags
@@ -3515,7 +3515,7 @@ export interface DomainMethods {
   getOSType(): Promise<string>;
   /**
    * Get all Linux perf events setting. Possible fields returned in
-   * @params are defined by VIR_PERF_EVENT_* macros and new fields
+   * `params` are defined by VIR_PERF_EVENT_* macros and new fields
    * will likely be introduced in the future.
    * 
    * Linux perf events are performance analyzing tool in Linux.
@@ -3534,7 +3534,7 @@ export interface DomainMethods {
   getSchedulerType(): Promise<number>;
   /**
    * Extract security label of an active domain. The 'label' field
-   * in the @seclabel argument will be initialized to the empty
+   * in the `seclabel` argument will be initialized to the empty
    * string if the domain is not running under a security model.
    * 
    * @remarks C: `virDomainGetSecurityLabel` (libvirt >= 0.6.1)
@@ -3552,7 +3552,7 @@ export interface DomainMethods {
   getState(flags?: number): Promise<{ state: number; reason: number }>;
   /**
    * Extract information about guest time and store it into
-   * @seconds and @nseconds. The @seconds represents the number of
+   * `seconds` and `nseconds`. The `seconds` represents the number of
    * seconds since the UNIX Epoch of 1970-01-01 00:00:00 in UTC.
    * 
    * Please note that some hypervisors may require guest agent to
@@ -3584,7 +3584,7 @@ export interface DomainMethods {
    * not support it.  This function may require privileged access to the
    * hypervisor.
    * 
-   * If @flags includes VIR_DOMAIN_AFFECT_LIVE, this will query a
+   * If `flags` includes VIR_DOMAIN_AFFECT_LIVE, this will query a
    * running domain (which will fail if domain is not active); if
    * it includes VIR_DOMAIN_AFFECT_CONFIG, this will query the XML
    * description of the domain.  It is an error to set both flags.
@@ -3592,11 +3592,11 @@ export interface DomainMethods {
    * then the configuration queried depends on whether the domain
    * is currently running.
    * 
-   * If @flags includes VIR_DOMAIN_VCPU_MAXIMUM, then the maximum
+   * If `flags` includes VIR_DOMAIN_VCPU_MAXIMUM, then the maximum
    * virtual CPU limit is queried.  Otherwise, this call queries the
    * current virtual CPU count.
    * 
-   * If @flags includes VIR_DOMAIN_VCPU_GUEST, then the state of the processors
+   * If `flags` includes VIR_DOMAIN_VCPU_GUEST, then the state of the processors
    * is queried in the guest instead of the hypervisor. This flag is only usable
    * on live domains. Guest agent may be needed for this flag to be available.
    * 
@@ -3609,17 +3609,17 @@ export interface DomainMethods {
    * Provide an XML description of the domain. The description may be reused
    * later to relaunch the domain with virDomainCreateXML().
    * 
-   * No security-sensitive data will be included unless @flags contains
+   * No security-sensitive data will be included unless `flags` contains
    * VIR_DOMAIN_XML_SECURE; this flag is rejected on read-only
-   * connections.  If @flags includes VIR_DOMAIN_XML_INACTIVE, then the
+   * connections.  If `flags` includes VIR_DOMAIN_XML_INACTIVE, then the
    * XML represents the configuration that will be used on the next boot
    * of a persistent domain; otherwise, the configuration represents the
-   * currently running domain.  If @flags contains
+   * currently running domain.  If `flags` contains
    * VIR_DOMAIN_XML_UPDATE_CPU, then the portion of the domain XML
    * describing CPU capabilities is modified to match actual
    * capabilities of the host.
    * 
-   * If @flags contains VIR_DOMAIN_XML_MIGRATABLE, the XML is altered to
+   * If `flags` contains VIR_DOMAIN_XML_MIGRATABLE, the XML is altered to
    * assist in migrations, since the source and destination may be
    * running different libvirt versions.  This may include trimming
    * redundant or default information that might confuse an older
@@ -3663,7 +3663,7 @@ export interface DomainMethods {
    * This function returns network interface stats for interfaces
    * attached to the domain.
    * 
-   * The @device parameter is the network interface either by name or MAC
+   * The `device` parameter is the network interface either by name or MAC
    * address.
    * 
    * Domains may have more than one network interface.  To get stats for
@@ -3706,8 +3706,8 @@ export interface DomainMethods {
    * Collect the list of domain checkpoints for the given domain and allocate
    * an array to store those objects.
    * 
-   * If @flags contains VIR_DOMAIN_CHECKPOINT_LIST_TOPOLOGICAL,
-   * @checkpoints is non-NULL, and no other connection is modifying
+   * If `flags` contains VIR_DOMAIN_CHECKPOINT_LIST_TOPOLOGICAL,
+   * `checkpoints` is non-NULL, and no other connection is modifying
    * checkpoints, then it is guaranteed that for any checkpoint in the
    * resulting list, no checkpoints later in the list can be reached by
    * a sequence of virDomainCheckpointGetParent() starting from that
@@ -3716,7 +3716,7 @@ export interface DomainMethods {
    * 
    * By default, this command covers all checkpoints. It is also
    * possible to limit things to just checkpoints with no parents, when
-   * @flags includes VIR_DOMAIN_CHECKPOINT_LIST_ROOTS.  Additional
+   * `flags` includes VIR_DOMAIN_CHECKPOINT_LIST_ROOTS.  Additional
    * filters are provided in groups listed below. Within a group, bits
    * are mutually exclusive, where all possible checkpoints are
    * described by exactly one bit from the group. Some hypervisors might
@@ -3724,13 +3724,13 @@ export interface DomainMethods {
    * filtering. If the set of filter flags selected forms an impossible
    * combination, the hypervisor may return either 0 or an error.
    * 
-   * The first group of @flags is VIR_DOMAIN_CHECKPOINT_LIST_LEAVES and
+   * The first group of `flags` is VIR_DOMAIN_CHECKPOINT_LIST_LEAVES and
    * VIR_DOMAIN_CHECKPOINT_LIST_NO_LEAVES, to filter based on checkpoints that
    * have no further children (a leaf checkpoint).
    * 
    * @remarks C: `virDomainListAllCheckpoints` (libvirt >= 5.6.0)
    * @param flags - bitwise-OR of supported virDomainCheckpointListFlags
-   * @returns the number of domain checkpoints found or -1 and sets @checkpoints to NULL in case of error. On success, the array stored into @checkpoints is guaranteed to have an extra allocated element set to NULL but not included in the return count, to make iteration easier. The caller is responsible for calling virDomainCheckpointFree() on each array element, then calling free() on @checkpoints.
+   * @returns the number of domain checkpoints found or -1 and sets `checkpoints` to NULL in case of error. On success, the array stored into `checkpoints` is guaranteed to have an extra allocated element set to NULL but not included in the return count, to make iteration easier. The caller is responsible for calling virDomainCheckpointFree() on each array element, then calling free() on `checkpoints`.
    */
   listAllCheckpoints(flags?: number): Promise<DomainCheckpoint[]>;
   /**
@@ -3738,7 +3738,7 @@ export interface DomainMethods {
    * an array to store those objects.  This API solves the race inherent in
    * virDomainSnapshotListNames().
    * 
-   * If @flags contains VIR_DOMAIN_SNAPSHOT_LIST_TOPOLOGICAL and @snaps
+   * If `flags` contains VIR_DOMAIN_SNAPSHOT_LIST_TOPOLOGICAL and `snaps`
    * is non-NULL, and no other connection is modifying snapshots, then
    * it is guaranteed that for any snapshot in the resulting list, no
    * snapshots later in the list can be reached by a sequence of
@@ -3747,7 +3747,7 @@ export interface DomainMethods {
    * unspecified.
    * 
    * By default, this command covers all snapshots. It is also possible
-   * to limit things to just snapshots with no parents, when @flags
+   * to limit things to just snapshots with no parents, when `flags`
    * includes VIR_DOMAIN_SNAPSHOT_LIST_ROOTS.  Additional filters are
    * provided in groups listed below. Within a group, bits are mutually
    * exclusive, where all possible snapshots are described by exactly
@@ -3756,28 +3756,28 @@ export interface DomainMethods {
    * of filter flags selected forms an impossible combination, the
    * hypervisor may return either 0 or an error.
    * 
-   * The first group of @flags is VIR_DOMAIN_SNAPSHOT_LIST_LEAVES and
+   * The first group of `flags` is VIR_DOMAIN_SNAPSHOT_LIST_LEAVES and
    * VIR_DOMAIN_SNAPSHOT_LIST_NO_LEAVES, to filter based on snapshots that
    * have no further children (a leaf snapshot).
    * 
-   * The next group of @flags is VIR_DOMAIN_SNAPSHOT_LIST_METADATA and
+   * The next group of `flags` is VIR_DOMAIN_SNAPSHOT_LIST_METADATA and
    * VIR_DOMAIN_SNAPSHOT_LIST_NO_METADATA, for filtering snapshots based on
    * whether they have metadata that would prevent the removal of the last
    * reference to a domain.
    * 
-   * The next group of @flags is VIR_DOMAIN_SNAPSHOT_LIST_INACTIVE,
+   * The next group of `flags` is VIR_DOMAIN_SNAPSHOT_LIST_INACTIVE,
    * VIR_DOMAIN_SNAPSHOT_LIST_ACTIVE, and VIR_DOMAIN_SNAPSHOT_LIST_DISK_ONLY,
    * for filtering snapshots based on what domain state is tracked by the
    * snapshot.
    * 
-   * The next group of @flags is VIR_DOMAIN_SNAPSHOT_LIST_INTERNAL and
+   * The next group of `flags` is VIR_DOMAIN_SNAPSHOT_LIST_INTERNAL and
    * VIR_DOMAIN_SNAPSHOT_LIST_EXTERNAL, for filtering snapshots based on
    * whether the snapshot is stored inside the disk images or as
    * additional files.
    * 
    * @remarks C: `virDomainListAllSnapshots` (libvirt >= 0.9.13)
    * @param flags - bitwise-OR of supported virDomainSnapshotListFlags
-   * @returns the number of domain snapshots found or -1 and sets @snaps to NULL in case of error. On success, the array stored into @snaps is guaranteed to have an extra allocated element set to NULL but not included in the return count, to make iteration easier. The caller is responsible for calling virDomainSnapshotFree() on each array element, then calling free() on @snaps.
+   * @returns the number of domain snapshots found or -1 and sets `snaps` to NULL in case of error. On success, the array stored into `snaps` is guaranteed to have an extra allocated element set to NULL but not included in the return count, to make iteration easier. The caller is responsible for calling virDomainSnapshotFree() on each array element, then calling free() on `snaps`.
    */
   listAllSnapshots(flags?: number): Promise<DomainSnapshot[]>;
   /**
@@ -3792,7 +3792,7 @@ export interface DomainMethods {
    * since the domain must still exist in order to use virDomainCreate() to
    * restart it.
    * 
-   * If @flags includes VIR_DOMAIN_SAVE_BYPASS_CACHE, then libvirt will
+   * If `flags` includes VIR_DOMAIN_SAVE_BYPASS_CACHE, then libvirt will
    * attempt to bypass the file system cache while creating the file, or
    * fail if it cannot do so for the given system; this can allow less
    * pressure on file system cache, but also risks slowing saves to NFS.
@@ -3800,7 +3800,7 @@ export interface DomainMethods {
    * Normally, the managed saved state will remember whether the domain
    * was running or paused, and start will resume to the same state.
    * Specifying VIR_DOMAIN_SAVE_RUNNING or VIR_DOMAIN_SAVE_PAUSED in
-   * @flags will override the default saved into the file.  These two
+   * `flags` will override the default saved into the file.  These two
    * flags are mutually exclusive.
    * 
    * @remarks C: `virDomainManagedSave` (libvirt >= 0.8.0)
@@ -3812,7 +3812,7 @@ export interface DomainMethods {
    * This updates the definition of a domain stored in a saved state
    * file.
    * 
-   * @dxml can be used to alter host-specific portions of the domain XML
+   * `dxml` can be used to alter host-specific portions of the domain XML
    * that will be used on the next start of the domain. For example, it is
    * possible to alter the backing filename that is associated with a
    * disk device.
@@ -3820,7 +3820,7 @@ export interface DomainMethods {
    * Normally, the saved state file will remember whether the domain was
    * running or paused, and restore defaults to the same state.
    * Specifying VIR_DOMAIN_SAVE_RUNNING or VIR_DOMAIN_SAVE_PAUSED in
-   * @flags will override the default saved into the file; omitting both
+   * `flags` will override the default saved into the file; omitting both
    * leaves the file's default unchanged.  These two flags are mutually
    * exclusive.
    * 
@@ -3834,7 +3834,7 @@ export interface DomainMethods {
    * This method will extract the XML description of the managed save
    * state file of a domain.
    * 
-   * No security-sensitive data will be included unless @flags contains
+   * No security-sensitive data will be included unless `flags` contains
    * VIR_DOMAIN_SAVE_IMAGE_XML_SECURE; this flag is rejected on read-only
    * connections.
    * 
@@ -3856,8 +3856,8 @@ export interface DomainMethods {
    * host given by dconn (a connection to the destination host).
    * 
    * This function is similar to virDomainMigrate3, but it only supports a fixed
-   * set of parameters: @dname corresponds to VIR_MIGRATE_PARAM_DEST_NAME, @uri
-   * is VIR_MIGRATE_PARAM_URI, and @bandwidth is VIR_MIGRATE_PARAM_BANDWIDTH.
+   * set of parameters: `dname` corresponds to VIR_MIGRATE_PARAM_DEST_NAME, `uri`
+   * is VIR_MIGRATE_PARAM_URI, and `bandwidth` is VIR_MIGRATE_PARAM_BANDWIDTH.
    * 
    * virDomainFree should be used to free the resources after the
    * returned domain object is no longer needed.
@@ -3876,9 +3876,9 @@ export interface DomainMethods {
    * host given by dconn (a connection to the destination host).
    * 
    * This function is similar to virDomainMigrate3, but it only supports a fixed
-   * set of parameters: @dxml corresponds to VIR_MIGRATE_PARAM_DEST_XML, @dname
-   * is VIR_MIGRATE_PARAM_DEST_NAME, @uri is VIR_MIGRATE_PARAM_URI, and
-   * @bandwidth is VIR_MIGRATE_PARAM_BANDWIDTH.
+   * set of parameters: `dxml` corresponds to VIR_MIGRATE_PARAM_DEST_XML, `dname`
+   * is VIR_MIGRATE_PARAM_DEST_NAME, `uri` is VIR_MIGRATE_PARAM_URI, and
+   * `bandwidth` is VIR_MIGRATE_PARAM_BANDWIDTH.
    * 
    * virDomainFree should be used to free the resources after the
    * returned domain object is no longer needed.
@@ -3941,7 +3941,7 @@ export interface DomainMethods {
   /**
    * Get the current maximum bandwidth (in MiB/s) that will be used if the
    * domain is migrated.  Not all hypervisors will support a bandwidth limit.
-   * When VIR_DOMAIN_MIGRATE_MAX_SPEED_POSTCOPY is set in @flags, this API
+   * When VIR_DOMAIN_MIGRATE_MAX_SPEED_POSTCOPY is set in `flags`, this API
    * gets the current maximum bandwidth for the post-copy phase of the
    * migration.
    * 
@@ -3978,7 +3978,7 @@ export interface DomainMethods {
    * The maximum bandwidth (in MiB/s) that will be used to do migration
    * can be specified with the bandwidth parameter. Not all hypervisors
    * will support a bandwidth cap. When VIR_DOMAIN_MIGRATE_MAX_SPEED_POSTCOPY
-   * is set in @flags, this API sets the maximum bandwidth for the post-copy
+   * is set in `flags`, this API sets the maximum bandwidth for the post-copy
    * phase of the migration.
    * 
    * @remarks C: `virDomainMigrateSetMaxSpeed` (libvirt >= 0.9.0)
@@ -4066,18 +4066,18 @@ export interface DomainMethods {
    * host given by duri.
    * 
    * This function is similar to virDomainMigrateToURI3, but it only supports a
-   * fixed set of parameters: @dname corresponds to VIR_MIGRATE_PARAM_DEST_NAME,
-   * and @bandwidth corresponds to VIR_MIGRATE_PARAM_BANDWIDTH.
+   * fixed set of parameters: `dname` corresponds to VIR_MIGRATE_PARAM_DEST_NAME,
+   * and `bandwidth` corresponds to VIR_MIGRATE_PARAM_BANDWIDTH.
    * 
    * The operation of this API hinges on the VIR_MIGRATE_PEER2PEER flag.
    * 
-   * If the VIR_MIGRATE_PEER2PEER flag IS set, the @duri parameter must be a
+   * If the VIR_MIGRATE_PEER2PEER flag IS set, the `duri` parameter must be a
    * valid libvirt connection URI, by which the source libvirt driver can connect
-   * to the destination libvirt. In other words, @duri corresponds to @dconnuri
+   * to the destination libvirt. In other words, `duri` corresponds to `dconnuri`
    * of virDomainMigrateToURI3.
    * 
-   * If the VIR_MIGRATE_PEER2PEER flag is NOT set, the @duri parameter takes a
-   * hypervisor specific URI used to initiate the migration. In this case @duri
+   * If the VIR_MIGRATE_PEER2PEER flag is NOT set, the `duri` parameter takes a
+   * hypervisor specific URI used to initiate the migration. In this case `duri`
    * corresponds to VIR_MIGRATE_PARAM_URI of virDomainMigrateToURI3.
    * 
    * @remarks C: `virDomainMigrateToURI` (libvirt >= 0.7.2)
@@ -4090,28 +4090,28 @@ export interface DomainMethods {
   migrateToURI(duri: string, flags: number, dname: string | null, bandwidth: number): Promise<void>;
   /**
    * Migrate the domain object from its current host to the destination
-   * host given by @dconnuri.
+   * host given by `dconnuri`.
    * 
    * This function is similar to virDomainMigrateToURI3, but it only supports a
-   * fixed set of parameters: @miguri corresponds to VIR_MIGRATE_PARAM_URI, @dxml
-   * is VIR_MIGRATE_PARAM_DEST_XML, @dname is VIR_MIGRATE_PARAM_DEST_NAME, and
-   * @bandwidth corresponds to VIR_MIGRATE_PARAM_BANDWIDTH.
+   * fixed set of parameters: `miguri` corresponds to VIR_MIGRATE_PARAM_URI, `dxml`
+   * is VIR_MIGRATE_PARAM_DEST_XML, `dname` is VIR_MIGRATE_PARAM_DEST_NAME, and
+   * `bandwidth` corresponds to VIR_MIGRATE_PARAM_BANDWIDTH.
    * 
    * The operation of this API hinges on the VIR_MIGRATE_PEER2PEER flag.
    * 
-   * If the VIR_MIGRATE_PEER2PEER flag IS set, the @dconnuri parameter must be a
+   * If the VIR_MIGRATE_PEER2PEER flag IS set, the `dconnuri` parameter must be a
    * valid libvirt connection URI, by which the source libvirt driver can connect
-   * to the destination libvirt. In other words, @dconnuri has the same semantics
+   * to the destination libvirt. In other words, `dconnuri` has the same semantics
    * as in virDomainMigrateToURI3.
    * 
-   * If the VIR_MIGRATE_PEER2PEER flag is NOT set, the @dconnuri must be NULL
-   * and the @miguri parameter takes a hypervisor specific URI used to initiate
-   * the migration. In this case @miguri corresponds to VIR_MIGRATE_PARAM_URI of
+   * If the VIR_MIGRATE_PEER2PEER flag is NOT set, the `dconnuri` must be NULL
+   * and the `miguri` parameter takes a hypervisor specific URI used to initiate
+   * the migration. In this case `miguri` corresponds to VIR_MIGRATE_PARAM_URI of
    * virDomainMigrateToURI3.
    * 
    * @remarks C: `virDomainMigrateToURI2` (libvirt >= 0.9.2)
-   * @param dconnuri - (optional) URI for target libvirtd if @flags includes VIR_MIGRATE_PEER2PEER
-   * @param miguri - (optional) URI for invoking the migration, not if @flags includs VIR_MIGRATE_TUNNELLED
+   * @param dconnuri - (optional) URI for target libvirtd if `flags` includes VIR_MIGRATE_PEER2PEER
+   * @param miguri - (optional) URI for invoking the migration, not if `flags` includs VIR_MIGRATE_TUNNELLED
    * @param dxml - (optional) XML config for launching guest on target
    * @param flags - bitwise-OR of virDomainMigrateFlags
    * @param dname - (optional) rename domain to this at destination
@@ -4128,11 +4128,11 @@ export interface DomainMethods {
    * 
    * The operation of this API hinges on the VIR_MIGRATE_PEER2PEER flag.
    * 
-   * If the VIR_MIGRATE_PEER2PEER flag is set, the @dconnuri parameter must be a
+   * If the VIR_MIGRATE_PEER2PEER flag is set, the `dconnuri` parameter must be a
    * valid libvirt connection URI, by which the source libvirt daemon can connect
    * to the destination libvirt.
    * 
-   * If the VIR_MIGRATE_PEER2PEER flag is NOT set, then @dconnuri must be NULL
+   * If the VIR_MIGRATE_PEER2PEER flag is NOT set, then `dconnuri` must be NULL
    * and VIR_MIGRATE_PARAM_URI migration parameter must be filled in with
    * hypervisor specific URI used to initiate the migration. The uri_transports
    * element of the hypervisor capabilities XML includes supported URI schemes.
@@ -4147,7 +4147,7 @@ export interface DomainMethods {
    * different types of hypervisor.
    * 
    * @remarks C: `virDomainMigrateToURI3` (libvirt >= 1.1.0)
-   * @param dconnuri - (optional) URI for target libvirtd if @flags includes VIR_MIGRATE_PEER2PEER
+   * @param dconnuri - (optional) URI for target libvirtd if `flags` includes VIR_MIGRATE_PEER2PEER
    * @param params - (optional) migration parameters
    * @param flags - bitwise-OR of virDomainMigrateFlags
    * @returns 0 if the migration succeeded, -1 upon error.
@@ -4155,14 +4155,14 @@ export interface DomainMethods {
   migrateToURI3(dconnuri: string, params: TypedParamsInput, flags?: number): Promise<void>;
   /**
    * This opens the host interface associated with a channel device on a
-   * guest, if the host interface is supported.  If @name is given, it
+   * guest, if the host interface is supported.  If `name` is given, it
    * can match either the device alias (e.g. "channel0"), or the virtio
-   * target name (e.g. "org.qemu.guest_agent.0").  If @name is omitted,
+   * target name (e.g. "org.qemu.guest_agent.0").  If `name` is omitted,
    * then the first channel is opened. The channel is associated with
-   * the passed in @st stream, which should have been opened in
+   * the passed in `st` stream, which should have been opened in
    * non-blocking mode for bi-directional I/O.
    * 
-   * By default, when @flags is 0, the open will fail if libvirt detects
+   * By default, when `flags` is 0, the open will fail if libvirt detects
    * that the channel is already in use by another client; passing
    * VIR_DOMAIN_CHANNEL_FORCE will cause libvirt to forcefully remove the
    * other client prior to opening this channel.
@@ -4177,12 +4177,12 @@ export interface DomainMethods {
   /**
    * This opens the backend associated with a console, serial or
    * parallel port device on a guest, if the backend is supported.
-   * If the @dev_name is omitted, then the first console or serial
+   * If the `dev_name` is omitted, then the first console or serial
    * device is opened. The console is associated with the passed
-   * in @st stream, which should have been opened in non-blocking
+   * in `st` stream, which should have been opened in non-blocking
    * mode for bi-directional I/O.
    * 
-   * By default, when @flags is 0, the open will fail if libvirt
+   * By default, when `flags` is 0, the open will fail if libvirt
    * detects that the console is already in use by another client;
    * passing VIR_DOMAIN_CONSOLE_FORCE will cause libvirt to forcefully
    * remove the other client prior to opening this console.
@@ -4193,7 +4193,7 @@ export interface DomainMethods {
    * 
    * Older servers did not support either flag, and also did not forbid
    * simultaneous clients on a console, with potentially confusing results.
-   * When passing @flags of 0 in order to support a wider range of server
+   * When passing `flags` of 0 in order to support a wider range of server
    * versions, it is up to the client to ensure mutual exclusion.
    * 
    * @remarks C: `virDomainOpenConsole` (libvirt >= 0.8.6)
@@ -4204,16 +4204,16 @@ export interface DomainMethods {
    */
   openConsole(dev_name: string | null, st: Stream, flags?: number): Promise<void>;
   /**
-   * This will attempt to connect the file descriptor @fd, to
-   * the graphics backend of @dom. If @dom has multiple graphics
-   * backends configured, then @idx will determine which one is
-   * opened, starting from @idx 0.
+   * This will attempt to connect the file descriptor `fd`, to
+   * the graphics backend of `dom`. If `dom` has multiple graphics
+   * backends configured, then `idx` will determine which one is
+   * opened, starting from `idx` 0.
    * 
    * To disable any authentication, pass the VIR_DOMAIN_OPEN_GRAPHICS_SKIPAUTH
-   * constant for @flags.
+   * constant for `flags`.
    * 
    * The caller should use an anonymous socketpair to open
-   * @fd before invocation.
+   * `fd` before invocation.
    * 
    * This method can only be used when connected to a local
    * libvirt hypervisor, over a UNIX domain socket. Attempts
@@ -4227,14 +4227,14 @@ export interface DomainMethods {
    */
   openGraphics(idx: number, fd: number, flags?: number): Promise<void>;
   /**
-   * This will create a socket pair connected to the graphics backend of @dom.
+   * This will create a socket pair connected to the graphics backend of `dom`.
    * One end of the socket will be returned on success, and the other end is
    * handed to the hypervisor.
-   * If @dom has multiple graphics backends configured, then @idx will determine
-   * which one is opened, starting from @idx 0.
+   * If `dom` has multiple graphics backends configured, then `idx` will determine
+   * which one is opened, starting from `idx` 0.
    * 
    * To disable any authentication, pass the VIR_DOMAIN_OPEN_GRAPHICS_SKIPAUTH
-   * constant for @flags.
+   * constant for `flags`.
    * 
    * This method can only be used when connected to a local
    * libvirt hypervisor, over a UNIX domain socket. Attempts
@@ -4250,13 +4250,13 @@ export interface DomainMethods {
    * Dynamically change the real CPUs which can be allocated to all emulator
    * threads. This function may require privileged access to the hypervisor.
    * 
-   * @flags may include VIR_DOMAIN_AFFECT_LIVE or VIR_DOMAIN_AFFECT_CONFIG.
+   * `flags` may include VIR_DOMAIN_AFFECT_LIVE or VIR_DOMAIN_AFFECT_CONFIG.
    * Both flags may be set.
    * If VIR_DOMAIN_AFFECT_LIVE is set, the change affects a running domain
    * and may fail if domain is not alive.
    * If VIR_DOMAIN_AFFECT_CONFIG is set, the change affects persistent state,
    * and will fail for transient domains. If neither flag is specified (that is,
-   * @flags is VIR_DOMAIN_AFFECT_CURRENT), then an inactive domain modifies
+   * `flags` is VIR_DOMAIN_AFFECT_CURRENT), then an inactive domain modifies
    * persistent setup, while an active domain is hypervisor-dependent on whether
    * just live or both live and persistent state is changed.
    * Not all hypervisors can support all flag combinations.
@@ -4273,13 +4273,13 @@ export interface DomainMethods {
    * Dynamically change the real CPUs which can be allocated to an IOThread.
    * This function may require privileged access to the hypervisor.
    * 
-   * @flags may include VIR_DOMAIN_AFFECT_LIVE or VIR_DOMAIN_AFFECT_CONFIG.
+   * `flags` may include VIR_DOMAIN_AFFECT_LIVE or VIR_DOMAIN_AFFECT_CONFIG.
    * Both flags may be set.
    * If VIR_DOMAIN_AFFECT_LIVE is set, the change affects a running domain
    * and may fail if domain is not alive.
    * If VIR_DOMAIN_AFFECT_CONFIG is set, the change affects persistent state,
    * and will fail for transient domains. If neither flag is specified (that is,
-   * @flags is VIR_DOMAIN_AFFECT_CURRENT), then an inactive domain modifies
+   * `flags` is VIR_DOMAIN_AFFECT_CURRENT), then an inactive domain modifies
    * persistent setup, while an active domain is hypervisor-dependent on whether
    * just live or both live and persistent state is changed.
    * Not all hypervisors can support all flag combinations.
@@ -4310,13 +4310,13 @@ export interface DomainMethods {
    * Dynamically change the real CPUs which can be allocated to a virtual CPU.
    * This function may require privileged access to the hypervisor.
    * 
-   * @flags may include VIR_DOMAIN_AFFECT_LIVE or VIR_DOMAIN_AFFECT_CONFIG.
+   * `flags` may include VIR_DOMAIN_AFFECT_LIVE or VIR_DOMAIN_AFFECT_CONFIG.
    * Both flags may be set.
    * If VIR_DOMAIN_AFFECT_LIVE is set, the change affects a running domain
    * and may fail if domain is not alive.
    * If VIR_DOMAIN_AFFECT_CONFIG is set, the change affects persistent state,
    * and will fail for transient domains. If neither flag is specified (that is,
-   * @flags is VIR_DOMAIN_AFFECT_CURRENT), then an inactive domain modifies
+   * `flags` is VIR_DOMAIN_AFFECT_CURRENT), then an inactive domain modifies
    * persistent setup, while an active domain is hypervisor-dependent on whether
    * just live or both live and persistent state is changed.
    * Not all hypervisors can support all flag combinations.
@@ -4331,10 +4331,10 @@ export interface DomainMethods {
    */
   pinVcpuFlags(vcpu: number, cpumap: Uint8Array | string, flags?: number): Promise<void>;
   /**
-   * Attempt to have the guest enter the given @target power management
-   * suspension level.  If @duration is non-zero, also schedule the guest to
+   * Attempt to have the guest enter the given `target` power management
+   * suspension level.  If `duration` is non-zero, also schedule the guest to
    * resume normal operation after that many seconds, if nothing else has
-   * resumed it earlier.  Some hypervisors require that @duration be 0, for
+   * resumed it earlier.  Some hypervisors require that `duration` be 0, for
    * an indefinite suspension.
    * 
    * Dependent on hypervisor used, this may require a
@@ -4367,13 +4367,13 @@ export interface DomainMethods {
   /**
    * Execute an arbitrary Guest Agent command.
    * 
-   * Issue @cmd to the guest agent running in @domain.
-   * @timeout must be -2, -1, 0 or positive.
+   * Issue `cmd` to the guest agent running in `domain`.
+   * `timeout` must be -2, -1, 0 or positive.
    * VIR_DOMAIN_QEMU_AGENT_COMMAND_BLOCK(-2): meaning to block forever waiting for
    * a result.
    * VIR_DOMAIN_QEMU_AGENT_COMMAND_DEFAULT(-1): use default timeout value.
    * VIR_DOMAIN_QEMU_AGENT_COMMAND_NOWAIT(0): does not wait.
-   * positive value: wait for @timeout seconds
+   * positive value: wait for `timeout` seconds
    * 
    * @remarks C: `virDomainQemuAgentCommand` (libvirt >= 0.10.0)
    * @param cmd - the guest agent command string
@@ -4386,24 +4386,24 @@ export interface DomainMethods {
    * This API is QEMU specific, so it will only work with hypervisor
    * connections to the QEMU driver.
    * 
-   * Send an arbitrary monitor command @cmd to @domain through the
+   * Send an arbitrary monitor command `cmd` to `domain` through the
    * QEMU monitor. There are several requirements to safely and
    * successfully use this API:
    * 
-   *   - A @cmd that queries state without making any modifications is safe
-   *   - A @cmd that alters state that is also tracked by libvirt is unsafe,
+   *   - A `cmd` that queries state without making any modifications is safe
+   *   - A `cmd` that alters state that is also tracked by libvirt is unsafe,
    *     and may cause libvirtd to crash
-   *   - A @cmd that alters state not tracked by the current version of
+   *   - A `cmd` that alters state not tracked by the current version of
    *     libvirt is possible as a means to test new QEMU features before
    *     they have support in libvirt, but no guarantees are made to safety
    * 
    * If VIR_DOMAIN_QEMU_MONITOR_COMMAND_HMP is set, the command is
    * considered to be a human monitor command and libvirt will automatically
-   * convert it into QMP if needed.  In that case the @result will also
+   * convert it into QMP if needed.  In that case the `result` will also
    * be converted back from QMP.
    * 
-   * If successful, @result will be filled with the string output of the
-   * @cmd, and the caller must free this string.
+   * If successful, `result` will be filled with the string output of the
+   * `cmd`, and the caller must free this string.
    * 
    * @remarks C: `virDomainQemuMonitorCommand` (libvirt >= 0.8.3)
    * @param cmd - the QEMU monitor command string
@@ -4419,7 +4419,7 @@ export interface DomainMethods {
    * 'on_reboot' XML setting resulting in a domain that shuts down instead
    * of rebooting.
    * 
-   * If @flags is set to zero, then the hypervisor will choose the
+   * If `flags` is set to zero, then the hypervisor will choose the
    * method of shutdown it considers best. To have greater control
    * pass one or more of the virDomainRebootFlagValues. The order
    * in which the hypervisor tries each shutdown method is undefined,
@@ -4499,14 +4499,14 @@ export interface DomainMethods {
    * listed as running anymore (this ends the life of a transient domain).
    * Use virDomainRestore() to restore a domain after saving.
    * 
-   * If the hypervisor supports it, @dxml can be used to alter
+   * If the hypervisor supports it, `dxml` can be used to alter
    * host-specific portions of the domain XML that will be used when
    * restoring an image.  For example, it is possible to alter the
    * backing filename that is associated with a disk device, in order to
    * prepare for file renaming done as part of backing up the disk
    * device while the domain is stopped.
    * 
-   * If @flags includes VIR_DOMAIN_SAVE_BYPASS_CACHE, then libvirt will
+   * If `flags` includes VIR_DOMAIN_SAVE_BYPASS_CACHE, then libvirt will
    * attempt to bypass the file system cache while creating the file, or
    * fail if it cannot do so for the given system; this can allow less
    * pressure on file system cache, but also risks slowing saves to NFS.
@@ -4514,7 +4514,7 @@ export interface DomainMethods {
    * Normally, the saved state file will remember whether the domain was
    * running or paused, and restore defaults to the same state.
    * Specifying VIR_DOMAIN_SAVE_RUNNING or VIR_DOMAIN_SAVE_PAUSED in
-   * @flags will override what state gets saved into the file.  These
+   * `flags` will override what state gets saved into the file.  These
    * two flags are mutually exclusive.
    * 
    * A save file can be inspected or modified slightly with
@@ -4545,7 +4545,7 @@ export interface DomainMethods {
   /**
    * Take a screenshot of current domain console as a stream. The image format
    * is hypervisor specific. Moreover, some hypervisors supports multiple
-   * displays per domain. These can be distinguished by @screen argument.
+   * displays per domain. These can be distinguished by `screen` argument.
    * 
    * This call sets up a stream; subsequent use of stream API is necessary
    * to transfer actual data, determine how much data is successfully
@@ -4583,19 +4583,19 @@ export interface DomainMethods {
    * signal. If there is no mapping from virDomainProcessSignal to
    * the native OS signals, this API will report an error.
    * 
-   * If @pid_value is an integer greater than zero, it is
-   * treated as a process ID. If @pid_value is an integer
+   * If `pid_value` is an integer greater than zero, it is
+   * treated as a process ID. If `pid_value` is an integer
    * less than zero, it is treated as a process group ID.
-   * All the @pid_value numbers are from the container/guest
+   * All the `pid_value` numbers are from the container/guest
    * namespace. The value zero is not valid.
    * 
    * Not all hypervisors will support sending signals to
    * arbitrary processes or process groups. If this API is
    * implemented the minimum requirement is to be able to
-   * use @pid_value == 1 (i.e. kill init). No other value is
+   * use `pid_value` == 1 (i.e. kill init). No other value is
    * required to be supported.
    * 
-   * If the @signum is VIR_DOMAIN_PROCESS_SIGNAL_NOP then this
+   * If the `signum` is VIR_DOMAIN_PROCESS_SIGNAL_NOP then this
    * API will simply report whether the process is running in
    * the container/guest.
    * 
@@ -4628,7 +4628,7 @@ export interface DomainMethods {
   /**
    * Change all or a subset of the per-device block IO tunables.
    * 
-   * The @disk parameter is either an unambiguous source name of the
+   * The `disk` parameter is either an unambiguous source name of the
    * block device (the <source file='...'/> sub-element, such as
    * "/path/to/image"), or the device target shorthand (the <target
    * dev='...'/> sub-element, such as "xvda").  Valid names can be found
@@ -4645,21 +4645,21 @@ export interface DomainMethods {
   /**
    * Set the threshold level for delivering the
    * VIR_DOMAIN_EVENT_ID_BLOCK_THRESHOLD if the device or backing chain element
-   * described by @dev is written beyond the set threshold level. The threshold
+   * described by `dev` is written beyond the set threshold level. The threshold
    * level is unset once the event fires. The event might not be delivered at all
    * if libvirtd was not running at the moment when the threshold was reached.
    * Note that if the threshold level is reached for a top level image, the event
-   * is emitted for @dev corresponding to the disk target, and may also be reported
-   * with @dev corresponding to the disk target with an index corresponding to the
+   * is emitted for `dev` corresponding to the disk target, and may also be reported
+   * with `dev` corresponding to the disk target with an index corresponding to the
    * 'index' attribute of 'source' in the live VM XML if the attribute is present.
    * 
-   * @dev can either be a disk target name (vda, sda) or disk target with index (
+   * `dev` can either be a disk target name (vda, sda) or disk target with index (
    * vda[4]). Without the index the top image in the backing chain will have the
    * threshold set. The index corresponds to the 'index' attribute reported in the
    * live VM XML for 'backingStore' or 'source' elements of a disk. If index is
    * given the threshold is set for the corresponding image.
    * 
-   * In case when @dev does not contain index the
+   * In case when `dev` does not contain index the
    * VIR_DOMAIN_EVENT_ID_BLOCK_THRESHOLD event may be emitted twice, once for the
    * disk device target without index and once containing the index.
    * 
@@ -4682,13 +4682,13 @@ export interface DomainMethods {
    */
   setBlockThreshold(dev: string, threshold: number | bigint, flags?: number): Promise<void>;
   /**
-   * Sets state of individual vcpus described by @cpumap via guest agent. Other
+   * Sets state of individual vcpus described by `cpumap` via guest agent. Other
    * vcpus are not modified.
    * 
    * This API requires the VM to run. Various hypervisors or guest agent
    * implementation may limit to operate on just 1 vCPU per call.
    * 
-   * @cpumap is a list of vCPU numbers. Its syntax is a comma separated list and
+   * `cpumap` is a list of vCPU numbers. Its syntax is a comma separated list and
    * a special markup using '-' and '^' (ex. '0-4', '0-3,^2'). The '-' denotes
    * the range and the '^' denotes exclusive. The expression is sequentially
    * evaluated, so "0-15,^8" is identical to "9-14,0-7,15" but not identical to
@@ -4699,7 +4699,7 @@ export interface DomainMethods {
    * 
    * @remarks C: `virDomainSetGuestVcpus` (libvirt >= 2.0.0)
    * @param cpumap - text representation of a bitmap of vcpus to set
-   * @param state - 0 to disable/1 to enable cpus described by @cpumap
+   * @param state - 0 to disable/1 to enable cpus described by `cpumap`
    * @param flags - currently unused, callers shall pass 0
    * @returns 0 on success, -1 on error.
    */
@@ -4707,14 +4707,14 @@ export interface DomainMethods {
   /**
    * Dynamically set IOThread parameters to the domain. It is left up to
    * the underlying virtual hypervisor to determine the valid range for an
-   * @iothread_id, determining whether the @iothread_id already exists, and
+   * `iothread_id`, determining whether the `iothread_id` already exists, and
    * determining the validity of the provided param values.
    * 
    * See VIR_DOMAIN_IOTHREAD_* for detailed description of accepted IOThread
    * parameters.
    * 
    * Since the purpose of this API is to dynamically modify the IOThread
-   * @flags should only include the VIR_DOMAIN_AFFECT_CURRENT and/or
+   * `flags` should only include the VIR_DOMAIN_AFFECT_CURRENT and/or
    * VIR_DOMAIN_AFFECT_LIVE virDomainMemoryModFlags. Setting other flags
    * may cause errors from the hypervisor.
    * 
@@ -4732,7 +4732,7 @@ export interface DomainMethods {
   setIOThreadParams(iothread_id: number, params: TypedParamsInput, flags?: number): Promise<void>;
   /**
    * Change a subset or all parameters of interface; currently this
-   * includes bandwidth parameters.  The value of @flags should be
+   * includes bandwidth parameters.  The value of `flags` should be
    * either VIR_DOMAIN_AFFECT_CURRENT, or a bitwise-or of values
    * VIR_DOMAIN_AFFECT_LIVE and VIR_DOMAIN_AFFECT_CONFIG, although
    * hypervisors vary in which flags are supported.
@@ -4820,12 +4820,12 @@ export interface DomainMethods {
    * to Domain0 i.e. the domain where the application runs.
    * This function may require privileged access to the hypervisor.
    * 
-   * @flags may include VIR_DOMAIN_AFFECT_LIVE or VIR_DOMAIN_AFFECT_CONFIG.
+   * `flags` may include VIR_DOMAIN_AFFECT_LIVE or VIR_DOMAIN_AFFECT_CONFIG.
    * Both flags may be set. If VIR_DOMAIN_AFFECT_LIVE is set, the change affects
    * a running domain and will fail if domain is not active.
    * If VIR_DOMAIN_AFFECT_CONFIG is set, the change affects persistent state,
    * and will fail for transient domains. If neither flag is specified
-   * (that is, @flags is VIR_DOMAIN_AFFECT_CURRENT), then an inactive domain
+   * (that is, `flags` is VIR_DOMAIN_AFFECT_CURRENT), then an inactive domain
    * modifies persistent setup, while an active domain is hypervisor-dependent
    * on whether just live or both live and persistent state is changed.
    * If VIR_DOMAIN_MEM_MAXIMUM is set, the change affects domain's maximum memory
@@ -4855,12 +4855,12 @@ export interface DomainMethods {
    * Dynamically change the domain memory balloon driver statistics collection
    * period. Use 0 to disable and a positive value to enable.
    * 
-   * @flags may include VIR_DOMAIN_AFFECT_LIVE or VIR_DOMAIN_AFFECT_CONFIG.
+   * `flags` may include VIR_DOMAIN_AFFECT_LIVE or VIR_DOMAIN_AFFECT_CONFIG.
    * Both flags may be set. If VIR_DOMAIN_AFFECT_LIVE is set, the change affects
    * a running domain and will fail if domain is not active.
    * If VIR_DOMAIN_AFFECT_CONFIG is set, the change affects persistent state,
    * and will fail for transient domains. If neither flag is specified
-   * (that is, @flags is VIR_DOMAIN_AFFECT_CURRENT), then an inactive domain
+   * (that is, `flags` is VIR_DOMAIN_AFFECT_CURRENT), then an inactive domain
    * modifies persistent setup, while an active domain is hypervisor-dependent
    * on whether just live or both live and persistent state is changed.
    * 
@@ -4873,23 +4873,23 @@ export interface DomainMethods {
    */
   setMemoryStatsPeriod(period: number, flags?: number): Promise<void>;
   /**
-   * Sets the appropriate domain element given by @type to the
-   * value of @metadata.  A @type of VIR_DOMAIN_METADATA_DESCRIPTION
+   * Sets the appropriate domain element given by `type` to the
+   * value of `metadata`.  A `type` of VIR_DOMAIN_METADATA_DESCRIPTION
    * is free-form text; VIR_DOMAIN_METADATA_TITLE is free-form, but no
    * newlines are permitted, and should be short (although the length is
-   * not enforced). For these two options @key and @uri are irrelevant and
+   * not enforced). For these two options `key` and `uri` are irrelevant and
    * must be set to NULL.
    * 
-   * For type VIR_DOMAIN_METADATA_ELEMENT @metadata  must be well-formed
-   * XML belonging to namespace defined by @uri with local name @key.
+   * For type VIR_DOMAIN_METADATA_ELEMENT `metadata`  must be well-formed
+   * XML belonging to namespace defined by `uri` with local name `key`.
    * 
-   * Passing NULL for @metadata says to remove that element from the
+   * Passing NULL for `metadata` says to remove that element from the
    * domain XML (passing the empty string leaves the element present).
    * 
    * The resulting metadata will be present in virDomainGetXMLDesc(),
    * as well as quick access through virDomainGetMetadata().
    * 
-   * @flags controls whether the live domain, persistent configuration,
+   * `flags` controls whether the live domain, persistent configuration,
    * or both will be modified.
    * 
    * @remarks C: `virDomainSetMetadata` (libvirt >= 0.9.10)
@@ -4920,7 +4920,7 @@ export interface DomainMethods {
   setNumaParameters(params: TypedParamsInput, flags?: number): Promise<void>;
   /**
    * Enable or disable the particular list of Linux perf events you
-   * care about. The @params argument should contain any subset of
+   * care about. The `params` argument should contain any subset of
    * VIR_PERF_EVENT_ macros.
    * 
    * Linux perf events are performance analyzing tool in Linux.
@@ -4943,7 +4943,7 @@ export interface DomainMethods {
    */
   setSchedulerParameters(params: TypedParamsInput): Promise<void>;
   /**
-   * Change a subset or all scheduler parameters.  The value of @flags
+   * Change a subset or all scheduler parameters.  The value of `flags`
    * should be either VIR_DOMAIN_AFFECT_CURRENT, or a bitwise-or of
    * values from VIR_DOMAIN_AFFECT_LIVE and
    * VIR_DOMAIN_AFFECT_CURRENT, although hypervisors vary in which
@@ -4962,7 +4962,7 @@ export interface DomainMethods {
    * resynchronize the guest.
    * 
    * This API tries to set guest time to the given value. The time
-   * to set (@seconds and @nseconds) should be in seconds relative
+   * to set (`seconds` and `nseconds`) should be in seconds relative
    * to the Epoch of 1970-01-01 00:00:00 in UTC.
    * 
    * Please note that some hypervisors may require guest agent to
@@ -4970,14 +4970,14 @@ export interface DomainMethods {
    * 
    * @remarks C: `virDomainSetTime` (libvirt >= 1.2.5)
    * @param seconds - time to set
-   * @param nseconds - the nanosecond part of @seconds
+   * @param nseconds - the nanosecond part of `seconds`
    * @param flags - bitwise-OR of virDomainSetTimeFlags
    * @returns 0 on success, -1 otherwise.
    */
   setTime(seconds: number | bigint, nseconds: number, flags?: number): Promise<void>;
   /**
-   * Sets the @user password to the value specified by @password.
-   * If @flags contain VIR_DOMAIN_PASSWORD_ENCRYPTED, the password
+   * Sets the `user` password to the value specified by `password`.
+   * If `flags` contain VIR_DOMAIN_PASSWORD_ENCRYPTED, the password
    * is assumed to be encrypted by the method required by the guest OS.
    * 
    * Please note that some hypervisors may require guest agent to
@@ -4991,7 +4991,7 @@ export interface DomainMethods {
    */
   setUserPassword(user: string, password: string, flags?: number): Promise<void>;
   /**
-   * Enables/disables individual vcpus described by @vcpumap in the hypervisor.
+   * Enables/disables individual vcpus described by `vcpumap` in the hypervisor.
    * 
    * Various hypervisor implementations may limit to operate on just 1
    * hotpluggable entity (which may contain multiple vCPUs on certain platforms).
@@ -5000,7 +5000,7 @@ export interface DomainMethods {
    * 
    * @remarks C: `virDomainSetVcpu` (libvirt >= 3.1.0)
    * @param vcpumap - text representation of a bitmap of vcpus to set
-   * @param state - 0 to disable/1 to enable cpus described by @vcpumap
+   * @param state - 0 to disable/1 to enable cpus described by `vcpumap`
    * @param flags - bitwise-OR of virDomainModificationImpact
    * @returns 0 on success, -1 on error.
    */
@@ -5030,11 +5030,11 @@ export interface DomainMethods {
    * does not support it or if growing the number is arbitrarily limited.
    * This function may require privileged access to the hypervisor.
    * 
-   * @flags may include VIR_DOMAIN_AFFECT_LIVE to affect a running
+   * `flags` may include VIR_DOMAIN_AFFECT_LIVE to affect a running
    * domain (which may fail if domain is not active), or
    * VIR_DOMAIN_AFFECT_CONFIG to affect the next boot via the XML
    * description of the domain.  Both flags may be set.
-   * If neither flag is specified (that is, @flags is VIR_DOMAIN_AFFECT_CURRENT),
+   * If neither flag is specified (that is, `flags` is VIR_DOMAIN_AFFECT_CURRENT),
    * then an inactive domain modifies persistent setup, while an active domain
    * is hypervisor-dependent on whether just live or both live and persistent
    * state is changed.
@@ -5042,7 +5042,7 @@ export interface DomainMethods {
    * Note that if this call is executed before the guest has finished booting,
    * the guest may fail to process the change.
    * 
-   * If @flags includes VIR_DOMAIN_VCPU_MAXIMUM, then
+   * If `flags` includes VIR_DOMAIN_VCPU_MAXIMUM, then
    * VIR_DOMAIN_AFFECT_LIVE must be clear, and only the maximum virtual
    * CPU limit is altered; generally, this value must be less than or
    * equal to virConnectGetMaxVcpus().  Otherwise, this call affects the
@@ -5050,7 +5050,7 @@ export interface DomainMethods {
    * maximum limit. Note that hypervisors may not allow changing the maximum
    * vcpu count if processor topology is specified.
    * 
-   * If @flags includes VIR_DOMAIN_VCPU_GUEST, then the state of processors is
+   * If `flags` includes VIR_DOMAIN_VCPU_GUEST, then the state of processors is
    * modified inside the guest instead of the hypervisor. This flag can only
    * be used with live guests and is incompatible with VIR_DOMAIN_VCPU_MAXIMUM.
    * The usage of this flag may require a guest agent configured.
@@ -5097,7 +5097,7 @@ export interface DomainMethods {
    * virDomainSnapshotNum()), then that metadata will automatically
    * be deleted when the domain quits.
    * 
-   * If @flags is set to zero, then the hypervisor will choose the
+   * If `flags` is set to zero, then the hypervisor will choose the
    * method of shutdown it considers best. To have greater control
    * pass one or more of the virDomainShutdownFlagValues. The order
    * in which the hypervisor tries each shutdown method is undefined,
@@ -5115,7 +5115,7 @@ export interface DomainMethods {
    * Creates a new snapshot of a domain based on the snapshot xml
    * contained in xmlDesc, with a top-level element <domainsnapshot>.
    * 
-   * If @flags is 0, the domain can be active, in which case the
+   * If `flags` is 0, the domain can be active, in which case the
    * snapshot will be a full system snapshot (capturing both disk state,
    * and runtime VM state such as RAM contents), where reverting to the
    * snapshot is
@@ -5126,10 +5126,10 @@ export interface DomainMethods {
    * becomes current (see virDomainSnapshotCurrent()), and is a child
    * of any previous current snapshot.
    * 
-   * If @flags includes VIR_DOMAIN_SNAPSHOT_CREATE_VALIDATE, then @xmlDesc
+   * If `flags` includes VIR_DOMAIN_SNAPSHOT_CREATE_VALIDATE, then `xmlDesc`
    * is validated against the <domainsnapshot> XML schema.
    * 
-   * If @flags includes VIR_DOMAIN_SNAPSHOT_CREATE_REDEFINE, then this
+   * If `flags` includes VIR_DOMAIN_SNAPSHOT_CREATE_REDEFINE, then this
    * is a request to reinstate snapshot metadata that was previously
    * captured from virDomainSnapshotGetXMLDesc() before removing that
    * metadata, rather than creating a new snapshot.  This can be used to
@@ -5137,7 +5137,7 @@ export interface DomainMethods {
    * the source, in order to allow migration (since migration normally
    * fails if snapshot metadata still remains on the source machine).
    * Note that while original creation can omit a number of elements
-   * from @xmlDesc (and libvirt will supply sane defaults based on the
+   * from `xmlDesc` (and libvirt will supply sane defaults based on the
    * domain state at that point in time), a redefinition must supply
    * more elements (as the domain may have changed in the meantime, so
    * that libvirt no longer has a way to resupply correct
@@ -5155,32 +5155,32 @@ export interface DomainMethods {
    * snapshot contents by the requested name).  Not all hypervisors
    * support these flags.
    * 
-   * If @flags includes VIR_DOMAIN_SNAPSHOT_CREATE_NO_METADATA, then the
-   * domain's disk images are modified according to @xmlDesc, but
+   * If `flags` includes VIR_DOMAIN_SNAPSHOT_CREATE_NO_METADATA, then the
+   * domain's disk images are modified according to `xmlDesc`, but
    * libvirt does not track any metadata (similar to immediately calling
    * virDomainSnapshotDelete() with
    * VIR_DOMAIN_SNAPSHOT_DELETE_METADATA_ONLY).  This flag is
    * incompatible with VIR_DOMAIN_SNAPSHOT_CREATE_REDEFINE.
    * 
-   * If @flags includes VIR_DOMAIN_SNAPSHOT_CREATE_HALT, then the domain
+   * If `flags` includes VIR_DOMAIN_SNAPSHOT_CREATE_HALT, then the domain
    * will be inactive after the snapshot completes, regardless of whether
    * it was active before; otherwise, a running domain will still be
    * running after the snapshot.  This flag is invalid on transient domains,
    * and is incompatible with VIR_DOMAIN_SNAPSHOT_CREATE_REDEFINE.
    * 
-   * If @flags includes VIR_DOMAIN_SNAPSHOT_CREATE_LIVE, then the domain
+   * If `flags` includes VIR_DOMAIN_SNAPSHOT_CREATE_LIVE, then the domain
    * is not paused while creating the snapshot. This increases the size
    * of the memory dump file, but reduces downtime of the guest while
    * taking the snapshot. Some hypervisors only support this flag during
    * external snapshots.
    * 
-   * If @flags includes VIR_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY, then the
-   * snapshot will be limited to the disks described in @xmlDesc, and no
+   * If `flags` includes VIR_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY, then the
+   * snapshot will be limited to the disks described in `xmlDesc`, and no
    * VM state will be saved.  For an active guest, the disk image may be
    * inconsistent (as if power had been pulled), and specifying this
    * with the VIR_DOMAIN_SNAPSHOT_CREATE_HALT flag risks data loss.
    * 
-   * If @flags includes VIR_DOMAIN_SNAPSHOT_CREATE_QUIESCE, then the
+   * If `flags` includes VIR_DOMAIN_SNAPSHOT_CREATE_QUIESCE, then the
    * libvirt will attempt to use guest agent to freeze and thaw all
    * file systems in use within domain OS. However, if the guest agent
    * is not present, an error is thrown. Moreover, this flag requires
@@ -5192,7 +5192,7 @@ export interface DomainMethods {
    * By default, if the snapshot involves external files, and any of the
    * destination files already exist as a non-empty regular file, the
    * snapshot is rejected to avoid losing contents of those files.
-   * However, if @flags includes VIR_DOMAIN_SNAPSHOT_CREATE_REUSE_EXT,
+   * However, if `flags` includes VIR_DOMAIN_SNAPSHOT_CREATE_REUSE_EXT,
    * then the destination files must be pre-created manually with
    * the correct image format and metadata including backing store path
    * (this allows a management app to pre-create files with relative backing
@@ -5208,7 +5208,7 @@ export interface DomainMethods {
    * disks fails on the second disk, but the first disk alteration cannot be
    * rolled back).  If this API call fails, it is therefore normally
    * necessary to follow up with virDomainGetXMLDesc() and check each disk
-   * to determine if any partial changes occurred.  However, if @flags
+   * to determine if any partial changes occurred.  However, if `flags`
    * contains VIR_DOMAIN_SNAPSHOT_CREATE_ATOMIC, then libvirt guarantees
    * that this command will not alter any disks unless the entire set of
    * changes can be done atomically, making failure recovery simpler (note
@@ -5241,10 +5241,10 @@ export interface DomainMethods {
   snapshotCurrent(flags?: number): Promise<DomainSnapshot>;
   /**
    * Collect the list of domain snapshots for the given domain, and store
-   * their names in @names.  The value to use for @nameslen can be determined
-   * by virDomainSnapshotNum() with the same @flags.
+   * their names in `names`.  The value to use for `nameslen` can be determined
+   * by virDomainSnapshotNum() with the same `flags`.
    * 
-   * If @flags contains VIR_DOMAIN_SNAPSHOT_LIST_TOPOLOGICAL, and no
+   * If `flags` contains VIR_DOMAIN_SNAPSHOT_LIST_TOPOLOGICAL, and no
    * other connection is modifying snapshots, then it is guaranteed that
    * for any snapshot in the resulting list, no snapshots later in the
    * list can be reached by a sequence of virDomainSnapshotGetParent()
@@ -5252,15 +5252,15 @@ export interface DomainMethods {
    * snapshots in the resulting list is unspecified.
    * 
    * By default, this command covers all snapshots. It is also possible
-   * to limit things to just snapshots with no parents, when @flags
+   * to limit things to just snapshots with no parents, when `flags`
    * includes VIR_DOMAIN_SNAPSHOT_LIST_ROOTS.  Additional filters are
-   * provided via the same @flags values as documented in
+   * provided via the same `flags` values as documented in
    * virDomainListAllSnapshots().
    * 
    * Note that this command is inherently racy: another connection can
    * define a new snapshot between a call to virDomainSnapshotNum() and
    * this call.  You are only guaranteed that all currently defined
-   * snapshots were listed if the return is less than @nameslen.  Likewise,
+   * snapshots were listed if the return is less than `nameslen`.  Likewise,
    * you should be prepared for virDomainSnapshotLookupByName() to fail when
    * converting a name from this call into a snapshot object, if another
    * connection deletes the snapshot in the meantime.
@@ -5286,13 +5286,13 @@ export interface DomainMethods {
    * Provides the number of domain snapshots for this domain.
    * 
    * This function will accept VIR_DOMAIN_SNAPSHOT_LIST_TOPOLOGICAL in
-   * @flags only if virDomainSnapshotListNames() can honor it, although
+   * `flags` only if virDomainSnapshotListNames() can honor it, although
    * the flag has no other effect here.
    * 
    * By default, this command covers all snapshots. It is also possible
-   * to limit things to just snapshots with no parents, when @flags
+   * to limit things to just snapshots with no parents, when `flags`
    * includes VIR_DOMAIN_SNAPSHOT_LIST_ROOTS.  Additional filters are
-   * provided via the same @flags values as documented in
+   * provided via the same `flags` values as documented in
    * virDomainListAllSnapshots().
    * 
    * @remarks C: `virDomainSnapshotNum` (libvirt >= 0.8.0)
@@ -5301,7 +5301,7 @@ export interface DomainMethods {
    */
   snapshotNum(flags?: number): Promise<number>;
   /**
-   * Calculate the current domain's memory dirty rate in next @seconds.
+   * Calculate the current domain's memory dirty rate in next `seconds`.
    * The calculated dirty rate information is available by calling
    * virConnectGetAllDomainStats.
    * 
@@ -5345,12 +5345,12 @@ export interface DomainMethods {
    * the domain configuration is removed.
    * 
    * If the domain has a managed save image (see virDomainHasManagedSaveImage()),
-   * then including VIR_DOMAIN_UNDEFINE_MANAGED_SAVE in @flags will also remove
+   * then including VIR_DOMAIN_UNDEFINE_MANAGED_SAVE in `flags` will also remove
    * that file, and omitting the flag will cause the undefine process to fail.
    * 
    * If the domain is inactive and has any snapshot metadata (see
    * virDomainSnapshotNum()), then including
-   * VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA in @flags will also remove
+   * VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA in `flags` will also remove
    * that metadata.  Omitting the flag will cause the undefine of an
    * inactive domain with snapshots to fail.  Active domains will retain
    * snapshot metadata until the (now-transient) domain halts,
@@ -5360,7 +5360,7 @@ export interface DomainMethods {
    * 
    * If the domain is inactive and has any checkpoint metadata (see
    * virDomainListAllCheckpoints()), then including
-   * VIR_DOMAIN_UNDEFINE_CHECKPOINTS_METADATA in @flags will also remove
+   * VIR_DOMAIN_UNDEFINE_CHECKPOINTS_METADATA in `flags` will also remove
    * that metadata. Omitting the flag will cause the undefine of an
    * inactive domain with checkpoints to fail. Active domains will
    * retain checkpoint metadata until the (now-transient) domain halts,
@@ -5421,13 +5421,13 @@ export interface DomainCheckpointMethods {
    * disk were dirtied after the checkpoint will be merged into the
    * record tracked by the parent checkpoint, if any.
    * 
-   * If @flags includes VIR_DOMAIN_CHECKPOINT_DELETE_CHILDREN, then any
-   * descendant checkpoints are also deleted. If @flags includes
+   * If `flags` includes VIR_DOMAIN_CHECKPOINT_DELETE_CHILDREN, then any
+   * descendant checkpoints are also deleted. If `flags` includes
    * VIR_DOMAIN_CHECKPOINT_DELETE_CHILDREN_ONLY, then any descendant
    * checkepoints are deleted, but this checkpoint remains. These two
    * flags are mutually exclusive.
    * 
-   * If @flags includes VIR_DOMAIN_CHECKPOINT_DELETE_METADATA_ONLY, then
+   * If `flags` includes VIR_DOMAIN_CHECKPOINT_DELETE_METADATA_ONLY, then
    * any checkpoint metadata tracked by libvirt is removed while keeping
    * the checkpoint contents intact; if a hypervisor does not require
    * any libvirt metadata to track checkpoints, then this flag is
@@ -5464,7 +5464,7 @@ export interface DomainCheckpointMethods {
    */
   getName(): string;
   /**
-   * Get the parent checkpoint for @checkpoint, if any.
+   * Get the parent checkpoint for `checkpoint`, if any.
    * 
    * virDomainCheckpointFree should be used to free the resources after the
    * checkpoint object is no longer needed.
@@ -5477,23 +5477,23 @@ export interface DomainCheckpointMethods {
   /**
    * Provide an XML description of the domain checkpoint.
    * 
-   * No security-sensitive data will be included unless @flags contains
+   * No security-sensitive data will be included unless `flags` contains
    * VIR_DOMAIN_CHECKPOINT_XML_SECURE; this flag is rejected on read-only
    * connections.
    * 
    * Normally, the XML description includes an element giving a full
    * description of the domain at the time the checkpoint was created; to
-   * reduce parsing time, it will be suppressed when @flags contains
+   * reduce parsing time, it will be suppressed when `flags` contains
    * VIR_DOMAIN_CHECKPOINT_XML_NO_DOMAIN.
    * 
    * By default, the XML description contains only static information that
-   * does not change over time. However, when @flags contains
+   * does not change over time. However, when `flags` contains
    * VIR_DOMAIN_CHECKPOINT_XML_SIZE, each <disk> listing adds an additional
    * attribute that shows an estimate of the current size in bytes that
    * have been dirtied between the time the checkpoint was created and the
    * current point in time. Note that updating the size may be expensive and
    * data will be inaccurate once guest OS writes to the disk. Also note that
-   * hypervisors may require that the domain associated with @checkpoint is
+   * hypervisors may require that the domain associated with `checkpoint` is
    * running when VIR_DOMAIN_CHECKPOINT_XML_SIZE is used.
    * 
    * @remarks C: `virDomainCheckpointGetXMLDesc` (libvirt >= 5.6.0)
@@ -5505,8 +5505,8 @@ export interface DomainCheckpointMethods {
    * Collect the list of domain checkpoints that are children of the given
    * checkpoint, and allocate an array to store those objects.
    * 
-   * If @flags contains VIR_DOMAIN_CHECKPOINT_LIST_TOPOLOGICAL,
-   * @checkpoints is non-NULL, and no other connection is modifying
+   * If `flags` contains VIR_DOMAIN_CHECKPOINT_LIST_TOPOLOGICAL,
+   * `checkpoints` is non-NULL, and no other connection is modifying
    * checkpoints, then it is guaranteed that for any checkpoint in the
    * resulting list, no checkpoints later in the list can be reached by
    * a sequence of virDomainCheckpointGetParent() starting from that
@@ -5514,9 +5514,9 @@ export interface DomainCheckpointMethods {
    * resulting list is unspecified.
    * 
    * By default, this command covers only direct children. It is also
-   * possible to expand things to cover all descendants, when @flags
+   * possible to expand things to cover all descendants, when `flags`
    * includes VIR_DOMAIN_CHECKPOINT_LIST_DESCENDANTS.  Additional
-   * are provided via the remaining @flags values as documented in
+   * are provided via the remaining `flags` values as documented in
    * virDomainListAllCheckpoints(), with the exception that
    * VIR_DOMAIN_CHECKPOINT_LIST_ROOTS is not supported (in fact,
    * VIR_DOMAIN_CHECKPOINT_LIST_DESCENDANTS has the same bit value but
@@ -5524,7 +5524,7 @@ export interface DomainCheckpointMethods {
    * 
    * @remarks C: `virDomainCheckpointListAllChildren` (libvirt >= 5.6.0)
    * @param flags - bitwise-OR of supported virDomainCheckpointListFlags
-   * @returns the number of domain checkpoints found or -1 and sets @children to NULL in case of error. On success, the array stored into @children is guaranteed to have an extra allocated element set to NULL but not included in the return count, to make iteration easier. The caller is responsible for calling virDomainCheckpointFree() on each array element, then calling free() on @children.
+   * @returns the number of domain checkpoints found or -1 and sets `children` to NULL in case of error. On success, the array stored into `children` is guaranteed to have an extra allocated element set to NULL but not included in the return count, to make iteration easier. The caller is responsible for calling virDomainCheckpointFree() on each array element, then calling free() on `children`.
    */
   listAllChildren(flags?: number): Promise<DomainCheckpoint[]>;
 }
@@ -5536,22 +5536,22 @@ export interface DomainSnapshotMethods {
   /**
    * Delete the snapshot.
    * 
-   * If @flags is 0, then just this snapshot is deleted, and changes
+   * If `flags` is 0, then just this snapshot is deleted, and changes
    * from this snapshot are automatically merged into children
-   * snapshots.  If @flags includes VIR_DOMAIN_SNAPSHOT_DELETE_CHILDREN,
+   * snapshots.  If `flags` includes VIR_DOMAIN_SNAPSHOT_DELETE_CHILDREN,
    * then this snapshot and any descendant snapshots are deleted.  If
-   * @flags includes VIR_DOMAIN_SNAPSHOT_DELETE_CHILDREN_ONLY, then any
+   * `flags` includes VIR_DOMAIN_SNAPSHOT_DELETE_CHILDREN_ONLY, then any
    * descendant snapshots are deleted, but this snapshot remains.  These
    * two flags are mutually exclusive.
    * 
-   * If @flags includes VIR_DOMAIN_SNAPSHOT_DELETE_METADATA_ONLY, then
+   * If `flags` includes VIR_DOMAIN_SNAPSHOT_DELETE_METADATA_ONLY, then
    * any snapshot metadata tracked by libvirt is removed while keeping
    * the snapshot contents intact; if a hypervisor does not require any
    * libvirt metadata to track snapshots, then this flag is silently
    * ignored.
    * 
    * Since libvirt 9.0.0 deletion of external snapshots is supported
-   * for QEMU driver. Using @flags VIR_DOMAIN_SNAPSHOT_DELETE_CHILDREN
+   * for QEMU driver. Using `flags` VIR_DOMAIN_SNAPSHOT_DELETE_CHILDREN
    * and VIR_DOMAIN_SNAPSHOT_DELETE_CHILDREN_ONLY is not supported with
    * external snapshots. In case that daemon process is terminated
    * while the snapshot delete is in process the operation will be
@@ -5569,9 +5569,9 @@ export interface DomainSnapshotMethods {
    * in while the snapshot was taken (whether inactive, running, or
    * paused), except that disk snapshots default to reverting to
    * inactive state.  Including VIR_DOMAIN_SNAPSHOT_REVERT_RUNNING in
-   * @flags overrides the snapshot state to guarantee a running domain
+   * `flags` overrides the snapshot state to guarantee a running domain
    * after the revert; or including VIR_DOMAIN_SNAPSHOT_REVERT_PAUSED in
-   * @flags guarantees a paused domain after the revert.  These two
+   * `flags` guarantees a paused domain after the revert.  These two
    * flags are mutually exclusive.  While a persistent domain does not
    * need either flag, it is not possible to revert a transient domain
    * into an inactive state, so transient domains require the use of one
@@ -5589,7 +5589,7 @@ export interface DomainSnapshotMethods {
    * VM XML it's no longer possible to revert to such snapshot.
    * 
    * However, there are two particular situations where reverting will
-   * be refused by default, and where @flags must include
+   * be refused by default, and where `flags` must include
    * VIR_DOMAIN_SNAPSHOT_REVERT_FORCE to acknowledge the risks.  1) Any
    * attempt to revert to a snapshot that lacks the metadata to perform
    * ABI compatibility checks (generally the case for snapshots that
@@ -5600,10 +5600,10 @@ export interface DomainSnapshotMethods {
    * (since this would terminate all connections to the domain, such as
    * such as VNC or Spice graphics) - this condition arises from active
    * snapshots that are provably ABI incompatible, as well as from
-   * inactive snapshots with a @flags request to start the domain after
+   * inactive snapshots with a `flags` request to start the domain after
    * the revert.
    * 
-   * If @flags includes VIR_DOMAIN_SNAPSHOT_REVERT_RESET_NVRAM, then
+   * If `flags` includes VIR_DOMAIN_SNAPSHOT_REVERT_RESET_NVRAM, then
    * libvirt will discard any existing NVRAM file and re-initialize
    * NVRAM from the pristine template.
    * 
@@ -5638,7 +5638,7 @@ export interface DomainSnapshotMethods {
    */
   getName(): string;
   /**
-   * Get the parent snapshot for @snapshot, if any.
+   * Get the parent snapshot for `snapshot`, if any.
    * 
    * virDomainSnapshotFree should be used to free the resources after the
    * snapshot object is no longer needed.
@@ -5652,7 +5652,7 @@ export interface DomainSnapshotMethods {
    * Provide an XML description of the domain snapshot, with a top-level
    * element of <domainsnapshot>.
    * 
-   * No security-sensitive data will be included unless @flags contains
+   * No security-sensitive data will be included unless `flags` contains
    * VIR_DOMAIN_SNAPSHOT_XML_SECURE; this flag is rejected on read-only
    * connections.
    * 
@@ -5684,8 +5684,8 @@ export interface DomainSnapshotMethods {
    * snapshot, and allocate an array to store those objects.  This API solves
    * the race inherent in virDomainSnapshotListChildrenNames().
    * 
-   * If @flags lacks VIR_DOMAIN_SNAPSHOT_LIST_DESCENDANTS or contains
-   * VIR_DOMAIN_SNAPSHOT_LIST_TOPOLOGICAL, @snaps is non-NULL, and no
+   * If `flags` lacks VIR_DOMAIN_SNAPSHOT_LIST_DESCENDANTS or contains
+   * VIR_DOMAIN_SNAPSHOT_LIST_TOPOLOGICAL, `snaps` is non-NULL, and no
    * other connection is modifying snapshots, then it is guaranteed that
    * for any snapshot in the resulting list, no snapshots later in the
    * list can be reached by a sequence of virDomainSnapshotGetParent()
@@ -5693,9 +5693,9 @@ export interface DomainSnapshotMethods {
    * snapshots in the resulting list is unspecified.
    * 
    * By default, this command covers only direct children. It is also
-   * possible to expand things to cover all descendants, when @flags
+   * possible to expand things to cover all descendants, when `flags`
    * includes VIR_DOMAIN_SNAPSHOT_LIST_DESCENDANTS. Additional filters
-   * are provided via the remaining @flags values as documented in
+   * are provided via the remaining `flags` values as documented in
    * virDomainListAllSnapshots(), with the exception that
    * VIR_DOMAIN_SNAPSHOT_LIST_ROOTS is not supported (in fact,
    * VIR_DOMAIN_SNAPSHOT_LIST_DESCENDANTS has the same bit value but
@@ -5703,16 +5703,16 @@ export interface DomainSnapshotMethods {
    * 
    * @remarks C: `virDomainSnapshotListAllChildren` (libvirt >= 0.9.13)
    * @param flags - bitwise-OR of supported virDomainSnapshotListFlags
-   * @returns the number of domain snapshots found or -1 and sets @snaps to NULL in case of error. On success, the array stored into @snaps is guaranteed to have an extra allocated element set to NULL but not included in the return count, to make iteration easier. The caller is responsible for calling virDomainSnapshotFree() on each array element, then calling free() on @snaps.
+   * @returns the number of domain snapshots found or -1 and sets `snaps` to NULL in case of error. On success, the array stored into `snaps` is guaranteed to have an extra allocated element set to NULL but not included in the return count, to make iteration easier. The caller is responsible for calling virDomainSnapshotFree() on each array element, then calling free() on `snaps`.
    */
   listAllChildren(flags?: number): Promise<DomainSnapshot[]>;
   /**
    * Collect the list of domain snapshots that are children of the given
-   * snapshot, and store their names in @names.  The value to use for
-   * @nameslen can be determined by virDomainSnapshotNumChildren() with
-   * the same @flags.
+   * snapshot, and store their names in `names`.  The value to use for
+   * `nameslen` can be determined by virDomainSnapshotNumChildren() with
+   * the same `flags`.
    * 
-   * If @flags lacks VIR_DOMAIN_SNAPSHOT_LIST_DESCENDANTS or contains
+   * If `flags` lacks VIR_DOMAIN_SNAPSHOT_LIST_DESCENDANTS or contains
    * VIR_DOMAIN_SNAPSHOT_LIST_TOPOLOGICAL, and no other connection is
    * modifying snapshots, then it is guaranteed that for any snapshot in
    * the resulting list, no snapshots later in the list can be reached
@@ -5721,15 +5721,15 @@ export interface DomainSnapshotMethods {
    * resulting list is unspecified.
    * 
    * By default, this command covers only direct children. It is also
-   * possible to expand things to cover all descendants, when @flags
+   * possible to expand things to cover all descendants, when `flags`
    * includes VIR_DOMAIN_SNAPSHOT_LIST_DESCENDANTS. Additional filters
-   * are provided via the same @flags values as documented in
+   * are provided via the same `flags` values as documented in
    * virDomainSnapshotListAllChildren().
    * 
    * Note that this command is inherently racy: another connection can
    * define a new snapshot between a call to virDomainSnapshotNumChildren()
    * and this call.  You are only guaranteed that all currently defined
-   * snapshots were listed if the return is less than @nameslen.  Likewise,
+   * snapshots were listed if the return is less than `nameslen`.  Likewise,
    * you should be prepared for virDomainSnapshotLookupByName() to fail when
    * converting a name from this call into a snapshot object, if another
    * connection deletes the snapshot in the meantime.
@@ -5746,13 +5746,13 @@ export interface DomainSnapshotMethods {
    * Provides the number of child snapshots for this domain snapshot.
    * 
    * This function will accept VIR_DOMAIN_SNAPSHOT_LIST_TOPOLOGICAL in
-   * @flags only if virDomainSnapshotListChildrenNames() can honor it,
+   * `flags` only if virDomainSnapshotListChildrenNames() can honor it,
    * although the flag has no other effect here.
    * 
    * By default, this command covers only direct children. It is also
-   * possible to expand things to cover all descendants, when @flags
+   * possible to expand things to cover all descendants, when `flags`
    * includes VIR_DOMAIN_SNAPSHOT_LIST_DESCENDANTS. Additional filters
-   * are provided via the same @flags values as documented in
+   * are provided via the same `flags` values as documented in
    * virDomainSnapshotListAllChildren().
    * 
    * @remarks C: `virDomainSnapshotNumChildren` (libvirt >= 0.9.7)
@@ -6025,7 +6025,7 @@ export interface NetworkMethods {
    * later to relaunch the network with virNetworkCreateXML().
    * 
    * Normally, if a network included a physical function, the output includes
-   * all virtual functions tied to that physical interface.  If @flags includes
+   * all virtual functions tied to that physical interface.  If `flags` includes
    * VIR_NETWORK_XML_INACTIVE, then the expansion of virtual interfaces is
    * not performed.
    * 
@@ -6055,7 +6055,7 @@ export interface NetworkMethods {
    * 
    * @remarks C: `virNetworkListAllPorts` (libvirt >= 5.5.0)
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns the number of network ports found or -1 and sets @ports to NULL in case of error. On success, the array stored into @ports is guaranteed to have an extra allocated element set to NULL but not included in the return count, to make iteration easier. The caller is responsible for calling virNetworkPortFree() on each array element, then calling free() on @ports.
+   * @returns the number of network ports found or -1 and sets `ports` to NULL in case of error. On success, the array stored into `ports` is guaranteed to have an extra allocated element set to NULL but not included in the return count, to make iteration easier. The caller is responsible for calling virNetworkPortFree() on each array element, then calling free() on `ports`.
    */
   listAllPorts(flags?: number): Promise<NetworkPort[]>;
   /**
@@ -6147,10 +6147,10 @@ export interface NetworkPortMethods {
    */
   getNetwork(): Network;
   /**
-   * Get all interface parameters. On input, @params should be initialized
-   * to NULL. On return @params will be allocated with the size large
-   * enough to hold all parameters, and @nparams will be updated to say
-   * how many parameters are present. @params should be freed by the caller
+   * Get all interface parameters. On input, `params` should be initialized
+   * to NULL. On return `params` will be allocated with the size large
+   * enough to hold all parameters, and `nparams` will be updated to say
+   * how many parameters are present. `params` should be freed by the caller
    * on success.
    * 
    * @remarks C: `virNetworkPortGetParameters` (libvirt >= 5.5.0)
@@ -6313,7 +6313,7 @@ export interface NodeDeviceMethods {
    * Lists the names of the capabilities supported by the device.
    * 
    * @remarks C: `virNodeDeviceListCaps` (libvirt >= 0.5.0)
-   * @returns the number of capability names listed in @names or -1 in case of error.
+   * @returns the number of capability names listed in `names` or -1 in case of error.
    */
   listCaps(): Promise<string[]>;
   /**
@@ -6573,7 +6573,7 @@ export interface StoragePoolMethods {
    * 
    * @remarks C: `virStoragePoolListAllVolumes` (libvirt >= 0.10.2)
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns the number of storage volumes found or -1 and sets @vols to NULL in case of error. On success, the array stored into @vols is guaranteed to have an extra allocated element set to NULL but not included in the return count, to make iteration easier. The caller is responsible for calling virStorageVolFree() on each array element, then calling free() on @vols.
+   * @returns the number of storage volumes found or -1 and sets `vols` to NULL in case of error. On success, the array stored into `vols` is guaranteed to have an extra allocated element set to NULL but not included in the return count, to make iteration easier. The caller is responsible for calling virStorageVolFree() on each array element, then calling free() on `vols`.
    */
   listAllVolumes(flags?: number): Promise<StorageVol[]>;
   /**
@@ -6687,16 +6687,16 @@ export interface StorageVolMethods {
    */
   delete(flags?: number): Promise<void>;
   /**
-   * Download the content of the volume as a stream. If @length
+   * Download the content of the volume as a stream. If `length`
    * is zero, then the remaining contents of the volume after
-   * @offset will be downloaded. Please note that the stream
+   * `offset` will be downloaded. Please note that the stream
    * transports the volume itself as is, so the downloaded data may
    * not correspond to guest OS visible state in cases when a
    * complex storage format such as qcow2 or vmdk is used.
    * 
-   * If VIR_STORAGE_VOL_DOWNLOAD_SPARSE_STREAM is set in @flags
+   * If VIR_STORAGE_VOL_DOWNLOAD_SPARSE_STREAM is set in `flags`
    * effective transmission of holes is enabled. This assumes using
-   * the @stream with combination of virStreamSparseRecvAll() or
+   * the `stream` with combination of virStreamSparseRecvAll() or
    * virStreamRecvFlags(stream, ..., flags =
    * VIR_STREAM_RECV_STOP_AT_HOLE) for honouring holes sent by
    * server.
@@ -6709,7 +6709,7 @@ export interface StorageVolMethods {
    * 
    * @remarks C: `virStorageVolDownload` (libvirt >= 0.9.0)
    * @param stream - stream to use as output
-   * @param offset - position in @vol to start reading from
+   * @param offset - position in `vol` to start reading from
    * @param length - limit on amount of data to download
    * @param flags - bitwise-OR of virStorageVolDownloadFlags
    * @returns 0, or -1 upon error.
@@ -6736,8 +6736,8 @@ export interface StorageVolMethods {
    * Fetches volatile information about the storage
    * volume such as its current allocation.
    * 
-   * If the @flags argument is VIR_STORAGE_VOL_GET_PHYSICAL, then the physical
-   * bytes used for the volume will be returned in the @info allocation field.
+   * If the `flags` argument is VIR_STORAGE_VOL_GET_PHYSICAL, then the physical
+   * bytes used for the volume will be returned in the `info` allocation field.
    * This is useful for sparse files and certain volume file types where the
    * physical on disk usage can be different than the calculated allocation value
    * as is the case with qcow2 files.
@@ -6785,7 +6785,7 @@ export interface StorageVolMethods {
    */
   getXMLDesc(flags?: number): Promise<string>;
   /**
-   * Changes the capacity of the storage volume @vol to @capacity. The
+   * Changes the capacity of the storage volume `vol` to `capacity`. The
    * operation will fail if the new capacity requires allocation that would
    * exceed the remaining free space in the parent pool.  The contents of
    * the new capacity will appear as all zero bytes. The capacity value will
@@ -6793,21 +6793,21 @@ export interface StorageVolMethods {
    * 
    * Normally, the operation will attempt to affect capacity with a minimum
    * impact on allocation (that is, the default operation favors a sparse
-   * resize).  If @flags contains VIR_STORAGE_VOL_RESIZE_ALLOCATE, then the
+   * resize).  If `flags` contains VIR_STORAGE_VOL_RESIZE_ALLOCATE, then the
    * operation will ensure that allocation is sufficient for the new
    * capacity; this may make the operation take noticeably longer.
    * 
-   * Normally, the operation treats @capacity as the new size in bytes;
-   * but if @flags contains VIR_STORAGE_VOL_RESIZE_DELTA, then @capacity
+   * Normally, the operation treats `capacity` as the new size in bytes;
+   * but if `flags` contains VIR_STORAGE_VOL_RESIZE_DELTA, then `capacity`
    * represents the size difference to add to the current size.  It is
    * up to the storage pool implementation whether unaligned requests are
    * rounded up to the next valid boundary, or rejected.
    * 
    * Normally, this operation should only be used to enlarge capacity;
-   * but if @flags contains VIR_STORAGE_VOL_RESIZE_SHRINK, it is possible to
+   * but if `flags` contains VIR_STORAGE_VOL_RESIZE_SHRINK, it is possible to
    * attempt a reduction in capacity even though it might cause data loss.
-   * If VIR_STORAGE_VOL_RESIZE_DELTA is also present, then @capacity is
-   * subtracted from the current size; without it, @capacity represents
+   * If VIR_STORAGE_VOL_RESIZE_DELTA is also present, then `capacity` is
+   * subtracted from the current size; without it, `capacity` represents
    * the absolute new size regardless of whether it is larger or smaller
    * than the current size.
    * 
@@ -6829,17 +6829,17 @@ export interface StorageVolMethods {
   storagePoolLookupByVolume(): Promise<StoragePool>;
   /**
    * Upload new content to the volume from a stream. This call
-   * will fail if @offset + @length exceeds the size of the
-   * volume. Otherwise, if @length is non-zero, an error
+   * will fail if `offset` + `length` exceeds the size of the
+   * volume. Otherwise, if `length` is non-zero, an error
    * will be raised if an attempt is made to upload greater
-   * than @length bytes of data. Please note that the stream
+   * than `length` bytes of data. Please note that the stream
    * transports the volume itself as is, so the downloaded data may
    * not correspond to guest OS visible state in cases when a
    * complex storage format such as qcow2 or vmdk is used.
    * 
-   * If VIR_STORAGE_VOL_UPLOAD_SPARSE_STREAM is set in @flags
+   * If VIR_STORAGE_VOL_UPLOAD_SPARSE_STREAM is set in `flags`
    * effective transmission of holes is enabled. This assumes using
-   * the @stream with combination of virStreamSparseSendAll() or
+   * the `stream` with combination of virStreamSparseSendAll() or
    * virStreamSendHole() to preserve source file sparseness.
    * 
    * This call sets up an asynchronous stream; subsequent use of

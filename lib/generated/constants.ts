@@ -1614,9 +1614,9 @@ export const VIR_NETWORK_UPDATE_COMMAND_MODIFY = 1;
 export const VIR_NETWORK_UPDATE_COMMAND_NONE = 0;
 /** dump inactive network information */
 export const VIR_NETWORK_XML_INACTIVE = 1;
-/** Add @pageCounts to the pages pool. This can be used only to size up the pool. */
+/** Add `pageCounts` to the pages pool. This can be used only to size up the pool. */
 export const VIR_NODE_ALLOC_PAGES_ADD = 0;
-/** Don't add @pageCounts, instead set passed number of pages. This can be used to free allocated pages. */
+/** Don't add `pageCounts`, instead set passed number of pages. This can be used to free allocated pages. */
 export const VIR_NODE_ALLOC_PAGES_SET = 1;
 export const VIR_NODE_CPU_STATS_ALL_CPUS = -1;
 /** Validate the XML document against schema */

@@ -64,7 +64,7 @@ export class LxcGuest implements Guest {
   async shutdown(): Promise<void> {
     await this.lxc.stop(this.name);
   }
-  /** {@inheritDoc Guest.reboot} (`lxc-stop -r`: the container's init is asked to reboot.) */
+  /** `lxc-stop -r`: the container's init is asked to reboot. See {@link Guest.reboot}. */
   async reboot(): Promise<void> {
     const args = ['-n', this.name, '-r'];
     const res = await this.lxc.exec('lxc-stop', args);

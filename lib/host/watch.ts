@@ -227,7 +227,7 @@ export abstract class PollingHost {
   /** {@inheritDoc Host.list} */
   abstract list(): Promise<GuestInfo[]>;
 
-  /** {@inheritDoc Host.watch} (polls {@link PollingHost.list}.) */
+  /** Polls `list()` at an interval. See {@link Host.watch}. */
   watch(opts?: WatchOptions | AbortSignal): StateWatch {
     let w: StateWatch | undefined;
     let ended = false;

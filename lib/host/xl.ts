@@ -95,7 +95,7 @@ export class XlHost extends PollingHost implements Host {
     this.xl = xl;
   }
 
-  /** {@inheritDoc Host.list} (running domains only, domain 0 included.) */
+  /** Running domains only, domain 0 included. See {@link Host.list}. */
   async list(): Promise<GuestInfo[]> {
     return (await this.xl.list()).map(xlGuestInfo);
   }

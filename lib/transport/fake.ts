@@ -54,7 +54,7 @@ export class FakeTransport implements Transport {
     return { stdout: r.stdout ?? '', stderr: r.stderr ?? '', code: r.code === undefined ? 0 : r.code, signal: r.signal ?? null };
   }
 
-  /** {@inheritDoc Transport.spawn} Returns a loop-back stream (writes are readable back). */
+  /** Returns a loop-back stream (writes are readable back). See {@link Transport.spawn}. */
   spawn(cmd: string, args: readonly string[], _opts: SpawnOptions = {}): ProcessDuplex {
     this.calls.push({ kind: 'spawn', cmd, args: [...args] });
     const pt = new PassThrough() as unknown as Duplex & ProcessDuplex;

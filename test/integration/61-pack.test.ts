@@ -177,11 +177,13 @@ export async function names(): Promise<string[]> {
 });
 
 describe('API documentation', () => {
-  it('npm run docs (typedoc) builds docs/api without errors', async () => {
+  it('npm run docs (typedoc) builds docs/api without errors or warnings', async () => {
     const r = await run('npm', ['run', 'docs'], ROOT, { NO_COLOR: '1', FORCE_COLOR: '0' });
     const out = (r.stdout + r.stderr).replace(/\x1b\[[0-9;]*m/g, '');
     expect(r.code, out.slice(-4000)).toBe(0);
-    expect(out).toMatch(/Found 0 errors/);
+    expect(out).not.toMatch(/\[error\]/);
+    // libvirt's @argument references are turned into code spans by the generator
+    expect(out.split('\n').filter((l) => l.includes('[warning]')), out.slice(-4000)).toEqual([]);
     const index = readFileSync(join(ROOT, 'docs/api/index.html'), 'utf8');
     expect(index).toContain('virtkit');
     // Generated methods carry libvirt's own text.
