@@ -9,6 +9,7 @@ PKGS=(
   python3-libvirt
   lxc busybox-static
   openssh-client sasl2-bin rsync
+  valgrind
 )
 missing=()
 for p in "${PKGS[@]}"; do
