@@ -1,7 +1,4 @@
 // Module entry: per-environment data, completion queue, classes and methods.
-#include <sched.h>
-
-#include <chrono>
 #include <cstdlib>
 #include <mutex>
 #include <thread>
@@ -67,15 +64,9 @@ void OnPrepare(uv_prepare_t *h) {
     st->skip--;
     return;
   }
-  auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(budget);
-  for (unsigned k = 1;; k++) {
-    if (q.doneCount.load(std::memory_order_acquire) != 0) {
-      st->backoff = 0;  // the async was sent: the loop's poll returns at once
-      return;
-    }
-    __builtin_ia32_pause();
-    if ((k & 15) == 0) sched_yield();  // others runnable here (libvirt's event thread) go first
-    if ((k & 63) == 0 && std::chrono::steady_clock::now() >= until) break;
+  if (SpinWhileZero(q.doneCount, budget)) {
+    st->backoff = 0;  // the async was sent: the loop's poll returns at once
+    return;
   }
   st->backoff = st->backoff == 0 ? 1 : std::min(64u, st->backoff * 2);
   st->skip = st->backoff;

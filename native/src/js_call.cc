@@ -14,9 +14,10 @@ struct JsWaitState {
   bool done = false, ok = false, claimed = false;
   std::string err;
   std::function<bool(Napi::Env, Napi::Value, std::string *)> take;
-  void Finish(bool good, const std::string &e = std::string()) {
+  // `unlessClaimed`: a cancel, which must not overtake a result being taken.
+  void Finish(bool good, const std::string &e = std::string(), bool unlessClaimed = false) {
     std::lock_guard<std::mutex> lk(mu);
-    if (done) return;
+    if (done || (unlessClaimed && claimed)) return;
     done = true;
     ok = good;
     err = e;
@@ -43,13 +44,7 @@ void WaitCancel::Cancel(const std::string &why) {
     why_ = why;
     st = current_;
   }
-  if (!st) return;
-  std::lock_guard<std::mutex> lk(st->mu);
-  if (st->done || st->claimed) return;
-  st->done = true;
-  st->ok = false;
-  st->err = why;
-  st->cv.notify_all();
+  if (st) st->Finish(false, why, true);
 }
 
 namespace {

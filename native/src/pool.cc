@@ -33,6 +33,16 @@ void EnvQueue::Push(Job *job) {
   delete job;
 }
 
+bool SpinWhileZero(const std::atomic<size_t> &v, unsigned micros) {
+  auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(micros);
+  for (unsigned k = 1; v.load(std::memory_order_acquire) == 0; k++) {
+    __builtin_ia32_pause();
+    if ((k & 15) == 0) sched_yield();  // others runnable here (libvirt's event thread) go first
+    if ((k & 63) == 0 && std::chrono::steady_clock::now() >= until) return false;
+  }
+  return true;
+}
+
 Pool &Pool::Get() {
   static Pool *pool = new Pool();  // never destroyed: threads may outlive exit()
   return *pool;
@@ -84,12 +94,7 @@ void Pool::Worker() {
       // cores its RPCs need.
       spinners_++;
       lk.unlock();
-      auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(50);
-      for (unsigned k = 1; queued_.load(std::memory_order_acquire) == 0; k++) {
-        __builtin_ia32_pause();
-        if ((k & 15) == 0) sched_yield();  // others runnable here (libvirt's event thread) go first
-        if ((k & 63) == 0 && std::chrono::steady_clock::now() >= until) break;
-      }
+      SpinWhileZero(queued_, 50);
       lk.lock();
       spinners_--;
     }

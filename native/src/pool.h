@@ -19,6 +19,12 @@ namespace vk {
 
 struct EnvQueue;
 
+// Busy-waits up to `micros` for `v` to become non-zero; true if it did. Yields
+// the CPU every few pauses: on 2 cores a pure spin starved libvirt's event
+// thread (event p50 10 -> 512 us). Used where a futex sleep/wake pair would
+// cost more than the wait (pool.cc, addon.cc).
+bool SpinWhileZero(const std::atomic<size_t> &v, unsigned micros);
+
 // One unit of blocking work. Execute() runs on a pool thread and may touch only
 // plain C data; Complete() runs on the JS thread of the environment that made it.
 struct Job {
