@@ -5,7 +5,26 @@ import type { Duplex, Readable, Writable } from 'node:stream';
 import { Domain, StorageVol, type Stream } from './classes.js';
 import { native } from './binding.js';
 import * as C from './generated/constants.js';
-import { STREAM_CHUNK, readChunk, releaseEvents, toDuplex, waitReadable, writeAll } from './stream.js';
+import { STREAM_CHUNK, endStream, readChunk, releaseEvents, toDuplex, waitReadable, writeAll } from './stream.js';
+
+/**
+ * Runs a whole transfer on `s`: after `body`, removes the stream callback and
+ * finishes the stream (a finish error is the caller's); on any failure aborts
+ * it instead; frees it either way.
+ */
+async function transfer<T>(s: Stream, body: () => Promise<T>): Promise<T> {
+  try {
+    const result = await body();
+    await releaseEvents(s);
+    await s.finish();
+    return result;
+  } catch (err) {
+    await endStream(s, err as Error, false);
+    throw err;
+  } finally {
+    s.free();
+  }
+}
 
 /** Options of {@link DomainStreamHelpers.console}. */
 export interface ConsoleOptions {
@@ -110,15 +129,10 @@ async function uploadExtents(s: Stream, path: string): Promise<number> {
 async function uploadFrom(this: StorageVol, source: string | Readable, opts: VolTransferOptions = {}): Promise<number> {
   const conn = this.getConnect();
   const s = await conn.streamNew(C.VIR_STREAM_NONBLOCK);
-  let total = 0;
-  try {
+  return transfer(s, async () => {
     await this.upload(s, opts.offset ?? 0, opts.length ?? 0, opts.sparse ? C.VIR_STORAGE_VOL_UPLOAD_SPARSE_STREAM : 0);
-    if (opts.sparse && typeof source === 'string') {
-      total = await uploadExtents(s, source);
-      await releaseEvents(s);
-      await s.finish();
-      return total;
-    }
+    if (opts.sparse && typeof source === 'string') return uploadExtents(s, source);
+    let total = 0;
     let pending: Buffer[] = [];
     let pendingLen = 0;
     let hole = 0;
@@ -154,59 +168,46 @@ async function uploadFrom(this: StorageVol, source: string | Readable, opts: Vol
     }
     await flushData();
     await flushHole();
-    await releaseEvents(s);
-    await s.finish();
     return total;
-  } catch (err) {
-    await releaseEvents(s);
-    await s.abort().catch(() => {});
-    throw err;
-  } finally {
-    s.free();
-  }
+  });
 }
 
 async function downloadTo(this: StorageVol, dest: string | Writable, opts: VolTransferOptions = {}): Promise<number> {
   const conn = this.getConnect();
   const s = await conn.streamNew(C.VIR_STREAM_NONBLOCK);
   const fh = typeof dest === 'string' ? await open(dest, 'w') : null;
-  let pos = 0;
-  let data = 0;
   try {
-    await this.download(s, opts.offset ?? 0, opts.length ?? 0, opts.sparse ? C.VIR_STORAGE_VOL_DOWNLOAD_SPARSE_STREAM : 0);
-    for (;;) {
-      const r = opts.sparse ? await s.recvFlags(STREAM_CHUNK, C.VIR_STREAM_RECV_STOP_AT_HOLE) : await s.recv(STREAM_CHUNK);
-      if (r === -3) {
-        const len = Number(await s.recvHole());
-        if (fh) pos += len;  // leave the hole unwritten
-        else await writeTo(dest as Writable, Buffer.alloc(len));
-        continue;
+    return await transfer(s, async () => {
+      let pos = 0;
+      let data = 0;
+      await this.download(s, opts.offset ?? 0, opts.length ?? 0, opts.sparse ? C.VIR_STORAGE_VOL_DOWNLOAD_SPARSE_STREAM : 0);
+      for (;;) {
+        const r = opts.sparse ? await s.recvFlags(STREAM_CHUNK, C.VIR_STREAM_RECV_STOP_AT_HOLE) : await s.recv(STREAM_CHUNK);
+        if (r === -3) {
+          const len = Number(await s.recvHole());
+          if (fh) pos += len;  // leave the hole unwritten
+          else await writeTo(dest as Writable, Buffer.alloc(len));
+          continue;
+        }
+        if (r === -2) {
+          await waitReadable(s);
+          continue;
+        }
+        const chunk = r as Buffer;
+        if (!chunk.length) break;
+        data += chunk.length;
+        if (fh) {
+          await fh.write(chunk, 0, chunk.length, pos);
+          pos += chunk.length;
+        } else {
+          await writeTo(dest as Writable, chunk);
+        }
       }
-      if (r === -2) {
-        await waitReadable(s);
-        continue;
-      }
-      const chunk = r as Buffer;
-      if (!chunk.length) break;
-      data += chunk.length;
-      if (fh) {
-        await fh.write(chunk, 0, chunk.length, pos);
-        pos += chunk.length;
-      } else {
-        await writeTo(dest as Writable, chunk);
-      }
-    }
-    if (fh) await fh.truncate(pos);  // a trailing hole still sets the size
-    await releaseEvents(s);
-    await s.finish();
-    return data;
-  } catch (err) {
-    await releaseEvents(s);
-    await s.abort().catch(() => {});
-    throw err;
+      if (fh) await fh.truncate(pos);  // a trailing hole still sets the size
+      return data;
+    });
   } finally {
     await fh?.close();
-    s.free();
   }
 }
 
@@ -236,7 +237,7 @@ async function console_(this: Domain, devName: string | null = null, opts: Conso
 
 async function takeScreenshot(this: Domain, screen = 0): Promise<{ mime: string; data: Buffer }> {
   const s = await this.getConnect().streamNew(0);
-  try {
+  return transfer(s, async () => {
     const mime = await this.screenshot(s, screen);
     const parts: Buffer[] = [];
     for (;;) {
@@ -244,16 +245,8 @@ async function takeScreenshot(this: Domain, screen = 0): Promise<{ mime: string;
       if (!chunk) break;
       parts.push(chunk);
     }
-    await releaseEvents(s);
-    await s.finish();
     return { mime, data: Buffer.concat(parts) };
-  } catch (err) {
-    await releaseEvents(s);
-    await s.abort().catch(() => {});
-    throw err;
-  } finally {
-    s.free();
-  }
+  });
 }
 
 const dp = Domain.prototype as any;

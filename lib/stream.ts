@@ -145,7 +145,8 @@ export interface StreamAdapterOptions {
   highWaterMark?: number;
 }
 
-async function endStream(s: Stream, err: Error | null, finish: boolean): Promise<void> {
+/** Removes the stream's callback, then aborts it after `err`, else finishes it (errors ignored) when `finish`. */
+export async function endStream(s: Stream, err: Error | null, finish: boolean): Promise<void> {
   await releaseEvents(s);
   if (err) await s.abort().catch(() => {});
   else if (finish) await s.finish().catch(() => {});
