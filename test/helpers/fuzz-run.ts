@@ -280,8 +280,9 @@ async function invoke(b: Bound, recvKind: string, recv: unknown, args: unknown[]
     return;
   }
   if (r instanceof Promise) {
-    let s = await settleWithin(r, STREAM_ALL.test(`${b.owner}#${b.js}`) ? 1000 : CALL_TIMEOUT);
-    if (s.hung && STREAM_ALL.test(`${b.owner}#${b.js}`)) {
+    const streamAll = STREAM_ALL.test(`${b.owner}#${b.js}`);
+    let s = await settleWithin(r, streamAll ? 1000 : CALL_TIMEOUT);
+    if (s.hung && streamAll) {
       // A handler may return a Promise that never settles: the *All call then
       // waits for it, as the C API does, until the stream is aborted.
       stats.streamAllEndedByAbort++;

@@ -3,36 +3,14 @@
  * `lxc.net.0.type = empty`). Needs root and the packages from scripts/setup-lxc.sh.
  * Without lxc: skipped locally, FAILS when $CI is set.
  */
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { NotFoundError, StateError } from '../../lib/cli-errors.js';
 import { Lxc } from '../../lib/lxc/index.js';
 import { LocalTransport } from '../../lib/transport/index.js';
+import { requireLxc } from '../helpers/lxc.js';
 
-function lxcAvailable(): string | undefined {
-  try {
-    execFileSync('lxc-create', ['--version'], { stdio: 'pipe' });
-  } catch {
-    return 'lxc-create not found (run scripts/setup-lxc.sh)';
-  }
-  if (process.getuid?.() !== 0) return 'not root';
-  try {
-    execFileSync('busybox', ['true'], { stdio: 'pipe' });
-  } catch {
-    return 'busybox not found (apt-get install busybox-static)';
-  }
-  return undefined;
-}
-
-/** Under CI a missing prerequisite is a failure, not a skip. */
-function requireLxc(): boolean {
-  const missing = lxcAvailable();
-  if (missing && process.env.CI) throw new Error(`LXC integration test cannot run under CI: ${missing}`);
-  return !missing;
-}
-
-const available = requireLxc();
+const available = requireLxc('LXC integration test');
 const id = randomBytes(4).toString('hex');
 const NAME = `vk-test-${id}`;
 const COPY = `vk-test-${id}-copy`;

@@ -5,35 +5,13 @@
  * Needs root and the packages from scripts/setup-lxc.sh. Without lxc: the LXC part is skipped
  * locally and FAILS when $CI is set.
  */
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { NotFoundError } from '../../lib/cli-errors.js';
 import { openHost, type GuestState, type Host, type StateChange, type StateWatch } from '../../lib/host/index.js';
 import { Lxc } from '../../lib/lxc/index.js';
 import { LocalTransport } from '../../lib/transport/index.js';
-
-function lxcAvailable(): string | undefined {
-  try {
-    execFileSync('lxc-create', ['--version'], { stdio: 'pipe' });
-  } catch {
-    return 'lxc-create not found (run scripts/setup-lxc.sh)';
-  }
-  if (process.getuid?.() !== 0) return 'not root';
-  try {
-    execFileSync('busybox', ['true'], { stdio: 'pipe' });
-  } catch {
-    return 'busybox not found (apt-get install busybox-static)';
-  }
-  return undefined;
-}
-
-/** Under CI a missing prerequisite is a failure, not a skip. */
-function requireLxc(): boolean {
-  const missing = lxcAvailable();
-  if (missing && process.env.CI) throw new Error(`host/LXC integration test cannot run under CI: ${missing}`);
-  return !missing;
-}
+import { requireLxc } from '../helpers/lxc.js';
 
 /** Consumes a watch in the background; `until` waits for a matching change. */
 class Recorder {
@@ -70,7 +48,7 @@ class Recorder {
   }
 }
 
-const available = requireLxc();
+const available = requireLxc('host/LXC integration test');
 const id = randomBytes(4).toString('hex');
 const NAME = `vk-host-${id}`;
 const lxc = new Lxc(new LocalTransport());
