@@ -15,6 +15,12 @@ namespace vk {
 namespace {
 
 constexpr size_t kMaxChunk = 64 * 1024 * 1024;
+constexpr const char *kEnded = "stream is not open: it was finished or aborted";
+
+// The state of `this` (a Stream already checked by Self<Kind::Stream>).
+std::shared_ptr<StreamState> StateOf(const Napi::CallbackInfo &info) {
+  return Napi::ObjectWrap<Wrap<Kind::Stream>>::Unwrap(info.This().As<Napi::Object>())->stream;
+}
 
 // Stream#send(data): resolves to bytes sent, or -2 when a non-blocking
 // stream would block.
@@ -86,13 +92,23 @@ Napi::Value SendHole(const Napi::CallbackInfo &info) {
   CheckArgCount(info, 2, "Stream#sendHole");
   struct C : Call {
     virStreamPtr s = nullptr;
+    std::shared_ptr<StreamState> state;
     long long length = 0;
     unsigned int flags = 0;
-    bool Run() override { return virStreamSendHole(s, length, flags) >= 0; }
+    bool Run() override {
+      // libvirt 9.0's virFDStreamSendHole locks st->privateData without a
+      // NULL check: after abort/finish it crashes the process.
+      if (state->ended) {
+        err.SetMessage(kEnded);
+        return false;
+      }
+      return virStreamSendHole(s, length, flags) >= 0;
+    }
     Napi::Value Done(Napi::Env env) override { return env.Undefined(); }
   };
   auto self = Self<Kind::Stream>(info);
   auto c = std::make_unique<C>();
+  c->state = StateOf(info);
   c->length = GetLLong(info, 0, "length");
   if (c->length < 0) throw Napi::RangeError::New(env, ArgName(0, "length") + " must not be negative");
   c->flags = GetFlags(info, 1, "flags");
@@ -288,8 +304,10 @@ struct AllCall : Call {
   WaitCancel cancel;
   std::shared_ptr<EnvQueue> q;
   napi_ref handler = nullptr, hole = nullptr, skip = nullptr;
+  std::shared_ptr<StreamState> state;
   std::vector<unsigned char> leftover;
   std::string jsErr;
+  bool ended = false;  // SourceHole saw the stream ended
   int mode = 0;  // 0 sendAll, 1 recvAll, 2 sparseSendAll, 3 sparseRecvAll
   int ret = 0;
 
@@ -379,6 +397,11 @@ struct AllCall : Call {
         },
         &c->jsErr, &c->cancel);
     if (!ok) return -1;
+    // libvirt calls virStreamSendHole next (see SendHole).
+    if (!in && c->state->ended) {
+      c->ended = true;
+      return -1;
+    }
     *inData = in;
     *length = len;
     return 0;
@@ -406,7 +429,8 @@ struct AllCall : Call {
       case 2: ret = virStreamSparseSendAll(s, Source, SourceHole, SourceSkip, this); break;
       default: ret = virStreamSparseRecvAll(s, Sink, SinkHole, this); break;
     }
-    if (ret < 0 && !jsErr.empty()) err.SetMessage("stream handler failed: " + jsErr);
+    if (ret < 0 && ended) err.SetMessage(kEnded);
+    else if (ret < 0 && !jsErr.empty()) err.SetMessage("stream handler failed: " + jsErr);
     return ret >= 0;
   }
   Napi::Value Done(Napi::Env env) override { return env.Undefined(); }
@@ -434,6 +458,7 @@ Napi::Value AllImpl(const Napi::CallbackInfo &info, int mode) {
   if (nfn > 1) napi_create_reference(env, info[1], 1, &c->hole);
   if (nfn > 2) napi_create_reference(env, info[2], 1, &c->skip);
   c->s = c->Hold<Kind::Stream>(self);
+  c->state = StateOf(info);
   c->Register();
   return Submit(env, c.release());
 }
@@ -450,7 +475,12 @@ Napi::Value EndImpl(const Napi::CallbackInfo &info, bool abort) {
   struct C : Call {
     virStreamPtr s = nullptr;
     bool abort = true;
-    bool Run() override { return (abort ? virStreamAbort(s) : virStreamFinish(s)) >= 0; }
+    std::shared_ptr<StreamState> state;
+    bool Run() override {
+      // Before the C call: fdstream drops its private data inside it, failed or not.
+      state->ended = true;
+      return (abort ? virStreamAbort(s) : virStreamFinish(s)) >= 0;
+    }
     Napi::Value Done(Napi::Env env) override { return env.Undefined(); }
   };
   auto self = Self<Kind::Stream>(info);
@@ -458,6 +488,7 @@ Napi::Value EndImpl(const Napi::CallbackInfo &info, bool abort) {
                                 : "the stream was finished while its handler was pending");
   auto c = std::make_unique<C>();
   c->abort = abort;
+  c->state = StateOf(info);
   c->s = c->Hold<Kind::Stream>(self);
   return Submit(env, c.release());
 }

@@ -5,6 +5,7 @@
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 
+#include <atomic>
 #include <cstdint>
 #include <limits>
 #include <memory>
@@ -62,6 +63,14 @@ struct Holder {
 
 napi_type_tag TagOf(Kind k);
 
+// Per-Stream state that outlives free(): calls hold it by shared_ptr.
+struct StreamState {
+  // Set when abort()/finish() starts. libvirt 9.0's fd streams (test driver,
+  // local files) dereference their closed state in virStreamSendHole, so the
+  // binding refuses sendHole on an ended stream itself.
+  std::atomic<bool> ended{false};
+};
+
 template <Kind K>
 class Wrap : public Napi::ObjectWrap<Wrap<K>> {
  public:
@@ -75,6 +84,7 @@ class Wrap : public Napi::ObjectWrap<Wrap<K>> {
   // wrong receiver and rejects-with-error for a freed object (returns null).
   static Ptr Get(Napi::Value v, const char *what);
   Ptr ptr = nullptr;
+  std::shared_ptr<StreamState> stream;  // Kind::Stream only
   Napi::Value Free(const Napi::CallbackInfo &info);
   Napi::Value IsFreed(const Napi::CallbackInfo &info);
 };

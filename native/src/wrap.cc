@@ -43,6 +43,7 @@ Wrap<K>::Wrap(const Napi::CallbackInfo &info) : Napi::ObjectWrap<Wrap<K>>(info) 
   ptr = static_cast<Ptr>(t->ptr);
   napi_type_tag tag = TagOf(K);
   napi_type_tag_object(env, info.This(), &tag);
+  if constexpr (K == Kind::Stream) stream = std::make_shared<StreamState>();
   g_live[static_cast<int>(K)]++;
 }
 

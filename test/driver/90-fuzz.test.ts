@@ -66,6 +66,13 @@ describe('native bugs found by the fuzz', () => {
     expect(died).toEqual([]);
   }, 90_000);
 
+  it('sendHole / sparseSendAll on an aborted or finished fd stream reject (libvirt 9.0 would SIGSEGV)', async () => {
+    const r = await runChild('fuzz-repro', { args: ['sendHoleEnded'], timeoutMs: 60_000 });
+    expect(r.signal, r.stderr.slice(-2000)).toBeNull();
+    expect(r.stdout.trim().split('\n')).toEqual(['abort', 'finish'].flatMap((end) => ['sendHole', 'sparseSendAll'].map(
+      (how) => `${end}/${how}: LibvirtError: stream is not open: it was finished or aborted`)));
+  }, 90_000);
+
   it('a DataView where bytes are expected is read as bytes (a typed LibvirtError for an unknown UUID), not a plain Error', async () => {
     const r = await runChild('fuzz-repro', { args: ['dataview'], timeoutMs: 60_000 });
     expect(r.stdout.trim()).toBe('LibvirtError');

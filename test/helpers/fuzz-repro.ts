@@ -38,6 +38,24 @@ async function main(which: string): Promise<void> {
       await st.recv(64).catch(() => undefined);                             // the 64-byte buffer
     }
     st.free(); d.free();
+  } else if (which === 'sendHoleEnded') {
+    // libvirt 9.0's fd stream (a test-driver screenshot) dereferences its closed
+    // state in virStreamSendHole: SIGSEGV unless the binding refuses the call.
+    const d = await conn.domainLookupByName('test');
+    const out: string[] = [];
+    for (const end of ['abort', 'finish'] as const) {
+      for (const how of ['sendHole', 'sparseSendAll'] as const) {
+        const st = await conn.streamNew(0);
+        await d.screenshot(st, 0);
+        if (end === 'finish') await st.recvAll(() => {});
+        await st[end]();
+        const p = how === 'sendHole' ? st.sendHole(1024, 0)
+          : st.sparseSendAll(() => Buffer.alloc(0), () => ({ inData: false, length: 1024 }), () => {});
+        out.push(`${end}/${how}: ${await p.then(() => 'resolved', (e: Error) => `${e.constructor.name}: ${e.message}`)}`);
+        st.free();
+      }
+    }
+    process.stdout.write(out.join('\n') + '\n');
   }
   await conn.close();
 }
