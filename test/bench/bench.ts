@@ -7,7 +7,8 @@
  *   a. getAllDomainStats over 100 running domains of a test:/// node (in-process): median
  *      time per awaited call, virtkit vs C vs python.
  *   b. getInfo with 64 calls in flight over ONE qemu:///system connection to 8 paused tiny
- *      guests: calls/s, virtkit (rolling window of 64 promises) vs C (64 threads).
+ *      guests: calls/s, virtkit (rolling window of 64 promises) vs C (64 threads), and vs the
+ *      same C program running libvirt's default event loop in a thread (CBENCH_EVENT_LOOP=1).
  *   c. getInfo awaited one at a time on test:///default: calls/s, virtkit (with and without
  *      captured stacks) vs C vs python.
  *   d. RSS before/after one million calls (getInfo awaited, 16 in flight, + getName sync) after GC.
@@ -33,8 +34,8 @@ if (!gc) throw new Error('run with node --expose-gc (scripts/bench.sh does)');
 
 type Json = Record<string, unknown>;
 
-function child(cmd: string, args: string[]): Json {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 120_000 });
+function child(cmd: string, args: string[], env: Record<string, string> = {}): Json {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 120_000, env: { ...process.env, ...env } });
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
   return JSON.parse(r.stdout.trim().split('\n').pop()!);
 }
@@ -172,9 +173,9 @@ async function benchParallel(): Promise<Json> {
     for (const n of names) doms.push(await conn.domainCreateXML(guestXML(n), 1 /* VIR_DOMAIN_START_PAUSED */));
     for (let i = 0; i < 200; i++) await doms[i % GUESTS].getInfo(); // warm-up
 
-    const rv: number[] = [], rc: number[] = [];
+    const rv: number[] = [], rc: number[] = [], rl: number[] = [];
     let errors = 0, cErrors = 0, maxPoolThreads = 0;
-    const vkCpu: number[] = [], cCpu: number[] = []; // CPU µs (user + sys, whole process) per call
+    const vkCpu: number[] = [], cCpu: number[] = [], lCpu: number[] = []; // CPU µs (user + sys, whole process) per call
     for (let round = 0; round < ROUNDS; round++) {
       // virtkit: a rolling window of 64 promises over one connection.
       let calls = 0;
@@ -197,15 +198,23 @@ async function benchParallel(): Promise<Json> {
       rc.push(c.callsPerSec as number);
       cCpu.push(c.cpuUsPerCall as number);
       cErrors += c.errors as number;
+      // C again with libvirt's default event loop running in a thread, as in
+      // virsh and in virtkit (which must run one for events and keepalive).
+      const l = child(CBENCH, ['threads', 'qemu:///system', String(WINDOW), String(seconds), ...names], { CBENCH_EVENT_LOOP: '1' });
+      rl.push(l.callsPerSec as number);
+      lCpu.push(l.cpuUsPerCall as number);
+      cErrors += l.errors as number;
     }
     const vk = median(rv);
     const cps = median(rc);
+    const lps = median(rl);
     return {
       guests: GUESTS, inFlight: WINDOW, seconds, rounds: { virtkitCallsPerSec: rv, cCallsPerSec: rc },
       virtkitCallsPerSec: vk, virtkitErrors: errors, virtkitMaxPoolThreadsSeen: maxPoolThreads,
-      cCallsPerSec: cps, cErrors,
+      cCallsPerSec: cps, cErrors, rounds2: { cWithEventLoopCallsPerSec: rl },
+      cWithEventLoopCallsPerSec: lps, cWithEventLoopProcessCpuUsPerCall: median(lCpu),
       virtkitProcessCpuUsPerCall: median(vkCpu), cProcessCpuUsPerCall: median(cCpu),
-      ratioVirtkitToC: vk / cps,
+      ratioVirtkitToC: vk / cps, ratioVirtkitToCWithEventLoop: vk / lps,
     };
   } finally {
     for (const d of doms) await d.destroy().catch(() => {}); // transient: destroy removes them
@@ -327,6 +336,8 @@ function table(r: Json): string {
   else rows.push([`b. getInfo, ${b.inFlight} in flight, 1 qemu:///system conn, ${b.guests} paused guests (calls/s)`,
     `${f(b.virtkitCallsPerSec)} (${f(b.virtkitProcessCpuUsPerCall)} µs CPU/call)`,
     `${f(b.cCallsPerSec)} (${f(b.cProcessCpuUsPerCall)} µs CPU/call)`, '-', `${f(b.ratioVirtkitToC, 2)}x`, '>= 0.9x']);
+  if (!b.skipped) rows.push(['b. same, C running libvirt\'s default event loop in a thread (as virsh does)', '',
+    `${f(b.cWithEventLoopCallsPerSec)} (${f(b.cWithEventLoopProcessCpuUsPerCall)} µs CPU/call)`, '-', `${f(b.ratioVirtkitToCWithEventLoop, 2)}x`, '-']);
   rows.push(['c. getInfo awaited one at a time, test:///default (calls/s)',
     f(c.virtkitCallsPerSec), f(c.cCallsPerSec), f(c.pythonCallsPerSec), `${f(c.ratioVirtkitToC, 3)}x (python ${f(c.ratioPythonToC, 2)}x)`, '-']);
   rows.push(['c. same, setCaptureStacks(false) (calls/s)',

@@ -169,8 +169,23 @@ static int bench_threads(const char *uri, int nthreads, double seconds, char **n
   return 0;
 }
 
+/* With CBENCH_EVENT_LOOP=1: libvirt's default event loop runs in its own thread,
+ * as in virsh and in virtkit (which needs it for events and keepalive). The
+ * remote driver then also reads replies on that thread, one more hop per call. */
+static void *event_loop(void *arg) {
+  (void)arg;
+  for (;;) virEventRunDefaultImpl();
+  return NULL;
+}
+
 int main(int argc, char **argv) {
   virSetErrorFunc(NULL, quiet);
+  const char *ev = getenv("CBENCH_EVENT_LOOP");
+  if (ev && strcmp(ev, "1") == 0) {
+    pthread_t t;
+    if (virEventRegisterDefaultImpl() < 0 || pthread_create(&t, NULL, event_loop, NULL) != 0) return 1;
+    pthread_detach(t);
+  }
   if (argc >= 4 && strcmp(argv[1], "stats") == 0) return bench_stats(argv[2], atoi(argv[3]));
   if (argc >= 4 && strcmp(argv[1], "list") == 0) return bench_list(argv[2], atoi(argv[3]));
   if (argc >= 5 && strcmp(argv[1], "serial") == 0) return bench_serial(argv[2], argv[3], atol(argv[4]));
