@@ -21,7 +21,10 @@ export interface StreamNative {
   /**
    * `virStreamAbort`: ends the stream early (for a non-blocking stream, remove
    * its callback first). A pending sendAll/recvAll/sparse*All whose handler
-   * is still running or awaited rejects instead of waiting for it.
+   * is still running or awaited rejects instead of waiting for it. Runs
+   * after any other call already running on this stream (e.g. a blocking
+   * `recv`) has returned, never alongside it: libvirt 9.0's fd streams crash
+   * when an end races another call. Later `sendHole` calls reject.
    */
   abort(): Promise<void>;
   /**

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <cstring>
 #include <mutex>
+#include <shared_mutex>
 #include <unordered_map>
 
 #include "js_call.h"
@@ -22,13 +23,38 @@ std::shared_ptr<StreamState> StateOf(const Napi::CallbackInfo &info) {
   return Napi::ObjectWrap<Wrap<Kind::Stream>>::Unwrap(info.This().As<Napi::Object>())->stream;
 }
 
+// A call on one stream. libvirt 9.0's fd stream frees its private data inside
+// virStreamAbort/virStreamFinish, while a send/recv/sendHole on another thread
+// may have fetched it and be waiting on its lock (a use after free). So no
+// abort/finish runs while another call on the same stream runs: calls share
+// the stream's lock, abort and finish take it alone. An abort therefore waits
+// for a blocking recv already running on that stream to return; the *All
+// calls end first, because abort/finish cancel their handler waits.
+struct StreamCall : Call {
+  virStreamPtr s = nullptr;
+  std::shared_ptr<StreamState> state;
+  bool exclusive = false;
+  void Bind(const Napi::CallbackInfo &info, virStreamPtr self) {
+    s = Hold<Kind::Stream>(self);
+    state = StateOf(info);
+  }
+  void Execute() override {
+    if (exclusive) {
+      std::unique_lock<std::shared_mutex> lk(state->mu);
+      Call::Execute();
+    } else {
+      std::shared_lock<std::shared_mutex> lk(state->mu);
+      Call::Execute();
+    }
+  }
+};
+
 // Stream#send(data): resolves to bytes sent, or -2 when a non-blocking
 // stream would block.
 Napi::Value Send(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
   CheckArgCount(info, 1, "Stream#send");
-  struct C : Call {
-    virStreamPtr s = nullptr;
+  struct C : StreamCall {
     std::vector<unsigned char> data;
     int ret = 0;
     bool Run() override {
@@ -40,7 +66,7 @@ Napi::Value Send(const Napi::CallbackInfo &info) {
   auto self = Self<Kind::Stream>(info);
   auto c = std::make_unique<C>();
   c->data = GetBytes(info, 0, "data");
-  c->s = c->Hold<Kind::Stream>(self);
+  c->Bind(info, self);
   return Submit(env, c.release());
 }
 
@@ -49,8 +75,7 @@ Napi::Value Send(const Napi::CallbackInfo &info) {
 Napi::Value RecvImpl(const Napi::CallbackInfo &info, bool withFlags) {
   Napi::Env env = info.Env();
   CheckArgCount(info, withFlags ? 2 : 1, withFlags ? "Stream#recvFlags" : "Stream#recv");
-  struct C : Call {
-    virStreamPtr s = nullptr;
+  struct C : StreamCall {
     size_t n = 0;
     unsigned int flags = 0;
     bool withFlags = false;
@@ -81,7 +106,7 @@ Napi::Value RecvImpl(const Napi::CallbackInfo &info, bool withFlags) {
   c->n = n;
   c->withFlags = withFlags;
   if (withFlags) c->flags = GetFlags(info, 1, "flags");
-  c->s = c->Hold<Kind::Stream>(self);
+  c->Bind(info, self);
   return Submit(env, c.release());
 }
 Napi::Value Recv(const Napi::CallbackInfo &info) { return RecvImpl(info, false); }
@@ -90,9 +115,7 @@ Napi::Value RecvFlags(const Napi::CallbackInfo &info) { return RecvImpl(info, tr
 Napi::Value SendHole(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
   CheckArgCount(info, 2, "Stream#sendHole");
-  struct C : Call {
-    virStreamPtr s = nullptr;
-    std::shared_ptr<StreamState> state;
+  struct C : StreamCall {
     long long length = 0;
     unsigned int flags = 0;
     bool Run() override {
@@ -108,19 +131,17 @@ Napi::Value SendHole(const Napi::CallbackInfo &info) {
   };
   auto self = Self<Kind::Stream>(info);
   auto c = std::make_unique<C>();
-  c->state = StateOf(info);
   c->length = GetLLong(info, 0, "length");
   if (c->length < 0) throw Napi::RangeError::New(env, ArgName(0, "length") + " must not be negative");
   c->flags = GetFlags(info, 1, "flags");
-  c->s = c->Hold<Kind::Stream>(self);
+  c->Bind(info, self);
   return Submit(env, c.release());
 }
 
 Napi::Value RecvHole(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
   CheckArgCount(info, 1, "Stream#recvHole");
-  struct C : Call {
-    virStreamPtr s = nullptr;
+  struct C : StreamCall {
     long long length = 0;
     unsigned int flags = 0;
     bool Run() override { return virStreamRecvHole(s, &length, flags) >= 0; }
@@ -129,7 +150,7 @@ Napi::Value RecvHole(const Napi::CallbackInfo &info) {
   auto self = Self<Kind::Stream>(info);
   auto c = std::make_unique<C>();
   c->flags = GetFlags(info, 0, "flags");
-  c->s = c->Hold<Kind::Stream>(self);
+  c->Bind(info, self);
   return Submit(env, c.release());
 }
 
@@ -211,8 +232,7 @@ void FreeStreamSub(void *opaque) {
 Napi::Value EventAdd(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
   CheckArgCount(info, 2, "Stream#eventAddCallback");
-  struct C : Call {
-    virStreamPtr s = nullptr;
+  struct C : StreamCall {
     int events = 0;
     StreamSub *sub = nullptr;
     StreamSub *added = nullptr;
@@ -244,15 +264,14 @@ Napi::Value EventAdd(const Napi::CallbackInfo &info) {
   napi_create_reference(env, info[1], 1, &c->sub->cb);
   c->sub->queue->keepAlive++;
   c->sub->queue->UpdateRef();
-  c->s = c->Hold<Kind::Stream>(self);
+  c->Bind(info, self);
   return Submit(env, c.release());
 }
 
 Napi::Value EventUpdate(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
   CheckArgCount(info, 1, "Stream#eventUpdateCallback");
-  struct C : Call {
-    virStreamPtr s = nullptr;
+  struct C : StreamCall {
     int events = 0;
     bool Run() override { return virStreamEventUpdateCallback(s, events) >= 0; }
     Napi::Value Done(Napi::Env env) override { return env.Undefined(); }
@@ -260,15 +279,14 @@ Napi::Value EventUpdate(const Napi::CallbackInfo &info) {
   auto self = Self<Kind::Stream>(info);
   auto c = std::make_unique<C>();
   c->events = GetInt(info, 0, "events");
-  c->s = c->Hold<Kind::Stream>(self);
+  c->Bind(info, self);
   return Submit(env, c.release());
 }
 
 Napi::Value EventRemove(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
   CheckArgCount(info, 0, "Stream#eventRemoveCallback");
-  struct C : Call {
-    virStreamPtr s = nullptr;
+  struct C : StreamCall {
     bool Run() override { return virStreamEventRemoveCallback(s) >= 0; }
     Napi::Value Done(Napi::Env env) override {
       StreamSub *sub = nullptr;
@@ -283,7 +301,7 @@ Napi::Value EventRemove(const Napi::CallbackInfo &info) {
   };
   auto self = Self<Kind::Stream>(info);
   auto c = std::make_unique<C>();
-  c->s = c->Hold<Kind::Stream>(self);
+  c->Bind(info, self);
   return Submit(env, c.release());
 }
 
@@ -299,12 +317,10 @@ Napi::Value EventRemove(const Napi::CallbackInfo &info) {
 std::mutex gWaitsMu;
 std::unordered_multimap<virStreamPtr, WaitCancel *> gWaits;
 
-struct AllCall : Call {
-  virStreamPtr s = nullptr;
+struct AllCall : StreamCall {
   WaitCancel cancel;
   std::shared_ptr<EnvQueue> q;
   napi_ref handler = nullptr, hole = nullptr, skip = nullptr;
-  std::shared_ptr<StreamState> state;
   std::vector<unsigned char> leftover;
   std::string jsErr;
   bool ended = false;  // SourceHole saw the stream ended
@@ -457,8 +473,7 @@ Napi::Value AllImpl(const Napi::CallbackInfo &info, int mode) {
   napi_create_reference(env, info[0], 1, &c->handler);
   if (nfn > 1) napi_create_reference(env, info[1], 1, &c->hole);
   if (nfn > 2) napi_create_reference(env, info[2], 1, &c->skip);
-  c->s = c->Hold<Kind::Stream>(self);
-  c->state = StateOf(info);
+  c->Bind(info, self);
   c->Register();
   return Submit(env, c.release());
 }
@@ -472,10 +487,8 @@ Napi::Value SparseRecvAll(const Napi::CallbackInfo &i) { return AllImpl(i, 3); }
 Napi::Value EndImpl(const Napi::CallbackInfo &info, bool abort) {
   Napi::Env env = info.Env();
   CheckArgCount(info, 0, abort ? "Stream#abort" : "Stream#finish");
-  struct C : Call {
-    virStreamPtr s = nullptr;
+  struct C : StreamCall {
     bool abort = true;
-    std::shared_ptr<StreamState> state;
     bool Run() override {
       // Before the C call: fdstream drops its private data inside it, failed or not.
       state->ended = true;
@@ -488,8 +501,8 @@ Napi::Value EndImpl(const Napi::CallbackInfo &info, bool abort) {
                                 : "the stream was finished while its handler was pending");
   auto c = std::make_unique<C>();
   c->abort = abort;
-  c->state = StateOf(info);
-  c->s = c->Hold<Kind::Stream>(self);
+  c->exclusive = true;
+  c->Bind(info, self);
   return Submit(env, c.release());
 }
 Napi::Value Abort(const Napi::CallbackInfo &i) { return EndImpl(i, true); }

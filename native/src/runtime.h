@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <limits>
 #include <memory>
+#include <shared_mutex>
 #include <string>
 #include <vector>
 
@@ -69,6 +70,7 @@ struct StreamState {
   // local files) dereference their closed state in virStreamSendHole, so the
   // binding refuses sendHole on an ended stream itself.
   std::atomic<bool> ended{false};
+  std::shared_mutex mu;  // calls share it, abort/finish hold it alone (manual_stream.cc)
 };
 
 template <Kind K>
