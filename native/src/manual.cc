@@ -34,7 +34,7 @@ extern const char *const kInternalFunctions[] = {
     "virStorageVolRef", "virInterfaceRef", "virNodeDeviceRef", "virSecretRef", "virNWFilterRef",
     "virNWFilterBindingRef", "virDomainSnapshotRef", "virDomainCheckpointRef", "virStreamRef",
     "virInitialize", "virSetErrorFunc", "virGetLastError", "virCopyLastError", "virResetError",
-    "virResetLastError", "virGetLastErrorCode", "virEventRegisterDefaultImpl",
+    "virResetLastError", "virGetLastErrorCode", "virEventRegisterImpl", "virEventRegisterDefaultImpl",
     "virEventRunDefaultImpl", "virTypedParamsAddInt", "virTypedParamsAddUInt",
     "virTypedParamsAddLLong", "virTypedParamsAddULLong", "virTypedParamsAddDouble",
     "virTypedParamsAddBoolean", "virTypedParamsAddString", "virTypedParamsAddStringList",
