@@ -19,6 +19,8 @@
 // a handle re-enabled less than kSettle (1 ms; VIRTKIT_EVENT_SETTLE_US) ago is
 // parked, out of the epoll set, until that time: under RPC load the next RPC
 // thread takes the socket back first, and the rate reaches C's (1.0-1.25x).
+// A handle for which parking does not pay (an fd stream that its reader
+// re-enables each time it wants data) soon stops being parked (parkScore).
 // A connection with no RPC in the last kSettle gets its events (domain events,
 // keepalive, EOF) at once; otherwise they wait at most kSettle.
 //
@@ -58,7 +60,13 @@ struct Handle {
   bool armed = false;    // in the epoll set
   bool pollable = true;  // false for files epoll refuses (EPERM): always ready, as poll() says
   bool parked = false;   // out of the epoll set until the loop's next look, see kSettle
-  Clock::time_point enabledAt{};
+  Clock::time_point enabledAt{}, parkedEnabledAt{};
+  // Whether parking pays off for this handle: up when an RPC thread took the
+  // socket during the park, down when the park only delayed the callback (an
+  // fd stream re-enabled by its reader). Parked only while >= 0; a handle
+  // below 0 gets a new trial after kTrialEvery parks it skipped.
+  int parkScore = 0;
+  unsigned skippedParks = 0;
   virEventHandleCallback cb = nullptr;
   void *opaque = nullptr;
   virFreeCallback ff = nullptr;
@@ -280,6 +288,15 @@ int RemoveTimeout(int timer) {
   return 0;
 }
 
+constexpr unsigned kTrialEvery = 64;
+
+bool ParkPays(Handle *h) {
+  if (h->parkScore >= 0) return true;
+  if (++h->skippedParks < kTrialEvery) return false;
+  h->skippedParks = 0;
+  return true;  // a trial: the pattern of use may have changed
+}
+
 // One ready handle: its callback with the events it still asks for (an update
 // or remove from another thread may have come after epoll_wait returned). A
 // handle re-enabled less than kSettle ago is parked instead: out of the epoll
@@ -298,8 +315,9 @@ void DispatchHandle(int watch, uint32_t ready, bool assumeReady) {
                      : FromEpoll(ready) & (h->events | VIR_EVENT_HANDLE_ERROR | VIR_EVENT_HANDLE_HANGUP);
     if (!ev) return;
     auto now = Clock::now();
-    if (h->pollable && !h->parked && now - h->enabledAt < kSettle) {
+    if (h->pollable && !h->parked && now - h->enabledAt < kSettle && ParkPays(h)) {
       h->parked = true;
+      h->parkedEnabledAt = h->enabledAt;
       Arm(h);
       S.parked.emplace_back(h->enabledAt + kSettle, watch);
       return;
@@ -323,8 +341,11 @@ void Unpark() {
     if (S.parked[i].first <= now) {
       auto it = S.handles.find(S.parked[i].second);
       if (it != S.handles.end()) {
-        it->second->parked = false;
-        Arm(it->second);
+        Handle *h = it->second;
+        bool tookIt = h->events == 0 || h->enabledAt != h->parkedEnabledAt;
+        h->parkScore = tookIt ? std::min(h->parkScore + 1, 8) : std::max(h->parkScore - 2, -8);
+        h->parked = false;
+        Arm(h);
       }
       S.parked[i] = S.parked.back();
       S.parked.pop_back();
