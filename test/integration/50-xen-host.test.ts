@@ -13,7 +13,7 @@ import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NotFoundError } from '../../lib/cli-errors.js';
 import { SshTransport } from '../../lib/transport/index.js';
-import { Xl } from '../../lib/xl/index.js';
+import { Xl, type XlConfig } from '../../lib/xl/index.js';
 
 const REPO = resolve(__dirname, '../..');
 const HOST_DIR = process.env.XEN_HOST_DIR ?? resolve(REPO, '.xen-host');
@@ -23,6 +23,20 @@ const STOP = resolve(REPO, 'scripts/xen-host/stop.sh');
 const DOMU = 'domU';
 const MARKER = 'DOMU-ALIVE';
 const TYPED_DOMU = 'virtkit-xl-it';
+
+/** The example PV guest of scripts/xen-host (its kernel and initrd are in dom0's /root). */
+function domUConfig(name: string): XlConfig {
+  return {
+    name,
+    type: 'pv',
+    kernel: '/root/vmlinuz',
+    ramdisk: '/root/domU-initrd.gz',
+    cmdline: 'console=hvc0 rdinit=/init quiet',
+    memory: 128,
+    vcpus: 1,
+    on_poweroff: 'destroy',
+  };
+}
 
 interface Run {
   code: number;
@@ -233,16 +247,7 @@ describe('lib/xl: Xl over SshTransport on the real host', () => {
     if (await x.exists(TYPED_DOMU)) await x.destroy(TYPED_DOMU);
 
     const t0 = Date.now();
-    const created = await x.create({
-      name: TYPED_DOMU,
-      type: 'pv',
-      kernel: '/root/vmlinuz',
-      ramdisk: '/root/domU-initrd.gz',
-      cmdline: 'console=hvc0 rdinit=/init quiet',
-      memory: 128,
-      vcpus: 1,
-      on_poweroff: 'destroy',
-    });
+    const created = await x.create(domUConfig(TYPED_DOMU));
     console.log(`[xen-host] Xl.create took ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     expect(created.name).toBe(TYPED_DOMU);
     expect(created.domid).toBeGreaterThan(0);
@@ -287,16 +292,7 @@ describe('lib/xl: Xl over SshTransport on the real host', () => {
     const x = xl();
     const name = `${TYPED_DOMU}-sr`;
     if (await x.exists(name)) await x.destroy(name);
-    await x.create({
-      name,
-      type: 'pv',
-      kernel: '/root/vmlinuz',
-      ramdisk: '/root/domU-initrd.gz',
-      cmdline: 'console=hvc0 rdinit=/init quiet',
-      memory: 128,
-      vcpus: 1,
-      on_poweroff: 'destroy',
-    });
+    await x.create(domUConfig(name));
     const file = `/tmp/${name}.save`;
     // A PV guest can only be suspended once its kernel has brought up xenbus:
     // until then xl save fails (and the guest keeps running), so retry briefly.
