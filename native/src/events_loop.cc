@@ -331,9 +331,9 @@ void DispatchHandle(int watch, uint32_t ready, bool assumeReady) {
   cb(watch, fd, ev, opaque);
 }
 
-// Arms the parked handles whose time has come and sets parkfd for the next.
+// Arms the parked handles whose time has come and sets parkfd for the next
+// (S.mu held).
 void Unpark() {
-  std::lock_guard<std::mutex> lk(S.mu);
   if (S.parked.empty()) return;
   auto now = Clock::now();
   Clock::time_point next = Clock::time_point::max();
@@ -383,10 +383,10 @@ void RunLoop() {
   epoll_event evs[64];
   std::vector<int> ready;
   for (;;) {
-    Unpark();
     int timeout = -1;
     {
       std::lock_guard<std::mutex> lk(S.mu);
+      Unpark();
       if (!S.unpollable.empty() || !S.dead.empty()) timeout = 0;
     }
     int n = epoll_wait(S.epfd, evs, 64, timeout);
@@ -407,17 +407,13 @@ void RunLoop() {
         }
       }
     }
-    {
-      std::unique_lock<std::mutex> lk(S.mu);
-      ready = S.unpollable;
-      lk.unlock();
-      for (int w : ready) DispatchHandle(w, 0, true);
-    }
     std::vector<Dead> todo;
     {
       std::lock_guard<std::mutex> lk(S.mu);
+      ready = S.unpollable;
       todo.swap(S.dead);
     }
+    for (int w : ready) DispatchHandle(w, 0, true);
     for (const Dead &x : todo) x.ff(x.opaque);
   }
 }
