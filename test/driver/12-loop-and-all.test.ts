@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
-import { execFileSync } from 'node:child_process';
 import { closeSync, constants, mkdtempSync, openSync, readSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,8 +25,7 @@ describe("libvirt's event loop from JS", () => {
   });
 
   it('a handle watch reports a readable pipe', async () => {
-    const fs = await import('node:fs');
-    const fd = fs.openSync('/proc/self/status', 'r');
+    const fd = openSync('/proc/self/status', 'r');
     const got: number[] = [];
     const w = eventAddHandle(fd, VIR_EVENT_HANDLE_READABLE, (_watch, f, ev) => got.push(f, ev));
     await waitFor(() => got.length >= 2, 5000, 'readable event');
@@ -35,7 +33,7 @@ describe("libvirt's event loop from JS", () => {
     expect(got[1] & VIR_EVENT_HANDLE_READABLE).toBeTruthy();
     eventRemoveHandle(w);
     await new Promise((r) => setTimeout(r, 20));
-    fs.closeSync(fd);
+    closeSync(fd);
   });
 
   // virtkit's own epoll loop (native/src/events_loop.cc): two watches on one
