@@ -1,9 +1,9 @@
-import { Connect } from '../index.js';
-import { Lxc, type LxcOptions } from '../lxc/lxc.js';
-import { LocalTransport } from '../transport/local.js';
-import { SshTransport, type SshTransportOptions } from '../transport/ssh.js';
-import type { Transport } from '../transport/types.js';
-import { Xl, type XlOptions } from '../xl/xl.js';
+import { Connect } from '../libvirt/index.js';
+import { Lxc, type LxcOptions } from '../backends/lxc/lxc.js';
+import { LocalTransport } from '../backends/transport/local.js';
+import { SshTransport, type SshTransportOptions } from '../backends/transport/ssh.js';
+import type { Transport } from '../backends/transport/types.js';
+import { Xl, type XlOptions } from '../backends/xl/xl.js';
 import { HostOpenError } from './errors.js';
 import { LibvirtHost } from './libvirt.js';
 import { LxcHost } from './lxc.js';

@@ -3,7 +3,7 @@
 // that must hand out the right name however many there are and whatever order
 // they come in. Reached through native._typedParamsRoundTrip (JS -> C -> JS).
 import { describe, expect, it } from 'vitest';
-import { native } from '../../lib/binding.js';
+import { native } from '../../lib/libvirt/binding.js';
 import '../../lib/index.js';
 
 const roundTrip = (o: Record<string, unknown>) => native._typedParamsRoundTrip(o) as Record<string, unknown>;

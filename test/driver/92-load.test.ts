@@ -4,7 +4,7 @@
 // on per-thread domains plus the shared 'test' domain; every result is checked.
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
-import { native } from '../../lib/binding.js';
+import { native } from '../../lib/libvirt/binding.js';
 import { bundle } from '../helpers/fuzz-child.js';
 import { loadRun } from '../helpers/fuzz-load-worker.js';
 

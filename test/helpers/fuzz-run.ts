@@ -8,7 +8,7 @@
 import fc from 'fast-check';
 import { existsSync, readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { native } from '../../lib/binding.js';
+import { native } from '../../lib/libvirt/binding.js';
 import { Connect, LibvirtError } from '../../lib/index.js';
 
 const SEED = Number(process.env.VK_FUZZ_SEED ?? Date.now() % 2 ** 31);

@@ -49,7 +49,7 @@ describe('npm pack -> npm install into an empty project', () => {
     dir = mkdtempSync(join(tmpdir(), 'virtkit-pack-'));
     proj = join(dir, 'consumer');
     execFileSync('mkdir', ['-p', proj]);
-    // prepack (prebuildify + tsup) runs first, so pack itself prints only its JSON.
+    // prepack (prebuilds from the existing build + tsup) runs first, so pack itself prints only its JSON.
     const pre = await run('npm', ['run', 'prepack'], ROOT);
     expect(pre.code, pre.stderr).toBe(0);
     const packed = await run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', dir], ROOT);

@@ -4,7 +4,7 @@
 // libvirtd is always restarted afterwards (afterAll), so later tests work.
 import { execFileSync } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
-import { native } from '../../lib/binding.js';
+import { native } from '../../lib/libvirt/binding.js';
 import { Connect, LibvirtError } from '../../lib/index.js';
 import { parseResult, REPO, runChild } from '../helpers/fuzz-child.js';
 import { requirePart } from '../helpers/index.js';

@@ -7,7 +7,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { NotFoundError, StateError } from '../../lib/cli-errors.js';
+import { NotFoundError, StateError } from '../../lib/backends/errors.js';
 import {
   GUEST_STATES,
   HostOpenError,
@@ -26,8 +26,9 @@ import {
   type StateWatch,
 } from '../../lib/host/index.js';
 import { LibvirtError, virDomainEventType, virDomainState } from '../../lib/index.js';
-import { parseStateFlags } from '../../lib/xl/index.js';
-import { FakeTransport, SshTransport } from '../../lib/transport/index.js';
+import { parseStateFlags } from '../../lib/backends/xl/index.js';
+import { SshTransport } from '../../lib/backends/transport/index.js';
+import { FakeTransport } from '../../lib/testing/index.js';
 
 const xfx = (f: string): string => readFileSync(join(__dirname, '../fixtures/xl', f), 'utf8');
 const lfx = (f: string): string => readFileSync(join(__dirname, '../fixtures/lxc', f), 'utf8');

@@ -1,4 +1,4 @@
-import { ConnectionError, InvalidArgumentError, ToolNotFoundError } from '../cli-errors.js';
+import { ConnectionError, InvalidArgumentError, ToolNotFoundError } from '../errors.js';
 import { LocalTransport, checkArgv } from './local.js';
 import { shQuoteArgv } from './quote.js';
 import type { ProcessDuplex, RunOptions, RunResult, SpawnOptions, Transport } from './types.js';

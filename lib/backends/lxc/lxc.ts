@@ -1,4 +1,4 @@
-import { CliError, InvalidArgumentError, NotFoundError, StateError, UsageError } from '../cli-errors.js';
+import { CliError, InvalidArgumentError, NotFoundError, StateError, UsageError } from '../errors.js';
 import { LocalTransport } from '../transport/local.js';
 import { readFile, removeFile, writeFileAtomic, writeTempFile } from '../transport/remote-fs.js';
 import type { ProcessDuplex, RunResult, Transport } from '../transport/types.js';

@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '../cli-errors.js';
+import { InvalidArgumentError } from '../errors.js';
 import { validateName, validateValue } from '../transport/validate.js';
 
 /** Action on a domain event (`on_poweroff`, `on_reboot`, `on_crash`, `on_watchdog`). */
