@@ -58,6 +58,7 @@ export class HostPoller {
   constructor(
     readonly uri: string,
     private readonly readOnly: boolean,
+    private readonly stats: number = DEFAULT_POLL_STATS,
   ) {}
 
   /** This host's part of a scrape: never rejects, resolves within `timeoutMs`. */
@@ -134,7 +135,7 @@ export class HostPoller {
     const conn = await this.connection();
     const it = pollStats(conn, {
       intervalMs: 3_600_000, // one call: the iterator is closed after its first snapshot
-      stats: DEFAULT_POLL_STATS,
+      stats: this.stats,
       flags: VIR_CONNECT_GET_ALL_DOMAINS_STATS_ACTIVE,
       signal: this.abort.signal,
       maxBuffered: 1,

@@ -17,6 +17,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { DEFAULT_POLL_STATS } from '../libvirt/poller.js';
 import { HostPoller } from './host.js';
 import { render } from './render.js';
 import { parseListen, type ListenAddress } from './listen.js';
@@ -41,6 +42,12 @@ export interface ExporterOptions {
   hostLabel?: boolean;
   /** The HTTP path of the page (default `/metrics`). */
   path?: string;
+  /**
+   * `VIR_DOMAIN_STATS_*` groups to ask (default `DEFAULT_POLL_STATS`: state, CPU, balloon,
+   * vCPU, interface, block). Dropping `VIR_DOMAIN_STATS_VCPU` saves libvirtd most of its work
+   * per scrape (QEMU's per-vCPU statistics) at the price of the `libvirt_domain_vcpu_*` families.
+   */
+  stats?: number;
 }
 
 export interface Exporter {
@@ -59,7 +66,7 @@ export interface Exporter {
   close(): Promise<void>;
 }
 
-function validate(o: ExporterOptions): { uris: string[]; timeoutMs: number; path: string } {
+function validate(o: ExporterOptions): { uris: string[]; timeoutMs: number; path: string; stats: number } {
   if (o === null || typeof o !== 'object') throw new TypeError('createExporter: options must be an object');
   const uris = o.connect === undefined ? ['qemu:///system'] : typeof o.connect === 'string' ? [o.connect] : [...o.connect];
   if (uris.length === 0) throw new RangeError('createExporter: connect needs at least one URI');
@@ -76,7 +83,9 @@ function validate(o: ExporterOptions): { uris: string[]; timeoutMs: number; path
   for (const k of ['readOnly', 'hostLabel'] as const) {
     if (o[k] !== undefined && typeof o[k] !== 'boolean') throw new TypeError(`createExporter: ${k} must be a boolean`);
   }
-  return { uris, timeoutMs, path };
+  const stats = o.stats ?? DEFAULT_POLL_STATS;
+  if (!Number.isInteger(stats) || stats <= 0) throw new RangeError('createExporter: stats must be a positive VIR_DOMAIN_STATS_* mask');
+  return { uris, timeoutMs, path, stats };
 }
 
 /**
@@ -85,10 +94,10 @@ function validate(o: ExporterOptions): { uris: string[]; timeoutMs: number; path
  * a server that cannot listen rejects with Node's error (`EADDRINUSE`, ...).
  */
 export async function createExporter(options: ExporterOptions = {}): Promise<Exporter> {
-  const { uris, timeoutMs, path } = validate(options);
+  const { uris, timeoutMs, path, stats } = validate(options);
   const listen = options.listen === undefined ? null : parseListen(options.listen);
   const hostLabel = options.hostLabel ?? uris.length > 1;
-  const hosts = uris.map((u) => new HostPoller(u, options.readOnly ?? true));
+  const hosts = uris.map((u) => new HostPoller(u, options.readOnly ?? true, stats));
   let pending: Promise<string> | null = null;
   let closed = false;
 

@@ -190,6 +190,8 @@ describe('exporter on test:///default', () => {
     await expect(createExporter({ connect: URI, listen: '127.0.0.1:70000' })).rejects.toBeInstanceOf(RangeError);
     await expect(createExporter({ connect: URI, path: 'metrics' })).rejects.toBeInstanceOf(TypeError);
     await expect(createExporter({ connect: URI, readOnly: 'yes' as unknown as boolean })).rejects.toBeInstanceOf(TypeError);
+    await expect(createExporter({ connect: URI, stats: 0 })).rejects.toBeInstanceOf(RangeError);
+    await expect(createExporter({ connect: URI, stats: 1.5 })).rejects.toBeInstanceOf(RangeError);
     await expect(createExporter(null as never)).rejects.toBeInstanceOf(TypeError);
   });
 
