@@ -179,6 +179,7 @@ export async function names(): Promise<string[]> {
 describe('API documentation', () => {
   it('npm run docs (typedoc) builds docs/api without errors or warnings', async () => {
     const r = await run('npm', ['run', 'docs'], ROOT, { NO_COLOR: '1', FORCE_COLOR: '0' });
+    // eslint-disable-next-line no-control-regex -- strips terminal colour codes
     const out = (r.stdout + r.stderr).replace(/\x1b\[[0-9;]*m/g, '');
     expect(r.code, out.slice(-4000)).toBe(0);
     expect(out).not.toMatch(/\[error\]/);

@@ -65,6 +65,7 @@ export class SshTransport implements Transport {
       throw new InvalidArgumentError('port', 'must be an integer 1..65535');
     }
     const checkValue = (param: string, v: string): void => {
+      // eslint-disable-next-line no-control-regex -- refusing control characters is the point
       if (typeof v !== 'string' || v.length === 0 || /[\0-\x1f\x7f]/.test(v)) {
         throw new InvalidArgumentError(param, 'must be a non-empty string without control characters');
       }

@@ -182,7 +182,7 @@ export function parseXlListLong(stdout: string): XlListLongResult {
   try {
     data = JSON.parse(text);
   } catch (e) {
-    throw new Error(`xl list -l: invalid JSON: ${(e as Error).message}`);
+    throw new Error(`xl list -l: invalid JSON: ${(e as Error).message}`, { cause: e });
   }
   if (!Array.isArray(data)) throw new Error('xl list -l: expected a JSON array');
   const domains: XlDomainDetails[] = [];
