@@ -162,7 +162,7 @@ const num = (v: unknown): number | undefined => (typeof v === 'number' && Number
 const defbool = (v: unknown): boolean | undefined =>
   v === true || v === 'True' ? true : v === false || v === 'False' ? false : undefined;
 
-/** Result of {@link parseXlListLong}. */
+/** Result of `xl list -l`, parsed. */
 export interface XlListLongResult {
   /** Output format detected. `sxp` output (`output_format="sxp"` in xl.conf) is not parsed. */
   format: 'json' | 'sxp' | 'empty';
