@@ -240,7 +240,7 @@ async function main(): Promise<void> {
 
   // b. 100 test-driver domains, virtkit alone.
   const vk = await startVirtkit(['--connect', 'test:///default', '--test-domains', '100']);
-  let pageB = '';
+  let pageB: string;
   try {
     pageB = await (await fetch(vk.url)).text();
     await batch(vk, 5, null);
