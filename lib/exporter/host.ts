@@ -54,6 +54,8 @@ export class HostPoller {
   private xml = new Map<string, XmlEntry>();
   private readonly abort = new AbortController();
   private closed = false;
+  /** Scrapes waiting for this host: close() answers them at once, so no timer outlives it. */
+  private readonly waiting = new Set<(r: HostResult) => void>();
 
   constructor(
     readonly uri: string,
@@ -76,11 +78,14 @@ export class HostPoller {
     }
     const shared = this.inflight;
     return new Promise<HostResult>((resolve) => {
-      const timer = setTimeout(() => resolve(this.down(new Error(`no answer within ${timeoutMs} ms`), null)), timeoutMs);
-      void shared.then((r) => {
+      const finish = (r: HostResult): void => {
         clearTimeout(timer);
+        this.waiting.delete(finish);
         resolve(r);
-      });
+      };
+      const timer = setTimeout(() => finish(this.down(new Error(`no answer within ${timeoutMs} ms`), null)), timeoutMs);
+      this.waiting.add(finish);
+      void shared.then(finish);
     });
   }
 
@@ -89,6 +94,7 @@ export class HostPoller {
     if (this.closed) return;
     this.closed = true;
     this.abort.abort();
+    for (const finish of [...this.waiting]) finish(this.down(new Error('exporter closed'), null));
     const c = this.conn;
     this.conn = null;
     if (c) await c.close().catch(() => {});

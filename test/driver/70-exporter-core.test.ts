@@ -180,6 +180,28 @@ describe('exporter on test:///default', () => {
     await expect(fetch(e.url!)).rejects.toThrow();
   });
 
+  it('answers a scrape waiting on a silent host at once when closed', async () => {
+    const sockets: Socket[] = [];
+    const silent = createServer((s) => sockets.push(s));
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const uri = `qemu+tcp://127.0.0.1:${(silent.address() as { port: number }).port}/system`;
+    const e = await createExporter({ connect: [URI, uri], timeoutMs: 60_000 });
+    try {
+      const page = e.scrape();
+      const state = () => Promise.race([page.then(() => 'answered'), new Promise((r) => setTimeout(() => r('waiting'), 200))]);
+      expect(await state()).toBe('waiting'); // test:/// answered; the silent host holds the scrape
+      await e.close();
+      expect(await state()).toBe('answered'); // not after the 60 s timeout: its timer is gone
+      const { samples } = parseText(await page);
+      expect(one(samples, 'libvirt_up', { host: uri }).value).toBe(0);
+      expect(one(samples, 'libvirt_up', { host: URI }).value).toBe(1);
+    } finally {
+      await e.close();
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((r) => silent.close(() => r()));
+    }
+  });
+
   it('rejects bad options with typed errors', async () => {
     await expect(createExporter({ connect: [] })).rejects.toBeInstanceOf(RangeError);
     await expect(createExporter({ connect: [URI, URI] })).rejects.toBeInstanceOf(RangeError);
