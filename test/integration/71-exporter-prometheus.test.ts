@@ -1,10 +1,12 @@
 // Debian's Prometheus server scrapes the exporter (qemu:///system, two running tiny guests)
 // every second; PromQL through its HTTP API returns each guest's CPU counter and its rate().
+// A second URI (test:///default, in this process) has a domain whose name needs escaping: the
+// real parser must read it back exactly, under its host label.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Connect, createExporter, type Exporter } from '../../lib/index.js';
-import { requirePart, uniq } from '../helpers/index.js';
+import { Connect, createExporter, type Domain, type Exporter } from '../../lib/index.js';
+import { requirePart, testDomainXML, uniq } from '../helpers/index.js';
 import { SYSTEM, needDaemon } from '../helpers/qemu.js';
 import {
   createGuests, defaultNetworkUp, freePort, hasCommand, startChild, tempDir, waitHttp,
@@ -27,13 +29,17 @@ describe.skipIf(skip)(`exporter scraped by Prometheus (${skip ? (daemon.skip ? d
   let server: Child | null = null;
   const dir = tempDir('exp-prom-');
   let api = '';
+  let testConn: Connect | null = null;
+  let odd: Domain | null = null;
 
   beforeAll(async () => {
     conn = await Connect.open(SYSTEM);
     expect(await defaultNetworkUp(conn)).toBe(true);
     // Running, not paused: their CPU counters must move for rate() to be above zero.
     guests = await createGuests(conn, uniq('exp-prom'), 2, { paused: false });
-    exporter = await createExporter({ connect: SYSTEM, listen: '127.0.0.1:0' });
+    testConn = await Connect.open('test:///default');
+    odd = await testConn.domainCreateXML(testDomainXML(`${uniq('exp-odd')} &quot;q&quot; \\b`));
+    exporter = await createExporter({ connect: [SYSTEM, 'test:///default'], listen: '127.0.0.1:0' });
     const port = await freePort();
     writeFileSync(
       join(dir.path, 'prometheus.yml'),
@@ -52,12 +58,14 @@ describe.skipIf(skip)(`exporter scraped by Prometheus (${skip ? (daemon.skip ? d
     await server?.stop();
     await exporter?.close();
     await guests?.remove();
+    await odd?.destroy().catch(() => {});
+    await testConn?.close();
     await conn?.close();
     dir.remove();
   });
 
   /** Runs `query` until it returns one series per guest (or fails after `ms`). */
-  async function queryEach(query: string, ms = 30000): Promise<Map<string, number>> {
+  async function queryEach(query: string, ms = 30000, names = guests!.names): Promise<Map<string, number>> {
     const end = Date.now() + ms;
     let last = '';
     while (Date.now() < end) {
@@ -66,7 +74,7 @@ describe.skipIf(skip)(`exporter scraped by Prometheus (${skip ? (daemon.skip ? d
       last = JSON.stringify(body);
       expect(body.status).toBe('success');
       const got = new Map(body.data.result.map((v) => [v.metric.domain, Number(v.value[1])]));
-      if (guests!.names.every((n) => got.has(n))) return got;
+      if (names.every((n) => got.has(n))) return got;
       await new Promise((res) => setTimeout(res, 500));
     }
     throw new Error(`${query}: not every guest within ${ms} ms; last answer ${last}; prometheus said:\n${server!.output()}`);
@@ -99,5 +107,12 @@ describe.skipIf(skip)(`exporter scraped by Prometheus (${skip ? (daemon.skip ? d
     // Per-vCPU counters reach Prometheus too.
     const vcpu = await queryEach(`sum by (domain) (libvirt_domain_vcpu_time_seconds_total${sel})`);
     for (const name of guests!.names) expect(vcpu.get(name)!).toBeGreaterThan(0);
+  });
+
+  it('reads back a domain name that needs escaping, under its host label', async () => {
+    const name = odd!.getName();
+    expect(name).toMatch(/"q" \\b$/);
+    const got = await queryEach('libvirt_domain_state_code{host="test:///default"}', 30000, [name]);
+    expect(got.get(name)).toBe(1);
   });
 });
