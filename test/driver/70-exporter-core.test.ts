@@ -1,8 +1,11 @@
 // The exporter on test:///default (in process): families and values against getInfo, label
 // escaping, several hosts with one refusing and one silent (per-host timeout, one shared open),
 // overlapping scrapes, the HTTP side, bad options, and a close that leaves no handle behind.
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import { createServer, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Connect, createExporter, VIR_CONNECT_LIST_DOMAINS_ACTIVE, type Domain } from '../../lib/index.js';
 import { deviceLabels } from '../../lib/exporter/domain-xml.js';
@@ -121,6 +124,26 @@ describe('exporter on test:///default', () => {
       await e.close();
       for (const s of sockets) s.destroy(); // the pending open now fails, and is dropped
       await new Promise<void>((r) => silent.close(() => r()));
+    }
+  });
+
+  it('opens a host again at the next scrape after it failed', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'exp-reopen-'));
+    const file = join(dir, 'node.xml');
+    const uri = `test://${file}`;
+    const e = await createExporter({ connect: uri });
+    try {
+      let { samples } = parseText(await e.scrape()); // no such file yet: the open fails
+      expect(one(samples, 'libvirt_up', {}).value).toBe(0);
+      expect(samples.some((s) => s.name === 'libvirt_domains_number')).toBe(false);
+      copyFileSync(join(__dirname, '../fixtures/driver/many-domains.xml'), file);
+      ({ samples } = parseText(await e.scrape()));
+      expect(one(samples, 'libvirt_up', {}).value).toBe(1);
+      expect(one(samples, 'libvirt_domains_number', {}).value).toBe(24);
+      expect(one(samples, 'libvirt_domain_info_memory_usage_bytes', { domain: 'bulk-01' }).value).toBe(131072 * 1024);
+    } finally {
+      await e.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
