@@ -73,3 +73,4 @@ export * from './transport/index.js';
 export * from './xl/index.js';
 export * from './lxc/index.js';
 export * from './host/index.js';
+export * from './fleet/index.js';

@@ -107,7 +107,8 @@ link_hosts() {
 start_daemons() {
   local n=$1
   answers "$n" && return
-  inns "$n" sh -c 'pidof_in() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+  # A daemon killed a moment ago may linger as a zombie: only a live process counts.
+  inns "$n" sh -c 'pidof_in() { [ -f "$1" ] && p=$(cat "$1") && [ -d "/proc/$p" ] && ! grep -q "^State:.*Z" "/proc/$p/status"; }
     pidof_in /run/libvirt/virtlogd.pid || virtlogd -d -p /run/libvirt/virtlogd.pid
     pidof_in /run/libvirt/libvirtd.pid || taskset -c 0 libvirtd -d --listen -p /run/libvirt/libvirtd.pid'
 }

@@ -1,0 +1,2 @@
+// The fleet layer: many libvirt hosts at once, and live migration between them.
+export * from './migrate.js';
