@@ -16,10 +16,10 @@ mkdir -p "$OUT"
 for _ in $(seq 1 60); do [ -f build/Release/virtkit.node ] && break; sleep 2; done
 [ -f build/Release/virtkit.node ] || npx node-gyp rebuild -j 2
 cc -O2 -Wall -o "$OUT/cbench" test/bench/cbench.c $(pkg-config --cflags --libs libvirt) -lpthread
-# lib/binding.ts finds the addon from __dirname: point it at lib/ in the bundle.
+# lib/libvirt/binding.ts finds the addon from __dirname: point it at its folder in the bundle.
 npx esbuild test/bench/bench.ts --bundle --platform=node --format=cjs --target=node20 \
   --outfile="$OUT/bench.cjs" --log-level=warning \
-  --define:__dirname="\"$ROOT/lib\"" --define:__filename="\"$ROOT/lib/binding.ts\""
+  --define:__dirname="\"$ROOT/lib/libvirt\"" --define:__filename="\"$ROOT/lib/libvirt/binding.ts\""
 cleanup() {
   # Guests left behind by an interrupted run (they are transient: destroy removes them).
   for d in $(virsh -c qemu:///system list --name 2>/dev/null | grep '^vk-bench-' || true); do

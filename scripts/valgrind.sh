@@ -17,7 +17,7 @@ for e in fuzz-lifetime fuzz-run; do
   node -e "
     require('esbuild').buildSync({ entryPoints: ['test/helpers/$e.ts'], bundle: true, platform: 'node', format: 'cjs',
       target: 'node20', outfile: '$OUT/$e.cjs', external: ['*.node'],
-      define: { __dirname: JSON.stringify('$REPO/lib'), __filename: JSON.stringify('$REPO/lib/binding.ts') } });"
+      define: { __dirname: JSON.stringify('$REPO/lib/libvirt'), __filename: JSON.stringify('$REPO/lib/libvirt/binding.ts') } });"
 done
 VG=(valgrind --leak-check=full --show-leak-kinds=definite --errors-for-leak-kinds=definite
     --num-callers=40 --suppressions="$REPO/scripts/valgrind-node.supp" --error-limit=no)

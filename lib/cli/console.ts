@@ -1,6 +1,6 @@
 // `virtkit console <domain>`: the guest's console on this terminal (raw), until
 // Ctrl-] detaches, the guest closes it, or (without a terminal) stdin ends.
-import type { Domain } from '../classes.js';
+import type { Domain } from '../libvirt/classes.js';
 
 const ESCAPE = 0x1d; // Ctrl-]
 

@@ -1,6 +1,6 @@
 // `virtkit events`: lifecycle events of every domain, one line each, until Ctrl-C.
-import type { Connect } from '../classes.js';
-import { events } from '../events.js';
+import type { Connect } from '../libvirt/classes.js';
+import { events } from '../libvirt/events.js';
 import { json, lifecycleNames } from './format.js';
 
 export async function watchEvents(conn: Connect, asJson: boolean): Promise<void> {

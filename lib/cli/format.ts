@@ -1,5 +1,5 @@
 // Formatting helpers of the virtkit command: state names, sizes, rates, tables.
-import * as C from '../generated/constants.js';
+import * as C from '../libvirt/generated/constants.js';
 
 /** Machine names of `virDomainState` values (used in JSON output). */
 const STATE_KEYS: Record<number, string> = {

@@ -3,7 +3,7 @@
 import { createRequire } from 'node:module';
 import { parseArgs } from 'node:util';
 // The package entry: it installs the error class and the stream helpers (console).
-import { Connect, LibvirtError, getVersion, type Domain } from '../index.js';
+import { Connect, LibvirtError, getVersion, type Domain } from '../libvirt/index.js';
 import { attachConsole } from './console.js';
 import { watchEvents } from './events.js';
 import { json, mib, stateKey, stateWord, table } from './format.js';

@@ -2,9 +2,9 @@
 // interval, rates keyed by UUID). Drivers whose bulk stats lack `cpu.time` and
 // `balloon.*` (the test driver reports only `state.*`) are completed from
 // Domain#getInfo: memory, vCPUs, and CPU % from two successive cpuTime readings.
-import type { Connect } from '../classes.js';
-import * as C from '../generated/constants.js';
-import { pollStats, type PollSnapshot } from '../poller.js';
+import type { Connect } from '../libvirt/classes.js';
+import * as C from '../libvirt/generated/constants.js';
+import { pollStats, type PollSnapshot } from '../libvirt/poller.js';
 import { stateKey } from './format.js';
 
 /** One domain in a snapshot. Rates are null on the first sample or when unknown. */

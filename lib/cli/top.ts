@@ -1,6 +1,6 @@
 // `virtkit top`: a live table of domains (CPU %, memory, disk and network rates),
 // or JSON lines (one snapshot per line) when stdout is not a terminal or with --json.
-import type { Connect } from '../classes.js';
+import type { Connect } from '../libvirt/classes.js';
 import { json, mib, percent, rate, stateWord, table, type Column } from './format.js';
 import { snapshots, type Snapshot } from './stats.js';
 

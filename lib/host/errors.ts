@@ -1,3 +1,4 @@
+import { VirtkitError } from '../errors.js';
 import type { HostBackend, HostKind } from './types.js';
 
 /**
@@ -6,7 +7,7 @@ import type { HostBackend, HostKind } from './types.js';
  * always `NotFoundError` from `lib/cli-errors` (libvirt's `VIR_ERR_NO_DOMAIN` is wrapped, the
  * original kept as `cause`).
  */
-export class HostError extends Error {
+export class HostError extends VirtkitError {
   /** @param message - message. @param opts - `cause`. */
   constructor(message: string, opts?: { cause?: unknown }) {
     super(message, opts?.cause !== undefined ? { cause: opts.cause } : undefined);

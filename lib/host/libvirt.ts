@@ -1,7 +1,7 @@
-import { NotFoundError, StateError } from '../cli-errors.js';
-import type { Connect, Domain } from '../index.js';
-import { LibvirtError } from '../errors.js';
-import type { ProcessDuplex } from '../transport/types.js';
+import { NotFoundError, StateError } from '../backends/errors.js';
+import type { Connect, Domain } from '../libvirt/index.js';
+import { LibvirtError } from '../libvirt/errors.js';
+import type { ProcessDuplex } from '../backends/transport/types.js';
 import { UnsupportedError } from './errors.js';
 import { LIBVIRT_STATE_NAMES, stateFromLibvirt, stateFromLibvirtEvent } from './state.js';
 import type { Guest, GuestInfo, GuestState, GuestStats, Host, HostKind, StateWatch, StopOptions, WatchOptions } from './types.js';

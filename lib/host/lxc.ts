@@ -1,8 +1,8 @@
-import { CliError, NotFoundError, StateError } from '../cli-errors.js';
-import type { Lxc } from '../lxc/lxc.js';
-import type { LxcListEntry } from '../lxc/parse.js';
-import type { ProcessDuplex } from '../transport/types.js';
-import { validateName } from '../transport/validate.js';
+import { CliError, NotFoundError, StateError } from '../backends/errors.js';
+import type { Lxc } from '../backends/lxc/lxc.js';
+import type { LxcListEntry } from '../backends/lxc/parse.js';
+import type { ProcessDuplex } from '../backends/transport/types.js';
+import { validateName } from '../backends/transport/validate.js';
 import { UnsupportedError } from './errors.js';
 import { stateFromLxc } from './state.js';
 import type { Guest, GuestInfo, GuestStats, Host, StopOptions } from './types.js';

@@ -1,4 +1,4 @@
-import type { XlStateFlags } from '../xl/parse.js';
+import type { XlStateFlags } from '../backends/xl/parse.js';
 import type { GuestState } from './types.js';
 
 /** libvirt `virDomainState` values → {@link GuestState} (see the table on {@link GuestState}). */

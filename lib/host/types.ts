@@ -1,4 +1,4 @@
-import type { ProcessDuplex } from '../transport/types.js';
+import type { ProcessDuplex } from '../backends/transport/types.js';
 
 /** Which technology a host runs (selects the libvirt driver and the CLI fallback). */
 export type HostKind = 'kvm' | 'qemu' | 'xen' | 'lxc' | 'test';

@@ -1,7 +1,7 @@
-import { StateError } from '../cli-errors.js';
-import type { ProcessDuplex } from '../transport/types.js';
-import { validateName } from '../transport/validate.js';
-import type { Xl, XlDomain } from '../xl/xl.js';
+import { StateError } from '../backends/errors.js';
+import type { ProcessDuplex } from '../backends/transport/types.js';
+import { validateName } from '../backends/transport/validate.js';
+import type { Xl, XlDomain } from '../backends/xl/xl.js';
 import { stateFromXl, xlFlagString } from './state.js';
 import type { Guest, GuestInfo, GuestStats, Host, StopOptions } from './types.js';
 import { PollingHost, type CliHostInit } from './watch.js';

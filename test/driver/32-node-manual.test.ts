@@ -4,7 +4,7 @@ import {
   Connect, Domain, LibvirtError, Network, Secret,
   VIR_NODE_CPU_STATS_ALL_CPUS, VIR_NODE_MEMORY_STATS_ALL_CELLS,
 } from '../../lib/index.js';
-import { native } from '../../lib/binding.js';
+import { native } from '../../lib/libvirt/binding.js';
 
 async function rejection(p: Promise<unknown>, codeName?: string): Promise<any> {
   const e: any = await p.then(() => undefined, (x) => x);

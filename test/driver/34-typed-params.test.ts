@@ -1,9 +1,9 @@
-// Typed params out of libvirt become plain objects (DESIGN rule 7): a repeated
+// Typed params out of libvirt become plain objects (docs/DESIGN.md, rule 7): a repeated
 // field becomes an array, and field names come from a per-environment cache
 // that must hand out the right name however many there are and whatever order
 // they come in. Reached through native._typedParamsRoundTrip (JS -> C -> JS).
 import { describe, expect, it } from 'vitest';
-import { native } from '../../lib/binding.js';
+import { native } from '../../lib/libvirt/binding.js';
 import '../../lib/index.js';
 
 const roundTrip = (o: Record<string, unknown>) => native._typedParamsRoundTrip(o) as Record<string, unknown>;

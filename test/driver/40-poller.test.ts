@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   Connect, Domain, LibvirtError, VIR_DOMAIN_PAUSED, VIR_DOMAIN_RUNNING, VIR_DOMAIN_STATS_STATE,
 } from '../../lib/index.js';
-import { computeRates, pollStats, type PollSnapshot } from '../../lib/poller.js';
+import { computeRates, pollStats, type PollSnapshot } from '../../lib/libvirt/poller.js';
 import { nodeXML } from '../bench/node-xml.js';
 import { testDomainXML, uniq } from '../helpers/index.js';
 

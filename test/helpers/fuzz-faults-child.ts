@@ -3,7 +3,7 @@
 //  exit:   process.exit() while calls and event subscriptions are live.
 // Prints `FAULTS_RESULT {json}` where it gets that far.
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { native } from '../../lib/binding.js';
+import { native } from '../../lib/libvirt/binding.js';
 import { Connect } from '../../lib/index.js';
 
 const URI = process.env.VK_FAULTS_URI ?? 'qemu:///system';

@@ -1,6 +1,6 @@
 // Lifetime checks, run in a child with --expose-gc by test/driver/91-lifetime.test.ts.
 // Prints `LIFETIME_RESULT {json}`.
-import { native } from '../../lib/binding.js';
+import { native } from '../../lib/libvirt/binding.js';
 import { Connect, LibvirtError } from '../../lib/index.js';
 
 const gc = (globalThis as any).gc as () => void;

@@ -1,6 +1,6 @@
 // Minimal reproductions of native bugs found by the fuzz (run in a child process).
-import { native } from '../../lib/binding.js';
-import { LibvirtError } from '../../lib/errors.js';
+import { native } from '../../lib/libvirt/binding.js';
+import { LibvirtError } from '../../lib/libvirt/errors.js';
 
 native._setup(LibvirtError);
 

@@ -3,7 +3,7 @@
 // skipped locally and FAILS under $CI (requirePart).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Connect, VIR_DOMAIN_RUNNING } from '../../lib/index.js';
-import { pollStats, type PollSnapshot } from '../../lib/poller.js';
+import { pollStats, type PollSnapshot } from '../../lib/libvirt/poller.js';
 import { uniq } from '../helpers/index.js';
 import { SYSTEM, domainType, needDaemon, removeDomain } from '../helpers/qemu.js';
 

@@ -5,9 +5,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
-import { NotFoundError, StateError } from '../../lib/cli-errors.js';
-import { Lxc } from '../../lib/lxc/index.js';
-import { LocalTransport } from '../../lib/transport/index.js';
+import { NotFoundError, StateError } from '../../lib/backends/errors.js';
+import { Lxc } from '../../lib/backends/lxc/index.js';
+import { LocalTransport } from '../../lib/backends/transport/index.js';
 import { requireLxc } from '../helpers/lxc.js';
 
 const available = requireLxc('LXC integration test');

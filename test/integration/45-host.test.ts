@@ -7,10 +7,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
-import { NotFoundError } from '../../lib/cli-errors.js';
+import { NotFoundError } from '../../lib/backends/errors.js';
 import { openHost, type GuestState, type Host, type StateChange, type StateWatch } from '../../lib/host/index.js';
-import { Lxc } from '../../lib/lxc/index.js';
-import { LocalTransport } from '../../lib/transport/index.js';
+import { Lxc } from '../../lib/backends/lxc/index.js';
+import { LocalTransport } from '../../lib/backends/transport/index.js';
 import { requireLxc } from '../helpers/lxc.js';
 
 /** Consumes a watch in the background; `until` waits for a matching change. */

@@ -11,9 +11,9 @@ import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NotFoundError } from '../../lib/cli-errors.js';
-import { SshTransport } from '../../lib/transport/index.js';
-import { Xl, type XlConfig } from '../../lib/xl/index.js';
+import { NotFoundError } from '../../lib/backends/errors.js';
+import { SshTransport } from '../../lib/backends/transport/index.js';
+import { Xl, type XlConfig } from '../../lib/backends/xl/index.js';
 
 const REPO = resolve(__dirname, '../..');
 const HOST_DIR = process.env.XEN_HOST_DIR ?? resolve(REPO, '.xen-host');

@@ -1,10 +1,10 @@
-// Issue 8 (no crash, no hang) against a real libvirtd: SIGKILL of the daemon
+// Hardening (no crash, no hang) against a real libvirtd: SIGKILL of the daemon
 // with 100 calls in flight, close() with calls in flight, a worker_thread
 // terminated mid-call, and process.exit() with calls and subscriptions live.
 // libvirtd is always restarted afterwards (afterAll), so later tests work.
 import { execFileSync } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
-import { native } from '../../lib/binding.js';
+import { native } from '../../lib/libvirt/binding.js';
 import { Connect, LibvirtError } from '../../lib/index.js';
 import { parseResult, REPO, runChild } from '../helpers/fuzz-child.js';
 import { requirePart } from '../helpers/index.js';
@@ -31,7 +31,7 @@ describe.skipIf(part.skip)('faults on qemu:///system', () => {
     await conn.setKeepAlive(1, 3);
     const pid = libvirtdPid();
     expect(pid).not.toBeNull();
-    let settledMs = 0;
+    let settledMs: number;
     try {
       process.kill(pid!, 'SIGSTOP');  // freeze it, so the 100 calls are surely in flight
       const t0 = Date.now();

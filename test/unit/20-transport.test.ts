@@ -11,8 +11,8 @@ import {
   InvalidArgumentError,
   TimeoutError,
   ToolNotFoundError,
-} from '../../lib/cli-errors.js';
-import { LocalTransport, SshTransport, shQuote, shQuoteArgv } from '../../lib/transport/index.js';
+} from '../../lib/backends/errors.js';
+import { LocalTransport, SshTransport, shQuote, shQuoteArgv } from '../../lib/backends/transport/index.js';
 
 const pexec = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'vk-transport-'));

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CliError, NotFoundError, StateError, UsageError } from '../../lib/cli-errors.js';
-import { FakeTransport } from '../../lib/transport/index.js';
+import { CliError, NotFoundError, StateError, UsageError } from '../../lib/backends/errors.js';
+import { FakeTransport } from '../../lib/testing/index.js';
 import {
   Xl,
   parseStateFlags,
@@ -15,7 +15,7 @@ import {
   parseXlVcpuList,
   renderXlConfig,
   xlNotFoundTarget,
-} from '../../lib/xl/index.js';
+} from '../../lib/backends/xl/index.js';
 
 const fx = (f: string): string => readFileSync(join(__dirname, '../fixtures/xl', f), 'utf8');
 

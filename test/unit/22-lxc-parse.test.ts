@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { NotFoundError, StateError } from '../../lib/cli-errors.js';
-import { FakeTransport } from '../../lib/transport/index.js';
+import { NotFoundError, StateError } from '../../lib/backends/errors.js';
+import { FakeTransport } from '../../lib/testing/index.js';
 import {
   Lxc,
   editLxcConfig,
@@ -13,7 +13,7 @@ import {
   parseLxcLs,
   parseLxcSnapshots,
   renderConfig,
-} from '../../lib/lxc/index.js';
+} from '../../lib/backends/lxc/index.js';
 
 const fx = (f: string): string => readFileSync(join(__dirname, '../fixtures/lxc', f), 'utf8');
 

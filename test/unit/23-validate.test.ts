@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidArgumentError } from '../../lib/cli-errors.js';
-import { FakeTransport, validateDomainRef, validateInt, validateName, validatePath } from '../../lib/transport/index.js';
-import { Lxc } from '../../lib/lxc/index.js';
-import { Xl } from '../../lib/xl/index.js';
+import { InvalidArgumentError } from '../../lib/backends/errors.js';
+import { FakeTransport } from '../../lib/testing/index.js';
+import { validateDomainRef, validateInt, validateName, validatePath } from '../../lib/backends/transport/index.js';
+import { Lxc } from '../../lib/backends/lxc/index.js';
+import { Xl } from '../../lib/backends/xl/index.js';
 
 const BAD_NAMES: unknown[] = [
   '',

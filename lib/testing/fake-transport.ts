@@ -1,5 +1,5 @@
 import { Duplex, PassThrough } from 'node:stream';
-import type { ExitStatus, ProcessDuplex, RunOptions, RunResult, SpawnOptions, Transport } from './types.js';
+import type { ExitStatus, ProcessDuplex, RunOptions, RunResult, SpawnOptions, Transport } from '../backends/transport/types.js';
 
 /** One call recorded by {@link FakeTransport}. */
 export interface FakeCall {

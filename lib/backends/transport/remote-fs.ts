@@ -1,4 +1,4 @@
-import { CliError, NotFoundError } from '../cli-errors.js';
+import { CliError, NotFoundError } from '../errors.js';
 import type { Transport } from './types.js';
 import { validatePath } from './validate.js';
 

@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '../cli-errors.js';
+import { InvalidArgumentError } from '../errors.js';
 
 /**
  * Quote one argument for a POSIX shell: wrap it in single quotes, writing each embedded `'` as

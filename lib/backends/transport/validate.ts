@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '../cli-errors.js';
+import { InvalidArgumentError } from '../errors.js';
 
 /**
  * Argument validation shared by the CLI backends. Everything here runs BEFORE any process is

@@ -4,7 +4,7 @@ import {
   NotFoundError,
   StateError,
   UsageError,
-} from '../cli-errors.js';
+} from '../errors.js';
 import { LocalTransport } from '../transport/local.js';
 import { removeFile, writeTempFile } from '../transport/remote-fs.js';
 import type { ProcessDuplex, RunResult, Transport } from '../transport/types.js';

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { native } from '../../lib/binding.js';
+import { native } from '../../lib/libvirt/binding.js';
 import '../../lib/index.js';
 
 function xmlFunctions(): string[] {

@@ -9,4 +9,3 @@ export * from './ssh.js';
 export * from './process-stream.js';
 export * from './validate.js';
 export * from './remote-fs.js';
-export * from './fake.js';

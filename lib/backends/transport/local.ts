@@ -5,7 +5,7 @@ import {
   InvalidArgumentError,
   TimeoutError,
   ToolNotFoundError,
-} from '../cli-errors.js';
+} from '../errors.js';
 import { KILL_GRACE_MS, ProcessStream, killProcessGroup } from './process-stream.js';
 import {
   DEFAULT_TIMEOUT_MS,

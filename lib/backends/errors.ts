@@ -1,3 +1,4 @@
+import { VirtkitError } from '../errors.js';
 /**
  * Typed errors raised by the CLI backends (`xl`, `lxc-*`) and their transports.
  *
@@ -24,7 +25,7 @@ export interface CliErrorInit {
 }
 
 /** Base class of every error raised by the CLI backends. */
-export class CliError extends Error {
+export class CliError extends VirtkitError {
   /** The program that was run; empty when no process started. */
   readonly command: string;
   /** The program's arguments. */

@@ -1,0 +1,69 @@
+/**
+ * The libvirt layer: the addon's classes (generated from libvirt-api.xml plus the hand-written
+ * calls), constants, errors, typed parameters, streams, events, reconnect and the stats poller.
+ * @packageDocumentation
+ */
+import { native } from './binding.js';
+import { LibvirtError } from './errors.js';
+import type * as G from './generated/api.js';
+import type * as M from './manual-types.js';
+
+native._setup(LibvirtError);
+
+export * from './classes.js';
+export * from './generated/constants.js';
+export * from './typed-params.js';
+export type * from './generated/api.js';
+export type * from './manual-types.js';
+export { LibvirtError } from './errors.js';
+export * from './event-types.js';
+export { events, subscribe, eventIDs, eventName, ConnectEventEmitter } from './events.js';
+export type { EventKind, VirEvent, EventsOptions } from './events.js';
+export { ReconnectingConnection } from './reconnect.js';
+import './stream.js';
+import './stream-helpers.js';
+export { toReadable, toWritable, toDuplex, readChunk, writeAll, STREAM_CHUNK } from './stream.js';
+export type { StreamAdapters, StreamAdapterOptions } from './stream.js';
+export type { StreamNative } from './stream-types.js';
+export type { DomainStreamHelpers, StorageVolStreamHelpers, ConsoleOptions, VolTransferOptions } from './stream-helpers.js';
+export type { ReconnectOptions, Subscription } from './reconnect.js';
+export type { LibvirtErrorFields } from './errors.js';
+
+const fns = native as G.ModuleFunctions & M.ModuleManual;
+
+/** `virGetVersion`: libvirt's version, and a driver's when `type` is given. */
+export const getVersion: G.ModuleFunctions['getVersion'] = fns.getVersion.bind(native);
+
+const loop = native as import('./event-types.js').EventLoopFunctions;
+/** `virEventAddTimeout` (see {@link EventLoopFunctions}). */
+export const eventAddTimeout = loop.eventAddTimeout;
+/** `virEventUpdateTimeout` */
+export const eventUpdateTimeout = loop.eventUpdateTimeout;
+/** `virEventRemoveTimeout` */
+export const eventRemoveTimeout = loop.eventRemoveTimeout;
+/** `virEventAddHandle` */
+export const eventAddHandle = loop.eventAddHandle;
+/** `virEventUpdateHandle` */
+export const eventUpdateHandle = loop.eventUpdateHandle;
+/** `virEventRemoveHandle` */
+export const eventRemoveHandle = loop.eventRemoveHandle;
+
+/**
+ * Whether rejections carry the caller's stack (default true). Capturing it costs
+ * about a microsecond per call; a hot polling loop may turn it off.
+ */
+export function setCaptureStacks(enabled: boolean): void {
+  native.setCaptureStacks(enabled);
+}
+
+/**
+ * Live wrapper counts per class, pool threads, calls in flight and the
+ * callbacks (events, stream events, loop timers) that keep the process alive
+ * (for leak checks).
+ */
+export function diagnostics(): { live: Record<string, number>; poolThreads: number; inFlight: number; keepAlive: number } {
+  return native._diagnostics();
+}
+
+// Stats poller for monitoring agents.
+export * from './poller.js';
