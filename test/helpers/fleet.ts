@@ -90,13 +90,20 @@ export function fleetGuestXML(name: string, memoryMiB = 64): string {
 </domain>`;
 }
 
-/** Destroys and undefines `name` on every connection, ignoring what is not there. */
-export async function removeEverywhere(conns: Connect[], name: string): Promise<void> {
-  for (const c of conns) {
+/**
+ * Destroys and undefines `name` on every host, over fresh connections (a test may have killed
+ * the daemon behind an older one), ignoring what is not there.
+ */
+export async function removeEverywhere(uris: string[], name: string): Promise<void> {
+  for (const uri of uris) {
+    const c = await Connect.open(uri).catch(() => null);
+    if (!c) continue;
     const d = await c.domainLookupByName(name).catch(() => null);
-    if (!d) continue;
-    await d.destroy().catch(() => {});
-    await d.undefine().catch(() => {});
-    d.free();
+    if (d) {
+      await d.destroy().catch(() => {});
+      await d.undefine().catch(() => {});
+      d.free();
+    }
+    await c.close().catch(() => {});
   }
 }

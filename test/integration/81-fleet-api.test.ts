@@ -40,7 +40,7 @@ describe.skipIf(skip)(`fleet API over two libvirt hosts (${reason})`, () => {
 
   afterAll(async () => {
     await fleet?.close();
-    await removeEverywhere([h1, h2].filter(Boolean), name);
+    await removeEverywhere(hosts!.unix, name);
     await h1?.close().catch(() => {});
     await h2?.close().catch(() => {});
     for (const s of held) s.destroy();
