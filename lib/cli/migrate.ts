@@ -12,12 +12,12 @@ export interface MigrateCommandOptions {
   json: boolean;
 }
 
-/** The progress line: `Migration: [ 42 %]  27.0 MiB of 64.0 MiB  115.2 MiB/s  iteration 1`. */
+/** The progress line: `Migration: [ 42 %]  27.0 of 64.4 MiB  115.2 MiB/s  iteration 1`. */
 export function progressLine(p: MigrationProgress): string {
   const mib = (b: number | null) => (b === null ? '?' : (b / 1048576).toFixed(1));
   const pct = p.percent === null ? '  ?' : String(Math.floor(p.percent)).padStart(3);
   const parts = [`Migration: [${pct} %]`];
-  if (p.dataProcessed !== null) parts.push(`${mib(p.dataProcessed)} MiB of ${mib(p.dataTotal)} MiB`);
+  if (p.dataTotal && p.dataRemaining !== null) parts.push(`${mib(p.dataTotal - p.dataRemaining)} of ${mib(p.dataTotal)} MiB`);
   if (p.memoryBytesPerSec) parts.push(`${mib(p.memoryBytesPerSec)} MiB/s`);
   if (p.memoryIteration) parts.push(`iteration ${p.memoryIteration}`);
   return parts.join('  ');

@@ -71,7 +71,7 @@ export interface MigrationStats {
   memoryIteration: number | null;
   /** `downtime` (ms; final or expected). */
   downtimeMs: number | null;
-  /** `data_processed / data_total` in percent, when both are known. */
+  /** Share of `data_total` no longer remaining, in percent (null until the totals are known). */
   percent: number | null;
   /** The raw typed parameters. */
   params: TypedParams;

@@ -85,16 +85,24 @@ function num(v: unknown): number | null {
 export function parseJobStats(type: number, params: TypedParams): MigrationStats {
   const dataTotal = num(params.data_total);
   const dataProcessed = num(params.data_processed);
+  const dataRemaining = num(params.data_remaining);
+  // `data_processed` counts bytes on the wire (zero pages cost almost nothing), so progress is
+  // what is no longer remaining.
+  const percent =
+    !dataTotal ? null
+    : dataRemaining !== null ? Math.max(0, Math.min(100, ((dataTotal - dataRemaining) / dataTotal) * 100))
+    : dataProcessed !== null ? Math.min(100, (dataProcessed / dataTotal) * 100)
+    : null;
   return {
     type,
     elapsedMs: num(params.time_elapsed),
     dataTotal,
     dataProcessed,
-    dataRemaining: num(params.data_remaining),
+    dataRemaining,
     memoryBytesPerSec: num(params.memory_bps),
     memoryIteration: num(params.memory_iteration),
     downtimeMs: num(params.downtime),
-    percent: dataTotal && dataProcessed !== null ? Math.min(100, (dataProcessed / dataTotal) * 100) : null,
+    percent,
     params,
   };
 }
