@@ -21,6 +21,9 @@ ROOT=${VK_FLEET_ROOT:-/var/lib/virtkit-fleet}
 STATE=${VK_FLEET_STATE:-/run/virtkit-fleet}
 HOSTS=${VK_FLEET_HOSTS:-2}
 CACHE=$ROOT/capcache        # QEMU capabilities kept across up/down: start-up 8 s -> ~1 s
+# The daemons run under other names (symlinks), so that `pidof libvirtd` or `pgrep -x
+# libvirtd` elsewhere (tests that kill the machine's daemon, start-services.sh) never find them.
+BIN=$ROOT/bin
 NET=10.77.0
 DIRS="etc:/etc/libvirt lib:/var/lib/libvirt run:/run/libvirt log:/var/log/libvirt cache:/var/cache/libvirt"
 
@@ -109,8 +112,8 @@ start_daemons() {
   answers "$n" && return
   # A daemon killed a moment ago may linger as a zombie: only a live process counts.
   inns "$n" sh -c 'pidof_in() { [ -f "$1" ] && p=$(cat "$1") && [ -d "/proc/$p" ] && ! grep -q "^State:.*Z" "/proc/$p/status"; }
-    pidof_in /run/libvirt/virtlogd.pid || virtlogd -d -p /run/libvirt/virtlogd.pid
-    pidof_in /run/libvirt/libvirtd.pid || taskset -c 0 libvirtd -d --listen -p /run/libvirt/libvirtd.pid'
+    pidof_in /run/libvirt/virtlogd.pid || '"$BIN"'/fleet-virtlogd -d -p /run/libvirt/virtlogd.pid
+    pidof_in /run/libvirt/libvirtd.pid || taskset -c 0 '"$BIN"'/fleet-libvirtd -d --listen -p /run/libvirt/libvirtd.pid'
 }
 
 wait_up() {
@@ -143,8 +146,10 @@ save_cache() {
 }
 
 up() {
-  mkdir -p "$STATE" "$ROOT"
+  mkdir -p "$STATE" "$ROOT" "$BIN"
   chmod 0755 "$ROOT"
+  ln -sfn "$(command -v libvirtd)" "$BIN/fleet-libvirtd"
+  ln -sfn "$(command -v virtlogd)" "$BIN/fleet-virtlogd"
   for n in 1 2; do
     local d=$ROOT/host$n
     for pair in $DIRS; do mkdir -p "$d/${pair%%:*}"; done
