@@ -8,6 +8,7 @@
 import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
+import { performance } from 'node:perf_hooks';
 import { Connect, Fleet, migrate } from '../../dist/index.mjs';
 
 const run = promisify(execFile);
@@ -110,12 +111,12 @@ out.load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' '
   const fds = () => readdirSync('/proc/self/fd').length;
   const rss = () => process.memoryUsage().rss;
   const k = QUICK ? 50 : 200;
-  global.gc?.();
+  globalThis.gc?.();
   await new Promise((r) => setTimeout(r, 200));
   const [f0, m0] = [fds(), rss()];
   const fleet = await Fleet.open(Array.from({ length: k }, (_, i) => ({ name: `c${i}`, uri: TEST[i % 2] })), { concurrency: 32 });
   await fleet.snapshot();
-  global.gc?.();
+  globalThis.gc?.();
   await new Promise((r) => setTimeout(r, 200));
   const [f1, m1] = [fds(), rss()];
   const up = fleet.status().filter((s) => s.state === 'up').length;

@@ -103,6 +103,27 @@ describe.skipIf(skip)(`live migration between two libvirt hosts (${reason})`, ()
     there.free();
   });
 
+  it('switches to post-copy after the first pass, with compression, auto-converge and a new name', async () => {
+    const p = uniq('fleet-pc');
+    const moved = `${p}-moved`;
+    names.push(p, moved);
+    const dom = await h1.domainCreateXML(fleetGuestXML(p), 0);
+    const r = await migrate(dom, hosts!.tcp[1], {
+      p2p: true,
+      postcopy: 'after-first-iteration',
+      compression: ['xbzrle'],
+      autoConverge: { initialPercent: 20, incrementPercent: 10 },
+      destinationName: moved,
+      bandwidthMiBps: 20,
+    });
+    dom.free();
+    expect(r.postcopyStarted).toBe(true);
+    expect(r.iterations).toBeGreaterThanOrEqual(1);
+    (await expectMigratedTo(h2, h1, moved)).free();
+    await expect(h2.domainLookupByName(p)).rejects.toMatchObject({ codeName: 'VIR_ERR_NO_DOMAIN' });
+    await removeEverywhere(hosts!.unix, moved);
+  });
+
   it('aborts a throttled migration: typed error, the guest keeps running on the source', async () => {
     const dom = await h1.domainLookupByName(name);
     const m = startMigration(dom, hosts!.tcp[1], { p2p: true, bandwidthMiBps: 1, progressIntervalMs: 50 });
