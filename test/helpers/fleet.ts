@@ -1,6 +1,6 @@
 // The two private libvirt hosts of scripts/fleet-hosts.sh, for the fleet and migration tests.
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Connect } from '../../lib/index.js';
 import { requirePart } from './index.js';
