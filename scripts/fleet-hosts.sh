@@ -187,35 +187,39 @@ stop_host() {
   local n=$1
   if alive "$n"; then
     # Guests first (QEMU processes), then the daemons, then every process in the namespace.
+    tick "host$n stopping"
     for dom in $(virsh -c "$(uri "$n")" list --name 2>/dev/null || true); do
       virsh -c "$(uri "$n")" destroy "$dom" >/dev/null 2>&1 || true
     done
     local pid holderpid; holderpid=$(holder "$n")
-    local ns; ns=$(readlink "/proc/$holderpid/ns/net")
-    for p in /proc/[0-9]*; do
-      pid=${p#/proc/}
-      [ "$pid" = "$holderpid" ] && continue
-      [ "$(readlink "$p/ns/net" 2>/dev/null)" = "$ns" ] && kill -TERM "$pid" 2>/dev/null || true
-    done
-    for _ in $(seq 1 50); do
-      local left=0
-      for p in /proc/[0-9]*; do
-        pid=${p#/proc/}
-        [ "$pid" = "$holderpid" ] && continue
-        [ "$(readlink "$p/ns/net" 2>/dev/null)" = "$ns" ] && { left=1; kill -KILL "$pid" 2>/dev/null || true; }
-      done
-      [ $left = 0 ] && break
+    local pat; pat=$(readlink "/proc/$holderpid/ns/net" | sed 's/[][]/\\&/g')
+    # Every process in the host's network namespace but the holder (one find, not a fork per PID).
+    in_ns() {
+      find /proc -mindepth 3 -maxdepth 3 -path '/proc/[0-9]*/ns/net' -lname "$pat" 2>/dev/null |
+        cut -d/ -f3 | grep -vx "$holderpid" || true
+    }
+    for pid in $(in_ns); do kill -TERM "$pid" 2>/dev/null || true; done
+    for _ in $(seq 1 30); do
+      local left; left=$(in_ns)
+      [ -z "$left" ] && break
       sleep 0.1
+      for pid in $left; do kill -KILL "$pid" 2>/dev/null || true; done
     done
+    tick "host$n processes gone"
     # The mounts live only in the holder's mount namespace: they go away with it.
     kill -KILL "$holderpid" 2>/dev/null || true
-    for _ in $(seq 1 50); do [ -d "/proc/$holderpid" ] || break; sleep 0.05; done
+    # Gone, or a zombie waiting for PID 1 to reap it: either way its namespaces are released.
+    for _ in $(seq 1 50); do
+      grep -qs '^State:[[:space:]]*[^Z]' "/proc/$holderpid/status" || break
+      sleep 0.05
+    done
   fi
+  tick "host$n holder gone"
   rm -f "$STATE/host$n.pid"
 }
 
 down() {
-  for n in 1 2; do stop_host "$n"; done
+  stop_host 1 & stop_host 2 & wait
   rm -f "$STATE/uris"
   # Remove the host folders only when nothing is mounted below them in this namespace.
   for n in 1 2; do
