@@ -36,6 +36,8 @@ export class Fleet extends EventEmitter {
   private readonly limiter: Limiter;
   private readonly timeoutMs: number;
   private closed = false;
+  /** Ends the open event and stats streams (on close). */
+  private readonly enders = new Set<() => void>();
 
   private constructor(specs: FleetHostSpec[], private readonly opts: FleetOptions) {
     super();
@@ -178,6 +180,7 @@ export class Fleet extends EventEmitter {
    * hosts down at the start join when they come up. Ends when `signal` aborts or the loop is left.
    */
   events(opts: FleetEventsOptions = {}): AsyncIterable<FleetEvent> {
+    if (this.closed) throw new Error('Fleet: closed');
     const ids = opts.eventIDs ?? [C.VIR_DOMAIN_EVENT_ID_LIFECYCLE];
     if (!Array.isArray(ids) || ids.length === 0 || !ids.every((n) => Number.isInteger(n) && n >= 0)) {
       throw new TypeError('Fleet.events: eventIDs must be a non-empty list of VIR_DOMAIN_EVENT_ID_* values');
@@ -188,8 +191,10 @@ export class Fleet extends EventEmitter {
       for (const c of cleanups) c();
       for (const u of unsubs) void u().catch(() => {});
       ch.end();
+      this.enders.delete(stop);
     };
     const ch = new Channel<FleetEvent>(opts.highWaterMark ?? 10_000, stop);
+    this.enders.add(stop);
     opts.signal?.addEventListener('abort', stop, { once: true });
     cleanups.push(() => opts.signal?.removeEventListener('abort', stop));
     for (const h of this.hosts) {
@@ -232,11 +237,13 @@ export class Fleet extends EventEmitter {
    * once it is back (rates restart: every domain is `firstSeen` again).
    */
   pollStats(opts: FleetPollOptions = {}): AsyncIterable<FleetPollItem> {
+    if (this.closed) throw new Error('Fleet: closed');
     const ac = new AbortController();
     setMaxListeners(0, ac.signal); // one listener per host's poller and wait
     const stop = () => ac.abort();
     opts.signal?.addEventListener('abort', stop, { once: true });
     const ch = new Channel<FleetPollItem>(opts.highWaterMark ?? 1000, stop);
+    this.enders.add(stop);
     const intervalMs = opts.intervalMs ?? 1000;
     const loops = this.hosts.map(async (h) => {
       let announcedDown = false;
@@ -271,15 +278,17 @@ export class Fleet extends EventEmitter {
     });
     void Promise.all(loops).then(() => {
       opts.signal?.removeEventListener('abort', stop);
+      this.enders.delete(stop);
       ch.end();
     });
     return ch;
   }
 
-  /** Stops every host's reconnects and closes every connection. */
+  /** Ends the event and stats streams, stops every host's reconnects and closes every connection. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    for (const end of [...this.enders]) end();
     await Promise.all(this.hosts.map((h) => h.close()));
   }
 

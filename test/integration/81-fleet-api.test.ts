@@ -176,6 +176,24 @@ describe.skipIf(skip)(`fleet API over two libvirt hosts (${reason})`, () => {
     expect(snap.ms).toBeLessThan(2000);
   });
 
+  it('close() ends the open event and stats streams', async () => {
+    const f = await Fleet.open([hosts!.unix[0]]);
+    const evs = (async () => {
+      for await (const _ of f.events()) {
+        /* none expected */
+      }
+    })();
+    let stats = 0;
+    const polls = (async () => {
+      for await (const _ of f.pollStats({ intervalMs: 100 })) stats++;
+    })();
+    await waitFor(() => stats > 0, 10_000, 'a snapshot');
+    await f.close();
+    await Promise.all([evs, polls]);
+    expect(() => f.events()).toThrow(/closed/);
+    await expect(f.list()).rejects.toThrow(/closed/);
+  });
+
   it('rejects bad input', async () => {
     await expect(Fleet.open('qemu:///system' as never)).rejects.toThrow(TypeError);
     await expect(Fleet.open([{ uri: '' }])).rejects.toThrow(TypeError);
