@@ -39,8 +39,9 @@ holder() { cat "$STATE/host$1.pid" 2>/dev/null || true; }
 alive() {
   local pid; pid=$(holder "$1")
   [ -n "$pid" ] && [ -d "/proc/$pid" ] || return 1
-  [ "$(readlink "/proc/$pid/ns/net")" != "$(readlink /proc/self/ns/net)" ] || return 1
-  [ "$(readlink "/proc/$pid/ns/mnt")" != "$(readlink /proc/self/ns/mnt)" ] || return 1
+  # A zombie (killed, not yet reaped) has no namespaces left to read.
+  local net mnt; net=$(readlink "/proc/$pid/ns/net" 2>/dev/null) && mnt=$(readlink "/proc/$pid/ns/mnt" 2>/dev/null) || return 1
+  [ "$net" != "$(readlink /proc/self/ns/net)" ] && [ "$mnt" != "$(readlink /proc/self/ns/mnt)" ] || return 1
   grep -q "^sleep" "/proc/$pid/comm" 2>/dev/null
 }
 inns() { local pid; pid=$(holder "$1"); shift; nsenter -t "$pid" -m -n -u -- "$@"; }
@@ -215,6 +216,18 @@ stop_host() {
     done
   fi
   tick "host$n holder gone"
+  # A holder that died on its own leaves its daemons and guests running: find them by their
+  # pid files (checking the process is ours by name) and stop them too.
+  local f pid
+  for f in "$ROOT/host$n/run/libvirtd.pid" "$ROOT/host$n/run/virtlogd.pid" "$ROOT/host$n/run/qemu/"*.pid; do
+    [ -f "$f" ] || continue
+    pid=$(cat "$f" 2>/dev/null) || continue
+    # Only in a namespace of its own: a recycled PID in the machine's namespace is not ours.
+    [ "$(readlink "/proc/$pid/ns/net" 2>/dev/null)" != "$(readlink /proc/self/ns/net)" ] || continue
+    case "$(cat "/proc/$pid/comm" 2>/dev/null)" in
+      fleet-libvirtd | fleet-virtlogd | qemu-system-*) kill -KILL "$pid" 2>/dev/null || true ;;
+    esac
+  done
   rm -f "$STATE/host$n.pid"
 }
 
