@@ -19,7 +19,6 @@ set -euo pipefail
 
 ROOT=${VK_FLEET_ROOT:-/var/lib/virtkit-fleet}
 STATE=${VK_FLEET_STATE:-/run/virtkit-fleet}
-HOSTS=${VK_FLEET_HOSTS:-2}
 CACHE=$ROOT/capcache        # QEMU capabilities kept across up/down: start-up 8 s -> ~1 s
 # The daemons run under other names (symlinks), so that `pidof libvirtd` or `pgrep -x
 # libvirtd` elsewhere (tests that kill the machine's daemon, start-services.sh) never find them.
@@ -28,11 +27,11 @@ NET=10.77.0
 DIRS="etc:/etc/libvirt lib:/var/lib/libvirt run:/run/libvirt log:/var/log/libvirt cache:/var/cache/libvirt"
 
 log() { echo "fleet-hosts: $*" >&2; }
-t0=$(date +%s.%N); tick() { [ -z "${VK_FLEET_TRACE:-}" ] || echo "t+$(echo "$(date +%s.%N) - $t0" | bc) $*" >&2; }
+# VK_FLEET_TRACE=1: milliseconds since start at each step, on stderr.
+t0=$(date +%s%N); tick() { [ -z "${VK_FLEET_TRACE:-}" ] || echo "+$(( ($(date +%s%N) - t0) / 1000000 )) ms $*" >&2; }
 die() { log "$*"; exit 1; }
 
 [ "$(id -u)" = 0 ] || die "needs root (namespaces and libvirtd)"
-[ "$HOSTS" = 2 ] || die "VK_FLEET_HOSTS: only 2 hosts are supported (one veth pair)"
 
 holder() { cat "$STATE/host$1.pid" 2>/dev/null || true; }
 # The holder is alive and really in namespaces of its own (a recycled PID is not ours).

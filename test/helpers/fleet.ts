@@ -6,8 +6,8 @@ import { Connect } from '../../lib/index.js';
 import { requirePart } from './index.js';
 import { domainType } from './qemu.js';
 
-const ROOT = '/var/lib/virtkit-fleet';
-const STATE = '/run/virtkit-fleet';
+const ROOT = process.env.VK_FLEET_ROOT ?? '/var/lib/virtkit-fleet';
+const STATE = process.env.VK_FLEET_STATE ?? '/run/virtkit-fleet';
 const SCRIPT = join(__dirname, '../../scripts/fleet-hosts.sh');
 
 export interface FleetHosts {
