@@ -7,3 +7,4 @@
 export * from './libvirt/index.js';
 export { VirtkitError } from './errors.js';
 export * from './exporter/index.js';
+export * from './fleet/index.js';

@@ -39,3 +39,6 @@ node test/bench/events.mjs | tee "$OUT/events.json"
 echo
 echo "== volume upload/download throughput vs virsh, qemu:///system =="
 node test/bench/streams.mjs | tee "$OUT/streams.json"
+echo
+echo "== fleet: migration vs virsh migrate, fleet-wide snapshot, cost per connection (private hosts) =="
+bash test/bench/fleet.sh | tee "$OUT/fleet.json"
