@@ -8,3 +8,4 @@ export { XMLError } from './errors.js';
 export type { XMLNode, XMLExtras } from './node.js';
 export * from './generated/shorthands.js';
 export type * from './generated/types.js';
+export * from './helpers.js';
