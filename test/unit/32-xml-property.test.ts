@@ -244,8 +244,10 @@ class Builder {
       const pick = this.nat(3);
       return String(pick === 0 ? min : pick === 1 ? max : this.g(fc.bigInt, { min, max }));
     }
+    const except = (params as { except?: string[] }).except ?? [];
     if (pattern !== undefined) {
-      const arb = cached(`p:${pattern}`, () => fc.stringMatching(new RegExp(`^(?:${pattern})$`), { size: 'xsmall' }).filter((s) => XML_CHARS.test(s)));
+      const arb = cached(`p:${pattern}:${except.join('/')}`, () => fc.stringMatching(new RegExp(`^(?:${pattern})$`), { size: 'xsmall' })
+        .filter((s) => XML_CHARS.test(s) && !except.includes(s)));
       return this.g(() => arb);
     }
     if (type === 'double' || type === 'float' || type === 'decimal') return `${this.nat(1000)}.${this.nat(99)}`;
@@ -254,7 +256,8 @@ class Builder {
     if (type === 'NCName') return `n${this.nat(1e6)}`;
     const minLen = Number(params.minLength ?? params.length ?? 1);
     const maxLen = Number(params.maxLength ?? params.length ?? Math.max(minLen, 12));
-    const arb = cached(`s:${minLen}:${maxLen}`, () => fc.stringMatching(new RegExp(`^[A-Za-z0-9_.-]{${minLen},${maxLen}}$`)));
+    const arb = cached(`s:${minLen}:${maxLen}:${except.join('/')}`, () => fc.stringMatching(new RegExp(`^[A-Za-z0-9_.-]{${minLen},${maxLen}}$`))
+      .filter((s) => !except.includes(s)));
     return this.g(() => arb);
   }
 }
