@@ -7,3 +7,4 @@
 export * from './libvirt/index.js';
 export { VirtkitError } from './errors.js';
 export * from './xml/index.js';
+export * from './exporter/index.js';

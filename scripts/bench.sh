@@ -39,6 +39,7 @@ echo "== typed XML vs saxes raw parse and libvirt-python + lxml.objectify, qemu:
 VK_ROOT="$ROOT" node --expose-gc "$OUT/xml.cjs"
 # Events (issue 3) and stream transfers (issue 4) use the built package.
 [ -f dist/index.mjs ] || npx tsup >/dev/null
+echo; echo "== exporter: CPU per scrape vs prometheus-libvirt-exporter ==" && npx esbuild test/bench/exporter.ts --bundle --platform=node --format=cjs --target=node20 --outfile="$OUT/exporter.cjs" --log-level=warning --define:__dirname="\"$ROOT/lib/libvirt\"" --define:__filename="\"$ROOT/lib/libvirt/binding.ts\"" && node --expose-gc "$OUT/exporter.cjs" > "$OUT/exporter.json"
 echo
 echo "== event delivery (libvirt C callback -> JS callback), test:///default =="
 node test/bench/events.mjs | tee "$OUT/events.json"

@@ -11,6 +11,7 @@ PKGS=(
   openssh-client sasl2-bin rsync
   valgrind
   libxml2-utils python3-lxml
+  prometheus prometheus-libvirt-exporter
 )
 missing=()
 for p in "${PKGS[@]}"; do

@@ -8,6 +8,8 @@ import { attachConsole } from './console.js';
 import { watchEvents } from './events.js';
 import { json, mib, stateKey, stateWord, table } from './format.js';
 import { top } from './top.js';
+import { runExporter } from './exporter.js';
+import { parseListen } from '../exporter/listen.js';
 
 export const DEFAULT_URI = 'test:///default';
 
@@ -26,6 +28,9 @@ Commands:
   top                      live table of domains: CPU %, memory, disk and network rates;
                            'q' quits; JSON lines (one snapshot per line) when stdout
                            is not a terminal
+  exporter --listen HOST:PORT [--connect URI]...
+                           Prometheus metrics at http://HOST:PORT/metrics for one or
+                           more URIs (label host= with several); stops on SIGTERM
 
 Options:
   -c, --connect URI        libvirt URI (default ${DEFAULT_URI})
@@ -35,6 +40,7 @@ Options:
   -n, --iterations N       top: stop after N refreshes (default: until 'q')
       --force              console: take the console from another client
       --devname NAME       console: console/serial device alias
+      --listen HOST:PORT   exporter: address to serve /metrics on
   -h, --help               this help
   -v, --version            the virtkit and libvirt versions
 `;
@@ -43,13 +49,14 @@ Options:
 export class UsageError extends Error {}
 
 const OPTIONS = {
-  connect: { type: 'string', short: 'c' },
+  connect: { type: 'string', short: 'c', multiple: true },
   readonly: { type: 'boolean', short: 'r' },
   json: { type: 'boolean' },
   interval: { type: 'string', short: 'i' },
   iterations: { type: 'string', short: 'n' },
   force: { type: 'boolean' },
   devname: { type: 'string' },
+  listen: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
 } as const;
@@ -65,18 +72,23 @@ const ARITY: Record<string, number> = {
   events: 0,
   console: 1,
   top: 0,
+  exporter: 0,
 };
 
 /** Per-command options (the global ones are connect, readonly, json, help, version). */
 const COMMAND_OPTIONS: Record<string, string[]> = {
   top: ['interval', 'iterations'],
   console: ['force', 'devname'],
+  exporter: ['listen'],
 };
 
 export interface ParsedArgs {
   command: string | null;
   args: string[];
   uri: string;
+  /** Every --connect given, in order (the exporter serves them all). */
+  uris: string[];
+  listen: string | null;
   readonly: boolean;
   json: boolean;
   help: boolean;
@@ -99,7 +111,9 @@ export function parse(argv: string[]): ParsedArgs {
   const out: ParsedArgs = {
     command,
     args,
-    uri: v.connect ?? DEFAULT_URI,
+    uri: v.connect?.at(-1) ?? DEFAULT_URI,
+    uris: v.connect?.length ? [...v.connect] : [DEFAULT_URI],
+    listen: v.listen ?? null,
     readonly: !!v.readonly,
     json: !!v.json,
     help: !!v.help,
@@ -117,9 +131,17 @@ export function parse(argv: string[]): ParsedArgs {
       ARITY[command] === 0 ? `'${command}' takes no arguments` : `'${command}' needs exactly one <domain> argument`,
     );
   }
-  for (const opt of ['interval', 'iterations', 'force', 'devname']) {
+  for (const opt of ['interval', 'iterations', 'force', 'devname', 'listen']) {
     if ((v as Record<string, unknown>)[opt] !== undefined && !(COMMAND_OPTIONS[command] ?? []).includes(opt)) {
       throw new UsageError(`option '--${opt}' does not apply to '${command}'`);
+    }
+  }
+  if (command === 'exporter') {
+    if (out.listen === null) throw new UsageError(`'exporter' needs --listen HOST:PORT`);
+    try {
+      parseListen(out.listen);
+    } catch (e) {
+      throw new UsageError(`--listen: ${(e as Error).message}`);
     }
   }
   if (v.interval !== undefined) {
@@ -238,6 +260,10 @@ export async function main(argv: string[]): Promise<number> {
       const version = `${Math.floor(n / 1e6)}.${Math.floor(n / 1e3) % 1000}.${n % 1000}`;
       if (a.json) print(json({ virtkit: VERSION, libvirt: version }));
       else print(`virtkit ${VERSION} (libvirt ${version})`);
+      return 0;
+    }
+    if (a.command === 'exporter') {
+      await runExporter({ listen: a.listen!, uris: a.uris }, (line) => process.stderr.write(line + '\n'));
       return 0;
     }
     conn = a.readonly ? await Connect.openReadOnly(a.uri) : await Connect.open(a.uri);
