@@ -1,8 +1,51 @@
 // JS classes wrapping libvirt objects: construction only from C++, type-tagged
 // receivers, idempotent free(), and frees off the JS thread.
+#include <cstring>
+#include <unordered_map>
+
 #include "runtime.h"
 
 namespace vk {
+
+// A monitoring agent polls the same hundreds of domains every second: making a
+// new wrapper per domain per call (and collecting it later) cost more than the
+// call itself. So a connection has one live Domain wrapper per UUID; every
+// pointer libvirt hands over for it (lookup, list, bulk stats, event, create)
+// replaces the wrapper's, which keeps what libvirt caches in it (ID, name)
+// current. Keyed by the connection pointer: a registered wrapper holds a
+// domain, which holds its connection, so the address cannot be reused while
+// the entry exists.
+struct DomainRegistry {
+  struct Key {
+    void *conn;
+    unsigned char uuid[VIR_UUID_BUFLEN];
+    bool operator==(const Key &o) const {
+      return conn == o.conn && std::memcmp(uuid, o.uuid, VIR_UUID_BUFLEN) == 0;
+    }
+  };
+  struct Hash {
+    size_t operator()(const Key &k) const {
+      uint64_t a, b;
+      std::memcpy(&a, k.uuid, 8);
+      std::memcpy(&b, k.uuid + 8, 8);
+      return static_cast<size_t>((a * 0x9E3779B97F4A7C15ULL) ^ b ^ reinterpret_cast<uintptr_t>(k.conn));
+    }
+  };
+  std::unordered_map<Key, Wrap<Kind::Domain> *, Hash> map;
+};
+
+namespace {
+void Unregister(Wrap<Kind::Domain> *w) {
+  if (!w->registry) return;
+  DomainRegistry::Key key;
+  key.conn = w->regConn;
+  std::memcpy(key.uuid, w->regUUID, VIR_UUID_BUFLEN);
+  auto it = w->registry->map.find(key);
+  // A collected wrapper whose finalizer runs late may have been replaced.
+  if (it != w->registry->map.end() && it->second == w) w->registry->map.erase(it);
+  w->registry.reset();
+}
+}  // namespace
 
 namespace {
 // JS cannot forge an External, so only C++ can construct wrappers.
@@ -49,6 +92,7 @@ Wrap<K>::Wrap(const Napi::CallbackInfo &info) : Napi::ObjectWrap<Wrap<K>>(info) 
 
 template <Kind K>
 Wrap<K>::~Wrap() {
+  if constexpr (K == Kind::Domain) Unregister(this);
   if (ptr) FreeLater(K, ptr);
   ptr = nullptr;
   g_live[static_cast<int>(K)]--;
@@ -56,6 +100,17 @@ Wrap<K>::~Wrap() {
 
 template <Kind K>
 Napi::Object Wrap<K>::NewOwned(Napi::Env env, Ptr p) {
+  if constexpr (K == Kind::Domain) {
+    virDomainPtr displaced = nullptr;
+    Napi::Object o = DomainToJS(env, p, &displaced);
+    if (displaced) FreeLater(K, displaced);
+    return o;
+  }
+  return Construct(env, p);
+}
+
+template <Kind K>
+Napi::Object Wrap<K>::Construct(Napi::Env env, Ptr p) {
   Token t{kMagic, static_cast<void *>(p)};
   Napi::Object o;
   try {
@@ -64,6 +119,33 @@ Napi::Object Wrap<K>::NewOwned(Napi::Env env, Ptr p) {
     FreeLater(K, p);
     throw;
   }
+  return o;
+}
+
+Napi::Object DomainToJS(Napi::Env env, virDomainPtr p, virDomainPtr *displaced) {
+  using W = Wrap<Kind::Domain>;
+  *displaced = nullptr;
+  DomainRegistry::Key key;
+  key.conn = p ? virDomainGetConnect(p) : nullptr;  // no I/O: fields of the object
+  if (!key.conn || virDomainGetUUID(p, key.uuid) < 0) return W::Construct(env, p);
+  AddonData *d = Data(env);
+  if (!d->domains) d->domains = std::make_shared<DomainRegistry>();
+  auto it = d->domains->map.find(key);
+  if (it != d->domains->map.end() && it->second->ptr) {
+    W *w = it->second;
+    Napi::Object o = w->Value();  // empty once collected (its finalizer is pending)
+    if (!o.IsEmpty()) {
+      *displaced = w->ptr;
+      w->ptr = p;
+      return o;
+    }
+  }
+  Napi::Object o = W::Construct(env, p);
+  W *w = Napi::ObjectWrap<W>::Unwrap(o);
+  w->registry = d->domains;
+  w->regConn = key.conn;
+  std::memcpy(w->regUUID, key.uuid, VIR_UUID_BUFLEN);
+  d->domains->map[key] = w;
   return o;
 }
 
@@ -89,6 +171,8 @@ template <Kind K>
 Napi::Value Wrap<K>::Free(const Napi::CallbackInfo &info) {
   if constexpr (K == Kind::Stream)
     CancelStreamWaits(static_cast<virStreamPtr>(ptr), "the stream was freed while its handler was pending");
+  // A freed Domain leaves the registry: the next lookup makes a new wrapper.
+  if constexpr (K == Kind::Domain) Unregister(this);
   if (ptr) FreeLater(K, ptr);
   ptr = nullptr;
   return info.Env().Undefined();
