@@ -84,8 +84,6 @@ export async function* snapshots(
           };
         } catch {
           return null; // vanished since the stats call
-        } finally {
-          dom.free();
         }
       }),
     );
