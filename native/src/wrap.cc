@@ -85,10 +85,7 @@ class DomainFields {
   void Learn(virDomainPtr p, void *conn, const unsigned char *uuid) {
     std::lock_guard<std::mutex> lk(mu_);
     if (state_.load() != kLearning) return;
-    if (++tries_ > 64) {
-      state_.store(kOff);
-      return;
-    }
+    if (agreed_ > 0 && std::memcmp(lastUUID_, uuid, VIR_UUID_BUFLEN) == 0) return;  // needs another domain
     size_t size = InstanceSize(p);
     if (size < sizeof(void *) + VIR_UUID_BUFLEN || size > 4096) {
       state_.store(kOff);
@@ -104,12 +101,14 @@ class DomainFields {
       std::memcpy(&v, b + o, sizeof v);
       if (v == conn) co = o, cn++;
     }
-    if (un != 1 || cn != 1) return;  // ambiguous here: another domain may tell
+    if (un != 1 || cn != 1) {  // ambiguous here: another domain may tell, a few times
+      if (++ambiguous_ > 16) state_.store(kOff);
+      return;
+    }
     if (agreed_ > 0 && (uo != uuidOff_ || co != connOff_)) {
       state_.store(kOff);
       return;
     }
-    if (agreed_ > 0 && std::memcmp(lastUUID_, uuid, VIR_UUID_BUFLEN) == 0) return;
     uuidOff_ = uo;
     connOff_ = co;
     std::memcpy(lastUUID_, uuid, VIR_UUID_BUFLEN);
@@ -118,7 +117,7 @@ class DomainFields {
   std::atomic<int> state_{kLearning};
   std::mutex mu_;
   size_t connOff_ = 0, uuidOff_ = 0;
-  int agreed_ = 0, tries_ = 0;
+  int agreed_ = 0, ambiguous_ = 0;
   unsigned char lastUUID_[VIR_UUID_BUFLEN];
 };
 DomainFields g_fields;
