@@ -175,7 +175,7 @@ async function serialLoop(dom: Domain, calls: number): Promise<Summary> {
   for (let i = 0; i < calls; i++) await dom.getInfo();
   const wall = Number(ns() - t0);
   const cpu = cpuUs() - c0;
-  const timed = Math.min(calls, 100_000);
+  const timed = Math.min(calls, 50_000);
   const t: number[] = new Array(timed);
   for (let i = 0; i < timed; i++) {
     const s = ns();
@@ -189,7 +189,7 @@ async function serialLoop(dom: Domain, calls: number): Promise<Summary> {
 }
 
 async function benchSerial(): Promise<Json> {
-  const calls = QUICK ? 20_000 : 200_000;
+  const calls = QUICK ? 20_000 : 100_000;
   const conn = await Connect.open('test:///default');
   const dom = await conn.domainLookupByName('test');
   const vk: Summary[] = [], vn: Summary[] = [], c: Summary[] = [], py: Summary[] = [];
