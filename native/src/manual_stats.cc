@@ -36,7 +36,8 @@ struct StatsCall : Call {
     for (int i = 0; i < n; i++) {
       virDomainStatsRecordPtr r = recs[i];
       if (!r) break;
-      Napi::HandleScope hs(env);  // RAII: closed even if a wrapper throws
+      // No handle scope per record: Node allocates one on the heap per open
+      // scope (a malloc/free pair per record); Complete's scope holds them all.
       napi_value rec;
       napi_create_object(e, &rec);
       napi_value dom;
