@@ -39,12 +39,16 @@ bundle bench
 VK_ROOT="$ROOT" node --expose-gc "$OUT/bench.cjs"
 # Events and stream transfers use the built package.
 [ -f dist/index.mjs ] || npx tsup >/dev/null
+echo; echo "== exporter: CPU per scrape vs prometheus-libvirt-exporter ==" && npx esbuild test/bench/exporter.ts --bundle --platform=node --format=cjs --target=node20 --outfile="$OUT/exporter.cjs" --log-level=warning --define:__dirname="\"$ROOT/lib/libvirt\"" --define:__filename="\"$ROOT/lib/libvirt/binding.ts\"" && node --expose-gc "$OUT/exporter.cjs" > "$OUT/exporter.json"
 echo
 echo "== event delivery (libvirt C callback -> JS callback), test:///default =="
 node test/bench/events.mjs | tee "$OUT/events.json" || echo "bench: the events part failed (above); the other parts still run" >&2
 echo
 echo "== volume upload/download throughput vs virsh, qemu:///system (best of 3, alternating) =="
 node test/bench/streams.mjs | tee "$OUT/streams.json" || echo "bench: the streams part failed (above; e.g. libvirtd restarted by other work); the other parts still run" >&2
+echo
+echo "== fleet: migration vs virsh migrate, fleet-wide snapshot, cost per connection (private hosts) =="
+bash test/bench/fleet.sh | tee "$OUT/fleet.json"
 echo
 if [ "${VK_BENCH_FULL:-0}" = 1 ]; then SCALE_S=${VK_BENCH_SCALE_SECONDS:-600}; else SCALE_S=${VK_BENCH_SCALE_SECONDS:-60}; fi
 [ "${VK_BENCH_QUICK:-0}" = 1 ] && SCALE_S=${VK_BENCH_SCALE_SECONDS:-15}
