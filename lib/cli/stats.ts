@@ -86,8 +86,6 @@ export async function* snapshots(
           };
         } catch {
           return null; // vanished since the stats call
-        } finally {
-          dom.free();
         }
       }),
     );

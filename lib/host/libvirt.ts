@@ -34,14 +34,18 @@ export function mapLibvirtError(e: unknown, name: string, expected = ''): unknow
   return e;
 }
 
+function idOf(dom: Domain): number | null {
+  const id = dom.getID();
+  return id >= 0 && id !== 0xffffffff ? id : null;
+}
+
 async function infoOf(dom: Domain): Promise<GuestInfo> {
   const { state } = await dom.getState(0);
-  const id = dom.getID();
   return {
     name: dom.getName(),
     state: stateFromLibvirt(state),
     nativeState: LIBVIRT_STATE_NAMES[state] ?? `VIR_DOMAIN_${state}`,
-    id: id >= 0 && id !== 0xffffffff ? id : null,
+    id: idOf(dom),
     uuid: dom.getUUIDString(),
   };
 }
@@ -83,7 +87,13 @@ export class LibvirtGuest implements Guest {
 
   /** {@inheritDoc Guest.info} */
   info(): Promise<GuestInfo> {
-    return this.call(undefined, () => infoOf(this.domain));
+    // The ID libvirt cached in the Domain may predate a restart or restore made elsewhere: a
+    // lookup by UUID refreshes it (the connection keeps one Domain per UUID), beside getState.
+    return this.call(undefined, async () => {
+      const fresh = this.domain.getConnect().domainLookupByUUIDString(this.domain.getUUIDString());
+      const [info] = await Promise.all([infoOf(this.domain), fresh]);
+      return { ...info, id: idOf(this.domain) };
+    });
   }
   /** {@inheritDoc Guest.start} */
   start(): Promise<void> {
@@ -153,21 +163,18 @@ export class LibvirtHost implements Host {
 
   /** {@inheritDoc Host.list} */
   async list(): Promise<GuestInfo[]> {
+    // No free() of the listed Domains: each is the object a Guest of this host may hold.
     const doms = await this.connection.listAllDomains(0);
-    try {
-      const out: GuestInfo[] = [];
-      for (const d of doms) {
-        try {
-          out.push(await infoOf(d));
-        } catch (e) {
-          // a domain undefined between the listing and the query is simply gone
-          if (!(e instanceof LibvirtError && e.code === VIR_ERR_NO_DOMAIN)) throw e;
-        }
+    const out: GuestInfo[] = [];
+    for (const d of doms) {
+      try {
+        out.push(await infoOf(d));
+      } catch (e) {
+        // a domain undefined between the listing and the query is simply gone
+        if (!(e instanceof LibvirtError && e.code === VIR_ERR_NO_DOMAIN)) throw e;
       }
-      return out.sort((a, b) => a.name.localeCompare(b.name));
-    } finally {
-      for (const d of doms) d.free();
     }
+    return out.sort((a, b) => a.name.localeCompare(b.name));
   }
 
   /** {@inheritDoc Host.lookup} */
@@ -202,11 +209,7 @@ export class LibvirtHost implements Host {
     });
     const onEvent = (dom: Domain, event: number, detail: number): void => {
       let name: string;
-      try {
-        name = dom.getName();
-      } finally {
-        dom.free();
-      }
+      name = dom.getName(); // no free(): the event's Domain is the one a Guest may hold
       const state = stateFromLibvirtEvent(event);
       if (state === undefined) return;
       const previous = known.get(name);

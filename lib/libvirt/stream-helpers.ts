@@ -126,12 +126,42 @@ async function uploadExtents(s: Stream, path: string): Promise<number> {
   return total;
 }
 
+// A dense file by path: the next chunk is read while the current one is sent, and nothing is
+// copied (two buffers take turns).
+async function uploadFile(s: Stream, path: string): Promise<number> {
+  const fh = await open(path, 'r');
+  const bufs = [Buffer.allocUnsafe(1024 * 1024), Buffer.allocUnsafe(1024 * 1024)];
+  let next: Promise<{ bytesRead: number }> | undefined;
+  try {
+    let total = 0;
+    let i = 0;
+    next = fh.read(bufs[0], 0, bufs[0].length, null);
+    for (;;) {
+      const { bytesRead } = await next;
+      next = undefined;
+      if (!bytesRead) break;
+      const cur = bufs[i];
+      i ^= 1;
+      next = fh.read(bufs[i], 0, bufs[i].length, null);
+      await writeAll(s, cur.subarray(0, bytesRead));
+      total += bytesRead;
+    }
+    return total;
+  } finally {
+    if (next) await next.catch(() => undefined); // a read still in flight when sending failed
+    await fh.close();
+  }
+}
+
 async function uploadFrom(this: StorageVol, source: string | Readable, opts: VolTransferOptions = {}): Promise<number> {
   const conn = this.getConnect();
-  const s = await conn.streamNew(C.VIR_STREAM_NONBLOCK);
+  // A dense file is sent on a blocking stream, as virsh does: each send blocks a pool thread
+  // until libvirt took the whole chunk, instead of a wait for a writable event per partial send.
+  const blocking = typeof source === 'string' && !opts.sparse;
+  const s = await conn.streamNew(blocking ? 0 : C.VIR_STREAM_NONBLOCK);
   return transfer(s, async () => {
     await this.upload(s, opts.offset ?? 0, opts.length ?? 0, opts.sparse ? C.VIR_STORAGE_VOL_UPLOAD_SPARSE_STREAM : 0);
-    if (opts.sparse && typeof source === 'string') return uploadExtents(s, source);
+    if (typeof source === 'string') return opts.sparse ? uploadExtents(s, source) : uploadFile(s, source);
     let total = 0;
     let pending: Buffer[] = [];
     let pendingLen = 0;

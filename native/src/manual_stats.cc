@@ -17,10 +17,11 @@ namespace {
 
 // The record list and what Done() builds from it. The list stays owned here
 // until freed. Each record's domain reference is moved into its wrapper and
-// the record's pointer cleared, so virDomainStatsRecordListFree (which unrefs
-// a NULL domain as a no-op) never drops it twice (libvirt-python once wrapped
-// the list's reference and freed it too: a double free). Moving instead of a
-// Ref/Free pair saves two atomic-and-debug-log round trips per record.
+// the record's pointer replaced by the one the wrapper gave up (or NULL), so
+// virDomainStatsRecordListFree (which unrefs a NULL domain as a no-op) never
+// drops one twice (libvirt-python once wrapped the list's reference and freed
+// it too: a double free). Moving instead of a Ref/Free pair saves two
+// atomic-and-debug-log round trips per record.
 struct StatsCall : Call {
   virDomainStatsRecordPtr *recs = nullptr;
   int n = 0;
@@ -35,14 +36,18 @@ struct StatsCall : Call {
     for (int i = 0; i < n; i++) {
       virDomainStatsRecordPtr r = recs[i];
       if (!r) break;
-      Napi::HandleScope hs(env);  // RAII: closed even if a wrapper throws
+      // No handle scope per record: Node allocates one on the heap per open
+      // scope (a malloc/free pair per record); Complete's scope holds them all.
       napi_value rec;
       napi_create_object(e, &rec);
       napi_value dom;
       if (r->dom) {
-        virDomainPtr d = r->dom;
+        virDomainPtr d = r->dom, displaced = nullptr;
         r->dom = nullptr;
-        dom = Wrap<Kind::Domain>::NewOwned(env, d);  // frees its ref on failure
+        dom = DomainToJS(env, d, &displaced);  // frees its ref on failure
+        // The wrapper from an earlier poll now holds the fresh pointer; its
+        // old one is freed with the list, in the same job.
+        r->dom = displaced;
       } else {
         napi_get_null(e, &dom);
       }

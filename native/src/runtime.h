@@ -37,11 +37,15 @@ class FreedError : public Napi::Error {
 };
 
 class KeyCache;  // typed_params.cc
+struct DomainRegistry;  // wrap.cc
 
 struct AddonData {
   ~AddonData();
   Napi::FunctionReference ctors[static_cast<int>(Kind::Count)];
   KeyCache *keys = nullptr;  // typed-param field names as JS strings
+  // One live Domain wrapper per (connection, UUID); shared with the wrappers,
+  // whose finalizers may run during teardown.
+  std::shared_ptr<DomainRegistry> domains;
   Napi::FunctionReference errorCtor;  // LibvirtError, given by lib/ at load
   std::shared_ptr<EnvQueue> queue;
   bool captureStacks = true;
@@ -81,15 +85,26 @@ class Wrap : public Napi::ObjectWrap<Wrap<K>> {
   ~Wrap() override;
   static Napi::Function Define(Napi::Env env);
   // Takes ownership of one reference of `p`.
+  // For a Domain: the connection's live wrapper of that UUID when there is one.
   static Napi::Object NewOwned(Napi::Env env, Ptr p);
+  // Always a new wrapper.
+  static Napi::Object Construct(Napi::Env env, Ptr p);
   // The live pointer behind `this` of a method call; throws TypeError for a
   // wrong receiver and rejects-with-error for a freed object (returns null).
   static Ptr Get(Napi::Value v, const char *what);
   Ptr ptr = nullptr;
   std::shared_ptr<StreamState> stream;  // Kind::Stream only
+  std::shared_ptr<DomainRegistry> registry;  // Kind::Domain: set while registered
+  void *regConn = nullptr;                   // the registry key of a registered Domain
+  unsigned char regUUID[VIR_UUID_BUFLEN];
   Napi::Value Free(const Napi::CallbackInfo &info);
   Napi::Value IsFreed(const Napi::CallbackInfo &info);
 };
+
+// The connection's wrapper of domain `p` (taking over `p`'s reference), or a new
+// one. A reused wrapper hands back the pointer it held in *displaced: the
+// caller drops that reference (bulk stats leave it in the record list).
+Napi::Object DomainToJS(Napi::Env env, virDomainPtr p, virDomainPtr *displaced);
 
 void FreeLater(Kind k, void *p);  // drop a reference off the JS thread
 void FreeNow(Kind k, void *p);    // on a pool thread

@@ -66,10 +66,13 @@ describe('getAllDomainStats on test:///default', () => {
     const recs = await conn.domainListGetStats([d], VIR_DOMAIN_STATS_STATE);
     expect(recs).toHaveLength(1);
     expect(recs[0].domain.getName()).toBe('test');
-    expect(recs[0].domain).not.toBe(d); // a new wrapper with its own reference
+    expect(recs[0].domain).toBe(d); // the connection's one Domain for that UUID
     expect(recs[0].params['state.state']).toBe(VIR_DOMAIN_RUNNING);
-    d.free();
-    expect(await recs[0].domain.getName()).toBe('test');
+    d.free(); // frees it for every holder; the next listing makes a new one
+    expect(() => recs[0].domain.getName()).toThrow(/freed/);
+    const again = await conn.domainListGetStats([await conn.domainLookupByName('test')], VIR_DOMAIN_STATS_STATE);
+    expect(again[0].domain).not.toBe(d);
+    expect(again[0].domain.getName()).toBe('test');
   });
 
   it('bad arguments throw before any call', async () => {
