@@ -176,6 +176,47 @@ def struct_fields_js(s, var):
     return out
 
 
+# How libvirt's documentation says a pointer argument may be NULL: in the
+# argument's own text, or in a sentence of the function's text that names it.
+ARG_NULLABLE = re.compile(
+    r'\bor NULL\b|^\s*\(optional\)|^\s*optional\b|\bNULL means\b|\bpass NULL\b|'
+    r'\b(?:may|can) be NULL\b|\bNULL (?:to|for) \w', re.I)
+
+
+def fn_nullable_names(info):
+    """Argument names that a function's text says may be NULL."""
+    names = set()
+    text = ' '.join((info or '').split())
+    one = [
+        r'@(\w+) (?:is|as) NULL\b(?!-)',                   # "If @dom is NULL, ..."
+        r'@(\w+) [^.;@]{0,40}\(or NULL\)',                # "@top is the active image (or NULL)"
+        r'[Pp]assing NULL for @(\w+)',
+        r'@(\w+) must be NULL\b',                          # conditionally required to be NULL
+        r'@(\w+) must be set to [^.;]*, otherwise must be NULL',
+        r'@(\w+) is omitted',
+        r'optional parameter @(\w+)',
+        r'[Tt]he @(\w+) parameter is optional',
+        r"optional '(\w+)' argument",
+    ]
+    for pat in one:
+        names.update(re.findall(pat, text))
+    # "Any of @a, @b, and @c parameters may be NULL"; "@key and @uri are ... must be set to NULL"
+    for m in re.finditer(r'((?:@\w+(?:,? and |, )?)+)[^.;@]*?(?:may be NULL|must be set to NULL)', text):
+        names.update(re.findall(r'@(\w+)', m.group(1)))
+    return names
+
+
+def arg_nullable(el, arg, ov):
+    """Whether a pointer argument accepts NULL, from libvirt's text; the overrides
+    add the few the text leaves out (each with the reason)."""
+    cname, name = el.get('name'), arg.get('name')
+    if name in ov['nullableArgs'].get(cname, {}):
+        return True
+    if ARG_NULLABLE.search(' '.join((arg.get('info') or '').split())):
+        return True
+    return name in fn_nullable_names(el.findtext('info'))
+
+
 class Fn:
     """The plan for one generated binding."""
 
@@ -243,7 +284,7 @@ def plan_function(api, ov, module, el):
         last = i == nargs - 1
         if t in PTR:
             k = PTR[t]
-            nullable = 'NULL' in ainfo or n in ov['nullableArgs'].get(cname, [])
+            nullable = arg_nullable(el, a, ov)
             f.members.append('%s %s = nullptr;' % (t, m))
             if nullable:
                 f.fill.append('%s p%d = nullptr; if (!(info.Length() <= %d || info[%d].IsNull() || info[%d].IsUndefined())) p%d = Wrap<Kind::%s>::Get(info[%d], "%s");'
@@ -259,7 +300,7 @@ def plan_function(api, ov, module, el):
             f.cargs.append(m)
             j += 1
         elif t == 'const char *':
-            nullable = 'NULL' in ainfo or n in ov['nullableArgs'].get(cname, [])
+            nullable = arg_nullable(el, a, ov)
             f.members.append('std::string %s; bool %s_null = false;' % (m, m))
             if nullable:
                 f.fill.append('c->%s = GetStringOrNull(info, %d, "%s", c->%s_null);' % (m, j, n, m))
@@ -357,7 +398,8 @@ def plan_function(api, ov, module, el):
                           % (j, j, n, fam, m))
             f.cargs.append('%s.params' % m)
             f.cargs.append('(%s)%s.n' % (nt, m))
-            f.jsparams.append((n, 'TypedParamsInput', False, ainfo))
+            # null and undefined already mean no parameters (C NULL, 0)
+            f.jsparams.append((n, 'TypedParamsInput' + (' | null' if arg_nullable(el, a, ov) else ''), False, ainfo))
             j += 1
             i += 2
             continue
@@ -497,6 +539,8 @@ def plan_function(api, ov, module, el):
             f.result = ('Napi::Number::New(env, (double)ret)', 'number')
     else:
         raise GenError('return type %s' % rtype)
+    if f.outs and rtype not in ('int', 'unsigned int', 'unsigned long', 'unsigned long long'):
+        keep_return_with_outs(f, ov, cname)
 
     if hasattr(f, 'tp_get'):
         m, pos = f.tp_get
@@ -518,6 +562,27 @@ def plan_function(api, ov, module, el):
         f.call = 'ret = %s; if (ret >= 0) %s_n = ret; return ret >= 0;' % (call, m)
     f.nargs_js = j
     return f
+
+
+def keep_return_with_outs(f, ov, cname):
+    """A data-carrying C return value (string, object) beside out-parameters: never
+    dropped silently. `dropOuts` lists outs JS does not need (with reasons), and the
+    call resolves to the return value; `returnWithOuts` resolves to an object with the
+    outs under their C names and the return value under `ret`."""
+    dropped = ov['dropOuts'].get(cname, {})
+    if dropped:
+        unknown = set(dropped) - {o[0] for o in f.outs}
+        if unknown:
+            raise GenError('dropOuts names %s, which are not out-parameters' % ', '.join(sorted(unknown)))
+        f.outs = [o for o in f.outs if o[0] not in dropped]
+    if not f.outs:
+        return
+    if cname not in ov['returnWithOuts']:
+        raise GenError('the C return value carries data and so do the out-parameters %s: '
+                       'list the function in overrides "returnWithOuts" or "dropOuts"'
+                       % ', '.join(o[0] for o in f.outs))
+    expr, ts = f.result
+    f.outs.insert(0, ('ret', expr, ts, f.el.find('return').get('info') or ''))
 
 
 def ts_result(f):
@@ -619,14 +684,22 @@ def main():
     check = '--check' in sys.argv
     api = Api()
     ov = json.load(open(os.path.join(ROOT, 'scripts', 'overrides.json')))
-    for key in ('sync', 'skip', 'manual', 'internal', 'returns', 'tpFamily', 'listCount', 'borrowed', 'nullableArgs'):
+    for key in ('sync', 'skip', 'manual', 'internal', 'returns', 'tpFamily', 'listCount', 'borrowed', 'nullableArgs',
+                'dropOuts', 'returnWithOuts'):
         ov.setdefault(key, {} if key not in ('sync', 'borrowed') else [])
     plans, manifest, errors = [], [], []
     known = {el.get('name') for _, el in api.functions}
-    for key in ('sync', 'skip', 'manual', 'internal', 'returns', 'listCount', 'borrowed', 'tpFamily', 'nullableArgs'):
+    for key in ('sync', 'skip', 'manual', 'internal', 'returns', 'listCount', 'borrowed', 'tpFamily', 'nullableArgs',
+                'dropOuts', 'returnWithOuts'):
         for name in ov[key]:
             if name not in known and not name.endswith('_'):
                 errors.append('%s: listed in overrides "%s" but not in the API XML' % (name, key))
+    by_name = {el.get('name'): el for _, el in api.functions}
+    for name, argmap in ov['nullableArgs'].items():
+        have = {a.get('name') for a in by_name[name].findall('arg')} if name in by_name else set()
+        for a in argmap:
+            if name in by_name and a not in have:
+                errors.append('%s: overrides "nullableArgs" names %s, which is no argument' % (name, a))
     seen_js = {}
     for module, el in api.functions:
         cname = el.get('name')
@@ -649,7 +722,8 @@ def main():
                 continue
             seen_js[key] = cname
             plans.append(f)
-            entry.update(status='generated', js=f.js, owner=f.owner or '', static=f.static)
+            entry.update(status='generated', js=f.js, owner=f.owner or '', static=f.static,
+                         params=[{'name': n, 'ts': t} for (n, t, _, _) in f.jsparams])
         manifest.append(entry)
     if errors:
         sys.stderr.write('functions neither bindable nor listed in scripts/overrides.json:\n  ' +

@@ -149,8 +149,8 @@ export interface QemuMonitorCommandResult {
 }
 
 export interface ConnectStaticManual {
-  /** `virConnectOpenAuth` with a JS credential callback. */
-  openAuth(name: string | null, auth: ConnectAuth, flags?: number): Promise<Connect>;
+  /** `virConnectOpenAuth` with a JS credential callback; `auth` null opens without one (C NULL). */
+  openAuth(name: string | null, auth: ConnectAuth | null, flags?: number): Promise<Connect>;
 }
 
 export interface DomainManual {

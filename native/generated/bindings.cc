@@ -312,7 +312,7 @@ static Napi::Value g_virConnectFindStoragePoolSources(const Napi::CallbackInfo &
     unsigned int a3 = 0;
     char *ret = nullptr;
     bool Run() override {
-      ret = virConnectFindStoragePoolSources(a0, a1.c_str(), a2.c_str(), a3); return ret != nullptr;
+      ret = virConnectFindStoragePoolSources(a0, a1.c_str(), a2_null ? nullptr : a2.c_str(), a3); return ret != nullptr;
     }
     Napi::Value Done(Napi::Env env) override {
       return TakeStr(env, ret);
@@ -324,7 +324,7 @@ static Napi::Value g_virConnectFindStoragePoolSources(const Napi::CallbackInfo &
   auto owned = std::make_unique<C>(); C *c = owned.get();
   auto self = Self<Kind::Connect>(info);
   c->a1 = GetString(info, 0, "type");
-  c->a2 = GetString(info, 1, "srcSpec");
+  c->a2 = GetStringOrNull(info, 1, "srcSpec", c->a2_null);
   c->a3 = GetFlags(info, 2, "flags");
   c->a0 = c->Hold<Kind::Connect>(self);
   return Submit(env, owned.release());
@@ -2821,7 +2821,7 @@ static Napi::Value g_virDomainFSTrim(const Napi::CallbackInfo &info) {
     unsigned int a3 = 0;
     int ret = 0;
     bool Run() override {
-      ret = virDomainFSTrim(a0, a1.c_str(), a2, a3); return ret >= 0;
+      ret = virDomainFSTrim(a0, a1_null ? nullptr : a1.c_str(), a2, a3); return ret >= 0;
     }
     Napi::Value Done(Napi::Env env) override {
       return env.Undefined();
@@ -2829,7 +2829,7 @@ static Napi::Value g_virDomainFSTrim(const Napi::CallbackInfo &info) {
   };
   auto owned = std::make_unique<C>(); C *c = owned.get();
   auto self = Self<Kind::Domain>(info);
-  c->a1 = GetString(info, 0, "mountPoint");
+  c->a1 = GetStringOrNull(info, 0, "mountPoint", c->a1_null);
   c->a2 = (unsigned long long)GetULLong(info, 1, "minimum");
   c->a3 = GetFlags(info, 2, "flags");
   c->a0 = c->Hold<Kind::Domain>(self);
@@ -2935,9 +2935,9 @@ static Napi::Value g_virDomainGetBlockIoTune(const Napi::CallbackInfo &info) {
     unsigned int a4 = 0;
     int ret = 0;
     bool Run() override {
-      if (virDomainGetBlockIoTune(a0, a1.c_str(), nullptr, &a2_n, a4) < 0) return false;
+      if (virDomainGetBlockIoTune(a0, a1_null ? nullptr : a1.c_str(), nullptr, &a2_n, a4) < 0) return false;
       if (a2_n > 0) a2 = static_cast<virTypedParameterPtr>(calloc(a2_n, sizeof(virTypedParameter)));
-      ret = virDomainGetBlockIoTune(a0, a1.c_str(), a2, &a2_n, a4); return ret >= 0;
+      ret = virDomainGetBlockIoTune(a0, a1_null ? nullptr : a1.c_str(), a2, &a2_n, a4); return ret >= 0;
     }
     Napi::Value Done(Napi::Env env) override {
       Napi::Value v = TypedParamsToJS(env, a2, a2_n);
@@ -2950,7 +2950,7 @@ static Napi::Value g_virDomainGetBlockIoTune(const Napi::CallbackInfo &info) {
   };
   auto owned = std::make_unique<C>(); C *c = owned.get();
   auto self = Self<Kind::Domain>(info);
-  c->a1 = GetString(info, 0, "disk");
+  c->a1 = GetStringOrNull(info, 0, "disk", c->a1_null);
   c->a4 = GetFlags(info, 1, "flags");
   c->a0 = c->Hold<Kind::Domain>(self);
   return Submit(env, owned.release());
@@ -3559,9 +3559,7 @@ static Napi::Value g_virDomainGetSchedulerType(const Napi::CallbackInfo &info) {
       ret = virDomainGetSchedulerType(a0, &o1); return ret != nullptr;
     }
     Napi::Value Done(Napi::Env env) override {
-      Napi::Value v = Napi::Number::New(env, o1);
-      Discard();
-      return v;
+      return TakeStr(env, ret);
     }
     void Discard() override {
       free(ret); ret = nullptr;
@@ -4561,7 +4559,7 @@ static Napi::Value g_virDomainMigrateToURI3(const Napi::CallbackInfo &info) {
     unsigned int a4 = 0;
     int ret = 0;
     bool Run() override {
-      ret = virDomainMigrateToURI3(a0, a1.c_str(), a2.params, (unsigned int)a2.n, a4); return ret >= 0;
+      ret = virDomainMigrateToURI3(a0, a1_null ? nullptr : a1.c_str(), a2.params, (unsigned int)a2.n, a4); return ret >= 0;
     }
     Napi::Value Done(Napi::Env env) override {
       return env.Undefined();
@@ -4569,7 +4567,7 @@ static Napi::Value g_virDomainMigrateToURI3(const Napi::CallbackInfo &info) {
   };
   auto owned = std::make_unique<C>(); C *c = owned.get();
   auto self = Self<Kind::Domain>(info);
-  c->a1 = GetString(info, 0, "dconnuri");
+  c->a1 = GetStringOrNull(info, 0, "dconnuri", c->a1_null);
   TypedParamsFromJS(env, info.Length() > 1 ? info[1] : env.Undefined(), "params", "VIR_MIGRATE_PARAM_", c->a2);
   c->a4 = GetFlags(info, 2, "flags");
   c->a0 = c->Hold<Kind::Domain>(self);
@@ -4959,7 +4957,7 @@ static Napi::Value g_virDomainRestoreFlags(const Napi::CallbackInfo &info) {
     unsigned int a3 = 0;
     int ret = 0;
     bool Run() override {
-      ret = virDomainRestoreFlags(a0, a1.c_str(), a2.c_str(), a3); return ret >= 0;
+      ret = virDomainRestoreFlags(a0, a1.c_str(), a2_null ? nullptr : a2.c_str(), a3); return ret >= 0;
     }
     Napi::Value Done(Napi::Env env) override {
       return env.Undefined();
@@ -4968,7 +4966,7 @@ static Napi::Value g_virDomainRestoreFlags(const Napi::CallbackInfo &info) {
   auto owned = std::make_unique<C>(); C *c = owned.get();
   auto self = Self<Kind::Connect>(info);
   c->a1 = GetString(info, 0, "from");
-  c->a2 = GetString(info, 1, "dxml");
+  c->a2 = GetStringOrNull(info, 1, "dxml", c->a2_null);
   c->a3 = GetFlags(info, 2, "flags");
   c->a0 = c->Hold<Kind::Connect>(self);
   return Submit(env, owned.release());
@@ -5083,7 +5081,7 @@ static Napi::Value g_virDomainSaveFlags(const Napi::CallbackInfo &info) {
     unsigned int a3 = 0;
     int ret = 0;
     bool Run() override {
-      ret = virDomainSaveFlags(a0, a1.c_str(), a2.c_str(), a3); return ret >= 0;
+      ret = virDomainSaveFlags(a0, a1.c_str(), a2_null ? nullptr : a2.c_str(), a3); return ret >= 0;
     }
     Napi::Value Done(Napi::Env env) override {
       return env.Undefined();
@@ -5092,7 +5090,7 @@ static Napi::Value g_virDomainSaveFlags(const Napi::CallbackInfo &info) {
   auto owned = std::make_unique<C>(); C *c = owned.get();
   auto self = Self<Kind::Domain>(info);
   c->a1 = GetString(info, 0, "to");
-  c->a2 = GetString(info, 1, "dxml");
+  c->a2 = GetStringOrNull(info, 1, "dxml", c->a2_null);
   c->a3 = GetFlags(info, 2, "flags");
   c->a0 = c->Hold<Kind::Domain>(self);
   return Submit(env, owned.release());

@@ -1,6 +1,6 @@
 // Hand-written bindings: connect.
 //
-// Connect.openAuth(name | null, {credtype, cb}, flags): virConnectOpenAuth runs
+// Connect.openAuth(name | null, {credtype, cb} | null, flags): virConnectOpenAuth runs
 // on a pool thread; when libvirt asks for credentials, the auth callback (still
 // on that pool thread) posts an AuthRequest job to the JS thread, which calls
 // cb(creds) and hands the answers (or a settled Promise's answers) back through
@@ -186,7 +186,7 @@ struct OpenAuthCall : Call {
   bool nameNull = false;
   std::vector<int> credtype;
   unsigned int flags = 0;
-  std::shared_ptr<AuthJS> js;
+  std::shared_ptr<AuthJS> js;  // null: no auth (C NULL)
   virConnectPtr conn = nullptr;
 
   // Pool thread: libvirt's auth callback.
@@ -248,7 +248,7 @@ struct OpenAuthCall : Call {
     auth.ncredtype = static_cast<unsigned int>(credtype.size());
     auth.cb = &OpenAuthCall::Callback;
     auth.cbdata = this;
-    conn = virConnectOpenAuth(nameNull ? nullptr : name.c_str(), &auth, flags);
+    conn = virConnectOpenAuth(nameNull ? nullptr : name.c_str(), js ? &auth : nullptr, flags);
     return conn != nullptr;
   }
   Napi::Value Done(Napi::Env env) override { return TakeObj<Kind::Connect>(env, conn); }
@@ -281,6 +281,10 @@ Napi::Value OpenAuth(const Napi::CallbackInfo &info) {
   OpenAuthCall *c = owned.get();
   c->name = GetStringOrNull(info, 0, "name", c->nameNull);
   Napi::Value a = info.Length() > 1 ? info[1] : env.Undefined();
+  if (a.IsNull() || a.IsUndefined()) {
+    c->flags = GetFlags(info, 2, "flags");
+    return Submit(env, owned.release());
+  }
   if (!a.IsObject() || a.IsArray() || a.IsFunction())
     throw Napi::TypeError::New(env, ArgName(1, "auth") + " must be an object {credtype, cb}");
   Napi::Object auth = a.As<Napi::Object>();

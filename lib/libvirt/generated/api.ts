@@ -474,7 +474,7 @@ export interface ConnectMethods {
    * @param flags - bitwise-OR of virDomainSaveRestoreFlags
    * @returns 0 in case of success and -1 in case of failure.
    */
-  domainRestoreFlags(from: string, dxml: string, flags?: number): Promise<void>;
+  domainRestoreFlags(from: string, dxml?: string | null, flags?: number): Promise<void>;
   /**
    * This method extends virDomainRestoreFlags by adding parameters. For
    * now, VIR_DOMAIN_SAVE_PARAM_FILE is required but this requirement may
@@ -573,7 +573,7 @@ export interface ConnectMethods {
    * @param flags - extra flags; not used yet, so callers should always pass 0
    * @returns an xml document consisting of a SourceList element containing a source document appropriate to the given pool type for each discovered source.
    */
-  findStoragePoolSources(type: string, srcSpec: string, flags?: number): Promise<string>;
+  findStoragePoolSources(type: string, srcSpec?: string | null, flags?: number): Promise<string>;
   /**
    * Get the list of CPU models supported by libvirt for a specific architecture.
    * 
@@ -2212,7 +2212,7 @@ export interface DomainMethods {
    * @param flags - bitwise-OR of virDomainBlockCopyFlags
    * @returns 0 if the operation has started, -1 on failure.
    */
-  blockCopy(disk: string, destxml: string, params: TypedParamsInput, flags?: number): Promise<void>;
+  blockCopy(disk: string, destxml: string, params: TypedParamsInput | null, flags?: number): Promise<void>;
   /**
    * Cancel the active block job on the given disk.
    * 
@@ -2958,7 +2958,7 @@ export interface DomainMethods {
    * @param flags - extra flags, not used yet, so callers should always pass 0
    * @returns 0 on success, -1 otherwise.
    */
-  fsTrim(mountPoint: string, minimum: number | bigint, flags?: number): Promise<void>;
+  fsTrim(mountPoint: string | null, minimum: number | bigint, flags?: number): Promise<void>;
   /**
    * Provides a boolean value indicating whether the domain
    * configured to be automatically started when the host
@@ -3087,7 +3087,7 @@ export interface DomainMethods {
    * @param flags - bitwise-OR of virDomainModificationImpact and virTypedParameterFlags
    * @returns -1 in case of error, 0 in case of success.
    */
-  getBlockIoTune(disk: string, flags?: number): Promise<TypedParams>;
+  getBlockIoTune(disk?: string | null, flags?: number): Promise<TypedParams>;
   /**
    * Request block job information for the given disk.  If an operation is active
    * `info` will be updated with the current progress.  The units used for the
@@ -3531,7 +3531,7 @@ export interface DomainMethods {
    * @remarks C: `virDomainGetSchedulerType` (libvirt >= 0.2.3)
    * @returns NULL in case of error. The caller must free the returned string.
    */
-  getSchedulerType(): Promise<number>;
+  getSchedulerType(): Promise<string>;
   /**
    * Extract security label of an active domain. The 'label' field
    * in the `seclabel` argument will be initialized to the empty
@@ -3919,7 +3919,7 @@ export interface DomainMethods {
    * @param flags - bitwise-OR of virDomainMigrateFlags
    * @returns the new domain object if the migration was successful, or NULL in case of error. Note that the new domain object exists in the scope of the destination connection (dconn).
    */
-  migrate3(dconn: Connect, params: TypedParamsInput, flags?: number): Promise<Domain>;
+  migrate3(dconn: Connect, params: TypedParamsInput | null, flags?: number): Promise<Domain>;
   /**
    * Gets current size of the cache (in bytes) used for compressing repeatedly
    * transferred memory pages during live migration.
@@ -4152,7 +4152,7 @@ export interface DomainMethods {
    * @param flags - bitwise-OR of virDomainMigrateFlags
    * @returns 0 if the migration succeeded, -1 upon error.
    */
-  migrateToURI3(dconnuri: string, params: TypedParamsInput, flags?: number): Promise<void>;
+  migrateToURI3(dconnuri: string | null, params: TypedParamsInput | null, flags?: number): Promise<void>;
   /**
    * This opens the host interface associated with a channel device on a
    * guest, if the host interface is supported.  If `name` is given, it
@@ -4530,7 +4530,7 @@ export interface DomainMethods {
    * @param flags - bitwise-OR of virDomainSaveRestoreFlags
    * @returns 0 in case of success and -1 in case of failure.
    */
-  saveFlags(to: string, dxml: string, flags?: number): Promise<void>;
+  saveFlags(to: string, dxml?: string | null, flags?: number): Promise<void>;
   /**
    * This method extends virDomainSaveFlags by adding parameters.
    * If VIR_DOMAIN_SAVE_PARAM_FILE is not provided then a managed save is
