@@ -65,6 +65,29 @@ FIELD_JS = {
 }
 
 
+# An int input that libvirt documents as a truth value takes a JS boolean.
+BOOL_IN = re.compile(r'^whether\b|\b0 or 1\b|\b0 to disable/1 to enable\b', re.I)
+# Names of libvirt's enums (filled when the API is read): a number documented as
+# one of them is typed as that enum's union of values.
+ENUM_GROUPS = set()
+
+
+def enum_type(info):
+    """`virDomainState` for "the running state, one of virDomainState"; None when
+    the text names no enum or allows other values ("a CPU number, or one of ...")."""
+    text = ' '.join((info or '').split())
+    if re.search(r'\bor\b', text):
+        return None
+    names = [n for n in re.findall(r'\b(vir\w+)\b(?!\*)', text) if n in ENUM_GROUPS]
+    return names[0] if len(names) == 1 else None
+
+
+def ts_enum(info):
+    """The TypeScript type (in api.ts) of a number documented as an enum value."""
+    e = enum_type(info)
+    return 'E.' + e if e else None
+
+
 def pkg_var(var, pkg):
     return subprocess.check_output(['pkg-config', '--variable', var, pkg], text=True).strip()
 
@@ -133,6 +156,7 @@ class Api:
                 self.functions.append((module, fn))
             for e in t.iter('enum'):
                 self.enums.append(e)
+                ENUM_GROUPS.add(e.get('type'))
             for s in t.iter('struct'):
                 self.structs[s.get('name')] = s
             for td in t.iter('typedef'):
@@ -172,6 +196,8 @@ def struct_fields_js(s, var):
             expr, ts = 'Str(env, {v})', 'string'
         if ft == 'virDomainBlockJobCursor':
             expr, ts = 'BigU(env, {v})', 'bigint'
+        elif ts == 'number':
+            ts = ts_enum(f.get('info')) or ts
         out.append((name, expr.format(v='%s.%s' % (var, name)), ts, libvirt_text(f.get('info'))))
     return out
 
@@ -274,7 +300,7 @@ def plan_function(api, ov, module, el):
     nargs = len(args)
     tp_family = ov['tpFamily'].get(cname)
     count_fn = ov['listCount'].get(cname)
-    bool_outs = set(ov.get('boolOut', {}).get(cname, []))
+    bool_outs = set(ov['boolOut'].get(cname, []))
     while i < nargs:
         a = args[i]
         t, n, ainfo = a.get('type'), a.get('name'), a.get('info') or ''
@@ -371,7 +397,10 @@ def plan_function(api, ov, module, el):
         elif t in NUM_IN:
             ct, getter, ts = NUM_IN[t]
             f.members.append('%s %s = 0;' % (ct, m))
-            if n == 'flags' and last and t == 'unsigned int':
+            if t in ('int', 'unsigned int') and BOOL_IN.search(' '.join(ainfo.split())):
+                f.fill.append('c->%s = GetBool(info, %d, "%s") ? 1 : 0;' % (m, j, n))
+                f.jsparams.append((n, 'boolean', False, ainfo))
+            elif n == 'flags' and last and t == 'unsigned int':
                 f.fill.append('c->%s = GetFlags(info, %d, "%s");' % (m, j, n))
                 f.jsparams.append((n, 'number', True, ainfo))
             else:
@@ -453,10 +482,10 @@ def plan_function(api, ov, module, el):
             ct, expr, ts = SCALAR_OUT[t]
             f.members.append('%s o%d = 0;' % (ct, i))
             f.cargs.append('&o%d' % i)
-            if n in bool_outs or n == 'autostart':
+            if n in bool_outs:
                 f.outs.append((n, 'Napi::Boolean::New(env, o%d != 0)' % i, 'boolean', ainfo))
             else:
-                f.outs.append((n, expr.format(v='o%d' % i), ts, ainfo))
+                f.outs.append((n, expr.format(v='o%d' % i), ts_enum(ainfo) or ts, ainfo))
         elif t == 'char **' and not (nt == 'int'):
             f.members.append('char *o%d = nullptr;' % i)
             f.cargs.append('&o%d' % i)
@@ -685,12 +714,12 @@ def main():
     api = Api()
     ov = json.load(open(os.path.join(ROOT, 'scripts', 'overrides.json')))
     for key in ('sync', 'skip', 'manual', 'internal', 'returns', 'tpFamily', 'listCount', 'borrowed', 'nullableArgs',
-                'dropOuts', 'returnWithOuts'):
+                'dropOuts', 'returnWithOuts', 'boolOut'):
         ov.setdefault(key, {} if key not in ('sync', 'borrowed') else [])
     plans, manifest, errors = [], [], []
     known = {el.get('name') for _, el in api.functions}
     for key in ('sync', 'skip', 'manual', 'internal', 'returns', 'listCount', 'borrowed', 'tpFamily', 'nullableArgs',
-                'dropOuts', 'returnWithOuts'):
+                'dropOuts', 'returnWithOuts', 'boolOut'):
         for name in ov[key]:
             if name not in known and not name.endswith('_'):
                 errors.append('%s: listed in overrides "%s" but not in the API XML' % (name, key))
@@ -803,13 +832,16 @@ def main():
         for name, v in groups[g]:
             ts.append('  %s: %d,' % (name, v))
         ts.append('} as const;')
+        ts.append('/** A value of the `%s` enum. */' % g)
+        ts.append('export type %s = (typeof %s)[keyof typeof %s];' % (g, g, g))
     files['lib/libvirt/generated/constants.ts'] = '\n'.join(ts) + '\n'
 
     # ---- typings ------------------------------------------------------------
     api_ts = ['// GENERATED by scripts/generate.py from libvirt-api.xml: do not edit.',
               '/* eslint-disable */',
               "import type { TypedParams, TypedParamsInput } from '../typed-params.js';",
-              "import type { %s } from '../classes.js';" % ', '.join(CLASSES), '']
+              "import type { %s } from '../classes.js';" % ', '.join(CLASSES),
+              "import type * as E from './constants.js';", '']
     for sname in sorted(structs):
         s = api.structs[sname]
         api_ts.append('/** C struct `%s`, fields under their C names. */' % sname)

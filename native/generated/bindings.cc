@@ -5288,7 +5288,7 @@ static Napi::Value g_virDomainSetAutostart(const Napi::CallbackInfo &info) {
   };
   auto owned = std::make_unique<C>(); C *c = owned.get();
   auto self = Self<Kind::Domain>(info);
-  c->a1 = (int)GetInt(info, 0, "autostart");
+  c->a1 = GetBool(info, 0, "autostart") ? 1 : 0;
   c->a0 = c->Hold<Kind::Domain>(self);
   return Submit(env, owned.release());
 }
@@ -5397,7 +5397,7 @@ static Napi::Value g_virDomainSetGuestVcpus(const Napi::CallbackInfo &info) {
   auto owned = std::make_unique<C>(); C *c = owned.get();
   auto self = Self<Kind::Domain>(info);
   c->a1 = GetString(info, 0, "cpumap");
-  c->a2 = (int)GetInt(info, 1, "state");
+  c->a2 = GetBool(info, 1, "state") ? 1 : 0;
   c->a3 = GetFlags(info, 2, "flags");
   c->a0 = c->Hold<Kind::Domain>(self);
   return Submit(env, owned.release());
@@ -5851,7 +5851,7 @@ static Napi::Value g_virDomainSetVcpu(const Napi::CallbackInfo &info) {
   auto owned = std::make_unique<C>(); C *c = owned.get();
   auto self = Self<Kind::Domain>(info);
   c->a1 = GetString(info, 0, "vcpumap");
-  c->a2 = (int)GetInt(info, 1, "state");
+  c->a2 = GetBool(info, 1, "state") ? 1 : 0;
   c->a3 = GetFlags(info, 2, "flags");
   c->a0 = c->Hold<Kind::Domain>(self);
   return Submit(env, owned.release());
@@ -8046,7 +8046,7 @@ static Napi::Value g_virNetworkSetAutostart(const Napi::CallbackInfo &info) {
   };
   auto owned = std::make_unique<C>(); C *c = owned.get();
   auto self = Self<Kind::Network>(info);
-  c->a1 = (int)GetInt(info, 0, "autostart");
+  c->a1 = GetBool(info, 0, "autostart") ? 1 : 0;
   c->a0 = c->Hold<Kind::Network>(self);
   return Submit(env, owned.release());
 }
@@ -8570,7 +8570,7 @@ static Napi::Value g_virNodeDeviceSetAutostart(const Napi::CallbackInfo &info) {
   };
   auto owned = std::make_unique<C>(); C *c = owned.get();
   auto self = Self<Kind::NodeDevice>(info);
-  c->a1 = (int)GetInt(info, 0, "autostart");
+  c->a1 = GetBool(info, 0, "autostart") ? 1 : 0;
   c->a0 = c->Hold<Kind::NodeDevice>(self);
   return Submit(env, owned.release());
 }
@@ -9756,7 +9756,7 @@ static Napi::Value g_virStoragePoolSetAutostart(const Napi::CallbackInfo &info) 
   };
   auto owned = std::make_unique<C>(); C *c = owned.get();
   auto self = Self<Kind::StoragePool>(info);
-  c->a1 = (int)GetInt(info, 0, "autostart");
+  c->a1 = GetBool(info, 0, "autostart") ? 1 : 0;
   c->a0 = c->Hold<Kind::StoragePool>(self);
   return Submit(env, owned.release());
 }

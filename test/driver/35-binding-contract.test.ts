@@ -5,7 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { native } from '../../lib/libvirt/binding.js';
-import { Connect, LibvirtError, VIR_DOMAIN_RUNNING, VIR_DOMAIN_SHUTOFF } from '../../lib/index.js';
+import {
+  Connect, LibvirtError, VIR_DOMAIN_RUNNING, VIR_DOMAIN_SHUTOFF, type virDomainState, type virDomainInfo,
+} from '../../lib/index.js';
 import { testDomainXML, uniq } from '../helpers/index.js';
 
 type Param = { name: string; ts: string };
@@ -123,6 +125,38 @@ describe('NULL-able pointer arguments take null', () => {
     expect(accepted).toBeGreaterThanOrEqual(45);
     expect(refused).toBeGreaterThan(100);
     objs.Stream.free();
+    await conn.close();
+  });
+});
+
+describe('truth values are booleans both ways; states are enum unions', () => {
+  it('setAutostart takes a boolean (a number is a TypeError); getAutostart resolves to a boolean', async () => {
+    const conn = await Connect.open('test:///default');
+    const net = await conn.networkLookupByName('default');
+    const pool = await conn.storagePoolLookupByName('default-pool');
+    for (const o of [net, pool]) {
+      await o.setAutostart(true);
+      expect(await o.getAutostart()).toBe(true);
+      await o.setAutostart(false);
+      expect(await o.getAutostart()).toBe(false);
+      expect(() => (o.setAutostart as (x: unknown) => unknown)(1)).toThrow(/autostart.*boolean/);
+    }
+    net.free();
+    pool.free();
+    await conn.close();
+  });
+
+  it('getInfo().state and getState().state are typed as virDomainState', async () => {
+    const conn = await Connect.open('test:///default');
+    const dom = await conn.domainLookupByName('test');
+    const info: virDomainInfo = await dom.getInfo();
+    const a: virDomainState = info.state;
+    const b: virDomainState = (await dom.getState()).state;
+    expect([a, b]).toEqual([VIR_DOMAIN_RUNNING, VIR_DOMAIN_RUNNING]);
+    // @ts-expect-error 99 is no virDomainState value
+    const bad: virDomainInfo['state'] = 99;
+    expect(bad).toBe(99);
+    dom.free();
     await conn.close();
   });
 });

@@ -2,6 +2,7 @@
 /* eslint-disable */
 import type { TypedParams, TypedParamsInput } from '../typed-params.js';
 import type { Connect, Domain, Network, NetworkPort, StoragePool, StorageVol, Interface, NodeDevice, Secret, NWFilter, NWFilterBinding, DomainSnapshot, DomainCheckpoint, Stream } from '../classes.js';
+import type * as E from './constants.js';
 
 /** C struct `virDomainBlockInfo`, fields under their C names. */
 export interface virDomainBlockInfo {
@@ -15,7 +16,7 @@ export interface virDomainBlockInfo {
 /** C struct `virDomainBlockJobInfo`, fields under their C names. */
 export interface virDomainBlockJobInfo {
   /** virDomainBlockJobType */
-  type: number;
+  type: E.virDomainBlockJobType;
   /** The following fields provide an indication of block job progress.  `cur`  indicates the current position and will be between 0 and `end`.  `end` is  the final cursor position for this operation and represents completion.  To approximate progress, divide `cur` by `end`. */
   bandwidth: number;
   cur: bigint;
@@ -37,16 +38,16 @@ export interface virDomainBlockStatsStruct {
 /** C struct `virDomainControlInfo`, fields under their C names. */
 export interface virDomainControlInfo {
   /** control state, one of virDomainControlState */
-  state: number;
+  state: E.virDomainControlState;
   /** state details, currently 0 except for ERROR state (one of virDomainControlErrorReason) */
-  details: number;
+  details: E.virDomainControlErrorReason;
   /** for how long (in msec) control interface has been in current state (except for OK and ERROR states) */
   stateTime: bigint;
 }
 /** C struct `virDomainInfo`, fields under their C names. */
 export interface virDomainInfo {
   /** the running state, one of virDomainState */
-  state: number;
+  state: E.virDomainState;
   /** the maximum memory in KBytes allowed */
   maxMem: number;
   /** the memory in KBytes used by the domain */
@@ -116,7 +117,7 @@ export interface virSecurityLabel {
 /** C struct `virStoragePoolInfo`, fields under their C names. */
 export interface virStoragePoolInfo {
   /** virStoragePoolState flags */
-  state: number;
+  state: E.virStoragePoolState;
   /** Logical size bytes */
   capacity: bigint;
   /** Current allocation bytes */
@@ -127,7 +128,7 @@ export interface virStoragePoolInfo {
 /** C struct `virStorageVolInfo`, fields under their C names. */
 export interface virStorageVolInfo {
   /** virStorageVolType flags */
-  type: number;
+  type: E.virStorageVolType;
   /** Logical size bytes */
   capacity: bigint;
   /** Current allocation bytes */
@@ -3374,7 +3375,7 @@ export interface DomainMethods {
    * @param flags - bitwise-OR of virDomainGetJobStatsFlags
    * @returns 0 in case of success and -1 in case of failure.
    */
-  getJobStats(flags?: number): Promise<{ type: number; params: TypedParams }>;
+  getJobStats(flags?: number): Promise<{ type: E.virDomainJobType; params: TypedParams }>;
   /**
    * Get the launch security info. In case of the SEV guest, this will
    * return the launch measurement.
@@ -3549,7 +3550,7 @@ export interface DomainMethods {
    * @param flags - extra flags; not used yet, so callers should always pass 0
    * @returns 0 in case of success and -1 in case of failure.
    */
-  getState(flags?: number): Promise<{ state: number; reason: number }>;
+  getState(flags?: number): Promise<{ state: E.virDomainState; reason: number }>;
   /**
    * Extract information about guest time and store it into
    * `seconds` and `nseconds`. The `seconds` represents the number of
@@ -4614,7 +4615,7 @@ export interface DomainMethods {
    * @param autostart - whether the domain should be automatically started 0 or 1
    * @returns -1 in case of error, 0 in case of success
    */
-  setAutostart(autostart: number): Promise<void>;
+  setAutostart(autostart: boolean): Promise<void>;
   /**
    * Change all or a subset of the blkio tunables.
    * This function may require privileged access to the hypervisor.
@@ -4703,7 +4704,7 @@ export interface DomainMethods {
    * @param flags - currently unused, callers shall pass 0
    * @returns 0 on success, -1 on error.
    */
-  setGuestVcpus(cpumap: string, state: number, flags?: number): Promise<void>;
+  setGuestVcpus(cpumap: string, state: boolean, flags?: number): Promise<void>;
   /**
    * Dynamically set IOThread parameters to the domain. It is left up to
    * the underlying virtual hypervisor to determine the valid range for an
@@ -5004,7 +5005,7 @@ export interface DomainMethods {
    * @param flags - bitwise-OR of virDomainModificationImpact
    * @returns 0 on success, -1 on error.
    */
-  setVcpu(vcpumap: string, state: number, flags?: number): Promise<void>;
+  setVcpu(vcpumap: string, state: boolean, flags?: number): Promise<void>;
   /**
    * Dynamically change the number of virtual CPUs used by the domain.
    * Note that this call may fail if the underlying virtualization hypervisor
@@ -6098,7 +6099,7 @@ export interface NetworkMethods {
    * @param autostart - whether the network should be automatically started 0 or 1
    * @returns -1 in case of error, 0 in case of success
    */
-  setAutostart(autostart: number): Promise<void>;
+  setAutostart(autostart: boolean): Promise<void>;
   /**
    * Undefine a network but does not stop it if it is running
    * 
@@ -6361,7 +6362,7 @@ export interface NodeDeviceMethods {
    * @param autostart - whether the device should be automatically started
    * @returns -1 in case of error, 0 in case of success
    */
-  setAutostart(autostart: number): Promise<void>;
+  setAutostart(autostart: boolean): Promise<void>;
   /**
    * Undefine the device object. The virtual device  is removed from the host
    * operating system.  This function may require privileged access.
@@ -6612,7 +6613,7 @@ export interface StoragePoolMethods {
    * @param autostart - whether the storage pool should be automatically started 0 or 1
    * @returns 0 on success, -1 on failure
    */
-  setAutostart(autostart: number): Promise<void>;
+  setAutostart(autostart: boolean): Promise<void>;
   /**
    * Create a storage volume within a pool based
    * on an XML description. Not all pools support
