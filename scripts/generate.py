@@ -614,6 +614,54 @@ def keep_return_with_outs(f, ov, cname):
     f.outs.insert(0, ('ret', expr, ts, f.el.find('return').get('info') or ''))
 
 
+def clean_c_return(text):
+    """libvirt's @returns text without what JS never sees (the -1/NULL/0 error
+    sentinels), or '' when nothing useful is left."""
+    t = ' '.join(libvirt_text(text).split())
+    err = r'(?:in case of|on|upon|if there is an?|if an?) (?:error|failure)s?'
+    t = re.sub(r'[,;]?\s*(?:\bor\b|\band\b)?\s*(?:-1|NULL|0)\s+' + err + r'\b', '', t, flags=re.I)
+    t = re.sub(r'\s*\((?:-1|NULL) ' + err + r'\)', '', t, flags=re.I)
+    t = re.sub(r'\s*(?:-1|NULL) is returned ' + err + r'\.?', '', t, flags=re.I)
+    # sentences about freeing C memory: JS never frees
+    t = ' '.join(x for x in re.split(r'(?<=\.)\s+', t) if not re.search(r'\bfree', x, re.I))
+    t = re.sub(r'^(?:a )?0 terminated UTF-8 encoded ', 'the ', t)
+    t = t.strip(' ,;.')
+    if not t or re.search(r'NULL|-1\b|\berror\b|\bfailure\b', t):
+        return ''
+    t = re.sub(r'^(?:Returns?|It returns)\s+', '', t)
+    return t[0].lower() + t[1:] if t else t
+
+
+def returns_doc(f):
+    """What the call resolves to and when it rejects (JS never sees C's error values)."""
+    r = ts_result(f)
+    c = clean_c_return(f.el.find('return').get('info'))
+    if f.outs:
+        names = ', '.join('`%s`' % o[0] for o in f.outs)
+        what = ('the out-parameter `%s`' % f.outs[0][0]) if len(f.outs) == 1 else \
+            'an object with the out-parameters under their C names: %s' % names
+        if f.outs[0][0] == 'ret' and len(f.outs) > 1:
+            what += ' (`ret` is the C return value)'
+    elif r == 'void':
+        what = '`undefined` once the call succeeded'
+    elif r == 'boolean':
+        what = '`true` or `false` (C\'s 1 or 0)'
+    elif r in CLASSES:
+        what = 'a `%s` wrapper holding its own reference (dropped when collected, or by `free()`)' % r
+    elif f.el.find('return').get('type') == 'unsigned int':
+        what = 'the number, or -1 where libvirt has none (an inactive domain has no ID)'
+    elif c and not re.search(r'pointer|otherwise|^or\b', c):
+        what = c
+    elif r == 'string':
+        what = 'the string libvirt returns'
+    else:
+        what = 'the C return value (%s)' % r
+    fail = 'when libvirt reports a failure (its code, domain and message)'
+    if f.sync:
+        return '%s%s. Throws a `LibvirtError` %s.' % (what[0].upper(), what[1:], fail)
+    return 'A Promise of %s. It rejects with a `LibvirtError` %s.' % (what, fail)
+
+
 def ts_result(f):
     if f.outs:
         if len(f.outs) == 1:
@@ -868,9 +916,7 @@ def main():
             for (n, t, opt, ainfo) in f.jsparams:
                 if ainfo:
                     extra.append('@param %s - %s' % (n, ' '.join(libvirt_text(ainfo).split())))
-            rinfo = f.el.find('return').get('info')
-            if rinfo:
-                extra.append('@returns ' + ' '.join(libvirt_text(rinfo).split()))
+            extra.append('@returns ' + returns_doc(f))
             api_ts.append(doc(info + '\n\n' + '\n'.join(extra)).rstrip('\n'))
             params = []
             # a param may be left out only when every later one may be too

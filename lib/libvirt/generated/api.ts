@@ -151,7 +151,7 @@ export interface ModuleFunctions {
    * 
    * @remarks C: `virGetVersion` (libvirt >= 0.0.3)
    * @param type - ignored; pass NULL
-   * @returns -1 in case of failure, 0 otherwise, and values for `libVer` and `typeVer` have the format major * 1,000,000 + minor * 1,000 + release.
+   * @returns An object with the out-parameters under their C names: `libVer`, `typeVer`. Throws a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getVersion(type?: string | null): { libVer: number; typeVer: number };
 }
@@ -175,7 +175,7 @@ export interface ConnectMethods {
    * @remarks C: `virConnectBaselineCPU` (libvirt >= 0.7.7)
    * @param xmlCPUs - array of XML descriptions of host CPUs
    * @param flags - bitwise-OR of virConnectBaselineCPUFlags
-   * @returns XML description of the computed CPU (caller frees) or NULL on error.
+   * @returns A Promise of the string libvirt returns. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   baselineCPU(xmlCPUs: string[], flags?: number): Promise<string>;
   /**
@@ -213,7 +213,7 @@ export interface ConnectMethods {
    * @param virttype - virtualization type
    * @param xmlCPUs - array of XML descriptions of CPUs
    * @param flags - bitwise-OR of virConnectBaselineCPUFlags
-   * @returns XML description of the computed CPU (caller frees) or NULL on error.
+   * @returns A Promise of the string libvirt returns. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   baselineHypervisorCPU(emulator: string | null, arch: string | null, machine: string | null, virttype: string | null, xmlCPUs: string[], flags?: number): Promise<string>;
   /**
@@ -226,7 +226,7 @@ export interface ConnectMethods {
    * @remarks C: `virConnectCompareCPU` (libvirt >= 0.7.5)
    * @param xmlDesc - XML describing the CPU to compare with host CPU
    * @param flags - bitwise-OR of virConnectCompareCPUFlags
-   * @returns comparison result according to enum virCPUCompareResult. If VIR_CONNECT_COMPARE_CPU_FAIL_INCOMPATIBLE is used and `xmlDesc` CPU is incompatible with host CPU, this function will return VIR_CPU_COMPARE_ERROR (instead of VIR_CPU_COMPARE_INCOMPATIBLE) and the error will use the VIR_ERR_CPU_INCOMPATIBLE code with a message providing more details about the incompatibility.
+   * @returns A Promise of the C return value (number). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   compareCPU(xmlDesc: string, flags?: number): Promise<number>;
   /**
@@ -246,7 +246,7 @@ export interface ConnectMethods {
    * @param virttype - virtualization type
    * @param xmlCPU - XML describing the CPU to be compared
    * @param flags - bitwise-OR of virConnectCompareCPUFlags
-   * @returns comparison result according to enum virCPUCompareResult. If VIR_CONNECT_COMPARE_CPU_FAIL_INCOMPATIBLE is used and `xmlCPU` is incompatible with the CPU the specified hypervisor is able to provide on the host, this function will return VIR_CPU_COMPARE_ERROR (instead of VIR_CPU_COMPARE_INCOMPATIBLE) and the error will use the VIR_ERR_CPU_INCOMPATIBLE code with a message providing more details about the incompatibility.
+   * @returns A Promise of the C return value (number). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   compareHypervisorCPU(emulator: string | null, arch: string | null, machine: string | null, virttype: string | null, xmlCPU: string, flags?: number): Promise<number>;
   /**
@@ -257,7 +257,7 @@ export interface ConnectMethods {
    * @remarks C: `virDomainCreateLinux` (libvirt >= 0.0.3)
    * @param xmlDesc - string containing an XML description of the domain
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns a new domain object or NULL in case of failure
+   * @returns A Promise of a `Domain` wrapper holding its own reference (dropped when collected, or by `free()`). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   domainCreateLinux(xmlDesc: string, flags?: number): Promise<Domain>;
   /**
@@ -290,7 +290,7 @@ export interface ConnectMethods {
    * @remarks C: `virDomainCreateXML` (libvirt >= 0.5.0)
    * @param xmlDesc - string containing an XML description of the domain
    * @param flags - bitwise-OR of supported virDomainCreateFlags
-   * @returns a new domain object or NULL in case of failure
+   * @returns A Promise of a `Domain` wrapper holding its own reference (dropped when collected, or by `free()`). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   domainCreateXML(xmlDesc: string, flags?: number): Promise<Domain>;
   /**
@@ -327,7 +327,7 @@ export interface ConnectMethods {
    * @param xmlDesc - string containing an XML description of the domain
    * @param files - list of file descriptors passed
    * @param flags - bitwise-OR of supported virDomainCreateFlags
-   * @returns a new domain object or NULL in case of failure
+   * @returns A Promise of a `Domain` wrapper holding its own reference (dropped when collected, or by `free()`). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   domainCreateXMLWithFiles(xmlDesc: string, files: number[], flags?: number): Promise<Domain>;
   /**
@@ -341,7 +341,7 @@ export interface ConnectMethods {
    * 
    * @remarks C: `virDomainDefineXML` (libvirt >= 0.1.1)
    * @param xml - the XML description for the domain, preferably in UTF-8
-   * @returns NULL in case of error, a pointer to the domain otherwise
+   * @returns A Promise of a `Domain` wrapper holding its own reference (dropped when collected, or by `free()`). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   domainDefineXML(xml: string): Promise<Domain>;
   /**
@@ -356,7 +356,7 @@ export interface ConnectMethods {
    * @remarks C: `virDomainDefineXMLFlags` (libvirt >= 1.2.12)
    * @param xml - the XML description for the domain, preferably in UTF-8
    * @param flags - bitwise OR of the virDomainDefineFlags constants
-   * @returns NULL in case of error, a pointer to the domain otherwise
+   * @returns A Promise of a `Domain` wrapper holding its own reference (dropped when collected, or by `free()`). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   domainDefineXMLFlags(xml: string, flags?: number): Promise<Domain>;
   /**
@@ -369,7 +369,7 @@ export interface ConnectMethods {
    * 
    * @remarks C: `virDomainLookupByID` (libvirt >= 0.0.3)
    * @param id - the domain ID number
-   * @returns a new domain object or NULL in case of failure. If the domain cannot be found, then VIR_ERR_NO_DOMAIN error is raised.
+   * @returns A Promise of a `Domain` wrapper holding its own reference (dropped when collected, or by `free()`). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   domainLookupByID(id: number): Promise<Domain>;
   /**
@@ -380,7 +380,7 @@ export interface ConnectMethods {
    * 
    * @remarks C: `virDomainLookupByName` (libvirt >= 0.0.3)
    * @param name - name for the domain
-   * @returns a new domain object or NULL in case of failure. If the domain cannot be found, then VIR_ERR_NO_DOMAIN error is raised.
+   * @returns A Promise of a `Domain` wrapper holding its own reference (dropped when collected, or by `free()`). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   domainLookupByName(name: string): Promise<Domain>;
   /**
@@ -391,7 +391,7 @@ export interface ConnectMethods {
    * 
    * @remarks C: `virDomainLookupByUUID` (libvirt >= 0.0.5)
    * @param uuid - the raw UUID for the domain
-   * @returns a new domain object or NULL in case of failure. If the domain cannot be found, then VIR_ERR_NO_DOMAIN error is raised.
+   * @returns A Promise of a `Domain` wrapper holding its own reference (dropped when collected, or by `free()`). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   domainLookupByUUID(uuid: Uint8Array): Promise<Domain>;
   /**
@@ -402,7 +402,7 @@ export interface ConnectMethods {
    * 
    * @remarks C: `virDomainLookupByUUIDString` (libvirt >= 0.1.1)
    * @param uuidstr - the string UUID for the domain
-   * @returns a new domain object or NULL in case of failure. If the domain cannot be found, then VIR_ERR_NO_DOMAIN error is raised.
+   * @returns A Promise of a `Domain` wrapper holding its own reference (dropped when collected, or by `free()`). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   domainLookupByUUIDString(uuidstr: string): Promise<Domain>;
   /**
@@ -431,7 +431,7 @@ export interface ConnectMethods {
    * @remarks C: `virDomainQemuAttach` (libvirt >= 0.9.4)
    * @param pid_value - the UNIX process ID of the external QEMU process
    * @param flags - optional flags, currently unused
-   * @returns a new domain object on success, NULL otherwise
+   * @returns A Promise of a `Domain` wrapper holding its own reference (dropped when collected, or by `free()`). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   domainQemuAttach(pid_value: number, flags?: number): Promise<Domain>;
   /**
@@ -441,7 +441,7 @@ export interface ConnectMethods {
    * 
    * @remarks C: `virDomainRestore` (libvirt >= 0.0.3)
    * @param from - path to the input file
-   * @returns 0 in case of success and -1 in case of failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   domainRestore(from: string): Promise<void>;
   /**
@@ -473,7 +473,7 @@ export interface ConnectMethods {
    * @param from - path to the input file
    * @param dxml - (optional) XML config for adjusting guest xml used on restore
    * @param flags - bitwise-OR of virDomainSaveRestoreFlags
-   * @returns 0 in case of success and -1 in case of failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   domainRestoreFlags(from: string, dxml?: string | null, flags?: number): Promise<void>;
   /**
@@ -484,7 +484,7 @@ export interface ConnectMethods {
    * @remarks C: `virDomainRestoreParams` (libvirt >= 8.4.0)
    * @param params - restore parameters
    * @param flags - bitwise-OR of virDomainSaveRestoreFlags
-   * @returns 0 in case of success and -1 in case of failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   domainRestoreParams(params: TypedParamsInput, flags?: number): Promise<void>;
   /**
@@ -509,7 +509,7 @@ export interface ConnectMethods {
    * @param file - path to saved state file
    * @param dxml - XML config for adjusting guest xml used on restore
    * @param flags - bitwise-OR of virDomainSaveRestoreFlags
-   * @returns 0 in case of success and -1 in case of failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   domainSaveImageDefineXML(file: string, dxml: string, flags?: number): Promise<void>;
   /**
@@ -523,7 +523,7 @@ export interface ConnectMethods {
    * @remarks C: `virDomainSaveImageGetXMLDesc` (libvirt >= 0.9.4)
    * @param file - path to saved state file
    * @param flags - bitwise-OR of supported virDomainSaveImageXMLFlags
-   * @returns a 0 terminated UTF-8 encoded XML instance, or NULL in case of error. The caller must free() the returned value.
+   * @returns A Promise of the XML instance. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   domainSaveImageGetXMLDesc(file: string, flags?: number): Promise<string>;
   /**
@@ -535,7 +535,7 @@ export interface ConnectMethods {
    * @param nativeFormat - configuration format importing from
    * @param nativeConfig - the configuration data to import
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns a 0 terminated UTF-8 encoded XML instance, or NULL in case of error. The caller must free() the returned value.
+   * @returns A Promise of the XML instance. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   domainXMLFromNative(nativeFormat: string, nativeConfig: string, flags?: number): Promise<string>;
   /**
@@ -554,7 +554,7 @@ export interface ConnectMethods {
    * @param nativeFormat - configuration format exporting to
    * @param domainXml - the domain configuration to export
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns a 0 terminated UTF-8 encoded native config datafile, or NULL in case of error. The caller must free() the returned value.
+   * @returns A Promise of the native config datafile. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   domainXMLToNative(nativeFormat: string, domainXml: string, flags?: number): Promise<string>;
   /**
@@ -572,7 +572,7 @@ export interface ConnectMethods {
    * @param type - type of storage pool sources to discover
    * @param srcSpec - XML document specifying discovery source
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns an xml document consisting of a SourceList element containing a source document appropriate to the given pool type for each discovered source.
+   * @returns A Promise of an xml document consisting of a SourceList element containing a source document appropriate to the given pool type for each discovered source. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   findStoragePoolSources(type: string, srcSpec?: string | null, flags?: number): Promise<string>;
   /**
@@ -587,14 +587,14 @@ export interface ConnectMethods {
    * @remarks C: `virConnectGetCPUModelNames` (libvirt >= 1.1.3)
    * @param arch - Architecture
    * @param flags - extra flags; not used yet, so callers should always pass 0.
-   * @returns -1 on error, number of elements in `models` on success (0 means libvirt accepts any CPU model).
+   * @returns A Promise of the out-parameter `models`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getCPUModelNames(arch: string, flags?: number): Promise<string[]>;
   /**
    * Provides capabilities of the hypervisor / driver.
    * 
    * @remarks C: `virConnectGetCapabilities` (libvirt >= 0.2.1)
-   * @returns NULL in case of error, or an XML string defining the capabilities. The client must free the returned string after use.
+   * @returns A Promise of the string libvirt returns. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getCapabilities(): Promise<string>;
   /**
@@ -610,7 +610,7 @@ export interface ConnectMethods {
    * @param machine - machine type
    * @param virttype - virtualization type
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns NULL in case of error or an XML string defining the capabilities.
+   * @returns A Promise of the string libvirt returns. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getDomainCapabilities(emulatorbin?: string | null, arch?: string | null, machine?: string | null, virttype?: string | null, flags?: number): Promise<string>;
   /**
@@ -621,7 +621,7 @@ export interface ConnectMethods {
    * hostname of the remote system.
    * 
    * @remarks C: `virConnectGetHostname` (libvirt >= 0.3.0)
-   * @returns the hostname which must be freed by the caller, or NULL if there was an error.
+   * @returns A Promise of the string libvirt returns. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getHostname(): Promise<string>;
   /**
@@ -629,7 +629,7 @@ export interface ConnectMethods {
    *   daemon running on the `conn` host
    * 
    * @remarks C: `virConnectGetLibVersion` (libvirt >= 0.7.3)
-   * @returns -1 in case of failure, 0 otherwise, and values for `libVer` have the format major * 1,000,000 + minor * 1,000 + release.
+   * @returns A Promise of the out-parameter `libVer`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getLibVersion(): Promise<number>;
   /**
@@ -642,7 +642,7 @@ export interface ConnectMethods {
    * 
    * @remarks C: `virConnectGetMaxVcpus` (libvirt >= 0.2.1)
    * @param type - value of the 'type' attribute in the <domain> element
-   * @returns the maximum of virtual CPU or -1 in case of error.
+   * @returns A Promise of the maximum of virtual CPU. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getMaxVcpus(type?: string | null): Promise<number>;
   /**
@@ -652,7 +652,7 @@ export interface ConnectMethods {
    * 
    * @remarks C: `virConnectGetStoragePoolCapabilities` (libvirt >= 5.2.0)
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns NULL in case of error or an XML string defining the capabilities.
+   * @returns A Promise of the string libvirt returns. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getStoragePoolCapabilities(flags?: number): Promise<string>;
   /**
@@ -663,7 +663,7 @@ export interface ConnectMethods {
    * 
    * @remarks C: `virConnectGetSysinfo` (libvirt >= 0.8.8)
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns the XML string which must be freed by the caller, or NULL if there was an error.
+   * @returns A Promise of the string libvirt returns. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getSysinfo(flags?: number): Promise<string>;
   /**
@@ -674,7 +674,7 @@ export interface ConnectMethods {
    * hypervisor, use virConnectGetCapabilities().
    * 
    * @remarks C: `virConnectGetType` (libvirt >= 0.0.3)
-   * @returns NULL in case of error, a static zero terminated string otherwise.
+   * @returns A Promise of the string libvirt returns. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getType(): Promise<string>;
   /**
@@ -687,7 +687,7 @@ export interface ConnectMethods {
    * hypervisor later.
    * 
    * @remarks C: `virConnectGetURI` (libvirt >= 0.3.0)
-   * @returns the URI string which must be freed by the caller, or NULL if there was an error.
+   * @returns A Promise of the string libvirt returns. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getURI(): Promise<string>;
   /**
@@ -696,7 +696,7 @@ export interface ConnectMethods {
    * with a Read-Only connection.
    * 
    * @remarks C: `virConnectGetVersion` (libvirt >= 0.0.3)
-   * @returns -1 in case of error, 0 otherwise. if the version can't be extracted by lack of capacities returns 0 and `hvVer` is 0, otherwise `hvVer` value is major * 1,000,000 + minor * 1,000 + release
+   * @returns A Promise of the out-parameter `hvVer`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getVersion(): Promise<number>;
   /**
@@ -712,7 +712,7 @@ export interface ConnectMethods {
    * 
    * @remarks C: `virInterfaceChangeBegin` (libvirt >= 0.9.2)
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns 0 in case of success and -1 in case of failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   interfaceChangeBegin(flags?: number): Promise<void>;
   /**
@@ -725,7 +725,7 @@ export interface ConnectMethods {
    * 
    * @remarks C: `virInterfaceChangeCommit` (libvirt >= 0.9.2)
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns 0 in case of success and -1 in case of failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   interfaceChangeCommit(flags?: number): Promise<void>;
   /**
@@ -738,7 +738,7 @@ export interface ConnectMethods {
    * 
    * @remarks C: `virInterfaceChangeRollback` (libvirt >= 0.9.2)
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns 0 in case of success and -1 in case of failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   interfaceChangeRollback(flags?: number): Promise<void>;
   /**
@@ -761,7 +761,7 @@ export interface ConnectMethods {
    * @remarks C: `virInterfaceDefineXML` (libvirt >= 0.6.4)
    * @param xml - the XML description for the interface, preferably in UTF-8
    * @param flags - bitwise-OR of virInterfaceDefineFlags
-   * @returns NULL in case of error, a pointer to the interface otherwise
+   * @returns A Promise of a `Interface` wrapper holding its own reference (dropped when collected, or by `free()`). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   interfaceDefineXML(xml: string, flags?: number): Promise<Interface>;
   /**
@@ -772,7 +772,7 @@ export interface ConnectMethods {
    * 
    * @remarks C: `virInterfaceLookupByMACString` (libvirt >= 0.6.4)
    * @param macstr - the MAC for the interface (null-terminated ASCII format)
-   * @returns a new interface object or NULL in case of failure. If the interface cannot be found, then VIR_ERR_NO_INTERFACE error is raised.
+   * @returns A Promise of a `Interface` wrapper holding its own reference (dropped when collected, or by `free()`). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   interfaceLookupByMACString(macstr: string): Promise<Interface>;
   /**
@@ -783,7 +783,7 @@ export interface ConnectMethods {
    * 
    * @remarks C: `virInterfaceLookupByName` (libvirt >= 0.6.4)
    * @param name - name for the interface
-   * @returns a new interface object or NULL in case of failure. If the interface cannot be found, then VIR_ERR_NO_INTERFACE error is raised.
+   * @returns A Promise of a `Interface` wrapper holding its own reference (dropped when collected, or by `free()`). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   interfaceLookupByName(name: string): Promise<Interface>;
   /**
@@ -793,14 +793,14 @@ export interface ConnectMethods {
    * over a channel (TCP or UNIX socket) which is not closed.
    * 
    * @remarks C: `virConnectIsAlive` (libvirt >= 0.9.8)
-   * @returns 1 if alive, 0 if dead, -1 on error
+   * @returns A Promise of `true` or `false` (C's 1 or 0). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   isAlive(): Promise<boolean>;
   /**
    * Determine if the connection to the hypervisor is encrypted
    * 
    * @remarks C: `virConnectIsEncrypted` (libvirt >= 0.7.3)
-   * @returns 1 if encrypted, 0 if not encrypted, -1 on error
+   * @returns A Promise of `true` or `false` (C's 1 or 0). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   isEncrypted(): Promise<boolean>;
   /**
@@ -811,7 +811,7 @@ export interface ConnectMethods {
    * to eavesdropping (eg a UNIX domain socket, or pipe)
    * 
    * @remarks C: `virConnectIsSecure` (libvirt >= 0.7.3)
-   * @returns 1 if secure, 0 if not secure, -1 on error
+   * @returns A Promise of `true` or `false` (C's 1 or 0). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   isSecure(): Promise<boolean>;
   /**
@@ -875,7 +875,7 @@ export interface ConnectMethods {
    * 
    * @remarks C: `virConnectListAllDomains` (libvirt >= 0.9.13)
    * @param flags - bitwise-OR of virConnectListAllDomainsFlags
-   * @returns the number of domains found or -1 and sets domains to NULL in case of error. On success, the array stored into `domains` is guaranteed to have an extra allocated element set to NULL but not included in the return count, to make iteration easier. The caller is responsible for calling virDomainFree() on each array element, then calling free() on `domains`.
+   * @returns A Promise of the out-parameter `domains`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   listAllDomains(flags?: number): Promise<Domain[]>;
   /**
@@ -894,7 +894,7 @@ export interface ConnectMethods {
    * 
    * @remarks C: `virConnectListAllInterfaces` (libvirt >= 0.10.2)
    * @param flags - bitwise-OR of virConnectListAllInterfacesFlags.
-   * @returns the number of interfaces found or -1 and sets `ifaces` to NULL in case of error. On success, the array stored into `ifaces` is guaranteed to have an extra allocated element set to NULL but not included in the return count, to make iteration easier. The caller is responsible for calling virStorageInterfaceFree() on each array element, then calling free() on `ifaces`.
+   * @returns A Promise of the out-parameter `ifaces`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   listAllInterfaces(flags?: number): Promise<Interface[]>;
   /**
@@ -903,7 +903,7 @@ export interface ConnectMethods {
    * 
    * @remarks C: `virConnectListAllNWFilterBindings` (libvirt >= 4.5.0)
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns the number of network filters found or -1 and sets `filters` to NULL in case of error. On success, the array stored into `filters` is guaranteed to have an extra allocated element set to NULL but not included in the return count, to make iteration easier. The caller is responsible for calling virNWFilterFree() on each array element, then calling free() on `filters`.
+   * @returns A Promise of the out-parameter `bindings`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   listAllNWFilterBindings(flags?: number): Promise<NWFilterBinding[]>;
   /**
@@ -912,7 +912,7 @@ export interface ConnectMethods {
    * 
    * @remarks C: `virConnectListAllNWFilters` (libvirt >= 0.10.2)
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns the number of network filters found or -1 and sets `filters` to NULL in case of error. On success, the array stored into `filters` is guaranteed to have an extra allocated element set to NULL but not included in the return count, to make iteration easier. The caller is responsible for calling virNWFilterFree() on each array element, then calling free() on `filters`.
+   * @returns A Promise of the out-parameter `filters`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   listAllNWFilters(flags?: number): Promise<NWFilter[]>;
   /**
@@ -939,7 +939,7 @@ export interface ConnectMethods {
    * 
    * @remarks C: `virConnectListAllNetworks` (libvirt >= 0.10.2)
    * @param flags - bitwise-OR of virConnectListAllNetworksFlags.
-   * @returns the number of networks found or -1 and sets `nets` to NULL in case of error. On success, the array stored into `nets` is guaranteed to have an extra allocated element set to NULL but not included in the return count, to make iteration easier. The caller is responsible for calling virNetworkFree() on each array element, then calling free() on `nets`.
+   * @returns A Promise of the out-parameter `nets`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   listAllNetworks(flags?: number): Promise<Network[]>;
   /**
@@ -951,7 +951,7 @@ export interface ConnectMethods {
    * 
    * @remarks C: `virConnectListAllNodeDevices` (libvirt >= 0.10.2)
    * @param flags - bitwise-OR of virConnectListAllNodeDeviceFlags.
-   * @returns the number of node devices found or -1 and sets `devices` to NULL in case of error. On success, the array stored into `devices` is guaranteed to have an extra allocated element set to NULL but not included in the return count, to make iteration easier. The caller is responsible for calling virNodeDeviceFree() on each array element, then calling free() on `devices`.
+   * @returns A Promise of the out-parameter `devices`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   listAllNodeDevices(flags?: number): Promise<NodeDevice[]>;
   /**
@@ -976,7 +976,7 @@ export interface ConnectMethods {
    * 
    * @remarks C: `virConnectListAllSecrets` (libvirt >= 0.10.2)
    * @param flags - bitwise-OR of virConnectListAllSecretsFlags.
-   * @returns the number of secrets found or -1 and sets `secrets` to NULL in case of error. On success, the array stored into `secrets` is guaranteed to have an extra allocated element set to NULL but not included in the return count, to make iteration easier. The caller is responsible for calling virSecretFree() on each array element, then calling free() on `secrets`.
+   * @returns A Promise of the out-parameter `secrets`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   listAllSecrets(flags?: number): Promise<Secret[]>;
   /**
@@ -1021,7 +1021,7 @@ export interface ConnectMethods {
    * 
    * @remarks C: `virConnectListAllStoragePools` (libvirt >= 0.10.2)
    * @param flags - bitwise-OR of virConnectListAllStoragePoolsFlags.
-   * @returns the number of storage pools found or -1 and sets `pools` to NULL in case of error. On success, the array stored into `pools` is guaranteed to have an extra allocated element set to NULL but not included in the return count, to make iteration easier. The caller is responsible for calling virStoragePoolFree() on each array element, then calling free() on `pools`.
+   * @returns A Promise of the out-parameter `pools`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   listAllStoragePools(flags?: number): Promise<StoragePool[]>;
   /**
@@ -1032,7 +1032,7 @@ export interface ConnectMethods {
    * virConnectListAllDomains().
    * 
    * @remarks C: `virConnectListDefinedDomains` (libvirt >= 0.1.1)
-   * @returns the number of names provided in the array or -1 in case of error. Note that this command is inherently racy; a domain can be defined between a call to virConnectNumOfDefinedDomains() and this call; you are only guaranteed that all currently defined domains were listed if the return is less than `maxids`. The client must call free() on each returned name.
+   * @returns A Promise of the out-parameter `names`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   listDefinedDomains(): Promise<string[]>;
   /**
@@ -1043,7 +1043,7 @@ export interface ConnectMethods {
    * virConnectListAllInterfaces().
    * 
    * @remarks C: `virConnectListDefinedInterfaces` (libvirt >= 0.7.0)
-   * @returns the number of names provided in the array or -1 in case of error. Note that this command is inherently racy; a interface can be defined between a call to virConnectNumOfDefinedInterfaces() and this call; you are only guaranteed that all currently defined interfaces were listed if the return is less than `maxnames`. The client must call free() on each returned name.
+   * @returns A Promise of the out-parameter `names`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   listDefinedInterfaces(): Promise<string[]>;
   /**
@@ -1053,7 +1053,7 @@ export interface ConnectMethods {
    * virConnectListAllNetworks().
    * 
    * @remarks C: `virConnectListDefinedNetworks` (libvirt >= 0.2.0)
-   * @returns the number of names provided in the array or -1 in case of error. Note that this command is inherently racy; a network can be defined between a call to virConnectNumOfDefinedNetworks() and this call; you are only guaranteed that all currently defined networks were listed if the return is less than `maxnames`. The client must call free() on each returned name.
+   * @returns A Promise of the out-parameter `names`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   listDefinedNetworks(): Promise<string[]>;
   /**
@@ -1065,7 +1065,7 @@ export interface ConnectMethods {
    * virConnectListAllStoragePools().
    * 
    * @remarks C: `virConnectListDefinedStoragePools` (libvirt >= 0.4.1)
-   * @returns the number of names provided in the array or -1 in case of error. Note that this command is inherently racy; a pool can be defined between a call to virConnectNumOfDefinedStoragePools() and this call; you are only guaranteed that all currently defined pools were listed if the return is less than `maxnames`. The client must call free() on each returned name.
+   * @returns A Promise of the out-parameter `names`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   listDefinedStoragePools(): Promise<string[]>;
   /**
@@ -1075,7 +1075,7 @@ export interface ConnectMethods {
    * virConnectListAllDomains().
    * 
    * @remarks C: `virConnectListDomains` (libvirt >= 0.0.3)
-   * @returns the number of domains found or -1 in case of error. Note that this command is inherently racy; a domain can be started between a call to virConnectNumOfDomains() and this call; you are only guaranteed that all currently active domains were listed if the return is less than `maxids`.
+   * @returns A Promise of the out-parameter `ids`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   listDomains(): Promise<number[]>;
   /**
@@ -1086,7 +1086,7 @@ export interface ConnectMethods {
    * virConnectListAllInterfaces().
    * 
    * @remarks C: `virConnectListInterfaces` (libvirt >= 0.6.4)
-   * @returns the number of interfaces found or -1 in case of error. Note that this command is inherently racy; a interface can be started between a call to virConnectNumOfInterfaces() and this call; you are only guaranteed that all currently active interfaces were listed if the return is less than `maxnames`. The client must call free() on each returned name.
+   * @returns A Promise of the out-parameter `names`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   listInterfaces(): Promise<string[]>;
   /**
@@ -1096,7 +1096,7 @@ export interface ConnectMethods {
    * virConnectListAllNWFilters().
    * 
    * @remarks C: `virConnectListNWFilters` (libvirt >= 0.8.0)
-   * @returns the number of network filters found or -1 in case of error
+   * @returns A Promise of the out-parameter `names`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   listNWFilters(): Promise<string[]>;
   /**
@@ -1106,7 +1106,7 @@ export interface ConnectMethods {
    * virConnectListAllNetworks().
    * 
    * @remarks C: `virConnectListNetworks` (libvirt >= 0.2.0)
-   * @returns the number of networks found or -1 in case of error. Note that this command is inherently racy; a network can be started between a call to virConnectNumOfNetworks() and this call; you are only guaranteed that all currently active networks were listed if the return is less than `maxnames`. The client must call free() on each returned name.
+   * @returns A Promise of the out-parameter `names`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   listNetworks(): Promise<string[]>;
   /**
@@ -1116,7 +1116,7 @@ export interface ConnectMethods {
    * virConnectListAllSecrets().
    * 
    * @remarks C: `virConnectListSecrets` (libvirt >= 0.7.1)
-   * @returns the number of UUIDs provided in the array, or -1 on failure.
+   * @returns A Promise of the out-parameter `uuids`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   listSecrets(): Promise<string[]>;
   /**
@@ -1128,7 +1128,7 @@ export interface ConnectMethods {
    * virConnectListAllStoragePools().
    * 
    * @remarks C: `virConnectListStoragePools` (libvirt >= 0.4.1)
-   * @returns the number of pools found or -1 in case of error. Note that this command is inherently racy; a pool can be started between a call to virConnectNumOfStoragePools() and this call; you are only guaranteed that all currently active pools were listed if the return is less than `maxnames`. The client must call free() on each returned name.
+   * @returns A Promise of the out-parameter `names`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   listStoragePools(): Promise<string[]>;
   /**
@@ -1140,7 +1140,7 @@ export interface ConnectMethods {
    * 
    * @remarks C: `virNetworkCreateXML` (libvirt >= 0.2.0)
    * @param xmlDesc - an XML description of the network
-   * @returns a new network object or NULL in case of failure
+   * @returns A Promise of a `Network` wrapper holding its own reference (dropped when collected, or by `free()`). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   networkCreateXML(xmlDesc: string): Promise<Network>;
   /**
@@ -1153,7 +1153,7 @@ export interface ConnectMethods {
    * @remarks C: `virNetworkCreateXMLFlags` (libvirt >= 7.8.0)
    * @param xmlDesc - an XML description of the network
    * @param flags - bitwise-OR of virNetworkCreateFlags
-   * @returns a new network object or NULL in case of failure
+   * @returns A Promise of a `Network` wrapper holding its own reference (dropped when collected, or by `free()`). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   networkCreateXMLFlags(xmlDesc: string, flags?: number): Promise<Network>;
   /**
@@ -1165,7 +1165,7 @@ export interface ConnectMethods {
    * 
    * @remarks C: `virNetworkDefineXML` (libvirt >= 0.2.0)
    * @param xml - the XML description for the network, preferably in UTF-8
-   * @returns NULL in case of error, a pointer to the network otherwise
+   * @returns A Promise of a `Network` wrapper holding its own reference (dropped when collected, or by `free()`). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   networkDefineXML(xml: string): Promise<Network>;
   /**
@@ -1178,7 +1178,7 @@ export interface ConnectMethods {
    * @remarks C: `virNetworkDefineXMLFlags` (libvirt >= 7.7.0)
    * @param xml - the XML description for the network, preferably in UTF-8
    * @param flags - bitwise-OR of virNetworkDefineFlags
-   * @returns NULL in case of error, a pointer to the network otherwise
+   * @returns A Promise of a `Network` wrapper holding its own reference (dropped when collected, or by `free()`). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   networkDefineXMLFlags(xml: string, flags?: number): Promise<Network>;
   /**
@@ -1189,7 +1189,7 @@ export interface ConnectMethods {
    * 
    * @remarks C: `virNetworkLookupByName` (libvirt >= 0.2.0)
    * @param name - name for the network
-   * @returns a new network object or NULL in case of failure. If the network cannot be found, then VIR_ERR_NO_NETWORK error is raised.
+   * @returns A Promise of a `Network` wrapper holding its own reference (dropped when collected, or by `free()`). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   networkLookupByName(name: string): Promise<Network>;
   /**
@@ -1200,7 +1200,7 @@ export interface ConnectMethods {
    * 
    * @remarks C: `virNetworkLookupByUUID` (libvirt >= 0.2.0)
    * @param uuid - the raw UUID for the network
-   * @returns a new network object or NULL in case of failure. If the network cannot be found, then VIR_ERR_NO_NETWORK error is raised.
+   * @returns A Promise of a `Network` wrapper holding its own reference (dropped when collected, or by `free()`). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   networkLookupByUUID(uuid: Uint8Array): Promise<Network>;
   /**
@@ -1208,7 +1208,7 @@ export interface ConnectMethods {
    * 
    * @remarks C: `virNetworkLookupByUUIDString` (libvirt >= 0.2.0)
    * @param uuidstr - the string UUID for the network
-   * @returns a new network object or NULL in case of failure. If the network cannot be found, then VIR_ERR_NO_NETWORK error is raised.
+   * @returns A Promise of a `Network` wrapper holding its own reference (dropped when collected, or by `free()`). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   networkLookupByUUIDString(uuidstr: string): Promise<Network>;
   /**
@@ -1221,7 +1221,7 @@ export interface ConnectMethods {
    * @remarks C: `virNodeDeviceCreateXML` (libvirt >= 0.6.3)
    * @param xmlDesc - string containing an XML description of the device to be created
    * @param flags - bitwise-OR of supported virNodeDeviceCreateXMLFlags
-   * @returns a node device object if successful, NULL in case of failure
+   * @returns A Promise of a `NodeDevice` wrapper holding its own reference (dropped when collected, or by `free()`). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   nodeDeviceCreateXML(xmlDesc: string, flags?: number): Promise<NodeDevice>;
   /**
@@ -1233,7 +1233,7 @@ export interface ConnectMethods {
    * @remarks C: `virNodeDeviceDefineXML` (libvirt >= 7.3.0)
    * @param xmlDesc - string containing an XML description of the device to be defined
    * @param flags - bitwise-OR of supported virNodeDeviceDefineXMLFlags
-   * @returns a node device object if successful, NULL in case of failure
+   * @returns A Promise of a `NodeDevice` wrapper holding its own reference (dropped when collected, or by `free()`). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   nodeDeviceDefineXML(xmlDesc: string, flags?: number): Promise<NodeDevice>;
   /**
@@ -1244,7 +1244,7 @@ export interface ConnectMethods {
    * 
    * @remarks C: `virNodeDeviceLookupByName` (libvirt >= 0.5.0)
    * @param name - unique device name
-   * @returns a virNodeDevicePtr if found, NULL otherwise.
+   * @returns A Promise of a `NodeDevice` wrapper holding its own reference (dropped when collected, or by `free()`). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   nodeDeviceLookupByName(name: string): Promise<NodeDevice>;
   /**
@@ -1257,7 +1257,7 @@ export interface ConnectMethods {
    * @param wwnn - WWNN of the SCSI Host.
    * @param wwpn - WWPN of the SCSI Host.
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns a virNodeDevicePtr if found, NULL otherwise.
+   * @returns A Promise of a `NodeDevice` wrapper holding its own reference (dropped when collected, or by `free()`). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   nodeDeviceLookupSCSIHostByWWN(wwnn: string, wwpn: string, flags?: number): Promise<NodeDevice>;
   /**
@@ -1266,7 +1266,7 @@ export interface ConnectMethods {
    * function the returned value is in bytes. Divide by 1024 as necessary.
    * 
    * @remarks C: `virNodeGetFreeMemory` (libvirt >= 0.3.3)
-   * @returns the available free memory in bytes or 0 in case of error
+   * @returns A Promise of the C return value (bigint). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   nodeGetFreeMemory(): Promise<bigint>;
   /**
@@ -1289,7 +1289,7 @@ export interface ConnectMethods {
    * in a more accurate representation.
    * 
    * @remarks C: `virNodeGetInfo` (libvirt >= 0.1.0)
-   * @returns 0 in case of success and -1 in case of failure.
+   * @returns A Promise of the out-parameter `info`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   nodeGetInfo(): Promise<virNodeInfo>;
   /**
@@ -1307,7 +1307,7 @@ export interface ConnectMethods {
    * 
    * @remarks C: `virNodeGetMemoryParameters` (libvirt >= 0.10.2)
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns 0 in case of success, and -1 in case of failure.
+   * @returns A Promise of the out-parameter `params`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   nodeGetMemoryParameters(flags?: number): Promise<TypedParams>;
   /**
@@ -1317,7 +1317,7 @@ export interface ConnectMethods {
    * 
    * @remarks C: `virNodeGetSEVInfo` (libvirt >= 4.5.0)
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns 0 in case of success, and -1 in case of failure.
+   * @returns A Promise of the out-parameter `params`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   nodeGetSEVInfo(flags?: number): Promise<TypedParams>;
   /**
@@ -1332,7 +1332,7 @@ export interface ConnectMethods {
    * @remarks C: `virNodeListDevices` (libvirt >= 0.5.0)
    * @param cap - capability name
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns the number of node devices found or -1 in case of error
+   * @returns A Promise of the out-parameter `names`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   nodeListDevices(cap?: string | null, flags?: number): Promise<string[]>;
   /**
@@ -1344,7 +1344,7 @@ export interface ConnectMethods {
    * @remarks C: `virNodeNumOfDevices` (libvirt >= 0.5.0)
    * @param cap - capability name
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns the number of node devices or -1 in case of error
+   * @returns A Promise of the number of node devices. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   nodeNumOfDevices(cap?: string | null, flags?: number): Promise<number>;
   /**
@@ -1361,7 +1361,7 @@ export interface ConnectMethods {
    * @remarks C: `virNodeSetMemoryParameters` (libvirt >= 0.10.2)
    * @param params - pointer to scheduler parameter objects
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns 0 in case of success, -1 in case of failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   nodeSetMemoryParameters(params: TypedParamsInput, flags?: number): Promise<void>;
   /**
@@ -1374,77 +1374,77 @@ export interface ConnectMethods {
    * @param target - the state to which the host must be suspended to, such as: VIR_NODE_SUSPEND_TARGET_MEM (Suspend-to-RAM) VIR_NODE_SUSPEND_TARGET_DISK (Suspend-to-Disk) VIR_NODE_SUSPEND_TARGET_HYBRID (Hybrid-Suspend, which is a combination of the former modes).
    * @param duration - the time duration in seconds for which the host has to be suspended
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns 0 on success (i.e., the node will be suspended after a short delay), -1 on failure (the operation is not supported, or an attempted suspend is already underway).
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   nodeSuspendForDuration(target: number, duration: number | bigint, flags?: number): Promise<void>;
   /**
    * Provides the number of defined but inactive domains.
    * 
    * @remarks C: `virConnectNumOfDefinedDomains` (libvirt >= 0.1.5)
-   * @returns the number of domain found or -1 in case of error
+   * @returns A Promise of the number of domain found. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   numOfDefinedDomains(): Promise<number>;
   /**
    * Provides the number of defined (inactive) interfaces on the physical host.
    * 
    * @remarks C: `virConnectNumOfDefinedInterfaces` (libvirt >= 0.7.0)
-   * @returns the number of defined interface found or -1 in case of error
+   * @returns A Promise of the number of defined interface found. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   numOfDefinedInterfaces(): Promise<number>;
   /**
    * Provides the number of inactive networks.
    * 
    * @remarks C: `virConnectNumOfDefinedNetworks` (libvirt >= 0.2.0)
-   * @returns the number of networks found or -1 in case of error
+   * @returns A Promise of the number of networks found. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   numOfDefinedNetworks(): Promise<number>;
   /**
    * Provides the number of inactive storage pools
    * 
    * @remarks C: `virConnectNumOfDefinedStoragePools` (libvirt >= 0.4.1)
-   * @returns the number of pools found, or -1 on error
+   * @returns A Promise of the number of pools found. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   numOfDefinedStoragePools(): Promise<number>;
   /**
    * Provides the number of active domains.
    * 
    * @remarks C: `virConnectNumOfDomains` (libvirt >= 0.0.3)
-   * @returns the number of domain found or -1 in case of error
+   * @returns A Promise of the number of domain found. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   numOfDomains(): Promise<number>;
   /**
    * Provides the number of active interfaces on the physical host.
    * 
    * @remarks C: `virConnectNumOfInterfaces` (libvirt >= 0.6.4)
-   * @returns the number of active interfaces found or -1 in case of error
+   * @returns A Promise of the number of active interfaces found. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   numOfInterfaces(): Promise<number>;
   /**
    * Provides the number of nwfilters.
    * 
    * @remarks C: `virConnectNumOfNWFilters` (libvirt >= 0.8.0)
-   * @returns the number of nwfilters found or -1 in case of error
+   * @returns A Promise of the number of nwfilters found. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   numOfNWFilters(): Promise<number>;
   /**
    * Provides the number of active networks.
    * 
    * @remarks C: `virConnectNumOfNetworks` (libvirt >= 0.2.0)
-   * @returns the number of network found or -1 in case of error
+   * @returns A Promise of the number of network found. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   numOfNetworks(): Promise<number>;
   /**
    * Fetch number of currently defined secrets.
    * 
    * @remarks C: `virConnectNumOfSecrets` (libvirt >= 0.7.1)
-   * @returns the number currently defined secrets.
+   * @returns A Promise of the number currently defined secrets. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   numOfSecrets(): Promise<number>;
   /**
    * Provides the number of active storage pools
    * 
    * @remarks C: `virConnectNumOfStoragePools` (libvirt >= 0.4.1)
-   * @returns the number of pools found, or -1 on error
+   * @returns A Promise of the number of pools found. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   numOfStoragePools(): Promise<number>;
   /**
@@ -1464,7 +1464,7 @@ export interface ConnectMethods {
    * @remarks C: `virNWFilterBindingCreateXML` (libvirt >= 4.5.0)
    * @param xml - an XML description of the binding
    * @param flags - bitwise-OR of virNWFilterBindingCreateFlags
-   * @returns a new binding object or NULL in case of failure
+   * @returns A Promise of a `NWFilterBinding` wrapper holding its own reference (dropped when collected, or by `free()`). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   nwFilterBindingCreateXML(xml: string, flags?: number): Promise<NWFilterBinding>;
   /**
@@ -1476,7 +1476,7 @@ export interface ConnectMethods {
    * 
    * @remarks C: `virNWFilterBindingLookupByPortDev` (libvirt >= 4.5.0)
    * @param portdev - name for the network port device
-   * @returns a new binding object or NULL in case of failure. If the network filter cannot be found, then VIR_ERR_NO_NWFILTER_BINDING error is raised.
+   * @returns A Promise of a `NWFilterBinding` wrapper holding its own reference (dropped when collected, or by `free()`). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   nwFilterBindingLookupByPortDev(portdev: string): Promise<NWFilterBinding>;
   /**
@@ -1488,7 +1488,7 @@ export interface ConnectMethods {
    * 
    * @remarks C: `virNWFilterDefineXML` (libvirt >= 0.8.0)
    * @param xmlDesc - an XML description of the nwfilter
-   * @returns a new nwfilter object or NULL in case of failure
+   * @returns A Promise of a `NWFilter` wrapper holding its own reference (dropped when collected, or by `free()`). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   nwFilterDefineXML(xmlDesc: string): Promise<NWFilter>;
   /**
@@ -1501,7 +1501,7 @@ export interface ConnectMethods {
    * @remarks C: `virNWFilterDefineXMLFlags` (libvirt >= 7.7.0)
    * @param xmlDesc - an XML description of the nwfilter
    * @param flags - bitwise-OR of virNWFilterDefineFlags
-   * @returns a new nwfilter object or NULL in case of failure
+   * @returns A Promise of a `NWFilter` wrapper holding its own reference (dropped when collected, or by `free()`). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   nwFilterDefineXMLFlags(xmlDesc: string, flags?: number): Promise<NWFilter>;
   /**
@@ -1512,7 +1512,7 @@ export interface ConnectMethods {
    * 
    * @remarks C: `virNWFilterLookupByName` (libvirt >= 0.8.0)
    * @param name - name for the network filter
-   * @returns a new nwfilter object or NULL in case of failure. If the network filter cannot be found, then VIR_ERR_NO_NWFILTER error is raised.
+   * @returns A Promise of a `NWFilter` wrapper holding its own reference (dropped when collected, or by `free()`). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   nwFilterLookupByName(name: string): Promise<NWFilter>;
   /**
@@ -1523,7 +1523,7 @@ export interface ConnectMethods {
    * 
    * @remarks C: `virNWFilterLookupByUUID` (libvirt >= 0.8.0)
    * @param uuid - the raw UUID for the network filter
-   * @returns a new nwfilter object or NULL in case of failure. If the nwfdilter cannot be found, then VIR_ERR_NO_NWFILTER error is raised.
+   * @returns A Promise of a `NWFilter` wrapper holding its own reference (dropped when collected, or by `free()`). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   nwFilterLookupByUUID(uuid: Uint8Array): Promise<NWFilter>;
   /**
@@ -1534,7 +1534,7 @@ export interface ConnectMethods {
    * 
    * @remarks C: `virNWFilterLookupByUUIDString` (libvirt >= 0.8.0)
    * @param uuidstr - the string UUID for the nwfilter
-   * @returns a new nwfilter object or NULL in case of failure. If the nwfilter cannot be found, then VIR_ERR_NO_NWFILTER error is raised.
+   * @returns A Promise of a `NWFilter` wrapper holding its own reference (dropped when collected, or by `free()`). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   nwFilterLookupByUUIDString(uuidstr: string): Promise<NWFilter>;
   /**
@@ -1551,7 +1551,7 @@ export interface ConnectMethods {
    * @remarks C: `virSecretDefineXML` (libvirt >= 0.7.1)
    * @param xml - XML describing the secret.
    * @param flags - bitwise-OR of virSecretDefineFlags
-   * @returns a secret on success, NULL on failure.
+   * @returns A Promise of a `Secret` wrapper holding its own reference (dropped when collected, or by `free()`). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   secretDefineXML(xml: string, flags?: number): Promise<Secret>;
   /**
@@ -1563,7 +1563,7 @@ export interface ConnectMethods {
    * 
    * @remarks C: `virSecretLookupByUUID` (libvirt >= 0.7.1)
    * @param uuid - the raw UUID for the secret
-   * @returns a new secret object or NULL in case of failure. If the secret cannot be found, then VIR_ERR_NO_SECRET error is raised.
+   * @returns A Promise of a `Secret` wrapper holding its own reference (dropped when collected, or by `free()`). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   secretLookupByUUID(uuid: Uint8Array): Promise<Secret>;
   /**
@@ -1575,7 +1575,7 @@ export interface ConnectMethods {
    * 
    * @remarks C: `virSecretLookupByUUIDString` (libvirt >= 0.7.1)
    * @param uuidstr - the string UUID for the secret
-   * @returns a new secret object or NULL in case of failure. If the secret cannot be found, then VIR_ERR_NO_SECRET error is raised.
+   * @returns A Promise of a `Secret` wrapper holding its own reference (dropped when collected, or by `free()`). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   secretLookupByUUIDString(uuidstr: string): Promise<Secret>;
   /**
@@ -1589,7 +1589,7 @@ export interface ConnectMethods {
    * @remarks C: `virSecretLookupByUsage` (libvirt >= 0.7.1)
    * @param usageType - the type of secret usage
    * @param usageID - identifier of the object using the secret
-   * @returns a new secret object or NULL in case of failure. If the secret cannot be found, then VIR_ERR_NO_SECRET error is raised.
+   * @returns A Promise of a `Secret` wrapper holding its own reference (dropped when collected, or by `free()`). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   secretLookupByUsage(usageType: number, usageID: string): Promise<Secret>;
   /**
@@ -1612,7 +1612,7 @@ export interface ConnectMethods {
    * @remarks C: `virConnectSetIdentity` (libvirt >= 5.8.0)
    * @param params - parameters containing the identity attributes
    * @param flags - currently unused, pass 0
-   * @returns 0 if the identity change was accepted, -1 on error
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   setIdentity(params: TypedParamsInput, flags?: number): Promise<void>;
   /**
@@ -1636,7 +1636,7 @@ export interface ConnectMethods {
    * @remarks C: `virConnectSetKeepAlive` (libvirt >= 0.9.8)
    * @param interval - number of seconds of inactivity before a keepalive message is sent
    * @param count - number of messages that can be sent in a row
-   * @returns -1 on error, 0 on success, 1 when remote party doesn't support keepalive messages.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   setKeepAlive(interval: number, count: number): Promise<void>;
   /**
@@ -1650,7 +1650,7 @@ export interface ConnectMethods {
    * @remarks C: `virStoragePoolCreateXML` (libvirt >= 0.4.1)
    * @param xmlDesc - XML description for new pool
    * @param flags - bitwise-OR of virStoragePoolCreateFlags
-   * @returns a virStoragePoolPtr object, or NULL if creation failed
+   * @returns A Promise of a `StoragePool` wrapper holding its own reference (dropped when collected, or by `free()`). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   storagePoolCreateXML(xmlDesc: string, flags?: number): Promise<StoragePool>;
   /**
@@ -1663,7 +1663,7 @@ export interface ConnectMethods {
    * @remarks C: `virStoragePoolDefineXML` (libvirt >= 0.4.1)
    * @param xml - XML description for new pool
    * @param flags - bitwise-OR of virStoragePoolDefineFlags
-   * @returns a virStoragePoolPtr object, or NULL if creation failed
+   * @returns A Promise of a `StoragePool` wrapper holding its own reference (dropped when collected, or by `free()`). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   storagePoolDefineXML(xml: string, flags?: number): Promise<StoragePool>;
   /**
@@ -1674,7 +1674,7 @@ export interface ConnectMethods {
    * 
    * @remarks C: `virStoragePoolLookupByName` (libvirt >= 0.4.1)
    * @param name - name of pool to fetch
-   * @returns a virStoragePoolPtr object, or NULL if no matching pool is found
+   * @returns A Promise of a `StoragePool` wrapper holding its own reference (dropped when collected, or by `free()`). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   storagePoolLookupByName(name: string): Promise<StoragePool>;
   /**
@@ -1687,7 +1687,7 @@ export interface ConnectMethods {
    * 
    * @remarks C: `virStoragePoolLookupByTargetPath` (libvirt >= 4.1.0)
    * @param path - path at which the pool is exposed
-   * @returns a virStoragePoolPtr object, or NULL if no matching pool is found
+   * @returns A Promise of a `StoragePool` wrapper holding its own reference (dropped when collected, or by `free()`). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   storagePoolLookupByTargetPath(path: string): Promise<StoragePool>;
   /**
@@ -1698,7 +1698,7 @@ export interface ConnectMethods {
    * 
    * @remarks C: `virStoragePoolLookupByUUID` (libvirt >= 0.4.1)
    * @param uuid - globally unique id of pool to fetch
-   * @returns a virStoragePoolPtr object, or NULL if no matching pool is found
+   * @returns A Promise of a `StoragePool` wrapper holding its own reference (dropped when collected, or by `free()`). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   storagePoolLookupByUUID(uuid: Uint8Array): Promise<StoragePool>;
   /**
@@ -1709,7 +1709,7 @@ export interface ConnectMethods {
    * 
    * @remarks C: `virStoragePoolLookupByUUIDString` (libvirt >= 0.4.1)
    * @param uuidstr - globally unique id of pool to fetch
-   * @returns a virStoragePoolPtr object, or NULL if no matching pool is found
+   * @returns A Promise of a `StoragePool` wrapper holding its own reference (dropped when collected, or by `free()`). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   storagePoolLookupByUUIDString(uuidstr: string): Promise<StoragePool>;
   /**
@@ -1721,7 +1721,7 @@ export interface ConnectMethods {
    * 
    * @remarks C: `virStorageVolLookupByKey` (libvirt >= 0.4.1)
    * @param key - globally unique key
-   * @returns a storage volume, or NULL if not found / error
+   * @returns A Promise of a `StorageVol` wrapper holding its own reference (dropped when collected, or by `free()`). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   storageVolLookupByKey(key: string): Promise<StorageVol>;
   /**
@@ -1733,7 +1733,7 @@ export interface ConnectMethods {
    * 
    * @remarks C: `virStorageVolLookupByPath` (libvirt >= 0.4.1)
    * @param path - locally unique path
-   * @returns a storage volume, or NULL if not found / error
+   * @returns A Promise of a `StorageVol` wrapper holding its own reference (dropped when collected, or by `free()`). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   storageVolLookupByPath(path: string): Promise<StorageVol>;
   /**
@@ -1751,7 +1751,7 @@ export interface ConnectMethods {
    * 
    * @remarks C: `virStreamNew` (libvirt >= 0.7.2)
    * @param flags - bitwise-OR of virStreamFlags
-   * @returns the new stream, or NULL upon error
+   * @returns A Promise of a `Stream` wrapper holding its own reference (dropped when collected, or by `free()`). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   streamNew(flags?: number): Promise<Stream>;
 }
@@ -1779,7 +1779,7 @@ export interface ConnectStatic {
    * 
    * @remarks C: `virConnectOpen` (libvirt >= 0.0.3)
    * @param name - (optional) URI of the hypervisor
-   * @returns a pointer to the hypervisor connection or NULL in case of error
+   * @returns A Promise of a `Connect` wrapper holding its own reference (dropped when collected, or by `free()`). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   open(name?: string | null): Promise<Connect>;
   /**
@@ -1794,7 +1794,7 @@ export interface ConnectStatic {
    * 
    * @remarks C: `virConnectOpenReadOnly` (libvirt >= 0.0.3)
    * @param name - (optional) URI of the hypervisor
-   * @returns a pointer to the hypervisor connection or NULL in case of error
+   * @returns A Promise of a `Connect` wrapper holding its own reference (dropped when collected, or by `free()`). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   openReadOnly(name?: string | null): Promise<Connect>;
 }
@@ -1807,7 +1807,7 @@ export interface DomainMethods {
    * for more details).
    * 
    * @remarks C: `virDomainAbortJob` (libvirt >= 0.7.7)
-   * @returns 0 in case of success and -1 in case of failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   abortJob(): Promise<void>;
   /**
@@ -1818,7 +1818,7 @@ export interface DomainMethods {
    * 
    * @remarks C: `virDomainAbortJobFlags` (libvirt >= 8.5.0)
    * @param flags - bitwise-OR of virDomainAbortJobFlagsValues
-   * @returns 0 in case of success and -1 in case of failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   abortJobFlags(flags?: number): Promise<void>;
   /**
@@ -1843,7 +1843,7 @@ export interface DomainMethods {
    * @remarks C: `virDomainAddIOThread` (libvirt >= 1.2.15)
    * @param iothread_id - the specific IOThread ID value to add
    * @param flags - bitwise-OR of virDomainModificationImpact
-   * @returns 0 in case of success, -1 in case of failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   addIOThread(iothread_id: number, flags?: number): Promise<void>;
   /**
@@ -1862,7 +1862,7 @@ export interface DomainMethods {
    * @remarks C: `virDomainAgentSetResponseTimeout` (libvirt >= 5.10.0)
    * @param timeout - timeout in seconds
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns 0 on success, -1 on failure
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   agentSetResponseTimeout(timeout: number, flags?: number): Promise<void>;
   /**
@@ -1879,7 +1879,7 @@ export interface DomainMethods {
    * 
    * @remarks C: `virDomainAttachDevice` (libvirt >= 0.1.9)
    * @param xml - pointer to XML description of one device
-   * @returns 0 in case of success, -1 in case of failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   attachDevice(xml: string): Promise<void>;
   /**
@@ -1906,7 +1906,7 @@ export interface DomainMethods {
    * @remarks C: `virDomainAttachDeviceFlags` (libvirt >= 0.7.7)
    * @param xml - pointer to XML description of one device
    * @param flags - bitwise-OR of virDomainDeviceModifyFlags
-   * @returns 0 in case of success, -1 in case of failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   attachDeviceFlags(xml: string, flags?: number): Promise<void>;
   /**
@@ -1924,7 +1924,7 @@ export interface DomainMethods {
    * @remarks C: `virDomainAuthorizedSSHKeysGet` (libvirt >= 6.10.0)
    * @param user - user to list keys for
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns number of keys stored in `keys`, -1 otherwise.
+   * @returns A Promise of the out-parameter `keys`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   authorizedSSHKeysGet(user: string, flags?: number): Promise<string[]>;
   /**
@@ -1953,7 +1953,7 @@ export interface DomainMethods {
    * @param user - user to add keys for
    * @param keys - authorized keys to set
    * @param flags - bitwise or of virDomainAuthorizedSSHKeysSetFlags
-   * @returns 0 on success, -1 otherwise.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   authorizedSSHKeysSet(user: string, keys: string[], flags?: number): Promise<void>;
   /**
@@ -2017,7 +2017,7 @@ export interface DomainMethods {
    * @param backupXML - description of the requested backup
    * @param checkpointXML - description of a checkpoint to create or NULL
    * @param flags - bitwise or of virDomainBackupBeginFlags
-   * @returns 0 on success or -1 on failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   backupBegin(backupXML: string, checkpointXML?: string | null, flags?: number): Promise<void>;
   /**
@@ -2030,7 +2030,7 @@ export interface DomainMethods {
    * 
    * @remarks C: `virDomainBackupGetXMLDesc` (libvirt >= 6.0.0)
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns a NUL-terminated UTF-8 encoded XML instance or NULL in case of error. The caller must free() the returned value.
+   * @returns A Promise of a NUL-terminated UTF-8 encoded XML instance. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   backupGetXMLDesc(flags?: number): Promise<string>;
   /**
@@ -2130,7 +2130,7 @@ export interface DomainMethods {
    * @param top - path to file within backing chain that contains data to be merged, or device shorthand, or NULL to merge all possible data
    * @param bandwidth - (optional) specify bandwidth limit; flags determine the unit
    * @param flags - bitwise-OR of virDomainBlockCommitFlags
-   * @returns 0 if the operation has started, -1 on failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   blockCommit(disk: string, base: string | null, top: string | null, bandwidth: number, flags?: number): Promise<void>;
   /**
@@ -2211,7 +2211,7 @@ export interface DomainMethods {
    * @param destxml - XML description of the copy destination
    * @param params - Pointer to block copy parameter objects, or NULL
    * @param flags - bitwise-OR of virDomainBlockCopyFlags
-   * @returns 0 if the operation has started, -1 on failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   blockCopy(disk: string, destxml: string, params: TypedParamsInput | null, flags?: number): Promise<void>;
   /**
@@ -2253,7 +2253,7 @@ export interface DomainMethods {
    * @remarks C: `virDomainBlockJobAbort` (libvirt >= 0.9.4)
    * @param disk - path to the block device, or device shorthand
    * @param flags - bitwise-OR of virDomainBlockJobAbortFlags
-   * @returns -1 in case of failure, 0 when successful.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   blockJobAbort(disk: string, flags?: number): Promise<void>;
   /**
@@ -2280,7 +2280,7 @@ export interface DomainMethods {
    * @param disk - path to the block device, or device shorthand
    * @param bandwidth - specify bandwidth limit; flags determine the unit
    * @param flags - bitwise-OR of virDomainBlockJobSetSpeedFlags
-   * @returns -1 in case of failure, 0 when successful.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   blockJobSetSpeed(disk: string, bandwidth: number, flags?: number): Promise<void>;
   /**
@@ -2320,7 +2320,7 @@ export interface DomainMethods {
    * @param disk - path to the block device, or device shorthand
    * @param bandwidth - (optional) specify bandwidth limit; flags determine the unit
    * @param flags - bitwise-OR of virDomainBlockPullFlags
-   * @returns 0 if the operation has started, -1 on failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   blockPull(disk: string, bandwidth: number, flags?: number): Promise<void>;
   /**
@@ -2429,7 +2429,7 @@ export interface DomainMethods {
    * @param base - path to backing file to keep, or device shorthand, or NULL for no backing file
    * @param bandwidth - (optional) specify bandwidth limit; flags determine the unit
    * @param flags - bitwise-OR of virDomainBlockRebaseFlags
-   * @returns 0 if the operation has started, -1 on failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   blockRebase(disk: string, base: string | null, bandwidth: number, flags?: number): Promise<void>;
   /**
@@ -2455,7 +2455,7 @@ export interface DomainMethods {
    * @param disk - path to the block image, or shorthand
    * @param size - new size of the block image, see below for unit
    * @param flags - bitwise-OR of virDomainBlockResizeFlags
-   * @returns 0 in case of success or -1 in case of failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   blockResize(disk: string, size: number | bigint, flags?: number): Promise<void>;
   /**
@@ -2480,7 +2480,7 @@ export interface DomainMethods {
    * 
    * @remarks C: `virDomainBlockStats` (libvirt >= 0.3.2)
    * @param disk - path to the block device, or device shorthand
-   * @returns 0 in case of success or -1 in case of failure.
+   * @returns A Promise of the out-parameter `stats`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   blockStats(disk: string): Promise<virDomainBlockStatsStruct>;
   /**
@@ -2515,7 +2515,7 @@ export interface DomainMethods {
    * @remarks C: `virDomainBlockStatsFlags` (libvirt >= 0.9.5)
    * @param disk - path to the block device, or device shorthand
    * @param flags - bitwise-OR of virTypedParameterFlags
-   * @returns -1 in case of error, 0 in case of success.
+   * @returns A Promise of the out-parameter `params`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   blockStatsFlags(disk: string, flags?: number): Promise<TypedParams>;
   /**
@@ -2568,7 +2568,7 @@ export interface DomainMethods {
    * @remarks C: `virDomainCheckpointCreateXML` (libvirt >= 5.6.0)
    * @param xmlDesc - description of the checkpoint to create
    * @param flags - bitwise-OR of supported virDomainCheckpointCreateFlags
-   * @returns an (opaque) new virDomainCheckpointPtr on success or NULL on failure.
+   * @returns A Promise of a `DomainCheckpoint` wrapper holding its own reference (dropped when collected, or by `free()`). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   checkpointCreateXML(xmlDesc: string, flags?: number): Promise<DomainCheckpoint>;
   /**
@@ -2577,7 +2577,7 @@ export interface DomainMethods {
    * @remarks C: `virDomainCheckpointLookupByName` (libvirt >= 5.6.0)
    * @param name - name for the domain checkpoint
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns a domain checkpoint object or NULL in case of failure. If the domain checkpoint cannot be found, then the VIR_ERR_NO_DOMAIN_CHECKPOINT error is raised.
+   * @returns A Promise of a `DomainCheckpoint` wrapper holding its own reference (dropped when collected, or by `free()`). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   checkpointLookupByName(name: string, flags?: number): Promise<DomainCheckpoint>;
   /**
@@ -2603,7 +2603,7 @@ export interface DomainMethods {
    * @remarks C: `virDomainCoreDump` (libvirt >= 0.1.9)
    * @param to - path for the core file
    * @param flags - bitwise-OR of virDomainCoreDumpFlags
-   * @returns 0 in case of success and -1 in case of failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   coreDump(to: string, flags?: number): Promise<void>;
   /**
@@ -2632,7 +2632,7 @@ export interface DomainMethods {
    * @param to - path for the core file
    * @param dumpformat - format of domain memory's dump (one of virDomainCoreDumpFormat enum)
    * @param flags - bitwise-OR of virDomainCoreDumpFlags
-   * @returns 0 in case of success and -1 in case of failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   coreDumpWithFormat(to: string, dumpformat: number, flags?: number): Promise<void>;
   /**
@@ -2642,7 +2642,7 @@ export interface DomainMethods {
    * control, see virDomainCreateWithFlags().
    * 
    * @remarks C: `virDomainCreate` (libvirt >= 0.1.1)
-   * @returns 0 in case of success, -1 in case of error
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   create(): Promise<void>;
   /**
@@ -2686,7 +2686,7 @@ export interface DomainMethods {
    * @remarks C: `virDomainCreateWithFiles` (libvirt >= 1.1.1)
    * @param files - list of file descriptors passed
    * @param flags - bitwise-OR of supported virDomainCreateFlags
-   * @returns 0 in case of success, -1 in case of error
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   createWithFiles(files: number[], flags?: number): Promise<void>;
   /**
@@ -2723,7 +2723,7 @@ export interface DomainMethods {
    * 
    * @remarks C: `virDomainCreateWithFlags` (libvirt >= 0.8.2)
    * @param flags - bitwise-OR of supported virDomainCreateFlags
-   * @returns 0 in case of success, -1 in case of error
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   createWithFlags(flags?: number): Promise<void>;
   /**
@@ -2748,7 +2748,7 @@ export interface DomainMethods {
    * @remarks C: `virDomainDelIOThread` (libvirt >= 1.2.15)
    * @param iothread_id - the specific IOThread ID value to delete
    * @param flags - bitwise-OR of virDomainModificationImpact
-   * @returns 0 in case of success, -1 in case of failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   delIOThread(iothread_id: number, flags?: number): Promise<void>;
   /**
@@ -2771,7 +2771,7 @@ export interface DomainMethods {
    * be deleted when the domain quits.
    * 
    * @remarks C: `virDomainDestroy` (libvirt >= 0.0.3)
-   * @returns 0 in case of success and -1 in case of failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   destroy(): Promise<void>;
   /**
@@ -2804,7 +2804,7 @@ export interface DomainMethods {
    * 
    * @remarks C: `virDomainDestroyFlags` (libvirt >= 0.9.4)
    * @param flags - bitwise-OR of virDomainDestroyFlagsValues
-   * @returns 0 in case of success and -1 in case of failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   destroyFlags(flags?: number): Promise<void>;
   /**
@@ -2815,7 +2815,7 @@ export interface DomainMethods {
    * 
    * @remarks C: `virDomainDetachDevice` (libvirt >= 0.1.9)
    * @param xml - pointer to XML description of one device
-   * @returns 0 in case of success, -1 in case of failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   detachDevice(xml: string): Promise<void>;
   /**
@@ -2836,7 +2836,7 @@ export interface DomainMethods {
    * @remarks C: `virDomainDetachDeviceAlias` (libvirt >= 4.4.0)
    * @param alias - device alias
    * @param flags - bitwise-OR of virDomainDeviceModifyFlags
-   * @returns 0 in case of success, -1 in case of failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   detachDeviceAlias(alias: string, flags?: number): Promise<void>;
   /**
@@ -2886,7 +2886,7 @@ export interface DomainMethods {
    * @remarks C: `virDomainDetachDeviceFlags` (libvirt >= 0.7.7)
    * @param xml - pointer to XML description of one device
    * @param flags - bitwise-OR of virDomainDeviceModifyFlags
-   * @returns 0 in case of success, -1 in case of failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   detachDeviceFlags(xml: string, flags?: number): Promise<void>;
   /**
@@ -2915,7 +2915,7 @@ export interface DomainMethods {
    * @param name - name for the file descriptor group
    * @param fds - file descriptors to associate with domain
    * @param flags - optional flags; bitwise-OR of supported virDomainFDAssociateFlags
-   * @returns 0 on success, -1 on error.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   fdAssociate(name: string, fds: number[], flags?: number): Promise<void>;
   /**
@@ -2928,7 +2928,7 @@ export interface DomainMethods {
    * @remarks C: `virDomainFSFreeze` (libvirt >= 1.2.5)
    * @param mountpoints - list of mount points to be frozen
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns the number of frozen filesystems on success, -1 otherwise.
+   * @returns A Promise of the C return value (number). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   fsFreeze(mountpoints: string[], flags?: number): Promise<number>;
   /**
@@ -2939,7 +2939,7 @@ export interface DomainMethods {
    * @remarks C: `virDomainFSThaw` (libvirt >= 1.2.5)
    * @param mountpoints - list of mount points to be thawed
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns the number of thawed filesystems on success, -1 otherwise.
+   * @returns A Promise of the C return value (number). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   fsThaw(mountpoints: string[], flags?: number): Promise<number>;
   /**
@@ -2957,7 +2957,7 @@ export interface DomainMethods {
    * @param mountPoint - which mount point to trim
    * @param minimum - Minimum contiguous free range to discard in bytes
    * @param flags - extra flags, not used yet, so callers should always pass 0
-   * @returns 0 on success, -1 otherwise.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   fsTrim(mountPoint: string | null, minimum: number | bigint, flags?: number): Promise<void>;
   /**
@@ -2966,7 +2966,7 @@ export interface DomainMethods {
    * machine boots.
    * 
    * @remarks C: `virDomainGetAutostart` (libvirt >= 0.2.1)
-   * @returns -1 in case of error, 0 in case of success
+   * @returns A Promise of the out-parameter `autostart`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getAutostart(): Promise<boolean>;
   /**
@@ -2988,7 +2988,7 @@ export interface DomainMethods {
    * 
    * @remarks C: `virDomainGetBlkioParameters` (libvirt >= 0.9.0)
    * @param flags - bitwise-OR of virDomainModificationImpact and virTypedParameterFlags
-   * @returns -1 in case of error, 0 in case of success.
+   * @returns A Promise of the out-parameter `params`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getBlkioParameters(flags?: number): Promise<TypedParams>;
   /**
@@ -3057,7 +3057,7 @@ export interface DomainMethods {
    * @remarks C: `virDomainGetBlockInfo` (libvirt >= 0.8.1)
    * @param disk - path to the block device, or device shorthand
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns 0 in case of success and -1 in case of failure.
+   * @returns A Promise of the out-parameter `info`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getBlockInfo(disk: string, flags?: number): Promise<virDomainBlockInfo>;
   /**
@@ -3086,7 +3086,7 @@ export interface DomainMethods {
    * @remarks C: `virDomainGetBlockIoTune` (libvirt >= 0.9.8)
    * @param disk - path to the block device, or device shorthand
    * @param flags - bitwise-OR of virDomainModificationImpact and virTypedParameterFlags
-   * @returns -1 in case of error, 0 in case of success.
+   * @returns A Promise of the out-parameter `params`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getBlockIoTune(disk?: string | null, flags?: number): Promise<TypedParams>;
   /**
@@ -3129,7 +3129,7 @@ export interface DomainMethods {
    * @remarks C: `virDomainGetBlockJobInfo` (libvirt >= 0.9.4)
    * @param disk - path to the block device, or device shorthand
    * @param flags - bitwise-OR of virDomainBlockJobInfoFlags
-   * @returns -1 in case of failure, 0 when nothing found, 1 when info was found.
+   * @returns A Promise of an object with the out-parameters under their C names: `ret`, `info` (`ret` is the C return value). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getBlockJobInfo(disk: string, flags?: number): Promise<{ ret: number; info: virDomainBlockJobInfo }>;
   /**
@@ -3138,7 +3138,7 @@ export interface DomainMethods {
    * call.
    * 
    * @remarks C: `virDomainGetConnect` (libvirt >= 0.3.0)
-   * @returns the virConnectPtr or NULL in case of failure.
+   * @returns A `Connect` wrapper holding its own reference (dropped when collected, or by `free()`). Throws a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getConnect(): Connect;
   /**
@@ -3146,7 +3146,7 @@ export interface DomainMethods {
    * 
    * @remarks C: `virDomainGetControlInfo` (libvirt >= 0.9.3)
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns 0 in case of success and -1 in case of failure.
+   * @returns A Promise of the out-parameter `info`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getControlInfo(flags?: number): Promise<virDomainControlInfo>;
   /**
@@ -3264,7 +3264,7 @@ export interface DomainMethods {
    * @remarks C: `virDomainGetGuestInfo` (libvirt >= 5.7.0)
    * @param types - types of information to return, binary-OR of virDomainGuestInfoTypes
    * @param flags - currently unused, set to 0
-   * @returns 0 on success, -1 on error.
+   * @returns A Promise of the out-parameter `params`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getGuestInfo(types: number, flags?: number): Promise<TypedParams>;
   /**
@@ -3285,7 +3285,7 @@ export interface DomainMethods {
    * 
    * @remarks C: `virDomainGetGuestVcpus` (libvirt >= 2.0.0)
    * @param flags - currently unused, callers shall pass 0
-   * @returns 0 on success, -1 on error.
+   * @returns A Promise of the out-parameter `params`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getGuestVcpus(flags?: number): Promise<TypedParams>;
   /**
@@ -3297,14 +3297,14 @@ export interface DomainMethods {
    * 
    * @remarks C: `virDomainGetHostname` (libvirt >= 0.10.0)
    * @param flags - bitwise-OR of virDomainGetHostnameFlags
-   * @returns the hostname which must be freed by the caller, or NULL if there was an error.
+   * @returns A Promise of the string libvirt returns. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getHostname(flags?: number): Promise<string>;
   /**
    * Get the hypervisor ID number for the domain
    * 
    * @remarks C: `virDomainGetID` (libvirt >= 0.0.3)
-   * @returns the domain ID number or (unsigned int) -1 in case of error
+   * @returns The number, or -1 where libvirt has none (an inactive domain has no ID). Throws a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getID(): number;
   /**
@@ -3313,7 +3313,7 @@ export interface DomainMethods {
    * can be extracted.
    * 
    * @remarks C: `virDomainGetInfo` (libvirt >= 0.0.3)
-   * @returns 0 in case of success and -1 in case of failure.
+   * @returns A Promise of the out-parameter `info`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getInfo(): Promise<virDomainInfo>;
   /**
@@ -3335,7 +3335,7 @@ export interface DomainMethods {
    * @remarks C: `virDomainGetInterfaceParameters` (libvirt >= 0.9.9)
    * @param device - the interface name or mac address
    * @param flags - bitwise-OR of virDomainModificationImpact and virTypedParameterFlags
-   * @returns -1 in case of error, 0 in case of success.
+   * @returns A Promise of the out-parameter `params`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getInterfaceParameters(device: string, flags?: number): Promise<TypedParams>;
   /**
@@ -3346,7 +3346,7 @@ export interface DomainMethods {
    * to virDomainGetJobStats().
    * 
    * @remarks C: `virDomainGetJobInfo` (libvirt >= 0.7.7)
-   * @returns 0 in case of success and -1 in case of failure.
+   * @returns A Promise of the out-parameter `info`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getJobInfo(): Promise<virDomainJobInfo>;
   /**
@@ -3373,7 +3373,7 @@ export interface DomainMethods {
    * 
    * @remarks C: `virDomainGetJobStats` (libvirt >= 1.0.3)
    * @param flags - bitwise-OR of virDomainGetJobStatsFlags
-   * @returns 0 in case of success and -1 in case of failure.
+   * @returns A Promise of an object with the out-parameters under their C names: `type`, `params`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getJobStats(flags?: number): Promise<{ type: E.virDomainJobType; params: TypedParams }>;
   /**
@@ -3382,7 +3382,7 @@ export interface DomainMethods {
    * 
    * @remarks C: `virDomainGetLaunchSecurityInfo` (libvirt >= 4.5.0)
    * @param flags - currently used, set to 0.
-   * @returns -1 in case of failure, 0 in case of success.
+   * @returns A Promise of the out-parameter `params`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getLaunchSecurityInfo(flags?: number): Promise<TypedParams>;
   /**
@@ -3391,7 +3391,7 @@ export interface DomainMethods {
    * to Domain0 i.e. the domain where the application runs.
    * 
    * @remarks C: `virDomainGetMaxMemory` (libvirt >= 0.0.3)
-   * @returns the memory size in kibibytes (blocks of 1024 bytes), or 0 in case of error.
+   * @returns A Promise of the memory size in kibibytes (blocks of 1024 bytes). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getMaxMemory(): Promise<number>;
   /**
@@ -3402,7 +3402,7 @@ export interface DomainMethods {
    * guest was booted with.  For more details, see virDomainGetVcpusFlags().
    * 
    * @remarks C: `virDomainGetMaxVcpus` (libvirt >= 0.2.1)
-   * @returns the maximum of virtual CPU or -1 in case of error.
+   * @returns A Promise of the maximum of virtual CPU. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getMaxVcpus(): Promise<number>;
   /**
@@ -3433,7 +3433,7 @@ export interface DomainMethods {
    * 
    * @remarks C: `virDomainGetMemoryParameters` (libvirt >= 0.8.5)
    * @param flags - bitwise-OR of virDomainModificationImpact and virTypedParameterFlags
-   * @returns -1 in case of error, 0 in case of success.
+   * @returns A Promise of the out-parameter `params`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getMemoryParameters(flags?: number): Promise<TypedParams>;
   /**
@@ -3454,7 +3454,7 @@ export interface DomainMethods {
    * 
    * @remarks C: `virDomainGetMessages` (libvirt >= 7.1.0)
    * @param flags - zero or more virDomainMessageType flags
-   * @returns number of messages stored in `msgs`, -1 otherwise.
+   * @returns A Promise of the out-parameter `msgs`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getMessages(flags?: number): Promise<string[]>;
   /**
@@ -3475,14 +3475,14 @@ export interface DomainMethods {
    * @param type - type of metadata, from virDomainMetadataType
    * @param uri - XML namespace identifier
    * @param flags - bitwise-OR of virDomainModificationImpact
-   * @returns the metadata string on success (caller must free), or NULL in case of failure.
+   * @returns A Promise of the string libvirt returns. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getMetadata(type: number, uri?: string | null, flags?: number): Promise<string>;
   /**
    * Get the public name for that domain
    * 
    * @remarks C: `virDomainGetName` (libvirt >= 0.0.3)
-   * @returns a pointer to the name or NULL, the string need not be deallocated its lifetime will be the same as the domain object.
+   * @returns The string libvirt returns. Throws a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getName(): string;
   /**
@@ -3504,14 +3504,14 @@ export interface DomainMethods {
    * 
    * @remarks C: `virDomainGetNumaParameters` (libvirt >= 0.9.9)
    * @param flags - bitwise-OR of virDomainModificationImpact and virTypedParameterFlags
-   * @returns -1 in case of error, 0 in case of success.
+   * @returns A Promise of the out-parameter `params`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getNumaParameters(flags?: number): Promise<TypedParams>;
   /**
    * Get the type of domain operation system.
    * 
    * @remarks C: `virDomainGetOSType` (libvirt >= 0.0.3)
-   * @returns the new string or NULL in case of error, the string must be freed by the caller.
+   * @returns A Promise of the string libvirt returns. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getOSType(): Promise<string>;
   /**
@@ -3523,14 +3523,14 @@ export interface DomainMethods {
    * 
    * @remarks C: `virDomainGetPerfEvents` (libvirt >= 1.3.3)
    * @param flags - bitwise-OR of virDomainModificationImpact and virTypedParameterFlags
-   * @returns -1 in case of failure, 0 in case of success.
+   * @returns A Promise of the out-parameter `params`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getPerfEvents(flags?: number): Promise<TypedParams>;
   /**
    * Get the scheduler type and the number of scheduler parameters.
    * 
    * @remarks C: `virDomainGetSchedulerType` (libvirt >= 0.2.3)
-   * @returns NULL in case of error. The caller must free the returned string.
+   * @returns A Promise of the string libvirt returns. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getSchedulerType(): Promise<string>;
   /**
@@ -3539,7 +3539,7 @@ export interface DomainMethods {
    * string if the domain is not running under a security model.
    * 
    * @remarks C: `virDomainGetSecurityLabel` (libvirt >= 0.6.1)
-   * @returns 0 in case of success, -1 in case of failure
+   * @returns A Promise of the out-parameter `seclabel`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getSecurityLabel(): Promise<virSecurityLabel>;
   /**
@@ -3548,7 +3548,7 @@ export interface DomainMethods {
    * 
    * @remarks C: `virDomainGetState` (libvirt >= 0.9.2)
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns 0 in case of success and -1 in case of failure.
+   * @returns A Promise of an object with the out-parameters under their C names: `state`, `reason`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getState(flags?: number): Promise<{ state: E.virDomainState; reason: number }>;
   /**
@@ -3561,14 +3561,14 @@ export interface DomainMethods {
    * 
    * @remarks C: `virDomainGetTime` (libvirt >= 1.2.5)
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns 0 on success, -1 otherwise.
+   * @returns A Promise of an object with the out-parameters under their C names: `seconds`, `nseconds`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getTime(flags?: number): Promise<{ seconds: bigint; nseconds: number }>;
   /**
    * Get the UUID for a domain
    * 
    * @remarks C: `virDomainGetUUID` (libvirt >= 0.0.5)
-   * @returns -1 in case of error, 0 in case of success
+   * @returns The out-parameter `uuid`. Throws a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getUUID(): Buffer;
   /**
@@ -3576,7 +3576,7 @@ export interface DomainMethods {
    * UUID see RFC4122.
    * 
    * @remarks C: `virDomainGetUUIDString` (libvirt >= 0.1.1)
-   * @returns -1 in case of error, 0 in case of success
+   * @returns The out-parameter `uuid`. Throws a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getUUIDString(): string;
   /**
@@ -3603,7 +3603,7 @@ export interface DomainMethods {
    * 
    * @remarks C: `virDomainGetVcpusFlags` (libvirt >= 0.8.5)
    * @param flags - bitwise-OR of virDomainVcpuFlags
-   * @returns the number of vCPUs in case of success, -1 in case of failure.
+   * @returns A Promise of the number of vCPUs in case of success. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getVcpusFlags(flags?: number): Promise<number>;
   /**
@@ -3631,7 +3631,7 @@ export interface DomainMethods {
    * 
    * @remarks C: `virDomainGetXMLDesc` (libvirt >= 0.0.3)
    * @param flags - bitwise-OR of virDomainXMLFlags
-   * @returns a 0 terminated UTF-8 encoded XML instance, or NULL in case of error. The caller must free() the returned value.
+   * @returns A Promise of the XML instance. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getXMLDesc(flags?: number): Promise<string>;
   /**
@@ -3639,7 +3639,7 @@ export interface DomainMethods {
    * 
    * @remarks C: `virDomainHasCurrentSnapshot` (libvirt >= 0.8.0)
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns 1 if such snapshot exists, 0 if it doesn't, -1 on error.
+   * @returns A Promise of `true` or `false` (C's 1 or 0). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   hasCurrentSnapshot(flags?: number): Promise<boolean>;
   /**
@@ -3649,7 +3649,7 @@ export interface DomainMethods {
    * 
    * @remarks C: `virDomainHasManagedSaveImage` (libvirt >= 0.8.0)
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns 0 if no image is present, 1 if an image is present, and -1 in case of error
+   * @returns A Promise of `true` or `false` (C's 1 or 0). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   hasManagedSaveImage(flags?: number): Promise<boolean>;
   /**
@@ -3657,7 +3657,7 @@ export interface DomainMethods {
    * 
    * @remarks C: `virDomainInjectNMI` (libvirt >= 0.9.2)
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns 0 in case of success, -1 in case of failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   injectNMI(flags?: number): Promise<void>;
   /**
@@ -3678,14 +3678,14 @@ export interface DomainMethods {
    * 
    * @remarks C: `virDomainInterfaceStats` (libvirt >= 0.3.2)
    * @param device - the interface name or MAC address
-   * @returns 0 in case of success or -1 in case of failure.
+   * @returns A Promise of the out-parameter `stats`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   interfaceStats(device: string): Promise<virDomainInterfaceStatsStruct>;
   /**
    * Determine if the domain is currently running
    * 
    * @remarks C: `virDomainIsActive` (libvirt >= 0.7.3)
-   * @returns 1 if running, 0 if inactive, -1 on error
+   * @returns A Promise of `true` or `false` (C's 1 or 0). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   isActive(): Promise<boolean>;
   /**
@@ -3693,14 +3693,14 @@ export interface DomainMethods {
    * which means it will still exist after shutting down
    * 
    * @remarks C: `virDomainIsPersistent` (libvirt >= 0.7.3)
-   * @returns 1 if persistent, 0 if transient, -1 on error
+   * @returns A Promise of `true` or `false` (C's 1 or 0). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   isPersistent(): Promise<boolean>;
   /**
    * Determine if the domain has been updated.
    * 
    * @remarks C: `virDomainIsUpdated` (libvirt >= 0.8.6)
-   * @returns 1 if updated, 0 if not, -1 on error
+   * @returns A Promise of `true` or `false` (C's 1 or 0). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   isUpdated(): Promise<boolean>;
   /**
@@ -3731,7 +3731,7 @@ export interface DomainMethods {
    * 
    * @remarks C: `virDomainListAllCheckpoints` (libvirt >= 5.6.0)
    * @param flags - bitwise-OR of supported virDomainCheckpointListFlags
-   * @returns the number of domain checkpoints found or -1 and sets `checkpoints` to NULL in case of error. On success, the array stored into `checkpoints` is guaranteed to have an extra allocated element set to NULL but not included in the return count, to make iteration easier. The caller is responsible for calling virDomainCheckpointFree() on each array element, then calling free() on `checkpoints`.
+   * @returns A Promise of the out-parameter `checkpoints`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   listAllCheckpoints(flags?: number): Promise<DomainCheckpoint[]>;
   /**
@@ -3778,7 +3778,7 @@ export interface DomainMethods {
    * 
    * @remarks C: `virDomainListAllSnapshots` (libvirt >= 0.9.13)
    * @param flags - bitwise-OR of supported virDomainSnapshotListFlags
-   * @returns the number of domain snapshots found or -1 and sets `snaps` to NULL in case of error. On success, the array stored into `snaps` is guaranteed to have an extra allocated element set to NULL but not included in the return count, to make iteration easier. The caller is responsible for calling virDomainSnapshotFree() on each array element, then calling free() on `snaps`.
+   * @returns A Promise of the out-parameter `snaps`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   listAllSnapshots(flags?: number): Promise<DomainSnapshot[]>;
   /**
@@ -3806,7 +3806,7 @@ export interface DomainMethods {
    * 
    * @remarks C: `virDomainManagedSave` (libvirt >= 0.8.0)
    * @param flags - bitwise-OR of virDomainSaveRestoreFlags
-   * @returns 0 in case of success or -1 in case of failure
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   managedSave(flags?: number): Promise<void>;
   /**
@@ -3828,7 +3828,7 @@ export interface DomainMethods {
    * @remarks C: `virDomainManagedSaveDefineXML` (libvirt >= 3.7.0)
    * @param dxml - XML config for adjusting guest xml used on restore
    * @param flags - bitwise-OR of virDomainSaveRestoreFlags
-   * @returns 0 in case of success and -1 in case of failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   managedSaveDefineXML(dxml: string, flags?: number): Promise<void>;
   /**
@@ -3841,7 +3841,7 @@ export interface DomainMethods {
    * 
    * @remarks C: `virDomainManagedSaveGetXMLDesc` (libvirt >= 3.7.0)
    * @param flags - bitwise-OR of supported virDomainSaveImageXMLFlags
-   * @returns a 0 terminated UTF-8 encoded XML instance, or NULL in case of error. The caller must free() the returned value.
+   * @returns A Promise of the XML instance. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   managedSaveGetXMLDesc(flags?: number): Promise<string>;
   /**
@@ -3849,7 +3849,7 @@ export interface DomainMethods {
    * 
    * @remarks C: `virDomainManagedSaveRemove` (libvirt >= 0.8.0)
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns 0 in case of success, and -1 in case of error
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   managedSaveRemove(flags?: number): Promise<void>;
   /**
@@ -3869,7 +3869,7 @@ export interface DomainMethods {
    * @param dname - (optional) rename domain to this at destination
    * @param uri - (optional) dest hostname/URI as seen from the source host
    * @param bandwidth - (optional) specify migration bandwidth limit in MiB/s
-   * @returns the new domain object if the migration was successful, or NULL in case of error. Note that the new domain object exists in the scope of the destination connection (dconn).
+   * @returns A Promise of a `Domain` wrapper holding its own reference (dropped when collected, or by `free()`). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   migrate(dconn: Connect, flags: number, dname: string | null, uri: string | null, bandwidth: number): Promise<Domain>;
   /**
@@ -3891,7 +3891,7 @@ export interface DomainMethods {
    * @param dname - (optional) rename domain to this at destination
    * @param uri - (optional) dest hostname/URI as seen from the source host
    * @param bandwidth - (optional) specify migration bandwidth limit in MiB/s
-   * @returns the new domain object if the migration was successful, or NULL in case of error. Note that the new domain object exists in the scope of the destination connection (dconn).
+   * @returns A Promise of a `Domain` wrapper holding its own reference (dropped when collected, or by `free()`). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   migrate2(dconn: Connect, dxml: string | null, flags: number, dname: string | null, uri: string | null, bandwidth: number): Promise<Domain>;
   /**
@@ -3918,7 +3918,7 @@ export interface DomainMethods {
    * @param dconn - destination host (a connection object)
    * @param params - (optional) migration parameters
    * @param flags - bitwise-OR of virDomainMigrateFlags
-   * @returns the new domain object if the migration was successful, or NULL in case of error. Note that the new domain object exists in the scope of the destination connection (dconn).
+   * @returns A Promise of a `Domain` wrapper holding its own reference (dropped when collected, or by `free()`). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   migrate3(dconn: Connect, params: TypedParamsInput | null, flags?: number): Promise<Domain>;
   /**
@@ -3927,7 +3927,7 @@ export interface DomainMethods {
    * 
    * @remarks C: `virDomainMigrateGetCompressionCache` (libvirt >= 1.0.3)
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns 0 in case of success, -1 otherwise.
+   * @returns A Promise of the out-parameter `cacheSize`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   migrateGetCompressionCache(flags?: number): Promise<bigint>;
   /**
@@ -3936,7 +3936,7 @@ export interface DomainMethods {
    * 
    * @remarks C: `virDomainMigrateGetMaxDowntime` (libvirt >= 3.7.0)
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns 0 in case of success, -1 otherwise.
+   * @returns A Promise of the out-parameter `downtime`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   migrateGetMaxDowntime(flags?: number): Promise<bigint>;
   /**
@@ -3948,7 +3948,7 @@ export interface DomainMethods {
    * 
    * @remarks C: `virDomainMigrateGetMaxSpeed` (libvirt >= 0.9.5)
    * @param flags - bitwise-OR of virDomainMigrateMaxSpeedFlags
-   * @returns 0 in case of success, -1 otherwise.
+   * @returns A Promise of the out-parameter `bandwidth`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   migrateGetMaxSpeed(flags?: number): Promise<number>;
   /**
@@ -3961,7 +3961,7 @@ export interface DomainMethods {
    * @remarks C: `virDomainMigrateSetCompressionCache` (libvirt >= 1.0.3)
    * @param cacheSize - size of the cache (in bytes) used for compression
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns 0 in case of success, -1 otherwise.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   migrateSetCompressionCache(cacheSize: number | bigint, flags?: number): Promise<void>;
   /**
@@ -3972,7 +3972,7 @@ export interface DomainMethods {
    * @remarks C: `virDomainMigrateSetMaxDowntime` (libvirt >= 0.8.0)
    * @param downtime - maximum tolerable downtime for live migration, in milliseconds
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns 0 in case of success, -1 otherwise.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   migrateSetMaxDowntime(downtime: number | bigint, flags?: number): Promise<void>;
   /**
@@ -3985,7 +3985,7 @@ export interface DomainMethods {
    * @remarks C: `virDomainMigrateSetMaxSpeed` (libvirt >= 0.9.0)
    * @param bandwidth - migration bandwidth limit in MiB/s
    * @param flags - bitwise-OR of virDomainMigrateMaxSpeedFlags
-   * @returns 0 in case of success, -1 otherwise.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   migrateSetMaxSpeed(bandwidth: number, flags?: number): Promise<void>;
   /**
@@ -4059,7 +4059,7 @@ export interface DomainMethods {
    * 
    * @remarks C: `virDomainMigrateStartPostCopy` (libvirt >= 1.3.3)
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns 0 in case of success, -1 otherwise.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   migrateStartPostCopy(flags?: number): Promise<void>;
   /**
@@ -4086,7 +4086,7 @@ export interface DomainMethods {
    * @param flags - bitwise-OR of virDomainMigrateFlags
    * @param dname - (optional) rename domain to this at destination
    * @param bandwidth - (optional) specify migration bandwidth limit in MiB/s
-   * @returns 0 if the migration succeeded, -1 upon error.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   migrateToURI(duri: string, flags: number, dname: string | null, bandwidth: number): Promise<void>;
   /**
@@ -4117,7 +4117,7 @@ export interface DomainMethods {
    * @param flags - bitwise-OR of virDomainMigrateFlags
    * @param dname - (optional) rename domain to this at destination
    * @param bandwidth - (optional) specify migration bandwidth limit in MiB/s
-   * @returns 0 if the migration succeeded, -1 upon error.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   migrateToURI2(dconnuri: string | null, miguri: string | null, dxml: string | null, flags: number, dname: string | null, bandwidth: number): Promise<void>;
   /**
@@ -4151,7 +4151,7 @@ export interface DomainMethods {
    * @param dconnuri - (optional) URI for target libvirtd if `flags` includes VIR_MIGRATE_PEER2PEER
    * @param params - (optional) migration parameters
    * @param flags - bitwise-OR of virDomainMigrateFlags
-   * @returns 0 if the migration succeeded, -1 upon error.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   migrateToURI3(dconnuri: string | null, params: TypedParamsInput | null, flags?: number): Promise<void>;
   /**
@@ -4172,7 +4172,7 @@ export interface DomainMethods {
    * @param name - the channel name, or NULL
    * @param st - a stream to associate with the channel
    * @param flags - bitwise-OR of virDomainChannelFlags
-   * @returns 0 if the channel was opened, -1 on error
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   openChannel(name: string | null, st: Stream, flags?: number): Promise<void>;
   /**
@@ -4201,7 +4201,7 @@ export interface DomainMethods {
    * @param dev_name - the console, serial or parallel port device alias, or NULL
    * @param st - a stream to associate with the console
    * @param flags - bitwise-OR of virDomainConsoleFlags
-   * @returns 0 if the console was opened, -1 on error
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   openConsole(dev_name: string | null, st: Stream, flags?: number): Promise<void>;
   /**
@@ -4224,7 +4224,7 @@ export interface DomainMethods {
    * @param idx - index of graphics config to open
    * @param fd - file descriptor to attach graphics to
    * @param flags - bitwise-OR of virDomainOpenGraphicsFlags
-   * @returns 0 on success, -1 on failure
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   openGraphics(idx: number, fd: number, flags?: number): Promise<void>;
   /**
@@ -4244,7 +4244,7 @@ export interface DomainMethods {
    * @remarks C: `virDomainOpenGraphicsFD` (libvirt >= 1.2.8)
    * @param idx - index of graphics config to open
    * @param flags - bitwise-OR of virDomainOpenGraphicsFlags
-   * @returns an fd on success, -1 on failure
+   * @returns A Promise of an fd on success. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   openGraphicsFD(idx: number, flags?: number): Promise<number>;
   /**
@@ -4267,7 +4267,7 @@ export interface DomainMethods {
    * @remarks C: `virDomainPinEmulator` (libvirt >= 0.10.0)
    * @param cpumap - pointer to a bit map of real CPUs (in 8-bit bytes) (IN) Each bit set to 1 means that corresponding CPU is usable. Bytes are stored in little-endian order: CPU0-7, 8-15... In each byte, lowest CPU number is least significant bit.
    * @param flags - bitwise-OR of virDomainModificationImpact
-   * @returns 0 in case of success, -1 in case of failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   pinEmulator(cpumap: Uint8Array | string, flags?: number): Promise<void>;
   /**
@@ -4291,7 +4291,7 @@ export interface DomainMethods {
    * @param iothread_id - the IOThread ID to set the CPU affinity
    * @param cpumap - pointer to a bit map of real CPUs (in 8-bit bytes) (IN) Each bit set to 1 means that corresponding CPU is usable. Bytes are stored in little-endian order: CPU0-7, 8-15... In each byte, lowest CPU number is least significant bit.
    * @param flags - bitwise-OR of virDomainModificationImpact
-   * @returns 0 in case of success, -1 in case of failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   pinIOThread(iothread_id: number, cpumap: Uint8Array | string, flags?: number): Promise<void>;
   /**
@@ -4304,7 +4304,7 @@ export interface DomainMethods {
    * @remarks C: `virDomainPinVcpu` (libvirt >= 0.1.4)
    * @param vcpu - virtual CPU number
    * @param cpumap - pointer to a bit map of real CPUs (in 8-bit bytes) (IN) Each bit set to 1 means that corresponding CPU is usable. Bytes are stored in little-endian order: CPU0-7, 8-15... In each byte, lowest CPU number is least significant bit.
-   * @returns 0 in case of success, -1 in case of failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   pinVcpu(vcpu: number, cpumap: Uint8Array | string): Promise<void>;
   /**
@@ -4328,7 +4328,7 @@ export interface DomainMethods {
    * @param vcpu - virtual CPU number
    * @param cpumap - pointer to a bit map of real CPUs (in 8-bit bytes) (IN) Each bit set to 1 means that corresponding CPU is usable. Bytes are stored in little-endian order: CPU0-7, 8-15... In each byte, lowest CPU number is least significant bit.
    * @param flags - bitwise-OR of virDomainModificationImpact
-   * @returns 0 in case of success, -1 in case of failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   pinVcpuFlags(vcpu: number, cpumap: Uint8Array | string, flags?: number): Promise<void>;
   /**
@@ -4352,7 +4352,7 @@ export interface DomainMethods {
    * @param target - a value from virNodeSuspendTarget
    * @param duration - duration in seconds to suspend, or 0 for indefinite
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns 0 on success, -1 on failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   pmSuspendForDuration(target: number, duration: number | bigint, flags?: number): Promise<void>;
   /**
@@ -4362,7 +4362,7 @@ export interface DomainMethods {
    * 
    * @remarks C: `virDomainPMWakeup` (libvirt >= 0.9.11)
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns 0 on success, -1 on failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   pmWakeup(flags?: number): Promise<void>;
   /**
@@ -4380,7 +4380,7 @@ export interface DomainMethods {
    * @param cmd - the guest agent command string
    * @param timeout - timeout seconds
    * @param flags - execution flags
-   * @returns strings if success, NULL in failure.
+   * @returns A Promise of the string libvirt returns. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   qemuAgentCommand(cmd: string, timeout: number, flags?: number): Promise<string>;
   /**
@@ -4409,7 +4409,7 @@ export interface DomainMethods {
    * @remarks C: `virDomainQemuMonitorCommand` (libvirt >= 0.8.3)
    * @param cmd - the QEMU monitor command string
    * @param flags - bitwise-or of supported virDomainQemuMonitorCommandFlags
-   * @returns 0 in case of success, -1 in case of failure
+   * @returns A Promise of the out-parameter `result`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   qemuMonitorCommand(cmd: string, flags?: number): Promise<string | null>;
   /**
@@ -4436,7 +4436,7 @@ export interface DomainMethods {
    * 
    * @remarks C: `virDomainReboot` (libvirt >= 0.1.0)
    * @param flags - bitwise-OR of virDomainRebootFlagValues
-   * @returns 0 in case of success and -1 in case of failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   reboot(flags?: number): Promise<void>;
   /**
@@ -4452,7 +4452,7 @@ export interface DomainMethods {
    * @remarks C: `virDomainRename` (libvirt >= 1.2.19)
    * @param new_name - new domain name
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns 0 if successfully renamed, -1 on error
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   rename(new_name: string, flags?: number): Promise<void>;
   /**
@@ -4465,7 +4465,7 @@ export interface DomainMethods {
    * 
    * @remarks C: `virDomainReset` (libvirt >= 0.9.7)
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns 0 in case of success and -1 in case of failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   reset(flags?: number): Promise<void>;
   /**
@@ -4476,7 +4476,7 @@ export interface DomainMethods {
    * special state like VIR_DOMAIN_PMSUSPENDED.
    * 
    * @remarks C: `virDomainResume` (libvirt >= 0.0.3)
-   * @returns 0 in case of success and -1 in case of failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   resume(): Promise<void>;
   /**
@@ -4491,7 +4491,7 @@ export interface DomainMethods {
    * 
    * @remarks C: `virDomainSave` (libvirt >= 0.0.3)
    * @param to - path for the output file
-   * @returns 0 in case of success and -1 in case of failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   save(to: string): Promise<void>;
   /**
@@ -4529,7 +4529,7 @@ export interface DomainMethods {
    * @param to - path for the output file
    * @param dxml - (optional) XML config for adjusting guest xml used on restore
    * @param flags - bitwise-OR of virDomainSaveRestoreFlags
-   * @returns 0 in case of success and -1 in case of failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   saveFlags(to: string, dxml?: string | null, flags?: number): Promise<void>;
   /**
@@ -4540,7 +4540,7 @@ export interface DomainMethods {
    * @remarks C: `virDomainSaveParams` (libvirt >= 8.4.0)
    * @param params - save parameters
    * @param flags - bitwise-OR of virDomainSaveRestoreFlags
-   * @returns 0 in case of success and -1 in case of failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   saveParams(params: TypedParamsInput, flags?: number): Promise<void>;
   /**
@@ -4561,7 +4561,7 @@ export interface DomainMethods {
    * @param stream - stream to use as output
    * @param screen - monitor ID to take screenshot from
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns a string representing the mime-type of the image format, or NULL upon error. The caller must free() the returned value.
+   * @returns A Promise of a string representing the mime-type of the image format. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   screenshot(stream: Stream, screen: number, flags?: number): Promise<string>;
   /**
@@ -4572,7 +4572,7 @@ export interface DomainMethods {
    * @param holdtime - the duration (in milliseconds) that the keys will be held
    * @param keycodes - array of keycodes
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns 0 in case of success, -1 in case of failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   sendKey(codeset: number, holdtime: number, keycodes: number[], flags?: number): Promise<void>;
   /**
@@ -4604,7 +4604,7 @@ export interface DomainMethods {
    * @param pid_value - a positive integer process ID, or negative integer process group ID
    * @param signum - a signal from the virDomainProcessSignal enum
    * @param flags - currently unused, pass 0
-   * @returns 0 in case of success, -1 in case of failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   sendProcessSignal(pid_value: number | bigint, signum: number, flags?: number): Promise<void>;
   /**
@@ -4613,7 +4613,7 @@ export interface DomainMethods {
    * 
    * @remarks C: `virDomainSetAutostart` (libvirt >= 0.2.1)
    * @param autostart - whether the domain should be automatically started 0 or 1
-   * @returns -1 in case of error, 0 in case of success
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   setAutostart(autostart: boolean): Promise<void>;
   /**
@@ -4623,7 +4623,7 @@ export interface DomainMethods {
    * @remarks C: `virDomainSetBlkioParameters` (libvirt >= 0.9.0)
    * @param params - pointer to blkio parameter objects
    * @param flags - bitwise-OR of virDomainModificationImpact
-   * @returns -1 in case of error, 0 in case of success.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   setBlkioParameters(params: TypedParamsInput, flags?: number): Promise<void>;
   /**
@@ -4640,7 +4640,7 @@ export interface DomainMethods {
    * @param disk - path to the block device, or device shorthand
    * @param params - Pointer to blkio parameter objects
    * @param flags - bitwise-OR of virDomainModificationImpact
-   * @returns -1 in case of error, 0 in case of success.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   setBlockIoTune(disk: string, params: TypedParamsInput, flags?: number): Promise<void>;
   /**
@@ -4679,7 +4679,7 @@ export interface DomainMethods {
    * @param dev - string specifying the block device or backing chain element
    * @param threshold - threshold in bytes when to fire the event
    * @param flags - currently unused, callers should pass 0
-   * @returns 0 if the operation has started, -1 on failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   setBlockThreshold(dev: string, threshold: number | bigint, flags?: number): Promise<void>;
   /**
@@ -4702,7 +4702,7 @@ export interface DomainMethods {
    * @param cpumap - text representation of a bitmap of vcpus to set
    * @param state - 0 to disable/1 to enable cpus described by `cpumap`
    * @param flags - currently unused, callers shall pass 0
-   * @returns 0 on success, -1 on error.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   setGuestVcpus(cpumap: string, state: boolean, flags?: number): Promise<void>;
   /**
@@ -4728,7 +4728,7 @@ export interface DomainMethods {
    * @param iothread_id - the specific IOThread ID value to add
    * @param params - pointer to IOThread parameter objects
    * @param flags - bitwise-OR of virDomainModificationImpact and virTypedParameterFlags
-   * @returns 0 in case of success, -1 in case of failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   setIOThreadParams(iothread_id: number, params: TypedParamsInput, flags?: number): Promise<void>;
   /**
@@ -4744,7 +4744,7 @@ export interface DomainMethods {
    * @param device - the interface name or mac address
    * @param params - pointer to interface parameter objects
    * @param flags - bitwise-OR of virDomainModificationImpact
-   * @returns -1 in case of error, 0 in case of success.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   setInterfaceParameters(device: string, params: TypedParamsInput, flags?: number): Promise<void>;
   /**
@@ -4767,7 +4767,7 @@ export interface DomainMethods {
    * @remarks C: `virDomainSetLaunchSecurityState` (libvirt >= 8.0.0)
    * @param params - pointer to launch security parameter objects
    * @param flags - currently used, set to 0.
-   * @returns -1 in case of failure, 0 in case of success.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   setLaunchSecurityState(params: TypedParamsInput, flags?: number): Promise<void>;
   /**
@@ -4782,7 +4782,7 @@ export interface DomainMethods {
    * @param type - the lifecycle type from virDomainLifecycle
    * @param action - the action type from virDomainLifecycleAction
    * @param flags - bitwise-OR of virDomainModificationImpact
-   * @returns 0 on success, -1 on failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   setLifecycleAction(type: number, action: number, flags?: number): Promise<void>;
   /**
@@ -4797,7 +4797,7 @@ export interface DomainMethods {
    * 
    * @remarks C: `virDomainSetMaxMemory` (libvirt >= 0.0.3)
    * @param memory - the memory size in kibibytes (blocks of 1024 bytes)
-   * @returns 0 in case of success and -1 in case of failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   setMaxMemory(memory: number): Promise<void>;
   /**
@@ -4812,7 +4812,7 @@ export interface DomainMethods {
    * 
    * @remarks C: `virDomainSetMemory` (libvirt >= 0.1.1)
    * @param memory - the memory size in kibibytes (blocks of 1024 bytes)
-   * @returns 0 in case of success and -1 in case of failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   setMemory(memory: number): Promise<void>;
   /**
@@ -4836,7 +4836,7 @@ export interface DomainMethods {
    * @remarks C: `virDomainSetMemoryFlags` (libvirt >= 0.9.0)
    * @param memory - the memory size in kibibytes (blocks of 1024 bytes)
    * @param flags - bitwise-OR of virDomainMemoryModFlags
-   * @returns 0 in case of success, -1 in case of failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   setMemoryFlags(memory: number, flags?: number): Promise<void>;
   /**
@@ -4849,7 +4849,7 @@ export interface DomainMethods {
    * @remarks C: `virDomainSetMemoryParameters` (libvirt >= 0.8.5)
    * @param params - pointer to memory parameter objects
    * @param flags - bitwise-OR of virDomainModificationImpact
-   * @returns -1 in case of error, 0 in case of success.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   setMemoryParameters(params: TypedParamsInput, flags?: number): Promise<void>;
   /**
@@ -4870,7 +4870,7 @@ export interface DomainMethods {
    * @remarks C: `virDomainSetMemoryStatsPeriod` (libvirt >= 1.1.1)
    * @param period - the period in seconds for stats collection
    * @param flags - bitwise-OR of virDomainMemoryModFlags
-   * @returns 0 in case of success, -1 in case of failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   setMemoryStatsPeriod(period: number, flags?: number): Promise<void>;
   /**
@@ -4899,7 +4899,7 @@ export interface DomainMethods {
    * @param key - XML namespace key, or NULL
    * @param uri - XML namespace URI, or NULL
    * @param flags - bitwise-OR of virDomainModificationImpact
-   * @returns 0 on success, -1 in case of failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   setMetadata(type: number, metadata?: string | null, key?: string | null, uri?: string | null, flags?: number): Promise<void>;
   /**
@@ -4916,7 +4916,7 @@ export interface DomainMethods {
    * @remarks C: `virDomainSetNumaParameters` (libvirt >= 0.9.9)
    * @param params - pointer to numa parameter objects
    * @param flags - bitwise-OR of virDomainModificationImpact
-   * @returns -1 in case of error, 0 in case of success.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   setNumaParameters(params: TypedParamsInput, flags?: number): Promise<void>;
   /**
@@ -4929,7 +4929,7 @@ export interface DomainMethods {
    * @remarks C: `virDomainSetPerfEvents` (libvirt >= 1.3.3)
    * @param params - pointer to perf events parameter object
    * @param flags - bitwise-OR of virDomainModificationImpact
-   * @returns -1 in case of error, 0 in case of success.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   setPerfEvents(params: TypedParamsInput, flags?: number): Promise<void>;
   /**
@@ -4940,7 +4940,7 @@ export interface DomainMethods {
    * 
    * @remarks C: `virDomainSetSchedulerParameters` (libvirt >= 0.2.3)
    * @param params - pointer to scheduler parameter objects
-   * @returns -1 in case of error, 0 in case of success.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   setSchedulerParameters(params: TypedParamsInput): Promise<void>;
   /**
@@ -4953,7 +4953,7 @@ export interface DomainMethods {
    * @remarks C: `virDomainSetSchedulerParametersFlags` (libvirt >= 0.9.2)
    * @param params - pointer to scheduler parameter objects
    * @param flags - bitwise-OR of virDomainModificationImpact
-   * @returns -1 in case of error, 0 in case of success.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   setSchedulerParametersFlags(params: TypedParamsInput, flags?: number): Promise<void>;
   /**
@@ -4973,7 +4973,7 @@ export interface DomainMethods {
    * @param seconds - time to set
    * @param nseconds - the nanosecond part of `seconds`
    * @param flags - bitwise-OR of virDomainSetTimeFlags
-   * @returns 0 on success, -1 otherwise.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   setTime(seconds: number | bigint, nseconds: number, flags?: number): Promise<void>;
   /**
@@ -4988,7 +4988,7 @@ export interface DomainMethods {
    * @param user - the username that will get a new password
    * @param password - the password to set
    * @param flags - bitwise-OR of virDomainSetUserPasswordFlags
-   * @returns 0 on success, -1 otherwise.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   setUserPassword(user: string, password: string, flags?: number): Promise<void>;
   /**
@@ -5003,7 +5003,7 @@ export interface DomainMethods {
    * @param vcpumap - text representation of a bitmap of vcpus to set
    * @param state - 0 to disable/1 to enable cpus described by `vcpumap`
    * @param flags - bitwise-OR of virDomainModificationImpact
-   * @returns 0 on success, -1 on error.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   setVcpu(vcpumap: string, state: boolean, flags?: number): Promise<void>;
   /**
@@ -5022,7 +5022,7 @@ export interface DomainMethods {
    * 
    * @remarks C: `virDomainSetVcpus` (libvirt >= 0.1.4)
    * @param nvcpus - the new number of virtual CPUs for this domain
-   * @returns 0 in case of success, -1 in case of failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   setVcpus(nvcpus: number): Promise<void>;
   /**
@@ -5061,7 +5061,7 @@ export interface DomainMethods {
    * @remarks C: `virDomainSetVcpusFlags` (libvirt >= 0.8.5)
    * @param nvcpus - the new number of virtual CPUs for this domain, must be at least 1
    * @param flags - bitwise-OR of virDomainVcpuFlags
-   * @returns 0 in case of success, -1 in case of failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   setVcpusFlags(nvcpus: number, flags?: number): Promise<void>;
   /**
@@ -5080,7 +5080,7 @@ export interface DomainMethods {
    * be deleted when the domain quits.
    * 
    * @remarks C: `virDomainShutdown` (libvirt >= 0.0.3)
-   * @returns 0 in case of success and -1 in case of failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   shutdown(): Promise<void>;
   /**
@@ -5109,7 +5109,7 @@ export interface DomainMethods {
    * 
    * @remarks C: `virDomainShutdownFlags` (libvirt >= 0.9.10)
    * @param flags - bitwise-OR of virDomainShutdownFlagValues
-   * @returns 0 in case of success and -1 in case of failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   shutdownFlags(flags?: number): Promise<void>;
   /**
@@ -5226,7 +5226,7 @@ export interface DomainMethods {
    * @remarks C: `virDomainSnapshotCreateXML` (libvirt >= 0.8.0)
    * @param xmlDesc - string containing an XML description of the domain snapshot
    * @param flags - bitwise-OR of virDomainSnapshotCreateFlags
-   * @returns an (opaque) new virDomainSnapshotPtr on success or NULL on failure.
+   * @returns A Promise of a `DomainSnapshot` wrapper holding its own reference (dropped when collected, or by `free()`). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   snapshotCreateXML(xmlDesc: string, flags?: number): Promise<DomainSnapshot>;
   /**
@@ -5237,7 +5237,7 @@ export interface DomainMethods {
    * 
    * @remarks C: `virDomainSnapshotCurrent` (libvirt >= 0.8.0)
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns a domain snapshot object or NULL in case of failure. If the current domain snapshot cannot be found, then the VIR_ERR_NO_DOMAIN_SNAPSHOT error is raised.
+   * @returns A Promise of a `DomainSnapshot` wrapper holding its own reference (dropped when collected, or by `free()`). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   snapshotCurrent(flags?: number): Promise<DomainSnapshot>;
   /**
@@ -5271,7 +5271,7 @@ export interface DomainMethods {
    * 
    * @remarks C: `virDomainSnapshotListNames` (libvirt >= 0.8.0)
    * @param flags - bitwise-OR of supported virDomainSnapshotListFlags
-   * @returns the number of domain snapshots found or -1 in case of error. The caller is responsible to call free() for each member of the array.
+   * @returns A Promise of the out-parameter `names`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   snapshotListNames(flags?: number): Promise<string[]>;
   /**
@@ -5280,7 +5280,7 @@ export interface DomainMethods {
    * @remarks C: `virDomainSnapshotLookupByName` (libvirt >= 0.8.0)
    * @param name - name for the domain snapshot
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns a domain snapshot object or NULL in case of failure. If the domain snapshot cannot be found, then the VIR_ERR_NO_DOMAIN_SNAPSHOT error is raised.
+   * @returns A Promise of a `DomainSnapshot` wrapper holding its own reference (dropped when collected, or by `free()`). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   snapshotLookupByName(name: string, flags?: number): Promise<DomainSnapshot>;
   /**
@@ -5298,7 +5298,7 @@ export interface DomainMethods {
    * 
    * @remarks C: `virDomainSnapshotNum` (libvirt >= 0.8.0)
    * @param flags - bitwise-OR of supported virDomainSnapshotListFlags
-   * @returns the number of domain snapshots found or -1 in case of error.
+   * @returns A Promise of the number of domain snapshots found. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   snapshotNum(flags?: number): Promise<number>;
   /**
@@ -5309,7 +5309,7 @@ export interface DomainMethods {
    * @remarks C: `virDomainStartDirtyRateCalc` (libvirt >= 7.2.0)
    * @param seconds - specified calculating time in seconds
    * @param flags - bitwise-OR of supported virDomainDirtyRateCalcFlags
-   * @returns 0 in case of success, -1 otherwise.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   startDirtyRateCalc(seconds: number, flags?: number): Promise<void>;
   /**
@@ -5322,7 +5322,7 @@ export interface DomainMethods {
    * special state like VIR_DOMAIN_PMSUSPENDED.
    * 
    * @remarks C: `virDomainSuspend` (libvirt >= 0.0.3)
-   * @returns 0 in case of success and -1 in case of failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   suspend(): Promise<void>;
   /**
@@ -5337,7 +5337,7 @@ export interface DomainMethods {
    * will fail. See virDomainUndefineFlags() for more control.
    * 
    * @remarks C: `virDomainUndefine` (libvirt >= 0.1.1)
-   * @returns 0 in case of success, -1 in case of error
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   undefine(): Promise<void>;
   /**
@@ -5375,7 +5375,7 @@ export interface DomainMethods {
    * 
    * @remarks C: `virDomainUndefineFlags` (libvirt >= 0.9.4)
    * @param flags - bitwise-OR of supported virDomainUndefineFlagsValues
-   * @returns 0 in case of success, -1 in case of error
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   undefineFlags(flags?: number): Promise<void>;
   /**
@@ -5406,7 +5406,7 @@ export interface DomainMethods {
    * @remarks C: `virDomainUpdateDeviceFlags` (libvirt >= 0.8.0)
    * @param xml - pointer to XML description of one device
    * @param flags - bitwise-OR of virDomainDeviceModifyFlags
-   * @returns 0 in case of success, -1 in case of failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   updateDeviceFlags(xml: string, flags?: number): Promise<void>;
 }
@@ -5436,7 +5436,7 @@ export interface DomainCheckpointMethods {
    * 
    * @remarks C: `virDomainCheckpointDelete` (libvirt >= 5.6.0)
    * @param flags - bitwise-OR of supported virDomainCheckpointDeleteFlags
-   * @returns 0 on success, -1 on error.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   delete(flags?: number): Promise<void>;
   /**
@@ -5445,7 +5445,7 @@ export interface DomainCheckpointMethods {
    * call.
    * 
    * @remarks C: `virDomainCheckpointGetConnect` (libvirt >= 5.6.0)
-   * @returns the connection or NULL.
+   * @returns A Promise of a `Connect` wrapper holding its own reference (dropped when collected, or by `free()`). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getConnect(): Promise<Connect>;
   /**
@@ -5454,14 +5454,14 @@ export interface DomainCheckpointMethods {
    * call.
    * 
    * @remarks C: `virDomainCheckpointGetDomain` (libvirt >= 5.6.0)
-   * @returns the domain or NULL.
+   * @returns A `Domain` wrapper holding its own reference (dropped when collected, or by `free()`). Throws a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getDomain(): Domain;
   /**
    * Get the public name for that checkpoint
    * 
    * @remarks C: `virDomainCheckpointGetName` (libvirt >= 5.6.0)
-   * @returns a pointer to the name or NULL, the string need not be deallocated as its lifetime will be the same as the checkpoint object.
+   * @returns The string libvirt returns. Throws a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getName(): string;
   /**
@@ -5472,7 +5472,7 @@ export interface DomainCheckpointMethods {
    * 
    * @remarks C: `virDomainCheckpointGetParent` (libvirt >= 5.6.0)
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns a domain checkpoint object or NULL in case of failure. If the given checkpoint is a root (no parent), then the VIR_ERR_NO_DOMAIN_CHECKPOINT error is raised.
+   * @returns A Promise of a `DomainCheckpoint` wrapper holding its own reference (dropped when collected, or by `free()`). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getParent(flags?: number): Promise<DomainCheckpoint>;
   /**
@@ -5499,7 +5499,7 @@ export interface DomainCheckpointMethods {
    * 
    * @remarks C: `virDomainCheckpointGetXMLDesc` (libvirt >= 5.6.0)
    * @param flags - bitwise-OR of supported virDomainCheckpointXMLFlags
-   * @returns a 0 terminated UTF-8 encoded XML instance or NULL in case of error. The caller must free() the returned value.
+   * @returns A Promise of the XML instance. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getXMLDesc(flags?: number): Promise<string>;
   /**
@@ -5525,7 +5525,7 @@ export interface DomainCheckpointMethods {
    * 
    * @remarks C: `virDomainCheckpointListAllChildren` (libvirt >= 5.6.0)
    * @param flags - bitwise-OR of supported virDomainCheckpointListFlags
-   * @returns the number of domain checkpoints found or -1 and sets `children` to NULL in case of error. On success, the array stored into `children` is guaranteed to have an extra allocated element set to NULL but not included in the return count, to make iteration easier. The caller is responsible for calling virDomainCheckpointFree() on each array element, then calling free() on `children`.
+   * @returns A Promise of the out-parameter `children`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   listAllChildren(flags?: number): Promise<DomainCheckpoint[]>;
 }
@@ -5560,7 +5560,7 @@ export interface DomainSnapshotMethods {
    * 
    * @remarks C: `virDomainSnapshotDelete` (libvirt >= 0.8.0)
    * @param flags - bitwise-OR of supported virDomainSnapshotDeleteFlags
-   * @returns 0 if the selected snapshot(s) were successfully deleted, -1 on error.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   delete(flags?: number): Promise<void>;
   /**
@@ -5610,7 +5610,7 @@ export interface DomainSnapshotMethods {
    * 
    * @remarks C: `virDomainRevertToSnapshot` (libvirt >= 0.8.0)
    * @param flags - bitwise-OR of virDomainSnapshotRevertFlags
-   * @returns 0 if the creation is successful, -1 on error.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   domainRevertToSnapshot(flags?: number): Promise<void>;
   /**
@@ -5619,7 +5619,7 @@ export interface DomainSnapshotMethods {
    * call.
    * 
    * @remarks C: `virDomainSnapshotGetConnect` (libvirt >= 0.9.5)
-   * @returns the connection or NULL.
+   * @returns A `Connect` wrapper holding its own reference (dropped when collected, or by `free()`). Throws a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getConnect(): Connect;
   /**
@@ -5628,14 +5628,14 @@ export interface DomainSnapshotMethods {
    * call.
    * 
    * @remarks C: `virDomainSnapshotGetDomain` (libvirt >= 0.9.5)
-   * @returns the domain or NULL.
+   * @returns A `Domain` wrapper holding its own reference (dropped when collected, or by `free()`). Throws a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getDomain(): Domain;
   /**
    * Get the public name for that snapshot
    * 
    * @remarks C: `virDomainSnapshotGetName` (libvirt >= 0.9.5)
-   * @returns a pointer to the name or NULL, the string need not be deallocated as its lifetime will be the same as the snapshot object.
+   * @returns The string libvirt returns. Throws a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getName(): string;
   /**
@@ -5646,7 +5646,7 @@ export interface DomainSnapshotMethods {
    * 
    * @remarks C: `virDomainSnapshotGetParent` (libvirt >= 0.9.7)
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns a domain snapshot object or NULL in case of failure. If the given snapshot is a root (no parent), then the VIR_ERR_NO_DOMAIN_SNAPSHOT error is raised.
+   * @returns A Promise of a `DomainSnapshot` wrapper holding its own reference (dropped when collected, or by `free()`). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getParent(flags?: number): Promise<DomainSnapshot>;
   /**
@@ -5659,7 +5659,7 @@ export interface DomainSnapshotMethods {
    * 
    * @remarks C: `virDomainSnapshotGetXMLDesc` (libvirt >= 0.8.0)
    * @param flags - bitwise-OR of supported virDomainSnapshotXMLFlags
-   * @returns a 0 terminated UTF-8 encoded XML instance or NULL in case of error. The caller must free() the returned value.
+   * @returns A Promise of the XML instance. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getXMLDesc(flags?: number): Promise<string>;
   /**
@@ -5668,7 +5668,7 @@ export interface DomainSnapshotMethods {
    * 
    * @remarks C: `virDomainSnapshotHasMetadata` (libvirt >= 0.9.13)
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns 1 if the snapshot has metadata, 0 if the snapshot exists without help from libvirt, or -1 on error.
+   * @returns A Promise of `true` or `false` (C's 1 or 0). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   hasMetadata(flags?: number): Promise<boolean>;
   /**
@@ -5677,7 +5677,7 @@ export interface DomainSnapshotMethods {
    * 
    * @remarks C: `virDomainSnapshotIsCurrent` (libvirt >= 0.9.13)
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns 1 if current, 0 if not current, or -1 on error.
+   * @returns A Promise of `true` or `false` (C's 1 or 0). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   isCurrent(flags?: number): Promise<boolean>;
   /**
@@ -5704,7 +5704,7 @@ export interface DomainSnapshotMethods {
    * 
    * @remarks C: `virDomainSnapshotListAllChildren` (libvirt >= 0.9.13)
    * @param flags - bitwise-OR of supported virDomainSnapshotListFlags
-   * @returns the number of domain snapshots found or -1 and sets `snaps` to NULL in case of error. On success, the array stored into `snaps` is guaranteed to have an extra allocated element set to NULL but not included in the return count, to make iteration easier. The caller is responsible for calling virDomainSnapshotFree() on each array element, then calling free() on `snaps`.
+   * @returns A Promise of the out-parameter `snaps`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   listAllChildren(flags?: number): Promise<DomainSnapshot[]>;
   /**
@@ -5740,7 +5740,7 @@ export interface DomainSnapshotMethods {
    * 
    * @remarks C: `virDomainSnapshotListChildrenNames` (libvirt >= 0.9.7)
    * @param flags - bitwise-OR of supported virDomainSnapshotListFlags
-   * @returns the number of domain snapshots found or -1 in case of error. The caller is responsible to call free() for each member of the array.
+   * @returns A Promise of the out-parameter `names`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   listChildrenNames(flags?: number): Promise<string[]>;
   /**
@@ -5758,7 +5758,7 @@ export interface DomainSnapshotMethods {
    * 
    * @remarks C: `virDomainSnapshotNumChildren` (libvirt >= 0.9.7)
    * @param flags - bitwise-OR of supported virDomainSnapshotListFlags
-   * @returns the number of domain snapshots found or -1 in case of error.
+   * @returns A Promise of the number of domain snapshots found. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   numChildren(flags?: number): Promise<number>;
 }
@@ -5777,7 +5777,7 @@ export interface InterfaceMethods {
    * 
    * @remarks C: `virInterfaceCreate` (libvirt >= 0.6.4)
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns 0 in case of success, -1 in case of error
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   create(flags?: number): Promise<void>;
   /**
@@ -5793,7 +5793,7 @@ export interface InterfaceMethods {
    * 
    * @remarks C: `virInterfaceDestroy` (libvirt >= 0.6.4)
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns 0 in case of success and -1 in case of failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   destroy(flags?: number): Promise<void>;
   /**
@@ -5802,7 +5802,7 @@ export interface InterfaceMethods {
    * call.
    * 
    * @remarks C: `virInterfaceGetConnect` (libvirt >= 0.6.4)
-   * @returns the virConnectPtr or NULL in case of failure.
+   * @returns A `Connect` wrapper holding its own reference (dropped when collected, or by `free()`). Throws a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getConnect(): Connect;
   /**
@@ -5810,14 +5810,14 @@ export interface InterfaceMethods {
    * MAC see RFC4122.
    * 
    * @remarks C: `virInterfaceGetMACString` (libvirt >= 0.6.4)
-   * @returns a pointer to the MAC address (in null-terminated ASCII format) or NULL, the string need not be deallocated its lifetime will be the same as the interface object.
+   * @returns The string libvirt returns. Throws a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getMACString(): string;
   /**
    * Get the public name for that interface
    * 
    * @remarks C: `virInterfaceGetName` (libvirt >= 0.6.4)
-   * @returns a pointer to the name or NULL, the string need not be deallocated its lifetime will be the same as the interface object.
+   * @returns The string libvirt returns. Throws a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getName(): string;
   /**
@@ -5833,14 +5833,14 @@ export interface InterfaceMethods {
    * 
    * @remarks C: `virInterfaceGetXMLDesc` (libvirt >= 0.6.4)
    * @param flags - bitwise-OR of extraction flags. Current valid bits:
-   * @returns a 0 terminated UTF-8 encoded XML instance, or NULL in case of error. The caller must free() the returned value.
+   * @returns A Promise of the XML instance. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getXMLDesc(flags?: number): Promise<string>;
   /**
    * Determine if the interface is currently running
    * 
    * @remarks C: `virInterfaceIsActive` (libvirt >= 0.7.3)
-   * @returns 1 if running, 0 if inactive, -1 on error
+   * @returns A Promise of `true` or `false` (C's 1 or 0). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   isActive(): Promise<boolean>;
   /**
@@ -5858,7 +5858,7 @@ export interface InterfaceMethods {
    * during the next reboot of the system running libvirtd.
    * 
    * @remarks C: `virInterfaceUndefine` (libvirt >= 0.6.4)
-   * @returns 0 in case of success, -1 in case of error
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   undefine(): Promise<void>;
 }
@@ -5871,14 +5871,14 @@ export interface NWFilterMethods {
    * Get the public name for the network filter
    * 
    * @remarks C: `virNWFilterGetName` (libvirt >= 0.8.0)
-   * @returns a pointer to the name or NULL, the string need not be deallocated its lifetime will be the same as the nwfilter object.
+   * @returns The string libvirt returns. Throws a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getName(): string;
   /**
    * Get the UUID for a network filter
    * 
    * @remarks C: `virNWFilterGetUUID` (libvirt >= 0.8.0)
-   * @returns -1 in case of error, 0 in case of success
+   * @returns The out-parameter `uuid`. Throws a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getUUID(): Buffer;
   /**
@@ -5886,7 +5886,7 @@ export interface NWFilterMethods {
    * UUID see RFC4122.
    * 
    * @remarks C: `virNWFilterGetUUIDString` (libvirt >= 0.8.0)
-   * @returns -1 in case of error, 0 in case of success
+   * @returns The out-parameter `uuid`. Throws a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getUUIDString(): string;
   /**
@@ -5895,7 +5895,7 @@ export interface NWFilterMethods {
    * 
    * @remarks C: `virNWFilterGetXMLDesc` (libvirt >= 0.8.0)
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns a 0 terminated UTF-8 encoded XML instance, or NULL in case of error. The caller must free() the returned value.
+   * @returns A Promise of the XML instance. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getXMLDesc(flags?: number): Promise<string>;
   /**
@@ -5904,7 +5904,7 @@ export interface NWFilterMethods {
    * associated virNWFilterPtr object.
    * 
    * @remarks C: `virNWFilterUndefine` (libvirt >= 0.8.0)
-   * @returns 0 in case of success and -1 in case of failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   undefine(): Promise<void>;
 }
@@ -5923,21 +5923,21 @@ export interface NWFilterBindingMethods {
    * would be accomplished by using virNWFilterBindingCreateXML.
    * 
    * @remarks C: `virNWFilterBindingDelete` (libvirt >= 4.5.0)
-   * @returns 0 in case of success and -1 in case of failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   delete(): Promise<void>;
   /**
    * Get the filter name for the network filter binding
    * 
    * @remarks C: `virNWFilterBindingGetFilterName` (libvirt >= 4.5.0)
-   * @returns a pointer to the name or NULL, the string need not be deallocated its lifetime will be the same as the binding object.
+   * @returns The string libvirt returns. Throws a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getFilterName(): string;
   /**
    * Get the port dev name for the network filter binding
    * 
    * @remarks C: `virNWFilterBindingGetPortDev` (libvirt >= 4.5.0)
-   * @returns a pointer to the name or NULL, the string need not be deallocated its lifetime will be the same as the binding object.
+   * @returns The string libvirt returns. Throws a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getPortDev(): string;
   /**
@@ -5946,7 +5946,7 @@ export interface NWFilterBindingMethods {
    * 
    * @remarks C: `virNWFilterBindingGetXMLDesc` (libvirt >= 4.5.0)
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns a 0 terminated UTF-8 encoded XML instance, or NULL in case of error. The caller must free() the returned value.
+   * @returns A Promise of the XML instance. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getXMLDesc(flags?: number): Promise<string>;
 }
@@ -5960,7 +5960,7 @@ export interface NetworkMethods {
    * moves from the defined to the running networks pools.
    * 
    * @remarks C: `virNetworkCreate` (libvirt >= 0.2.0)
-   * @returns 0 in case of success, -1 in case of error
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   create(): Promise<void>;
   /**
@@ -5970,7 +5970,7 @@ export interface NetworkMethods {
    * This function may require privileged access
    * 
    * @remarks C: `virNetworkDestroy` (libvirt >= 0.2.0)
-   * @returns 0 in case of success and -1 in case of failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   destroy(): Promise<void>;
   /**
@@ -5979,7 +5979,7 @@ export interface NetworkMethods {
    * machine boots.
    * 
    * @remarks C: `virNetworkGetAutostart` (libvirt >= 0.2.1)
-   * @returns -1 in case of error, 0 in case of success
+   * @returns A Promise of the out-parameter `autostart`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getAutostart(): Promise<boolean>;
   /**
@@ -5987,7 +5987,7 @@ export interface NetworkMethods {
    * a network interface in order to join the network.
    * 
    * @remarks C: `virNetworkGetBridgeName` (libvirt >= 0.2.0)
-   * @returns a 0 terminated interface name, or NULL in case of error. The caller must free() the returned value.
+   * @returns A Promise of a 0 terminated interface name. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getBridgeName(): Promise<string>;
   /**
@@ -5996,21 +5996,21 @@ export interface NetworkMethods {
    * call.
    * 
    * @remarks C: `virNetworkGetConnect` (libvirt >= 0.3.0)
-   * @returns the virConnectPtr or NULL in case of failure.
+   * @returns A `Connect` wrapper holding its own reference (dropped when collected, or by `free()`). Throws a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getConnect(): Connect;
   /**
    * Get the public name for that network
    * 
    * @remarks C: `virNetworkGetName` (libvirt >= 0.2.0)
-   * @returns a pointer to the name or NULL, the string need not be deallocated its lifetime will be the same as the network object.
+   * @returns The string libvirt returns. Throws a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getName(): string;
   /**
    * Get the UUID for a network
    * 
    * @remarks C: `virNetworkGetUUID` (libvirt >= 0.2.0)
-   * @returns -1 in case of error, 0 in case of success
+   * @returns The out-parameter `uuid`. Throws a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getUUID(): Buffer;
   /**
@@ -6018,7 +6018,7 @@ export interface NetworkMethods {
    * UUID see RFC4122.
    * 
    * @remarks C: `virNetworkGetUUIDString` (libvirt >= 0.2.0)
-   * @returns -1 in case of error, 0 in case of success
+   * @returns The out-parameter `uuid`. Throws a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getUUIDString(): string;
   /**
@@ -6032,14 +6032,14 @@ export interface NetworkMethods {
    * 
    * @remarks C: `virNetworkGetXMLDesc` (libvirt >= 0.2.0)
    * @param flags - bitwise-OR of virNetworkXMLFlags
-   * @returns a 0 terminated UTF-8 encoded XML instance, or NULL in case of error. The caller must free() the returned value.
+   * @returns A Promise of the XML instance. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getXMLDesc(flags?: number): Promise<string>;
   /**
    * Determine if the network is currently running
    * 
    * @remarks C: `virNetworkIsActive` (libvirt >= 0.7.3)
-   * @returns 1 if running, 0 if inactive, -1 on error
+   * @returns A Promise of `true` or `false` (C's 1 or 0). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   isActive(): Promise<boolean>;
   /**
@@ -6047,7 +6047,7 @@ export interface NetworkMethods {
    * which means it will still exist after shutting down
    * 
    * @remarks C: `virNetworkIsPersistent` (libvirt >= 0.7.3)
-   * @returns 1 if persistent, 0 if transient, -1 on error
+   * @returns A Promise of `true` or `false` (C's 1 or 0). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   isPersistent(): Promise<boolean>;
   /**
@@ -6056,7 +6056,7 @@ export interface NetworkMethods {
    * 
    * @remarks C: `virNetworkListAllPorts` (libvirt >= 5.5.0)
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns the number of network ports found or -1 and sets `ports` to NULL in case of error. On success, the array stored into `ports` is guaranteed to have an extra allocated element set to NULL but not included in the return count, to make iteration easier. The caller is responsible for calling virNetworkPortFree() on each array element, then calling free() on `ports`.
+   * @returns A Promise of the out-parameter `ports`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   listAllPorts(flags?: number): Promise<NetworkPort[]>;
   /**
@@ -6069,7 +6069,7 @@ export interface NetworkMethods {
    * @remarks C: `virNetworkPortCreateXML` (libvirt >= 5.5.0)
    * @param xmldesc - an XML description of the port
    * @param flags - bitwise-OR of virNetworkPortCreateFlags
-   * @returns a new network port object or NULL in case of failure
+   * @returns A Promise of a `NetworkPort` wrapper holding its own reference (dropped when collected, or by `free()`). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   portCreateXML(xmldesc: string, flags?: number): Promise<NetworkPort>;
   /**
@@ -6080,7 +6080,7 @@ export interface NetworkMethods {
    * 
    * @remarks C: `virNetworkPortLookupByUUID` (libvirt >= 5.5.0)
    * @param uuid - the raw UUID for the network port
-   * @returns a new network port object or NULL in case of failure. If the network port cannot be found, then VIR_ERR_NO_NETWORK_PORT error is raised.
+   * @returns A Promise of a `NetworkPort` wrapper holding its own reference (dropped when collected, or by `free()`). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   portLookupByUUID(uuid: Uint8Array): Promise<NetworkPort>;
   /**
@@ -6088,7 +6088,7 @@ export interface NetworkMethods {
    * 
    * @remarks C: `virNetworkPortLookupByUUIDString` (libvirt >= 5.5.0)
    * @param uuidstr - the string UUID for the port
-   * @returns a new network port object or NULL in case of failure. If the network port cannot be found, then VIR_ERR_NO_NETWORK_PORT error is raised.
+   * @returns A Promise of a `NetworkPort` wrapper holding its own reference (dropped when collected, or by `free()`). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   portLookupByUUIDString(uuidstr: string): Promise<NetworkPort>;
   /**
@@ -6097,14 +6097,14 @@ export interface NetworkMethods {
    * 
    * @remarks C: `virNetworkSetAutostart` (libvirt >= 0.2.1)
    * @param autostart - whether the network should be automatically started 0 or 1
-   * @returns -1 in case of error, 0 in case of success
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   setAutostart(autostart: boolean): Promise<void>;
   /**
    * Undefine a network but does not stop it if it is running
    * 
    * @remarks C: `virNetworkUndefine` (libvirt >= 0.2.0)
-   * @returns 0 in case of success, -1 in case of error
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   undefine(): Promise<void>;
   /**
@@ -6117,7 +6117,7 @@ export interface NetworkMethods {
    * @param parentIndex - which parent element, if there are multiple parents of the same type (e.g. which <ip> element when modifying a <dhcp>/<host> element), or "-1" for "don't care" or "automatically find appropriate one".
    * @param xml - the XML description for the network, preferably in UTF-8
    * @param flags - bitwise OR of virNetworkUpdateFlags.
-   * @returns 0 in case of success, -1 in case of error virNetworkUpdateCommand virNetworkUpdateSection
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   update(command: number, section: number, parentIndex: number, xml: string, flags?: number): Promise<void>;
 }
@@ -6135,7 +6135,7 @@ export interface NetworkPortMethods {
    * 
    * @remarks C: `virNetworkPortDelete` (libvirt >= 5.5.0)
    * @param flags - currently unused, pass 0
-   * @returns 0 in case of success and -1 in case of failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   delete(flags?: number): Promise<void>;
   /**
@@ -6144,7 +6144,7 @@ export interface NetworkPortMethods {
    * call.
    * 
    * @remarks C: `virNetworkPortGetNetwork` (libvirt >= 5.5.0)
-   * @returns the virNetworkPtr or NULL in case of failure.
+   * @returns A `Network` wrapper holding its own reference (dropped when collected, or by `free()`). Throws a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getNetwork(): Network;
   /**
@@ -6156,14 +6156,14 @@ export interface NetworkPortMethods {
    * 
    * @remarks C: `virNetworkPortGetParameters` (libvirt >= 5.5.0)
    * @param flags - currently unused, pass 0
-   * @returns -1 in case of error, 0 in case of success.
+   * @returns A Promise of the out-parameter `params`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getParameters(flags?: number): Promise<TypedParams>;
   /**
    * Get the UUID for a network port
    * 
    * @remarks C: `virNetworkPortGetUUID` (libvirt >= 5.5.0)
-   * @returns -1 in case of error, 0 in case of success
+   * @returns The out-parameter `uuid`. Throws a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getUUID(): Buffer;
   /**
@@ -6171,7 +6171,7 @@ export interface NetworkPortMethods {
    * UUID see RFC4122.
    * 
    * @remarks C: `virNetworkPortGetUUIDString` (libvirt >= 5.5.0)
-   * @returns -1 in case of error, 0 in case of success
+   * @returns The out-parameter `uuid`. Throws a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getUUIDString(): string;
   /**
@@ -6180,7 +6180,7 @@ export interface NetworkPortMethods {
    * 
    * @remarks C: `virNetworkPortGetXMLDesc` (libvirt >= 5.5.0)
    * @param flags - currently unused, pass 0
-   * @returns a 0 terminated UTF-8 encoded XML instance, or NULL in case of error. the caller must free() the returned value.
+   * @returns A Promise of the XML instance. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getXMLDesc(flags?: number): Promise<string>;
   /**
@@ -6190,7 +6190,7 @@ export interface NetworkPortMethods {
    * @remarks C: `virNetworkPortSetParameters` (libvirt >= 5.5.0)
    * @param params - pointer to interface parameter objects
    * @param flags - currently unused, pass 0
-   * @returns -1 in case of error, 0 in case of success.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   setParameters(params: TypedParamsInput, flags?: number): Promise<void>;
 }
@@ -6204,7 +6204,7 @@ export interface NodeDeviceMethods {
    * 
    * @remarks C: `virNodeDeviceCreate` (libvirt >= 7.3.0)
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns 0 in case of success and -1 in case of failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   create(flags?: number): Promise<void>;
   /**
@@ -6213,7 +6213,7 @@ export interface NodeDeviceMethods {
    * may require privileged access.
    * 
    * @remarks C: `virNodeDeviceDestroy` (libvirt >= 0.6.3)
-   * @returns 0 in case of success and -1 in case of failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   destroy(): Promise<void>;
   /**
@@ -6237,7 +6237,7 @@ export interface NodeDeviceMethods {
    * @remarks C: `virNodeDeviceDetachFlags` (libvirt >= 1.0.5)
    * @param driverName - name of backend driver that will be used for later device assignment to a domain. NULL means "use the hypervisor default driver"
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns 0 in case of success, -1 in case of failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   detachFlags(driverName?: string | null, flags?: number): Promise<void>;
   /**
@@ -6260,7 +6260,7 @@ export interface NodeDeviceMethods {
    * API should be used instead.
    * 
    * @remarks C: `virNodeDeviceDettach` (libvirt >= 0.6.1)
-   * @returns 0 in case of success, -1 in case of failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   dettach(): Promise<void>;
   /**
@@ -6269,21 +6269,21 @@ export interface NodeDeviceMethods {
    * becomes available.
    * 
    * @remarks C: `virNodeDeviceGetAutostart` (libvirt >= 7.8.0)
-   * @returns -1 in case of error, 0 in case of success
+   * @returns A Promise of the out-parameter `autostart`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getAutostart(): Promise<boolean>;
   /**
    * Just return the device name
    * 
    * @remarks C: `virNodeDeviceGetName` (libvirt >= 0.5.0)
-   * @returns the device name or NULL in case of error
+   * @returns The device name. Throws a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getName(): string;
   /**
    * Accessor for the parent of the device
    * 
    * @remarks C: `virNodeDeviceGetParent` (libvirt >= 0.5.0)
-   * @returns the name of the device's parent, or NULL if an error occurred or when the device has no parent.
+   * @returns The name of the device's parent occurred or when the device has no parent. Throws a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getParent(): string;
   /**
@@ -6292,14 +6292,14 @@ export interface NodeDeviceMethods {
    * 
    * @remarks C: `virNodeDeviceGetXMLDesc` (libvirt >= 0.5.0)
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns the XML document, or NULL on error
+   * @returns A Promise of the XML document. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getXMLDesc(flags?: number): Promise<string>;
   /**
    * Determine if the node device is currently active
    * 
    * @remarks C: `virNodeDeviceIsActive` (libvirt >= 7.8.0)
-   * @returns 1 if active, 0 if inactive, -1 on error
+   * @returns A Promise of `true` or `false` (C's 1 or 0). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   isActive(): Promise<boolean>;
   /**
@@ -6307,21 +6307,21 @@ export interface NodeDeviceMethods {
    * which means it will still exist after shutting down
    * 
    * @remarks C: `virNodeDeviceIsPersistent` (libvirt >= 7.8.0)
-   * @returns 1 if persistent, 0 if transient, -1 on error
+   * @returns A Promise of `true` or `false` (C's 1 or 0). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   isPersistent(): Promise<boolean>;
   /**
    * Lists the names of the capabilities supported by the device.
    * 
    * @remarks C: `virNodeDeviceListCaps` (libvirt >= 0.5.0)
-   * @returns the number of capability names listed in `names` or -1 in case of error.
+   * @returns A Promise of the out-parameter `names`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   listCaps(): Promise<string[]>;
   /**
    * Accessor for the number of capabilities supported by the device.
    * 
    * @remarks C: `virNodeDeviceNumOfCaps` (libvirt >= 0.5.0)
-   * @returns the number of capabilities supported by the device or -1 in case of error.
+   * @returns A Promise of the number of capabilities supported by the device. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   numOfCaps(): Promise<number>;
   /**
@@ -6335,7 +6335,7 @@ export interface NodeDeviceMethods {
    * If the device is currently in use by a guest, this method may fail.
    * 
    * @remarks C: `virNodeDeviceReAttach` (libvirt >= 0.6.1)
-   * @returns 0 in case of success, -1 in case of failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   reAttach(): Promise<void>;
   /**
@@ -6351,7 +6351,7 @@ export interface NodeDeviceMethods {
    * this function may fail.
    * 
    * @remarks C: `virNodeDeviceReset` (libvirt >= 0.6.1)
-   * @returns 0 in case of success, -1 in case of failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   reset(): Promise<void>;
   /**
@@ -6360,7 +6360,7 @@ export interface NodeDeviceMethods {
    * 
    * @remarks C: `virNodeDeviceSetAutostart` (libvirt >= 7.8.0)
    * @param autostart - whether the device should be automatically started
-   * @returns -1 in case of error, 0 in case of success
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   setAutostart(autostart: boolean): Promise<void>;
   /**
@@ -6369,7 +6369,7 @@ export interface NodeDeviceMethods {
    * 
    * @remarks C: `virNodeDeviceUndefine` (libvirt >= 7.3.0)
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns 0 in case of success and -1 in case of failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   undefine(flags?: number): Promise<void>;
 }
@@ -6383,14 +6383,14 @@ export interface SecretMethods {
    * counter on the connection is not increased by this call.
    * 
    * @remarks C: `virSecretGetConnect` (libvirt >= 0.7.1)
-   * @returns the virConnectPtr or NULL in case of failure.
+   * @returns A `Connect` wrapper holding its own reference (dropped when collected, or by `free()`). Throws a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getConnect(): Connect;
   /**
    * Fetches the UUID of the secret.
    * 
    * @remarks C: `virSecretGetUUID` (libvirt >= 0.7.1)
-   * @returns 0 on success with the uuid buffer being filled, or -1 upon failure.
+   * @returns The out-parameter `uuid`. Throws a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getUUID(): Buffer;
   /**
@@ -6398,7 +6398,7 @@ export interface SecretMethods {
    * UUID see RFC4122.
    * 
    * @remarks C: `virSecretGetUUIDString` (libvirt >= 0.7.1)
-   * @returns -1 in case of error, 0 in case of success
+   * @returns The out-parameter `uuid`. Throws a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getUUIDString(): string;
   /**
@@ -6412,7 +6412,7 @@ export interface SecretMethods {
    * only ever be one secret for each volume path.
    * 
    * @remarks C: `virSecretGetUsageID` (libvirt >= 0.7.1)
-   * @returns a string identifying the object using the secret, or NULL upon error
+   * @returns A string identifying the object using the secret. Throws a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getUsageID(): string;
   /**
@@ -6423,7 +6423,7 @@ export interface SecretMethods {
    * do not explicitly know about.
    * 
    * @remarks C: `virSecretGetUsageType` (libvirt >= 0.7.1)
-   * @returns a positive integer identifying the type of object, or -1 upon error.
+   * @returns A positive integer identifying the type of object. Throws a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getUsageType(): number;
   /**
@@ -6431,7 +6431,7 @@ export interface SecretMethods {
    * 
    * @remarks C: `virSecretGetXMLDesc` (libvirt >= 0.7.1)
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns the XML document on success, NULL on failure. The caller must free() the XML.
+   * @returns A Promise of the XML document on success. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getXMLDesc(flags?: number): Promise<string>;
   /**
@@ -6440,7 +6440,7 @@ export interface SecretMethods {
    * @remarks C: `virSecretSetValue` (libvirt >= 0.7.1)
    * @param value - Value of the secret
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns 0 on success, -1 on failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   setValue(value: Uint8Array | string, flags?: number): Promise<void>;
   /**
@@ -6448,7 +6448,7 @@ export interface SecretMethods {
    * virSecretPtr object.
    * 
    * @remarks C: `virSecretUndefine` (libvirt >= 0.7.1)
-   * @returns 0 on success, -1 on failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   undefine(): Promise<void>;
 }
@@ -6465,7 +6465,7 @@ export interface StoragePoolMethods {
    * 
    * @remarks C: `virStoragePoolBuild` (libvirt >= 0.4.1)
    * @param flags - bitwise-OR of virStoragePoolBuildFlags
-   * @returns 0 on success, or -1 upon failure
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   build(flags?: number): Promise<void>;
   /**
@@ -6473,7 +6473,7 @@ export interface StoragePoolMethods {
    * 
    * @remarks C: `virStoragePoolCreate` (libvirt >= 0.4.1)
    * @param flags - bitwise-OR of virStoragePoolCreateFlags
-   * @returns 0 on success, or -1 if it could not be started
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   create(flags?: number): Promise<void>;
   /**
@@ -6483,7 +6483,7 @@ export interface StoragePoolMethods {
    * 
    * @remarks C: `virStoragePoolDelete` (libvirt >= 0.4.1)
    * @param flags - bitwise-OR of virStoragePoolDeleteFlags
-   * @returns 0 on success, or -1 if it could not be obliterate
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   delete(flags?: number): Promise<void>;
   /**
@@ -6494,7 +6494,7 @@ export interface StoragePoolMethods {
    * the associated virStoragePoolPtr object.
    * 
    * @remarks C: `virStoragePoolDestroy` (libvirt >= 0.4.1)
-   * @returns 0 on success, or -1 if it could not be destroyed
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   destroy(): Promise<void>;
   /**
@@ -6502,7 +6502,7 @@ export interface StoragePoolMethods {
    * whether the pool is automatically started at boot time
    * 
    * @remarks C: `virStoragePoolGetAutostart` (libvirt >= 0.4.1)
-   * @returns 0 on success, -1 on failure
+   * @returns A Promise of the out-parameter `autostart`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getAutostart(): Promise<boolean>;
   /**
@@ -6511,7 +6511,7 @@ export interface StoragePoolMethods {
    * call.
    * 
    * @remarks C: `virStoragePoolGetConnect` (libvirt >= 0.4.1)
-   * @returns the virConnectPtr or NULL in case of failure.
+   * @returns A `Connect` wrapper holding its own reference (dropped when collected, or by `free()`). Throws a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getConnect(): Connect;
   /**
@@ -6519,28 +6519,28 @@ export interface StoragePoolMethods {
    * such as free space / usage summary
    * 
    * @remarks C: `virStoragePoolGetInfo` (libvirt >= 0.4.1)
-   * @returns 0 on success, or -1 on failure.
+   * @returns A Promise of the out-parameter `info`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getInfo(): Promise<virStoragePoolInfo>;
   /**
    * Fetch the locally unique name of the storage pool
    * 
    * @remarks C: `virStoragePoolGetName` (libvirt >= 0.4.1)
-   * @returns the name of the pool, or NULL on error
+   * @returns The name of the pool. Throws a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getName(): string;
   /**
    * Fetch the globally unique ID of the storage pool
    * 
    * @remarks C: `virStoragePoolGetUUID` (libvirt >= 0.4.1)
-   * @returns 0 on success, or -1 on error;
+   * @returns The out-parameter `uuid`. Throws a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getUUID(): Buffer;
   /**
    * Fetch the globally unique ID of the storage pool as a string
    * 
    * @remarks C: `virStoragePoolGetUUIDString` (libvirt >= 0.4.1)
-   * @returns 0 on success, or -1 on error;
+   * @returns The out-parameter `uuid`. Throws a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getUUIDString(): string;
   /**
@@ -6550,14 +6550,14 @@ export interface StoragePoolMethods {
    * 
    * @remarks C: `virStoragePoolGetXMLDesc` (libvirt >= 0.4.1)
    * @param flags - bitwise-OR of virStorageXMLFlags
-   * @returns a XML document (caller frees), or NULL on error
+   * @returns A Promise of the string libvirt returns. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getXMLDesc(flags?: number): Promise<string>;
   /**
    * Determine if the storage pool is currently running
    * 
    * @remarks C: `virStoragePoolIsActive` (libvirt >= 0.7.3)
-   * @returns 1 if running, 0 if inactive, -1 on error
+   * @returns A Promise of `true` or `false` (C's 1 or 0). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   isActive(): Promise<boolean>;
   /**
@@ -6565,7 +6565,7 @@ export interface StoragePoolMethods {
    * which means it will still exist after shutting down
    * 
    * @remarks C: `virStoragePoolIsPersistent` (libvirt >= 0.7.3)
-   * @returns 1 if persistent, 0 if transient, -1 on error
+   * @returns A Promise of `true` or `false` (C's 1 or 0). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   isPersistent(): Promise<boolean>;
   /**
@@ -6574,7 +6574,7 @@ export interface StoragePoolMethods {
    * 
    * @remarks C: `virStoragePoolListAllVolumes` (libvirt >= 0.10.2)
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns the number of storage volumes found or -1 and sets `vols` to NULL in case of error. On success, the array stored into `vols` is guaranteed to have an extra allocated element set to NULL but not included in the return count, to make iteration easier. The caller is responsible for calling virStorageVolFree() on each array element, then calling free() on `vols`.
+   * @returns A Promise of the out-parameter `vols`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   listAllVolumes(flags?: number): Promise<StorageVol[]>;
   /**
@@ -6585,14 +6585,14 @@ export interface StoragePoolMethods {
    * virStoragePoolListAllVolumes().
    * 
    * @remarks C: `virStoragePoolListVolumes` (libvirt >= 0.4.1)
-   * @returns the number of names fetched, or -1 on error
+   * @returns A Promise of the out-parameter `names`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   listVolumes(): Promise<string[]>;
   /**
    * Fetch the number of storage volumes within a pool
    * 
    * @remarks C: `virStoragePoolNumOfVolumes` (libvirt >= 0.4.1)
-   * @returns the number of storage pools, or -1 on failure
+   * @returns A Promise of the number of storage pools. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   numOfVolumes(): Promise<number>;
   /**
@@ -6602,7 +6602,7 @@ export interface StoragePoolMethods {
    * 
    * @remarks C: `virStoragePoolRefresh` (libvirt >= 0.4.1)
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns 0 if the volume list was refreshed, -1 on failure
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   refresh(flags?: number): Promise<void>;
   /**
@@ -6611,7 +6611,7 @@ export interface StoragePoolMethods {
    * 
    * @remarks C: `virStoragePoolSetAutostart` (libvirt >= 0.4.1)
    * @param autostart - whether the storage pool should be automatically started 0 or 1
-   * @returns 0 on success, -1 on failure
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   setAutostart(autostart: boolean): Promise<void>;
   /**
@@ -6630,7 +6630,7 @@ export interface StoragePoolMethods {
    * @remarks C: `virStorageVolCreateXML` (libvirt >= 0.4.1)
    * @param xmlDesc - description of volume to create
    * @param flags - bitwise-OR of virStorageVolCreateFlags
-   * @returns the storage volume, or NULL on error
+   * @returns A Promise of a `StorageVol` wrapper holding its own reference (dropped when collected, or by `free()`). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   storageVolCreateXML(xmlDesc: string, flags?: number): Promise<StorageVol>;
   /**
@@ -6651,7 +6651,7 @@ export interface StoragePoolMethods {
    * @param xmlDesc - description of volume to create
    * @param clonevol - storage volume to use as input
    * @param flags - bitwise-OR of virStorageVolCreateFlags
-   * @returns the storage volume, or NULL on error
+   * @returns A Promise of a `StorageVol` wrapper holding its own reference (dropped when collected, or by `free()`). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   storageVolCreateXMLFrom(xmlDesc: string, clonevol: StorageVol, flags?: number): Promise<StorageVol>;
   /**
@@ -6663,14 +6663,14 @@ export interface StoragePoolMethods {
    * 
    * @remarks C: `virStorageVolLookupByName` (libvirt >= 0.4.1)
    * @param name - name of storage volume
-   * @returns a storage volume, or NULL if not found / error
+   * @returns A Promise of a `StorageVol` wrapper holding its own reference (dropped when collected, or by `free()`). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   storageVolLookupByName(name: string): Promise<StorageVol>;
   /**
    * Undefine an inactive storage pool
    * 
    * @remarks C: `virStoragePoolUndefine` (libvirt >= 0.4.1)
-   * @returns 0 on success, -1 on failure
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   undefine(): Promise<void>;
 }
@@ -6684,7 +6684,7 @@ export interface StorageVolMethods {
    * 
    * @remarks C: `virStorageVolDelete` (libvirt >= 0.4.1)
    * @param flags - bitwise-OR of virStorageVolDeleteFlags
-   * @returns 0 on success, or -1 on error
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   delete(flags?: number): Promise<void>;
   /**
@@ -6713,7 +6713,7 @@ export interface StorageVolMethods {
    * @param offset - position in `vol` to start reading from
    * @param length - limit on amount of data to download
    * @param flags - bitwise-OR of virStorageVolDownloadFlags
-   * @returns 0, or -1 upon error.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   download(stream: Stream, offset: number | bigint, length: number | bigint, flags?: number): Promise<void>;
   /**
@@ -6722,7 +6722,7 @@ export interface StorageVolMethods {
    * call.
    * 
    * @remarks C: `virStorageVolGetConnect` (libvirt >= 0.4.1)
-   * @returns the virConnectPtr or NULL in case of failure.
+   * @returns A `Connect` wrapper holding its own reference (dropped when collected, or by `free()`). Throws a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getConnect(): Connect;
   /**
@@ -6730,7 +6730,7 @@ export interface StorageVolMethods {
    * volume such as its current allocation
    * 
    * @remarks C: `virStorageVolGetInfo` (libvirt >= 0.4.1)
-   * @returns 0 on success, or -1 on failure
+   * @returns A Promise of the out-parameter `info`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getInfo(): Promise<virStorageVolInfo>;
   /**
@@ -6745,7 +6745,7 @@ export interface StorageVolMethods {
    * 
    * @remarks C: `virStorageVolGetInfoFlags` (libvirt >= 3.0.0)
    * @param flags - bitwise-OR of virStorageVolInfoFlags
-   * @returns 0 on success, or -1 on failure
+   * @returns A Promise of the out-parameter `info`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getInfoFlags(flags?: number): Promise<virStorageVolInfo>;
   /**
@@ -6754,7 +6754,7 @@ export interface StorageVolMethods {
    * key no matter what host it is accessed from
    * 
    * @remarks C: `virStorageVolGetKey` (libvirt >= 0.4.1)
-   * @returns the volume key, or NULL on error
+   * @returns The volume key. Throws a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getKey(): string;
   /**
@@ -6762,7 +6762,7 @@ export interface StorageVolMethods {
    * within the scope of a pool
    * 
    * @remarks C: `virStorageVolGetName` (libvirt >= 0.4.1)
-   * @returns the volume name, or NULL on error
+   * @returns The volume name. Throws a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getName(): string;
   /**
@@ -6773,7 +6773,7 @@ export interface StorageVolMethods {
    * persistent naming
    * 
    * @remarks C: `virStorageVolGetPath` (libvirt >= 0.4.1)
-   * @returns the storage volume path, or NULL on error. The caller must free() the returned path after use.
+   * @returns A Promise of the storage volume path. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getPath(): Promise<string>;
   /**
@@ -6782,7 +6782,7 @@ export interface StorageVolMethods {
    * 
    * @remarks C: `virStorageVolGetXMLDesc` (libvirt >= 0.4.1)
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns the XML document, or NULL on error
+   * @returns A Promise of the XML document. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getXMLDesc(flags?: number): Promise<string>;
   /**
@@ -6815,7 +6815,7 @@ export interface StorageVolMethods {
    * @remarks C: `virStorageVolResize` (libvirt >= 0.9.10)
    * @param capacity - new capacity, in bytes
    * @param flags - bitwise-OR of virStorageVolResizeFlags
-   * @returns 0 on success, or -1 on error.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   resize(capacity: number | bigint, flags?: number): Promise<void>;
   /**
@@ -6825,7 +6825,7 @@ export interface StorageVolMethods {
    * storage pool object is no longer needed.
    * 
    * @remarks C: `virStoragePoolLookupByVolume` (libvirt >= 0.4.1)
-   * @returns a virStoragePoolPtr object, or NULL if no matching pool is found
+   * @returns A Promise of a `StoragePool` wrapper holding its own reference (dropped when collected, or by `free()`). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   storagePoolLookupByVolume(): Promise<StoragePool>;
   /**
@@ -6863,7 +6863,7 @@ export interface StorageVolMethods {
    * @param offset - position to start writing to
    * @param length - limit on amount of data to upload
    * @param flags - bitwise-OR of virStorageVolUploadFlags
-   * @returns 0, or -1 upon error.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   upload(stream: Stream, offset: number | bigint, length: number | bigint, flags?: number): Promise<void>;
   /**
@@ -6881,7 +6881,7 @@ export interface StorageVolMethods {
    * 
    * @remarks C: `virStorageVolWipe` (libvirt >= 0.8.0)
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns 0 on success, or -1 on error
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   wipe(flags?: number): Promise<void>;
   /**
@@ -6896,7 +6896,7 @@ export interface StorageVolMethods {
    * @remarks C: `virStorageVolWipePattern` (libvirt >= 0.9.10)
    * @param algorithm - one of virStorageVolWipeAlgorithm
    * @param flags - future flags, use 0 for now
-   * @returns 0 on success, or -1 on error.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   wipePattern(algorithm: number, flags?: number): Promise<void>;
 }
