@@ -10384,1168 +10384,1944 @@ static Napi::Value g_virDomainQemuMonitorCommand(const Napi::CallbackInfo &info)
 
 extern const MethodDef kGeneratedMethods[] = {
 #if LIBVIR_CHECK_VERSION(0, 7, 7)
-    {(int)Kind::Connect, "baselineCPU", "virConnectBaselineCPU", g_virConnectBaselineCPU, false, false},
+    {(int)Kind::Connect, "baselineCPU", "virConnectBaselineCPU", g_virConnectBaselineCPU, false, false, "0.7.7"},
+#else
+    {(int)Kind::Connect, "baselineCPU", "virConnectBaselineCPU", nullptr, false, false, "0.7.7", true},
 #endif
 #if LIBVIR_CHECK_VERSION(4, 4, 0)
-    {(int)Kind::Connect, "baselineHypervisorCPU", "virConnectBaselineHypervisorCPU", g_virConnectBaselineHypervisorCPU, false, false},
+    {(int)Kind::Connect, "baselineHypervisorCPU", "virConnectBaselineHypervisorCPU", g_virConnectBaselineHypervisorCPU, false, false, "4.4.0"},
+#else
+    {(int)Kind::Connect, "baselineHypervisorCPU", "virConnectBaselineHypervisorCPU", nullptr, false, false, "4.4.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 7, 5)
-    {(int)Kind::Connect, "compareCPU", "virConnectCompareCPU", g_virConnectCompareCPU, false, false},
+    {(int)Kind::Connect, "compareCPU", "virConnectCompareCPU", g_virConnectCompareCPU, false, false, "0.7.5"},
+#else
+    {(int)Kind::Connect, "compareCPU", "virConnectCompareCPU", nullptr, false, false, "0.7.5", true},
 #endif
 #if LIBVIR_CHECK_VERSION(4, 4, 0)
-    {(int)Kind::Connect, "compareHypervisorCPU", "virConnectCompareHypervisorCPU", g_virConnectCompareHypervisorCPU, false, false},
+    {(int)Kind::Connect, "compareHypervisorCPU", "virConnectCompareHypervisorCPU", g_virConnectCompareHypervisorCPU, false, false, "4.4.0"},
+#else
+    {(int)Kind::Connect, "compareHypervisorCPU", "virConnectCompareHypervisorCPU", nullptr, false, false, "4.4.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 6, 4)
-    {(int)Kind::Connect, "domainXMLFromNative", "virConnectDomainXMLFromNative", g_virConnectDomainXMLFromNative, false, false},
+    {(int)Kind::Connect, "domainXMLFromNative", "virConnectDomainXMLFromNative", g_virConnectDomainXMLFromNative, false, false, "0.6.4"},
+#else
+    {(int)Kind::Connect, "domainXMLFromNative", "virConnectDomainXMLFromNative", nullptr, false, false, "0.6.4", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 6, 4)
-    {(int)Kind::Connect, "domainXMLToNative", "virConnectDomainXMLToNative", g_virConnectDomainXMLToNative, false, false},
+    {(int)Kind::Connect, "domainXMLToNative", "virConnectDomainXMLToNative", g_virConnectDomainXMLToNative, false, false, "0.6.4"},
+#else
+    {(int)Kind::Connect, "domainXMLToNative", "virConnectDomainXMLToNative", nullptr, false, false, "0.6.4", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 4, 5)
-    {(int)Kind::Connect, "findStoragePoolSources", "virConnectFindStoragePoolSources", g_virConnectFindStoragePoolSources, false, false},
+    {(int)Kind::Connect, "findStoragePoolSources", "virConnectFindStoragePoolSources", g_virConnectFindStoragePoolSources, false, false, "0.4.5"},
+#else
+    {(int)Kind::Connect, "findStoragePoolSources", "virConnectFindStoragePoolSources", nullptr, false, false, "0.4.5", true},
 #endif
 #if LIBVIR_CHECK_VERSION(1, 1, 3)
-    {(int)Kind::Connect, "getCPUModelNames", "virConnectGetCPUModelNames", g_virConnectGetCPUModelNames, false, false},
+    {(int)Kind::Connect, "getCPUModelNames", "virConnectGetCPUModelNames", g_virConnectGetCPUModelNames, false, false, "1.1.3"},
+#else
+    {(int)Kind::Connect, "getCPUModelNames", "virConnectGetCPUModelNames", nullptr, false, false, "1.1.3", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 2, 1)
-    {(int)Kind::Connect, "getCapabilities", "virConnectGetCapabilities", g_virConnectGetCapabilities, false, false},
+    {(int)Kind::Connect, "getCapabilities", "virConnectGetCapabilities", g_virConnectGetCapabilities, false, false, "0.2.1"},
+#else
+    {(int)Kind::Connect, "getCapabilities", "virConnectGetCapabilities", nullptr, false, false, "0.2.1", true},
 #endif
 #if LIBVIR_CHECK_VERSION(1, 2, 7)
-    {(int)Kind::Connect, "getDomainCapabilities", "virConnectGetDomainCapabilities", g_virConnectGetDomainCapabilities, false, false},
+    {(int)Kind::Connect, "getDomainCapabilities", "virConnectGetDomainCapabilities", g_virConnectGetDomainCapabilities, false, false, "1.2.7"},
+#else
+    {(int)Kind::Connect, "getDomainCapabilities", "virConnectGetDomainCapabilities", nullptr, false, false, "1.2.7", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 3, 0)
-    {(int)Kind::Connect, "getHostname", "virConnectGetHostname", g_virConnectGetHostname, false, false},
+    {(int)Kind::Connect, "getHostname", "virConnectGetHostname", g_virConnectGetHostname, false, false, "0.3.0"},
+#else
+    {(int)Kind::Connect, "getHostname", "virConnectGetHostname", nullptr, false, false, "0.3.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 7, 3)
-    {(int)Kind::Connect, "getLibVersion", "virConnectGetLibVersion", g_virConnectGetLibVersion, false, false},
+    {(int)Kind::Connect, "getLibVersion", "virConnectGetLibVersion", g_virConnectGetLibVersion, false, false, "0.7.3"},
+#else
+    {(int)Kind::Connect, "getLibVersion", "virConnectGetLibVersion", nullptr, false, false, "0.7.3", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 2, 1)
-    {(int)Kind::Connect, "getMaxVcpus", "virConnectGetMaxVcpus", g_virConnectGetMaxVcpus, false, false},
+    {(int)Kind::Connect, "getMaxVcpus", "virConnectGetMaxVcpus", g_virConnectGetMaxVcpus, false, false, "0.2.1"},
+#else
+    {(int)Kind::Connect, "getMaxVcpus", "virConnectGetMaxVcpus", nullptr, false, false, "0.2.1", true},
 #endif
 #if LIBVIR_CHECK_VERSION(5, 2, 0)
-    {(int)Kind::Connect, "getStoragePoolCapabilities", "virConnectGetStoragePoolCapabilities", g_virConnectGetStoragePoolCapabilities, false, false},
+    {(int)Kind::Connect, "getStoragePoolCapabilities", "virConnectGetStoragePoolCapabilities", g_virConnectGetStoragePoolCapabilities, false, false, "5.2.0"},
+#else
+    {(int)Kind::Connect, "getStoragePoolCapabilities", "virConnectGetStoragePoolCapabilities", nullptr, false, false, "5.2.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 8, 8)
-    {(int)Kind::Connect, "getSysinfo", "virConnectGetSysinfo", g_virConnectGetSysinfo, false, false},
+    {(int)Kind::Connect, "getSysinfo", "virConnectGetSysinfo", g_virConnectGetSysinfo, false, false, "0.8.8"},
+#else
+    {(int)Kind::Connect, "getSysinfo", "virConnectGetSysinfo", nullptr, false, false, "0.8.8", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 0, 3)
-    {(int)Kind::Connect, "getType", "virConnectGetType", g_virConnectGetType, false, false},
+    {(int)Kind::Connect, "getType", "virConnectGetType", g_virConnectGetType, false, false, "0.0.3"},
+#else
+    {(int)Kind::Connect, "getType", "virConnectGetType", nullptr, false, false, "0.0.3", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 3, 0)
-    {(int)Kind::Connect, "getURI", "virConnectGetURI", g_virConnectGetURI, false, false},
+    {(int)Kind::Connect, "getURI", "virConnectGetURI", g_virConnectGetURI, false, false, "0.3.0"},
+#else
+    {(int)Kind::Connect, "getURI", "virConnectGetURI", nullptr, false, false, "0.3.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 0, 3)
-    {(int)Kind::Connect, "getVersion", "virConnectGetVersion", g_virConnectGetVersion, false, false},
+    {(int)Kind::Connect, "getVersion", "virConnectGetVersion", g_virConnectGetVersion, false, false, "0.0.3"},
+#else
+    {(int)Kind::Connect, "getVersion", "virConnectGetVersion", nullptr, false, false, "0.0.3", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 9, 8)
-    {(int)Kind::Connect, "isAlive", "virConnectIsAlive", g_virConnectIsAlive, false, false},
+    {(int)Kind::Connect, "isAlive", "virConnectIsAlive", g_virConnectIsAlive, false, false, "0.9.8"},
+#else
+    {(int)Kind::Connect, "isAlive", "virConnectIsAlive", nullptr, false, false, "0.9.8", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 7, 3)
-    {(int)Kind::Connect, "isEncrypted", "virConnectIsEncrypted", g_virConnectIsEncrypted, false, false},
+    {(int)Kind::Connect, "isEncrypted", "virConnectIsEncrypted", g_virConnectIsEncrypted, false, false, "0.7.3"},
+#else
+    {(int)Kind::Connect, "isEncrypted", "virConnectIsEncrypted", nullptr, false, false, "0.7.3", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 7, 3)
-    {(int)Kind::Connect, "isSecure", "virConnectIsSecure", g_virConnectIsSecure, false, false},
+    {(int)Kind::Connect, "isSecure", "virConnectIsSecure", g_virConnectIsSecure, false, false, "0.7.3"},
+#else
+    {(int)Kind::Connect, "isSecure", "virConnectIsSecure", nullptr, false, false, "0.7.3", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 9, 13)
-    {(int)Kind::Connect, "listAllDomains", "virConnectListAllDomains", g_virConnectListAllDomains, false, false},
+    {(int)Kind::Connect, "listAllDomains", "virConnectListAllDomains", g_virConnectListAllDomains, false, false, "0.9.13"},
+#else
+    {(int)Kind::Connect, "listAllDomains", "virConnectListAllDomains", nullptr, false, false, "0.9.13", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 10, 2)
-    {(int)Kind::Connect, "listAllInterfaces", "virConnectListAllInterfaces", g_virConnectListAllInterfaces, false, false},
+    {(int)Kind::Connect, "listAllInterfaces", "virConnectListAllInterfaces", g_virConnectListAllInterfaces, false, false, "0.10.2"},
+#else
+    {(int)Kind::Connect, "listAllInterfaces", "virConnectListAllInterfaces", nullptr, false, false, "0.10.2", true},
 #endif
 #if LIBVIR_CHECK_VERSION(4, 5, 0)
-    {(int)Kind::Connect, "listAllNWFilterBindings", "virConnectListAllNWFilterBindings", g_virConnectListAllNWFilterBindings, false, false},
+    {(int)Kind::Connect, "listAllNWFilterBindings", "virConnectListAllNWFilterBindings", g_virConnectListAllNWFilterBindings, false, false, "4.5.0"},
+#else
+    {(int)Kind::Connect, "listAllNWFilterBindings", "virConnectListAllNWFilterBindings", nullptr, false, false, "4.5.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 10, 2)
-    {(int)Kind::Connect, "listAllNWFilters", "virConnectListAllNWFilters", g_virConnectListAllNWFilters, false, false},
+    {(int)Kind::Connect, "listAllNWFilters", "virConnectListAllNWFilters", g_virConnectListAllNWFilters, false, false, "0.10.2"},
+#else
+    {(int)Kind::Connect, "listAllNWFilters", "virConnectListAllNWFilters", nullptr, false, false, "0.10.2", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 10, 2)
-    {(int)Kind::Connect, "listAllNetworks", "virConnectListAllNetworks", g_virConnectListAllNetworks, false, false},
+    {(int)Kind::Connect, "listAllNetworks", "virConnectListAllNetworks", g_virConnectListAllNetworks, false, false, "0.10.2"},
+#else
+    {(int)Kind::Connect, "listAllNetworks", "virConnectListAllNetworks", nullptr, false, false, "0.10.2", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 10, 2)
-    {(int)Kind::Connect, "listAllNodeDevices", "virConnectListAllNodeDevices", g_virConnectListAllNodeDevices, false, false},
+    {(int)Kind::Connect, "listAllNodeDevices", "virConnectListAllNodeDevices", g_virConnectListAllNodeDevices, false, false, "0.10.2"},
+#else
+    {(int)Kind::Connect, "listAllNodeDevices", "virConnectListAllNodeDevices", nullptr, false, false, "0.10.2", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 10, 2)
-    {(int)Kind::Connect, "listAllSecrets", "virConnectListAllSecrets", g_virConnectListAllSecrets, false, false},
+    {(int)Kind::Connect, "listAllSecrets", "virConnectListAllSecrets", g_virConnectListAllSecrets, false, false, "0.10.2"},
+#else
+    {(int)Kind::Connect, "listAllSecrets", "virConnectListAllSecrets", nullptr, false, false, "0.10.2", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 10, 2)
-    {(int)Kind::Connect, "listAllStoragePools", "virConnectListAllStoragePools", g_virConnectListAllStoragePools, false, false},
+    {(int)Kind::Connect, "listAllStoragePools", "virConnectListAllStoragePools", g_virConnectListAllStoragePools, false, false, "0.10.2"},
+#else
+    {(int)Kind::Connect, "listAllStoragePools", "virConnectListAllStoragePools", nullptr, false, false, "0.10.2", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 1, 1)
-    {(int)Kind::Connect, "listDefinedDomains", "virConnectListDefinedDomains", g_virConnectListDefinedDomains, false, false},
+    {(int)Kind::Connect, "listDefinedDomains", "virConnectListDefinedDomains", g_virConnectListDefinedDomains, false, false, "0.1.1"},
+#else
+    {(int)Kind::Connect, "listDefinedDomains", "virConnectListDefinedDomains", nullptr, false, false, "0.1.1", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 7, 0)
-    {(int)Kind::Connect, "listDefinedInterfaces", "virConnectListDefinedInterfaces", g_virConnectListDefinedInterfaces, false, false},
+    {(int)Kind::Connect, "listDefinedInterfaces", "virConnectListDefinedInterfaces", g_virConnectListDefinedInterfaces, false, false, "0.7.0"},
+#else
+    {(int)Kind::Connect, "listDefinedInterfaces", "virConnectListDefinedInterfaces", nullptr, false, false, "0.7.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 2, 0)
-    {(int)Kind::Connect, "listDefinedNetworks", "virConnectListDefinedNetworks", g_virConnectListDefinedNetworks, false, false},
+    {(int)Kind::Connect, "listDefinedNetworks", "virConnectListDefinedNetworks", g_virConnectListDefinedNetworks, false, false, "0.2.0"},
+#else
+    {(int)Kind::Connect, "listDefinedNetworks", "virConnectListDefinedNetworks", nullptr, false, false, "0.2.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 4, 1)
-    {(int)Kind::Connect, "listDefinedStoragePools", "virConnectListDefinedStoragePools", g_virConnectListDefinedStoragePools, false, false},
+    {(int)Kind::Connect, "listDefinedStoragePools", "virConnectListDefinedStoragePools", g_virConnectListDefinedStoragePools, false, false, "0.4.1"},
+#else
+    {(int)Kind::Connect, "listDefinedStoragePools", "virConnectListDefinedStoragePools", nullptr, false, false, "0.4.1", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 0, 3)
-    {(int)Kind::Connect, "listDomains", "virConnectListDomains", g_virConnectListDomains, false, false},
+    {(int)Kind::Connect, "listDomains", "virConnectListDomains", g_virConnectListDomains, false, false, "0.0.3"},
+#else
+    {(int)Kind::Connect, "listDomains", "virConnectListDomains", nullptr, false, false, "0.0.3", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 6, 4)
-    {(int)Kind::Connect, "listInterfaces", "virConnectListInterfaces", g_virConnectListInterfaces, false, false},
+    {(int)Kind::Connect, "listInterfaces", "virConnectListInterfaces", g_virConnectListInterfaces, false, false, "0.6.4"},
+#else
+    {(int)Kind::Connect, "listInterfaces", "virConnectListInterfaces", nullptr, false, false, "0.6.4", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 8, 0)
-    {(int)Kind::Connect, "listNWFilters", "virConnectListNWFilters", g_virConnectListNWFilters, false, false},
+    {(int)Kind::Connect, "listNWFilters", "virConnectListNWFilters", g_virConnectListNWFilters, false, false, "0.8.0"},
+#else
+    {(int)Kind::Connect, "listNWFilters", "virConnectListNWFilters", nullptr, false, false, "0.8.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 2, 0)
-    {(int)Kind::Connect, "listNetworks", "virConnectListNetworks", g_virConnectListNetworks, false, false},
+    {(int)Kind::Connect, "listNetworks", "virConnectListNetworks", g_virConnectListNetworks, false, false, "0.2.0"},
+#else
+    {(int)Kind::Connect, "listNetworks", "virConnectListNetworks", nullptr, false, false, "0.2.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 7, 1)
-    {(int)Kind::Connect, "listSecrets", "virConnectListSecrets", g_virConnectListSecrets, false, false},
+    {(int)Kind::Connect, "listSecrets", "virConnectListSecrets", g_virConnectListSecrets, false, false, "0.7.1"},
+#else
+    {(int)Kind::Connect, "listSecrets", "virConnectListSecrets", nullptr, false, false, "0.7.1", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 4, 1)
-    {(int)Kind::Connect, "listStoragePools", "virConnectListStoragePools", g_virConnectListStoragePools, false, false},
+    {(int)Kind::Connect, "listStoragePools", "virConnectListStoragePools", g_virConnectListStoragePools, false, false, "0.4.1"},
+#else
+    {(int)Kind::Connect, "listStoragePools", "virConnectListStoragePools", nullptr, false, false, "0.4.1", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 1, 5)
-    {(int)Kind::Connect, "numOfDefinedDomains", "virConnectNumOfDefinedDomains", g_virConnectNumOfDefinedDomains, false, false},
+    {(int)Kind::Connect, "numOfDefinedDomains", "virConnectNumOfDefinedDomains", g_virConnectNumOfDefinedDomains, false, false, "0.1.5"},
+#else
+    {(int)Kind::Connect, "numOfDefinedDomains", "virConnectNumOfDefinedDomains", nullptr, false, false, "0.1.5", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 7, 0)
-    {(int)Kind::Connect, "numOfDefinedInterfaces", "virConnectNumOfDefinedInterfaces", g_virConnectNumOfDefinedInterfaces, false, false},
+    {(int)Kind::Connect, "numOfDefinedInterfaces", "virConnectNumOfDefinedInterfaces", g_virConnectNumOfDefinedInterfaces, false, false, "0.7.0"},
+#else
+    {(int)Kind::Connect, "numOfDefinedInterfaces", "virConnectNumOfDefinedInterfaces", nullptr, false, false, "0.7.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 2, 0)
-    {(int)Kind::Connect, "numOfDefinedNetworks", "virConnectNumOfDefinedNetworks", g_virConnectNumOfDefinedNetworks, false, false},
+    {(int)Kind::Connect, "numOfDefinedNetworks", "virConnectNumOfDefinedNetworks", g_virConnectNumOfDefinedNetworks, false, false, "0.2.0"},
+#else
+    {(int)Kind::Connect, "numOfDefinedNetworks", "virConnectNumOfDefinedNetworks", nullptr, false, false, "0.2.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 4, 1)
-    {(int)Kind::Connect, "numOfDefinedStoragePools", "virConnectNumOfDefinedStoragePools", g_virConnectNumOfDefinedStoragePools, false, false},
+    {(int)Kind::Connect, "numOfDefinedStoragePools", "virConnectNumOfDefinedStoragePools", g_virConnectNumOfDefinedStoragePools, false, false, "0.4.1"},
+#else
+    {(int)Kind::Connect, "numOfDefinedStoragePools", "virConnectNumOfDefinedStoragePools", nullptr, false, false, "0.4.1", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 0, 3)
-    {(int)Kind::Connect, "numOfDomains", "virConnectNumOfDomains", g_virConnectNumOfDomains, false, false},
+    {(int)Kind::Connect, "numOfDomains", "virConnectNumOfDomains", g_virConnectNumOfDomains, false, false, "0.0.3"},
+#else
+    {(int)Kind::Connect, "numOfDomains", "virConnectNumOfDomains", nullptr, false, false, "0.0.3", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 6, 4)
-    {(int)Kind::Connect, "numOfInterfaces", "virConnectNumOfInterfaces", g_virConnectNumOfInterfaces, false, false},
+    {(int)Kind::Connect, "numOfInterfaces", "virConnectNumOfInterfaces", g_virConnectNumOfInterfaces, false, false, "0.6.4"},
+#else
+    {(int)Kind::Connect, "numOfInterfaces", "virConnectNumOfInterfaces", nullptr, false, false, "0.6.4", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 8, 0)
-    {(int)Kind::Connect, "numOfNWFilters", "virConnectNumOfNWFilters", g_virConnectNumOfNWFilters, false, false},
+    {(int)Kind::Connect, "numOfNWFilters", "virConnectNumOfNWFilters", g_virConnectNumOfNWFilters, false, false, "0.8.0"},
+#else
+    {(int)Kind::Connect, "numOfNWFilters", "virConnectNumOfNWFilters", nullptr, false, false, "0.8.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 2, 0)
-    {(int)Kind::Connect, "numOfNetworks", "virConnectNumOfNetworks", g_virConnectNumOfNetworks, false, false},
+    {(int)Kind::Connect, "numOfNetworks", "virConnectNumOfNetworks", g_virConnectNumOfNetworks, false, false, "0.2.0"},
+#else
+    {(int)Kind::Connect, "numOfNetworks", "virConnectNumOfNetworks", nullptr, false, false, "0.2.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 7, 1)
-    {(int)Kind::Connect, "numOfSecrets", "virConnectNumOfSecrets", g_virConnectNumOfSecrets, false, false},
+    {(int)Kind::Connect, "numOfSecrets", "virConnectNumOfSecrets", g_virConnectNumOfSecrets, false, false, "0.7.1"},
+#else
+    {(int)Kind::Connect, "numOfSecrets", "virConnectNumOfSecrets", nullptr, false, false, "0.7.1", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 4, 1)
-    {(int)Kind::Connect, "numOfStoragePools", "virConnectNumOfStoragePools", g_virConnectNumOfStoragePools, false, false},
+    {(int)Kind::Connect, "numOfStoragePools", "virConnectNumOfStoragePools", g_virConnectNumOfStoragePools, false, false, "0.4.1"},
+#else
+    {(int)Kind::Connect, "numOfStoragePools", "virConnectNumOfStoragePools", nullptr, false, false, "0.4.1", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 0, 3)
-    {(int)Kind::Connect, "open", "virConnectOpen", g_virConnectOpen, true, false},
+    {(int)Kind::Connect, "open", "virConnectOpen", g_virConnectOpen, true, false, "0.0.3"},
+#else
+    {(int)Kind::Connect, "open", "virConnectOpen", nullptr, true, false, "0.0.3", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 0, 3)
-    {(int)Kind::Connect, "openReadOnly", "virConnectOpenReadOnly", g_virConnectOpenReadOnly, true, false},
+    {(int)Kind::Connect, "openReadOnly", "virConnectOpenReadOnly", g_virConnectOpenReadOnly, true, false, "0.0.3"},
+#else
+    {(int)Kind::Connect, "openReadOnly", "virConnectOpenReadOnly", nullptr, true, false, "0.0.3", true},
 #endif
 #if LIBVIR_CHECK_VERSION(5, 8, 0)
-    {(int)Kind::Connect, "setIdentity", "virConnectSetIdentity", g_virConnectSetIdentity, false, false},
+    {(int)Kind::Connect, "setIdentity", "virConnectSetIdentity", g_virConnectSetIdentity, false, false, "5.8.0"},
+#else
+    {(int)Kind::Connect, "setIdentity", "virConnectSetIdentity", nullptr, false, false, "5.8.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 9, 8)
-    {(int)Kind::Connect, "setKeepAlive", "virConnectSetKeepAlive", g_virConnectSetKeepAlive, false, false},
+    {(int)Kind::Connect, "setKeepAlive", "virConnectSetKeepAlive", g_virConnectSetKeepAlive, false, false, "0.9.8"},
+#else
+    {(int)Kind::Connect, "setKeepAlive", "virConnectSetKeepAlive", nullptr, false, false, "0.9.8", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 7, 7)
-    {(int)Kind::Domain, "abortJob", "virDomainAbortJob", g_virDomainAbortJob, false, false},
+    {(int)Kind::Domain, "abortJob", "virDomainAbortJob", g_virDomainAbortJob, false, false, "0.7.7"},
+#else
+    {(int)Kind::Domain, "abortJob", "virDomainAbortJob", nullptr, false, false, "0.7.7", true},
 #endif
 #if LIBVIR_CHECK_VERSION(8, 5, 0)
-    {(int)Kind::Domain, "abortJobFlags", "virDomainAbortJobFlags", g_virDomainAbortJobFlags, false, false},
+    {(int)Kind::Domain, "abortJobFlags", "virDomainAbortJobFlags", g_virDomainAbortJobFlags, false, false, "8.5.0"},
+#else
+    {(int)Kind::Domain, "abortJobFlags", "virDomainAbortJobFlags", nullptr, false, false, "8.5.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(1, 2, 15)
-    {(int)Kind::Domain, "addIOThread", "virDomainAddIOThread", g_virDomainAddIOThread, false, false},
+    {(int)Kind::Domain, "addIOThread", "virDomainAddIOThread", g_virDomainAddIOThread, false, false, "1.2.15"},
+#else
+    {(int)Kind::Domain, "addIOThread", "virDomainAddIOThread", nullptr, false, false, "1.2.15", true},
 #endif
 #if LIBVIR_CHECK_VERSION(5, 10, 0)
-    {(int)Kind::Domain, "agentSetResponseTimeout", "virDomainAgentSetResponseTimeout", g_virDomainAgentSetResponseTimeout, false, false},
+    {(int)Kind::Domain, "agentSetResponseTimeout", "virDomainAgentSetResponseTimeout", g_virDomainAgentSetResponseTimeout, false, false, "5.10.0"},
+#else
+    {(int)Kind::Domain, "agentSetResponseTimeout", "virDomainAgentSetResponseTimeout", nullptr, false, false, "5.10.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 1, 9)
-    {(int)Kind::Domain, "attachDevice", "virDomainAttachDevice", g_virDomainAttachDevice, false, false},
+    {(int)Kind::Domain, "attachDevice", "virDomainAttachDevice", g_virDomainAttachDevice, false, false, "0.1.9"},
+#else
+    {(int)Kind::Domain, "attachDevice", "virDomainAttachDevice", nullptr, false, false, "0.1.9", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 7, 7)
-    {(int)Kind::Domain, "attachDeviceFlags", "virDomainAttachDeviceFlags", g_virDomainAttachDeviceFlags, false, false},
+    {(int)Kind::Domain, "attachDeviceFlags", "virDomainAttachDeviceFlags", g_virDomainAttachDeviceFlags, false, false, "0.7.7"},
+#else
+    {(int)Kind::Domain, "attachDeviceFlags", "virDomainAttachDeviceFlags", nullptr, false, false, "0.7.7", true},
 #endif
 #if LIBVIR_CHECK_VERSION(6, 10, 0)
-    {(int)Kind::Domain, "authorizedSSHKeysGet", "virDomainAuthorizedSSHKeysGet", g_virDomainAuthorizedSSHKeysGet, false, false},
+    {(int)Kind::Domain, "authorizedSSHKeysGet", "virDomainAuthorizedSSHKeysGet", g_virDomainAuthorizedSSHKeysGet, false, false, "6.10.0"},
+#else
+    {(int)Kind::Domain, "authorizedSSHKeysGet", "virDomainAuthorizedSSHKeysGet", nullptr, false, false, "6.10.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(6, 10, 0)
-    {(int)Kind::Domain, "authorizedSSHKeysSet", "virDomainAuthorizedSSHKeysSet", g_virDomainAuthorizedSSHKeysSet, false, false},
+    {(int)Kind::Domain, "authorizedSSHKeysSet", "virDomainAuthorizedSSHKeysSet", g_virDomainAuthorizedSSHKeysSet, false, false, "6.10.0"},
+#else
+    {(int)Kind::Domain, "authorizedSSHKeysSet", "virDomainAuthorizedSSHKeysSet", nullptr, false, false, "6.10.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(6, 0, 0)
-    {(int)Kind::Domain, "backupBegin", "virDomainBackupBegin", g_virDomainBackupBegin, false, false},
+    {(int)Kind::Domain, "backupBegin", "virDomainBackupBegin", g_virDomainBackupBegin, false, false, "6.0.0"},
+#else
+    {(int)Kind::Domain, "backupBegin", "virDomainBackupBegin", nullptr, false, false, "6.0.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(6, 0, 0)
-    {(int)Kind::Domain, "backupGetXMLDesc", "virDomainBackupGetXMLDesc", g_virDomainBackupGetXMLDesc, false, false},
+    {(int)Kind::Domain, "backupGetXMLDesc", "virDomainBackupGetXMLDesc", g_virDomainBackupGetXMLDesc, false, false, "6.0.0"},
+#else
+    {(int)Kind::Domain, "backupGetXMLDesc", "virDomainBackupGetXMLDesc", nullptr, false, false, "6.0.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 10, 2)
-    {(int)Kind::Domain, "blockCommit", "virDomainBlockCommit", g_virDomainBlockCommit, false, false},
+    {(int)Kind::Domain, "blockCommit", "virDomainBlockCommit", g_virDomainBlockCommit, false, false, "0.10.2"},
+#else
+    {(int)Kind::Domain, "blockCommit", "virDomainBlockCommit", nullptr, false, false, "0.10.2", true},
 #endif
 #if LIBVIR_CHECK_VERSION(1, 2, 8)
-    {(int)Kind::Domain, "blockCopy", "virDomainBlockCopy", g_virDomainBlockCopy, false, false},
+    {(int)Kind::Domain, "blockCopy", "virDomainBlockCopy", g_virDomainBlockCopy, false, false, "1.2.8"},
+#else
+    {(int)Kind::Domain, "blockCopy", "virDomainBlockCopy", nullptr, false, false, "1.2.8", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 9, 4)
-    {(int)Kind::Domain, "blockJobAbort", "virDomainBlockJobAbort", g_virDomainBlockJobAbort, false, false},
+    {(int)Kind::Domain, "blockJobAbort", "virDomainBlockJobAbort", g_virDomainBlockJobAbort, false, false, "0.9.4"},
+#else
+    {(int)Kind::Domain, "blockJobAbort", "virDomainBlockJobAbort", nullptr, false, false, "0.9.4", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 9, 4)
-    {(int)Kind::Domain, "blockJobSetSpeed", "virDomainBlockJobSetSpeed", g_virDomainBlockJobSetSpeed, false, false},
+    {(int)Kind::Domain, "blockJobSetSpeed", "virDomainBlockJobSetSpeed", g_virDomainBlockJobSetSpeed, false, false, "0.9.4"},
+#else
+    {(int)Kind::Domain, "blockJobSetSpeed", "virDomainBlockJobSetSpeed", nullptr, false, false, "0.9.4", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 9, 4)
-    {(int)Kind::Domain, "blockPull", "virDomainBlockPull", g_virDomainBlockPull, false, false},
+    {(int)Kind::Domain, "blockPull", "virDomainBlockPull", g_virDomainBlockPull, false, false, "0.9.4"},
+#else
+    {(int)Kind::Domain, "blockPull", "virDomainBlockPull", nullptr, false, false, "0.9.4", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 9, 10)
-    {(int)Kind::Domain, "blockRebase", "virDomainBlockRebase", g_virDomainBlockRebase, false, false},
+    {(int)Kind::Domain, "blockRebase", "virDomainBlockRebase", g_virDomainBlockRebase, false, false, "0.9.10"},
+#else
+    {(int)Kind::Domain, "blockRebase", "virDomainBlockRebase", nullptr, false, false, "0.9.10", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 9, 8)
-    {(int)Kind::Domain, "blockResize", "virDomainBlockResize", g_virDomainBlockResize, false, false},
+    {(int)Kind::Domain, "blockResize", "virDomainBlockResize", g_virDomainBlockResize, false, false, "0.9.8"},
+#else
+    {(int)Kind::Domain, "blockResize", "virDomainBlockResize", nullptr, false, false, "0.9.8", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 3, 2)
-    {(int)Kind::Domain, "blockStats", "virDomainBlockStats", g_virDomainBlockStats, false, false},
+    {(int)Kind::Domain, "blockStats", "virDomainBlockStats", g_virDomainBlockStats, false, false, "0.3.2"},
+#else
+    {(int)Kind::Domain, "blockStats", "virDomainBlockStats", nullptr, false, false, "0.3.2", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 9, 5)
-    {(int)Kind::Domain, "blockStatsFlags", "virDomainBlockStatsFlags", g_virDomainBlockStatsFlags, false, false},
+    {(int)Kind::Domain, "blockStatsFlags", "virDomainBlockStatsFlags", g_virDomainBlockStatsFlags, false, false, "0.9.5"},
+#else
+    {(int)Kind::Domain, "blockStatsFlags", "virDomainBlockStatsFlags", nullptr, false, false, "0.9.5", true},
 #endif
 #if LIBVIR_CHECK_VERSION(5, 6, 0)
-    {(int)Kind::Domain, "checkpointCreateXML", "virDomainCheckpointCreateXML", g_virDomainCheckpointCreateXML, false, false},
+    {(int)Kind::Domain, "checkpointCreateXML", "virDomainCheckpointCreateXML", g_virDomainCheckpointCreateXML, false, false, "5.6.0"},
+#else
+    {(int)Kind::Domain, "checkpointCreateXML", "virDomainCheckpointCreateXML", nullptr, false, false, "5.6.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(5, 6, 0)
-    {(int)Kind::DomainCheckpoint, "delete", "virDomainCheckpointDelete", g_virDomainCheckpointDelete, false, false},
+    {(int)Kind::DomainCheckpoint, "delete", "virDomainCheckpointDelete", g_virDomainCheckpointDelete, false, false, "5.6.0"},
+#else
+    {(int)Kind::DomainCheckpoint, "delete", "virDomainCheckpointDelete", nullptr, false, false, "5.6.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(5, 6, 0)
-    {(int)Kind::DomainCheckpoint, "getConnect", "virDomainCheckpointGetConnect", g_virDomainCheckpointGetConnect, false, false},
+    {(int)Kind::DomainCheckpoint, "getConnect", "virDomainCheckpointGetConnect", g_virDomainCheckpointGetConnect, false, false, "5.6.0"},
+#else
+    {(int)Kind::DomainCheckpoint, "getConnect", "virDomainCheckpointGetConnect", nullptr, false, false, "5.6.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(5, 6, 0)
-    {(int)Kind::DomainCheckpoint, "getDomain", "virDomainCheckpointGetDomain", g_virDomainCheckpointGetDomain, false, true},
+    {(int)Kind::DomainCheckpoint, "getDomain", "virDomainCheckpointGetDomain", g_virDomainCheckpointGetDomain, false, true, "5.6.0"},
+#else
+    {(int)Kind::DomainCheckpoint, "getDomain", "virDomainCheckpointGetDomain", nullptr, false, true, "5.6.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(5, 6, 0)
-    {(int)Kind::DomainCheckpoint, "getName", "virDomainCheckpointGetName", g_virDomainCheckpointGetName, false, true},
+    {(int)Kind::DomainCheckpoint, "getName", "virDomainCheckpointGetName", g_virDomainCheckpointGetName, false, true, "5.6.0"},
+#else
+    {(int)Kind::DomainCheckpoint, "getName", "virDomainCheckpointGetName", nullptr, false, true, "5.6.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(5, 6, 0)
-    {(int)Kind::DomainCheckpoint, "getParent", "virDomainCheckpointGetParent", g_virDomainCheckpointGetParent, false, false},
+    {(int)Kind::DomainCheckpoint, "getParent", "virDomainCheckpointGetParent", g_virDomainCheckpointGetParent, false, false, "5.6.0"},
+#else
+    {(int)Kind::DomainCheckpoint, "getParent", "virDomainCheckpointGetParent", nullptr, false, false, "5.6.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(5, 6, 0)
-    {(int)Kind::DomainCheckpoint, "getXMLDesc", "virDomainCheckpointGetXMLDesc", g_virDomainCheckpointGetXMLDesc, false, false},
+    {(int)Kind::DomainCheckpoint, "getXMLDesc", "virDomainCheckpointGetXMLDesc", g_virDomainCheckpointGetXMLDesc, false, false, "5.6.0"},
+#else
+    {(int)Kind::DomainCheckpoint, "getXMLDesc", "virDomainCheckpointGetXMLDesc", nullptr, false, false, "5.6.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(5, 6, 0)
-    {(int)Kind::DomainCheckpoint, "listAllChildren", "virDomainCheckpointListAllChildren", g_virDomainCheckpointListAllChildren, false, false},
+    {(int)Kind::DomainCheckpoint, "listAllChildren", "virDomainCheckpointListAllChildren", g_virDomainCheckpointListAllChildren, false, false, "5.6.0"},
+#else
+    {(int)Kind::DomainCheckpoint, "listAllChildren", "virDomainCheckpointListAllChildren", nullptr, false, false, "5.6.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(5, 6, 0)
-    {(int)Kind::Domain, "checkpointLookupByName", "virDomainCheckpointLookupByName", g_virDomainCheckpointLookupByName, false, false},
+    {(int)Kind::Domain, "checkpointLookupByName", "virDomainCheckpointLookupByName", g_virDomainCheckpointLookupByName, false, false, "5.6.0"},
+#else
+    {(int)Kind::Domain, "checkpointLookupByName", "virDomainCheckpointLookupByName", nullptr, false, false, "5.6.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 1, 9)
-    {(int)Kind::Domain, "coreDump", "virDomainCoreDump", g_virDomainCoreDump, false, false},
+    {(int)Kind::Domain, "coreDump", "virDomainCoreDump", g_virDomainCoreDump, false, false, "0.1.9"},
+#else
+    {(int)Kind::Domain, "coreDump", "virDomainCoreDump", nullptr, false, false, "0.1.9", true},
 #endif
 #if LIBVIR_CHECK_VERSION(1, 2, 3)
-    {(int)Kind::Domain, "coreDumpWithFormat", "virDomainCoreDumpWithFormat", g_virDomainCoreDumpWithFormat, false, false},
+    {(int)Kind::Domain, "coreDumpWithFormat", "virDomainCoreDumpWithFormat", g_virDomainCoreDumpWithFormat, false, false, "1.2.3"},
+#else
+    {(int)Kind::Domain, "coreDumpWithFormat", "virDomainCoreDumpWithFormat", nullptr, false, false, "1.2.3", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 1, 1)
-    {(int)Kind::Domain, "create", "virDomainCreate", g_virDomainCreate, false, false},
+    {(int)Kind::Domain, "create", "virDomainCreate", g_virDomainCreate, false, false, "0.1.1"},
+#else
+    {(int)Kind::Domain, "create", "virDomainCreate", nullptr, false, false, "0.1.1", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 0, 3)
-    {(int)Kind::Connect, "domainCreateLinux", "virDomainCreateLinux", g_virDomainCreateLinux, false, false},
+    {(int)Kind::Connect, "domainCreateLinux", "virDomainCreateLinux", g_virDomainCreateLinux, false, false, "0.0.3"},
+#else
+    {(int)Kind::Connect, "domainCreateLinux", "virDomainCreateLinux", nullptr, false, false, "0.0.3", true},
 #endif
 #if LIBVIR_CHECK_VERSION(1, 1, 1)
-    {(int)Kind::Domain, "createWithFiles", "virDomainCreateWithFiles", g_virDomainCreateWithFiles, false, false},
+    {(int)Kind::Domain, "createWithFiles", "virDomainCreateWithFiles", g_virDomainCreateWithFiles, false, false, "1.1.1"},
+#else
+    {(int)Kind::Domain, "createWithFiles", "virDomainCreateWithFiles", nullptr, false, false, "1.1.1", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 8, 2)
-    {(int)Kind::Domain, "createWithFlags", "virDomainCreateWithFlags", g_virDomainCreateWithFlags, false, false},
+    {(int)Kind::Domain, "createWithFlags", "virDomainCreateWithFlags", g_virDomainCreateWithFlags, false, false, "0.8.2"},
+#else
+    {(int)Kind::Domain, "createWithFlags", "virDomainCreateWithFlags", nullptr, false, false, "0.8.2", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 5, 0)
-    {(int)Kind::Connect, "domainCreateXML", "virDomainCreateXML", g_virDomainCreateXML, false, false},
+    {(int)Kind::Connect, "domainCreateXML", "virDomainCreateXML", g_virDomainCreateXML, false, false, "0.5.0"},
+#else
+    {(int)Kind::Connect, "domainCreateXML", "virDomainCreateXML", nullptr, false, false, "0.5.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(1, 1, 1)
-    {(int)Kind::Connect, "domainCreateXMLWithFiles", "virDomainCreateXMLWithFiles", g_virDomainCreateXMLWithFiles, false, false},
+    {(int)Kind::Connect, "domainCreateXMLWithFiles", "virDomainCreateXMLWithFiles", g_virDomainCreateXMLWithFiles, false, false, "1.1.1"},
+#else
+    {(int)Kind::Connect, "domainCreateXMLWithFiles", "virDomainCreateXMLWithFiles", nullptr, false, false, "1.1.1", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 1, 1)
-    {(int)Kind::Connect, "domainDefineXML", "virDomainDefineXML", g_virDomainDefineXML, false, false},
+    {(int)Kind::Connect, "domainDefineXML", "virDomainDefineXML", g_virDomainDefineXML, false, false, "0.1.1"},
+#else
+    {(int)Kind::Connect, "domainDefineXML", "virDomainDefineXML", nullptr, false, false, "0.1.1", true},
 #endif
 #if LIBVIR_CHECK_VERSION(1, 2, 12)
-    {(int)Kind::Connect, "domainDefineXMLFlags", "virDomainDefineXMLFlags", g_virDomainDefineXMLFlags, false, false},
+    {(int)Kind::Connect, "domainDefineXMLFlags", "virDomainDefineXMLFlags", g_virDomainDefineXMLFlags, false, false, "1.2.12"},
+#else
+    {(int)Kind::Connect, "domainDefineXMLFlags", "virDomainDefineXMLFlags", nullptr, false, false, "1.2.12", true},
 #endif
 #if LIBVIR_CHECK_VERSION(1, 2, 15)
-    {(int)Kind::Domain, "delIOThread", "virDomainDelIOThread", g_virDomainDelIOThread, false, false},
+    {(int)Kind::Domain, "delIOThread", "virDomainDelIOThread", g_virDomainDelIOThread, false, false, "1.2.15"},
+#else
+    {(int)Kind::Domain, "delIOThread", "virDomainDelIOThread", nullptr, false, false, "1.2.15", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 0, 3)
-    {(int)Kind::Domain, "destroy", "virDomainDestroy", g_virDomainDestroy, false, false},
+    {(int)Kind::Domain, "destroy", "virDomainDestroy", g_virDomainDestroy, false, false, "0.0.3"},
+#else
+    {(int)Kind::Domain, "destroy", "virDomainDestroy", nullptr, false, false, "0.0.3", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 9, 4)
-    {(int)Kind::Domain, "destroyFlags", "virDomainDestroyFlags", g_virDomainDestroyFlags, false, false},
+    {(int)Kind::Domain, "destroyFlags", "virDomainDestroyFlags", g_virDomainDestroyFlags, false, false, "0.9.4"},
+#else
+    {(int)Kind::Domain, "destroyFlags", "virDomainDestroyFlags", nullptr, false, false, "0.9.4", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 1, 9)
-    {(int)Kind::Domain, "detachDevice", "virDomainDetachDevice", g_virDomainDetachDevice, false, false},
+    {(int)Kind::Domain, "detachDevice", "virDomainDetachDevice", g_virDomainDetachDevice, false, false, "0.1.9"},
+#else
+    {(int)Kind::Domain, "detachDevice", "virDomainDetachDevice", nullptr, false, false, "0.1.9", true},
 #endif
 #if LIBVIR_CHECK_VERSION(4, 4, 0)
-    {(int)Kind::Domain, "detachDeviceAlias", "virDomainDetachDeviceAlias", g_virDomainDetachDeviceAlias, false, false},
+    {(int)Kind::Domain, "detachDeviceAlias", "virDomainDetachDeviceAlias", g_virDomainDetachDeviceAlias, false, false, "4.4.0"},
+#else
+    {(int)Kind::Domain, "detachDeviceAlias", "virDomainDetachDeviceAlias", nullptr, false, false, "4.4.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 7, 7)
-    {(int)Kind::Domain, "detachDeviceFlags", "virDomainDetachDeviceFlags", g_virDomainDetachDeviceFlags, false, false},
+    {(int)Kind::Domain, "detachDeviceFlags", "virDomainDetachDeviceFlags", g_virDomainDetachDeviceFlags, false, false, "0.7.7"},
+#else
+    {(int)Kind::Domain, "detachDeviceFlags", "virDomainDetachDeviceFlags", nullptr, false, false, "0.7.7", true},
 #endif
 #if LIBVIR_CHECK_VERSION(9, 0, 0)
-    {(int)Kind::Domain, "fdAssociate", "virDomainFDAssociate", g_virDomainFDAssociate, false, false},
+    {(int)Kind::Domain, "fdAssociate", "virDomainFDAssociate", g_virDomainFDAssociate, false, false, "9.0.0"},
+#else
+    {(int)Kind::Domain, "fdAssociate", "virDomainFDAssociate", nullptr, false, false, "9.0.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(1, 2, 5)
-    {(int)Kind::Domain, "fsFreeze", "virDomainFSFreeze", g_virDomainFSFreeze, false, false},
+    {(int)Kind::Domain, "fsFreeze", "virDomainFSFreeze", g_virDomainFSFreeze, false, false, "1.2.5"},
+#else
+    {(int)Kind::Domain, "fsFreeze", "virDomainFSFreeze", nullptr, false, false, "1.2.5", true},
 #endif
 #if LIBVIR_CHECK_VERSION(1, 2, 5)
-    {(int)Kind::Domain, "fsThaw", "virDomainFSThaw", g_virDomainFSThaw, false, false},
+    {(int)Kind::Domain, "fsThaw", "virDomainFSThaw", g_virDomainFSThaw, false, false, "1.2.5"},
+#else
+    {(int)Kind::Domain, "fsThaw", "virDomainFSThaw", nullptr, false, false, "1.2.5", true},
 #endif
 #if LIBVIR_CHECK_VERSION(1, 0, 1)
-    {(int)Kind::Domain, "fsTrim", "virDomainFSTrim", g_virDomainFSTrim, false, false},
+    {(int)Kind::Domain, "fsTrim", "virDomainFSTrim", g_virDomainFSTrim, false, false, "1.0.1"},
+#else
+    {(int)Kind::Domain, "fsTrim", "virDomainFSTrim", nullptr, false, false, "1.0.1", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 2, 1)
-    {(int)Kind::Domain, "getAutostart", "virDomainGetAutostart", g_virDomainGetAutostart, false, false},
+    {(int)Kind::Domain, "getAutostart", "virDomainGetAutostart", g_virDomainGetAutostart, false, false, "0.2.1"},
+#else
+    {(int)Kind::Domain, "getAutostart", "virDomainGetAutostart", nullptr, false, false, "0.2.1", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 9, 0)
-    {(int)Kind::Domain, "getBlkioParameters", "virDomainGetBlkioParameters", g_virDomainGetBlkioParameters, false, false},
+    {(int)Kind::Domain, "getBlkioParameters", "virDomainGetBlkioParameters", g_virDomainGetBlkioParameters, false, false, "0.9.0"},
+#else
+    {(int)Kind::Domain, "getBlkioParameters", "virDomainGetBlkioParameters", nullptr, false, false, "0.9.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 8, 1)
-    {(int)Kind::Domain, "getBlockInfo", "virDomainGetBlockInfo", g_virDomainGetBlockInfo, false, false},
+    {(int)Kind::Domain, "getBlockInfo", "virDomainGetBlockInfo", g_virDomainGetBlockInfo, false, false, "0.8.1"},
+#else
+    {(int)Kind::Domain, "getBlockInfo", "virDomainGetBlockInfo", nullptr, false, false, "0.8.1", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 9, 8)
-    {(int)Kind::Domain, "getBlockIoTune", "virDomainGetBlockIoTune", g_virDomainGetBlockIoTune, false, false},
+    {(int)Kind::Domain, "getBlockIoTune", "virDomainGetBlockIoTune", g_virDomainGetBlockIoTune, false, false, "0.9.8"},
+#else
+    {(int)Kind::Domain, "getBlockIoTune", "virDomainGetBlockIoTune", nullptr, false, false, "0.9.8", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 9, 4)
-    {(int)Kind::Domain, "getBlockJobInfo", "virDomainGetBlockJobInfo", g_virDomainGetBlockJobInfo, false, false},
+    {(int)Kind::Domain, "getBlockJobInfo", "virDomainGetBlockJobInfo", g_virDomainGetBlockJobInfo, false, false, "0.9.4"},
+#else
+    {(int)Kind::Domain, "getBlockJobInfo", "virDomainGetBlockJobInfo", nullptr, false, false, "0.9.4", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 3, 0)
-    {(int)Kind::Domain, "getConnect", "virDomainGetConnect", g_virDomainGetConnect, false, true},
+    {(int)Kind::Domain, "getConnect", "virDomainGetConnect", g_virDomainGetConnect, false, true, "0.3.0"},
+#else
+    {(int)Kind::Domain, "getConnect", "virDomainGetConnect", nullptr, false, true, "0.3.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 9, 3)
-    {(int)Kind::Domain, "getControlInfo", "virDomainGetControlInfo", g_virDomainGetControlInfo, false, false},
+    {(int)Kind::Domain, "getControlInfo", "virDomainGetControlInfo", g_virDomainGetControlInfo, false, false, "0.9.3"},
+#else
+    {(int)Kind::Domain, "getControlInfo", "virDomainGetControlInfo", nullptr, false, false, "0.9.3", true},
 #endif
 #if LIBVIR_CHECK_VERSION(5, 7, 0)
-    {(int)Kind::Domain, "getGuestInfo", "virDomainGetGuestInfo", g_virDomainGetGuestInfo, false, false},
+    {(int)Kind::Domain, "getGuestInfo", "virDomainGetGuestInfo", g_virDomainGetGuestInfo, false, false, "5.7.0"},
+#else
+    {(int)Kind::Domain, "getGuestInfo", "virDomainGetGuestInfo", nullptr, false, false, "5.7.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(2, 0, 0)
-    {(int)Kind::Domain, "getGuestVcpus", "virDomainGetGuestVcpus", g_virDomainGetGuestVcpus, false, false},
+    {(int)Kind::Domain, "getGuestVcpus", "virDomainGetGuestVcpus", g_virDomainGetGuestVcpus, false, false, "2.0.0"},
+#else
+    {(int)Kind::Domain, "getGuestVcpus", "virDomainGetGuestVcpus", nullptr, false, false, "2.0.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 10, 0)
-    {(int)Kind::Domain, "getHostname", "virDomainGetHostname", g_virDomainGetHostname, false, false},
+    {(int)Kind::Domain, "getHostname", "virDomainGetHostname", g_virDomainGetHostname, false, false, "0.10.0"},
+#else
+    {(int)Kind::Domain, "getHostname", "virDomainGetHostname", nullptr, false, false, "0.10.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 0, 3)
-    {(int)Kind::Domain, "getID", "virDomainGetID", g_virDomainGetID, false, true},
+    {(int)Kind::Domain, "getID", "virDomainGetID", g_virDomainGetID, false, true, "0.0.3"},
+#else
+    {(int)Kind::Domain, "getID", "virDomainGetID", nullptr, false, true, "0.0.3", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 0, 3)
-    {(int)Kind::Domain, "getInfo", "virDomainGetInfo", g_virDomainGetInfo, false, false},
+    {(int)Kind::Domain, "getInfo", "virDomainGetInfo", g_virDomainGetInfo, false, false, "0.0.3"},
+#else
+    {(int)Kind::Domain, "getInfo", "virDomainGetInfo", nullptr, false, false, "0.0.3", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 9, 9)
-    {(int)Kind::Domain, "getInterfaceParameters", "virDomainGetInterfaceParameters", g_virDomainGetInterfaceParameters, false, false},
+    {(int)Kind::Domain, "getInterfaceParameters", "virDomainGetInterfaceParameters", g_virDomainGetInterfaceParameters, false, false, "0.9.9"},
+#else
+    {(int)Kind::Domain, "getInterfaceParameters", "virDomainGetInterfaceParameters", nullptr, false, false, "0.9.9", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 7, 7)
-    {(int)Kind::Domain, "getJobInfo", "virDomainGetJobInfo", g_virDomainGetJobInfo, false, false},
+    {(int)Kind::Domain, "getJobInfo", "virDomainGetJobInfo", g_virDomainGetJobInfo, false, false, "0.7.7"},
+#else
+    {(int)Kind::Domain, "getJobInfo", "virDomainGetJobInfo", nullptr, false, false, "0.7.7", true},
 #endif
 #if LIBVIR_CHECK_VERSION(1, 0, 3)
-    {(int)Kind::Domain, "getJobStats", "virDomainGetJobStats", g_virDomainGetJobStats, false, false},
+    {(int)Kind::Domain, "getJobStats", "virDomainGetJobStats", g_virDomainGetJobStats, false, false, "1.0.3"},
+#else
+    {(int)Kind::Domain, "getJobStats", "virDomainGetJobStats", nullptr, false, false, "1.0.3", true},
 #endif
 #if LIBVIR_CHECK_VERSION(4, 5, 0)
-    {(int)Kind::Domain, "getLaunchSecurityInfo", "virDomainGetLaunchSecurityInfo", g_virDomainGetLaunchSecurityInfo, false, false},
+    {(int)Kind::Domain, "getLaunchSecurityInfo", "virDomainGetLaunchSecurityInfo", g_virDomainGetLaunchSecurityInfo, false, false, "4.5.0"},
+#else
+    {(int)Kind::Domain, "getLaunchSecurityInfo", "virDomainGetLaunchSecurityInfo", nullptr, false, false, "4.5.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 0, 3)
-    {(int)Kind::Domain, "getMaxMemory", "virDomainGetMaxMemory", g_virDomainGetMaxMemory, false, false},
+    {(int)Kind::Domain, "getMaxMemory", "virDomainGetMaxMemory", g_virDomainGetMaxMemory, false, false, "0.0.3"},
+#else
+    {(int)Kind::Domain, "getMaxMemory", "virDomainGetMaxMemory", nullptr, false, false, "0.0.3", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 2, 1)
-    {(int)Kind::Domain, "getMaxVcpus", "virDomainGetMaxVcpus", g_virDomainGetMaxVcpus, false, false},
+    {(int)Kind::Domain, "getMaxVcpus", "virDomainGetMaxVcpus", g_virDomainGetMaxVcpus, false, false, "0.2.1"},
+#else
+    {(int)Kind::Domain, "getMaxVcpus", "virDomainGetMaxVcpus", nullptr, false, false, "0.2.1", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 8, 5)
-    {(int)Kind::Domain, "getMemoryParameters", "virDomainGetMemoryParameters", g_virDomainGetMemoryParameters, false, false},
+    {(int)Kind::Domain, "getMemoryParameters", "virDomainGetMemoryParameters", g_virDomainGetMemoryParameters, false, false, "0.8.5"},
+#else
+    {(int)Kind::Domain, "getMemoryParameters", "virDomainGetMemoryParameters", nullptr, false, false, "0.8.5", true},
 #endif
 #if LIBVIR_CHECK_VERSION(7, 1, 0)
-    {(int)Kind::Domain, "getMessages", "virDomainGetMessages", g_virDomainGetMessages, false, false},
+    {(int)Kind::Domain, "getMessages", "virDomainGetMessages", g_virDomainGetMessages, false, false, "7.1.0"},
+#else
+    {(int)Kind::Domain, "getMessages", "virDomainGetMessages", nullptr, false, false, "7.1.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 9, 10)
-    {(int)Kind::Domain, "getMetadata", "virDomainGetMetadata", g_virDomainGetMetadata, false, false},
+    {(int)Kind::Domain, "getMetadata", "virDomainGetMetadata", g_virDomainGetMetadata, false, false, "0.9.10"},
+#else
+    {(int)Kind::Domain, "getMetadata", "virDomainGetMetadata", nullptr, false, false, "0.9.10", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 0, 3)
-    {(int)Kind::Domain, "getName", "virDomainGetName", g_virDomainGetName, false, true},
+    {(int)Kind::Domain, "getName", "virDomainGetName", g_virDomainGetName, false, true, "0.0.3"},
+#else
+    {(int)Kind::Domain, "getName", "virDomainGetName", nullptr, false, true, "0.0.3", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 9, 9)
-    {(int)Kind::Domain, "getNumaParameters", "virDomainGetNumaParameters", g_virDomainGetNumaParameters, false, false},
+    {(int)Kind::Domain, "getNumaParameters", "virDomainGetNumaParameters", g_virDomainGetNumaParameters, false, false, "0.9.9"},
+#else
+    {(int)Kind::Domain, "getNumaParameters", "virDomainGetNumaParameters", nullptr, false, false, "0.9.9", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 0, 3)
-    {(int)Kind::Domain, "getOSType", "virDomainGetOSType", g_virDomainGetOSType, false, false},
+    {(int)Kind::Domain, "getOSType", "virDomainGetOSType", g_virDomainGetOSType, false, false, "0.0.3"},
+#else
+    {(int)Kind::Domain, "getOSType", "virDomainGetOSType", nullptr, false, false, "0.0.3", true},
 #endif
 #if LIBVIR_CHECK_VERSION(1, 3, 3)
-    {(int)Kind::Domain, "getPerfEvents", "virDomainGetPerfEvents", g_virDomainGetPerfEvents, false, false},
+    {(int)Kind::Domain, "getPerfEvents", "virDomainGetPerfEvents", g_virDomainGetPerfEvents, false, false, "1.3.3"},
+#else
+    {(int)Kind::Domain, "getPerfEvents", "virDomainGetPerfEvents", nullptr, false, false, "1.3.3", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 2, 3)
-    {(int)Kind::Domain, "getSchedulerType", "virDomainGetSchedulerType", g_virDomainGetSchedulerType, false, false},
+    {(int)Kind::Domain, "getSchedulerType", "virDomainGetSchedulerType", g_virDomainGetSchedulerType, false, false, "0.2.3"},
+#else
+    {(int)Kind::Domain, "getSchedulerType", "virDomainGetSchedulerType", nullptr, false, false, "0.2.3", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 6, 1)
-    {(int)Kind::Domain, "getSecurityLabel", "virDomainGetSecurityLabel", g_virDomainGetSecurityLabel, false, false},
+    {(int)Kind::Domain, "getSecurityLabel", "virDomainGetSecurityLabel", g_virDomainGetSecurityLabel, false, false, "0.6.1"},
+#else
+    {(int)Kind::Domain, "getSecurityLabel", "virDomainGetSecurityLabel", nullptr, false, false, "0.6.1", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 9, 2)
-    {(int)Kind::Domain, "getState", "virDomainGetState", g_virDomainGetState, false, false},
+    {(int)Kind::Domain, "getState", "virDomainGetState", g_virDomainGetState, false, false, "0.9.2"},
+#else
+    {(int)Kind::Domain, "getState", "virDomainGetState", nullptr, false, false, "0.9.2", true},
 #endif
 #if LIBVIR_CHECK_VERSION(1, 2, 5)
-    {(int)Kind::Domain, "getTime", "virDomainGetTime", g_virDomainGetTime, false, false},
+    {(int)Kind::Domain, "getTime", "virDomainGetTime", g_virDomainGetTime, false, false, "1.2.5"},
+#else
+    {(int)Kind::Domain, "getTime", "virDomainGetTime", nullptr, false, false, "1.2.5", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 0, 5)
-    {(int)Kind::Domain, "getUUID", "virDomainGetUUID", g_virDomainGetUUID, false, true},
+    {(int)Kind::Domain, "getUUID", "virDomainGetUUID", g_virDomainGetUUID, false, true, "0.0.5"},
+#else
+    {(int)Kind::Domain, "getUUID", "virDomainGetUUID", nullptr, false, true, "0.0.5", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 1, 1)
-    {(int)Kind::Domain, "getUUIDString", "virDomainGetUUIDString", g_virDomainGetUUIDString, false, true},
+    {(int)Kind::Domain, "getUUIDString", "virDomainGetUUIDString", g_virDomainGetUUIDString, false, true, "0.1.1"},
+#else
+    {(int)Kind::Domain, "getUUIDString", "virDomainGetUUIDString", nullptr, false, true, "0.1.1", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 8, 5)
-    {(int)Kind::Domain, "getVcpusFlags", "virDomainGetVcpusFlags", g_virDomainGetVcpusFlags, false, false},
+    {(int)Kind::Domain, "getVcpusFlags", "virDomainGetVcpusFlags", g_virDomainGetVcpusFlags, false, false, "0.8.5"},
+#else
+    {(int)Kind::Domain, "getVcpusFlags", "virDomainGetVcpusFlags", nullptr, false, false, "0.8.5", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 0, 3)
-    {(int)Kind::Domain, "getXMLDesc", "virDomainGetXMLDesc", g_virDomainGetXMLDesc, false, false},
+    {(int)Kind::Domain, "getXMLDesc", "virDomainGetXMLDesc", g_virDomainGetXMLDesc, false, false, "0.0.3"},
+#else
+    {(int)Kind::Domain, "getXMLDesc", "virDomainGetXMLDesc", nullptr, false, false, "0.0.3", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 8, 0)
-    {(int)Kind::Domain, "hasCurrentSnapshot", "virDomainHasCurrentSnapshot", g_virDomainHasCurrentSnapshot, false, false},
+    {(int)Kind::Domain, "hasCurrentSnapshot", "virDomainHasCurrentSnapshot", g_virDomainHasCurrentSnapshot, false, false, "0.8.0"},
+#else
+    {(int)Kind::Domain, "hasCurrentSnapshot", "virDomainHasCurrentSnapshot", nullptr, false, false, "0.8.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 8, 0)
-    {(int)Kind::Domain, "hasManagedSaveImage", "virDomainHasManagedSaveImage", g_virDomainHasManagedSaveImage, false, false},
+    {(int)Kind::Domain, "hasManagedSaveImage", "virDomainHasManagedSaveImage", g_virDomainHasManagedSaveImage, false, false, "0.8.0"},
+#else
+    {(int)Kind::Domain, "hasManagedSaveImage", "virDomainHasManagedSaveImage", nullptr, false, false, "0.8.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 9, 2)
-    {(int)Kind::Domain, "injectNMI", "virDomainInjectNMI", g_virDomainInjectNMI, false, false},
+    {(int)Kind::Domain, "injectNMI", "virDomainInjectNMI", g_virDomainInjectNMI, false, false, "0.9.2"},
+#else
+    {(int)Kind::Domain, "injectNMI", "virDomainInjectNMI", nullptr, false, false, "0.9.2", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 3, 2)
-    {(int)Kind::Domain, "interfaceStats", "virDomainInterfaceStats", g_virDomainInterfaceStats, false, false},
+    {(int)Kind::Domain, "interfaceStats", "virDomainInterfaceStats", g_virDomainInterfaceStats, false, false, "0.3.2"},
+#else
+    {(int)Kind::Domain, "interfaceStats", "virDomainInterfaceStats", nullptr, false, false, "0.3.2", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 7, 3)
-    {(int)Kind::Domain, "isActive", "virDomainIsActive", g_virDomainIsActive, false, false},
+    {(int)Kind::Domain, "isActive", "virDomainIsActive", g_virDomainIsActive, false, false, "0.7.3"},
+#else
+    {(int)Kind::Domain, "isActive", "virDomainIsActive", nullptr, false, false, "0.7.3", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 7, 3)
-    {(int)Kind::Domain, "isPersistent", "virDomainIsPersistent", g_virDomainIsPersistent, false, false},
+    {(int)Kind::Domain, "isPersistent", "virDomainIsPersistent", g_virDomainIsPersistent, false, false, "0.7.3"},
+#else
+    {(int)Kind::Domain, "isPersistent", "virDomainIsPersistent", nullptr, false, false, "0.7.3", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 8, 6)
-    {(int)Kind::Domain, "isUpdated", "virDomainIsUpdated", g_virDomainIsUpdated, false, false},
+    {(int)Kind::Domain, "isUpdated", "virDomainIsUpdated", g_virDomainIsUpdated, false, false, "0.8.6"},
+#else
+    {(int)Kind::Domain, "isUpdated", "virDomainIsUpdated", nullptr, false, false, "0.8.6", true},
 #endif
 #if LIBVIR_CHECK_VERSION(5, 6, 0)
-    {(int)Kind::Domain, "listAllCheckpoints", "virDomainListAllCheckpoints", g_virDomainListAllCheckpoints, false, false},
+    {(int)Kind::Domain, "listAllCheckpoints", "virDomainListAllCheckpoints", g_virDomainListAllCheckpoints, false, false, "5.6.0"},
+#else
+    {(int)Kind::Domain, "listAllCheckpoints", "virDomainListAllCheckpoints", nullptr, false, false, "5.6.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 9, 13)
-    {(int)Kind::Domain, "listAllSnapshots", "virDomainListAllSnapshots", g_virDomainListAllSnapshots, false, false},
+    {(int)Kind::Domain, "listAllSnapshots", "virDomainListAllSnapshots", g_virDomainListAllSnapshots, false, false, "0.9.13"},
+#else
+    {(int)Kind::Domain, "listAllSnapshots", "virDomainListAllSnapshots", nullptr, false, false, "0.9.13", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 0, 3)
-    {(int)Kind::Connect, "domainLookupByID", "virDomainLookupByID", g_virDomainLookupByID, false, false},
+    {(int)Kind::Connect, "domainLookupByID", "virDomainLookupByID", g_virDomainLookupByID, false, false, "0.0.3"},
+#else
+    {(int)Kind::Connect, "domainLookupByID", "virDomainLookupByID", nullptr, false, false, "0.0.3", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 0, 3)
-    {(int)Kind::Connect, "domainLookupByName", "virDomainLookupByName", g_virDomainLookupByName, false, false},
+    {(int)Kind::Connect, "domainLookupByName", "virDomainLookupByName", g_virDomainLookupByName, false, false, "0.0.3"},
+#else
+    {(int)Kind::Connect, "domainLookupByName", "virDomainLookupByName", nullptr, false, false, "0.0.3", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 0, 5)
-    {(int)Kind::Connect, "domainLookupByUUID", "virDomainLookupByUUID", g_virDomainLookupByUUID, false, false},
+    {(int)Kind::Connect, "domainLookupByUUID", "virDomainLookupByUUID", g_virDomainLookupByUUID, false, false, "0.0.5"},
+#else
+    {(int)Kind::Connect, "domainLookupByUUID", "virDomainLookupByUUID", nullptr, false, false, "0.0.5", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 1, 1)
-    {(int)Kind::Connect, "domainLookupByUUIDString", "virDomainLookupByUUIDString", g_virDomainLookupByUUIDString, false, false},
+    {(int)Kind::Connect, "domainLookupByUUIDString", "virDomainLookupByUUIDString", g_virDomainLookupByUUIDString, false, false, "0.1.1"},
+#else
+    {(int)Kind::Connect, "domainLookupByUUIDString", "virDomainLookupByUUIDString", nullptr, false, false, "0.1.1", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 8, 0)
-    {(int)Kind::Domain, "managedSave", "virDomainManagedSave", g_virDomainManagedSave, false, false},
+    {(int)Kind::Domain, "managedSave", "virDomainManagedSave", g_virDomainManagedSave, false, false, "0.8.0"},
+#else
+    {(int)Kind::Domain, "managedSave", "virDomainManagedSave", nullptr, false, false, "0.8.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(3, 7, 0)
-    {(int)Kind::Domain, "managedSaveDefineXML", "virDomainManagedSaveDefineXML", g_virDomainManagedSaveDefineXML, false, false},
+    {(int)Kind::Domain, "managedSaveDefineXML", "virDomainManagedSaveDefineXML", g_virDomainManagedSaveDefineXML, false, false, "3.7.0"},
+#else
+    {(int)Kind::Domain, "managedSaveDefineXML", "virDomainManagedSaveDefineXML", nullptr, false, false, "3.7.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(3, 7, 0)
-    {(int)Kind::Domain, "managedSaveGetXMLDesc", "virDomainManagedSaveGetXMLDesc", g_virDomainManagedSaveGetXMLDesc, false, false},
+    {(int)Kind::Domain, "managedSaveGetXMLDesc", "virDomainManagedSaveGetXMLDesc", g_virDomainManagedSaveGetXMLDesc, false, false, "3.7.0"},
+#else
+    {(int)Kind::Domain, "managedSaveGetXMLDesc", "virDomainManagedSaveGetXMLDesc", nullptr, false, false, "3.7.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 8, 0)
-    {(int)Kind::Domain, "managedSaveRemove", "virDomainManagedSaveRemove", g_virDomainManagedSaveRemove, false, false},
+    {(int)Kind::Domain, "managedSaveRemove", "virDomainManagedSaveRemove", g_virDomainManagedSaveRemove, false, false, "0.8.0"},
+#else
+    {(int)Kind::Domain, "managedSaveRemove", "virDomainManagedSaveRemove", nullptr, false, false, "0.8.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 3, 2)
-    {(int)Kind::Domain, "migrate", "virDomainMigrate", g_virDomainMigrate, false, false},
+    {(int)Kind::Domain, "migrate", "virDomainMigrate", g_virDomainMigrate, false, false, "0.3.2"},
+#else
+    {(int)Kind::Domain, "migrate", "virDomainMigrate", nullptr, false, false, "0.3.2", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 9, 2)
-    {(int)Kind::Domain, "migrate2", "virDomainMigrate2", g_virDomainMigrate2, false, false},
+    {(int)Kind::Domain, "migrate2", "virDomainMigrate2", g_virDomainMigrate2, false, false, "0.9.2"},
+#else
+    {(int)Kind::Domain, "migrate2", "virDomainMigrate2", nullptr, false, false, "0.9.2", true},
 #endif
 #if LIBVIR_CHECK_VERSION(1, 1, 0)
-    {(int)Kind::Domain, "migrate3", "virDomainMigrate3", g_virDomainMigrate3, false, false},
+    {(int)Kind::Domain, "migrate3", "virDomainMigrate3", g_virDomainMigrate3, false, false, "1.1.0"},
+#else
+    {(int)Kind::Domain, "migrate3", "virDomainMigrate3", nullptr, false, false, "1.1.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(1, 0, 3)
-    {(int)Kind::Domain, "migrateGetCompressionCache", "virDomainMigrateGetCompressionCache", g_virDomainMigrateGetCompressionCache, false, false},
+    {(int)Kind::Domain, "migrateGetCompressionCache", "virDomainMigrateGetCompressionCache", g_virDomainMigrateGetCompressionCache, false, false, "1.0.3"},
+#else
+    {(int)Kind::Domain, "migrateGetCompressionCache", "virDomainMigrateGetCompressionCache", nullptr, false, false, "1.0.3", true},
 #endif
 #if LIBVIR_CHECK_VERSION(3, 7, 0)
-    {(int)Kind::Domain, "migrateGetMaxDowntime", "virDomainMigrateGetMaxDowntime", g_virDomainMigrateGetMaxDowntime, false, false},
+    {(int)Kind::Domain, "migrateGetMaxDowntime", "virDomainMigrateGetMaxDowntime", g_virDomainMigrateGetMaxDowntime, false, false, "3.7.0"},
+#else
+    {(int)Kind::Domain, "migrateGetMaxDowntime", "virDomainMigrateGetMaxDowntime", nullptr, false, false, "3.7.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 9, 5)
-    {(int)Kind::Domain, "migrateGetMaxSpeed", "virDomainMigrateGetMaxSpeed", g_virDomainMigrateGetMaxSpeed, false, false},
+    {(int)Kind::Domain, "migrateGetMaxSpeed", "virDomainMigrateGetMaxSpeed", g_virDomainMigrateGetMaxSpeed, false, false, "0.9.5"},
+#else
+    {(int)Kind::Domain, "migrateGetMaxSpeed", "virDomainMigrateGetMaxSpeed", nullptr, false, false, "0.9.5", true},
 #endif
 #if LIBVIR_CHECK_VERSION(1, 0, 3)
-    {(int)Kind::Domain, "migrateSetCompressionCache", "virDomainMigrateSetCompressionCache", g_virDomainMigrateSetCompressionCache, false, false},
+    {(int)Kind::Domain, "migrateSetCompressionCache", "virDomainMigrateSetCompressionCache", g_virDomainMigrateSetCompressionCache, false, false, "1.0.3"},
+#else
+    {(int)Kind::Domain, "migrateSetCompressionCache", "virDomainMigrateSetCompressionCache", nullptr, false, false, "1.0.3", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 8, 0)
-    {(int)Kind::Domain, "migrateSetMaxDowntime", "virDomainMigrateSetMaxDowntime", g_virDomainMigrateSetMaxDowntime, false, false},
+    {(int)Kind::Domain, "migrateSetMaxDowntime", "virDomainMigrateSetMaxDowntime", g_virDomainMigrateSetMaxDowntime, false, false, "0.8.0"},
+#else
+    {(int)Kind::Domain, "migrateSetMaxDowntime", "virDomainMigrateSetMaxDowntime", nullptr, false, false, "0.8.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 9, 0)
-    {(int)Kind::Domain, "migrateSetMaxSpeed", "virDomainMigrateSetMaxSpeed", g_virDomainMigrateSetMaxSpeed, false, false},
+    {(int)Kind::Domain, "migrateSetMaxSpeed", "virDomainMigrateSetMaxSpeed", g_virDomainMigrateSetMaxSpeed, false, false, "0.9.0"},
+#else
+    {(int)Kind::Domain, "migrateSetMaxSpeed", "virDomainMigrateSetMaxSpeed", nullptr, false, false, "0.9.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(1, 3, 3)
-    {(int)Kind::Domain, "migrateStartPostCopy", "virDomainMigrateStartPostCopy", g_virDomainMigrateStartPostCopy, false, false},
+    {(int)Kind::Domain, "migrateStartPostCopy", "virDomainMigrateStartPostCopy", g_virDomainMigrateStartPostCopy, false, false, "1.3.3"},
+#else
+    {(int)Kind::Domain, "migrateStartPostCopy", "virDomainMigrateStartPostCopy", nullptr, false, false, "1.3.3", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 7, 2)
-    {(int)Kind::Domain, "migrateToURI", "virDomainMigrateToURI", g_virDomainMigrateToURI, false, false},
+    {(int)Kind::Domain, "migrateToURI", "virDomainMigrateToURI", g_virDomainMigrateToURI, false, false, "0.7.2"},
+#else
+    {(int)Kind::Domain, "migrateToURI", "virDomainMigrateToURI", nullptr, false, false, "0.7.2", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 9, 2)
-    {(int)Kind::Domain, "migrateToURI2", "virDomainMigrateToURI2", g_virDomainMigrateToURI2, false, false},
+    {(int)Kind::Domain, "migrateToURI2", "virDomainMigrateToURI2", g_virDomainMigrateToURI2, false, false, "0.9.2"},
+#else
+    {(int)Kind::Domain, "migrateToURI2", "virDomainMigrateToURI2", nullptr, false, false, "0.9.2", true},
 #endif
 #if LIBVIR_CHECK_VERSION(1, 1, 0)
-    {(int)Kind::Domain, "migrateToURI3", "virDomainMigrateToURI3", g_virDomainMigrateToURI3, false, false},
+    {(int)Kind::Domain, "migrateToURI3", "virDomainMigrateToURI3", g_virDomainMigrateToURI3, false, false, "1.1.0"},
+#else
+    {(int)Kind::Domain, "migrateToURI3", "virDomainMigrateToURI3", nullptr, false, false, "1.1.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(1, 0, 2)
-    {(int)Kind::Domain, "openChannel", "virDomainOpenChannel", g_virDomainOpenChannel, false, false},
+    {(int)Kind::Domain, "openChannel", "virDomainOpenChannel", g_virDomainOpenChannel, false, false, "1.0.2"},
+#else
+    {(int)Kind::Domain, "openChannel", "virDomainOpenChannel", nullptr, false, false, "1.0.2", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 8, 6)
-    {(int)Kind::Domain, "openConsole", "virDomainOpenConsole", g_virDomainOpenConsole, false, false},
+    {(int)Kind::Domain, "openConsole", "virDomainOpenConsole", g_virDomainOpenConsole, false, false, "0.8.6"},
+#else
+    {(int)Kind::Domain, "openConsole", "virDomainOpenConsole", nullptr, false, false, "0.8.6", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 9, 7)
-    {(int)Kind::Domain, "openGraphics", "virDomainOpenGraphics", g_virDomainOpenGraphics, false, false},
+    {(int)Kind::Domain, "openGraphics", "virDomainOpenGraphics", g_virDomainOpenGraphics, false, false, "0.9.7"},
+#else
+    {(int)Kind::Domain, "openGraphics", "virDomainOpenGraphics", nullptr, false, false, "0.9.7", true},
 #endif
 #if LIBVIR_CHECK_VERSION(1, 2, 8)
-    {(int)Kind::Domain, "openGraphicsFD", "virDomainOpenGraphicsFD", g_virDomainOpenGraphicsFD, false, false},
+    {(int)Kind::Domain, "openGraphicsFD", "virDomainOpenGraphicsFD", g_virDomainOpenGraphicsFD, false, false, "1.2.8"},
+#else
+    {(int)Kind::Domain, "openGraphicsFD", "virDomainOpenGraphicsFD", nullptr, false, false, "1.2.8", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 9, 10)
-    {(int)Kind::Domain, "pmSuspendForDuration", "virDomainPMSuspendForDuration", g_virDomainPMSuspendForDuration, false, false},
+    {(int)Kind::Domain, "pmSuspendForDuration", "virDomainPMSuspendForDuration", g_virDomainPMSuspendForDuration, false, false, "0.9.10"},
+#else
+    {(int)Kind::Domain, "pmSuspendForDuration", "virDomainPMSuspendForDuration", nullptr, false, false, "0.9.10", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 9, 11)
-    {(int)Kind::Domain, "pmWakeup", "virDomainPMWakeup", g_virDomainPMWakeup, false, false},
+    {(int)Kind::Domain, "pmWakeup", "virDomainPMWakeup", g_virDomainPMWakeup, false, false, "0.9.11"},
+#else
+    {(int)Kind::Domain, "pmWakeup", "virDomainPMWakeup", nullptr, false, false, "0.9.11", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 10, 0)
-    {(int)Kind::Domain, "pinEmulator", "virDomainPinEmulator", g_virDomainPinEmulator, false, false},
+    {(int)Kind::Domain, "pinEmulator", "virDomainPinEmulator", g_virDomainPinEmulator, false, false, "0.10.0"},
+#else
+    {(int)Kind::Domain, "pinEmulator", "virDomainPinEmulator", nullptr, false, false, "0.10.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(1, 2, 14)
-    {(int)Kind::Domain, "pinIOThread", "virDomainPinIOThread", g_virDomainPinIOThread, false, false},
+    {(int)Kind::Domain, "pinIOThread", "virDomainPinIOThread", g_virDomainPinIOThread, false, false, "1.2.14"},
+#else
+    {(int)Kind::Domain, "pinIOThread", "virDomainPinIOThread", nullptr, false, false, "1.2.14", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 1, 4)
-    {(int)Kind::Domain, "pinVcpu", "virDomainPinVcpu", g_virDomainPinVcpu, false, false},
+    {(int)Kind::Domain, "pinVcpu", "virDomainPinVcpu", g_virDomainPinVcpu, false, false, "0.1.4"},
+#else
+    {(int)Kind::Domain, "pinVcpu", "virDomainPinVcpu", nullptr, false, false, "0.1.4", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 9, 3)
-    {(int)Kind::Domain, "pinVcpuFlags", "virDomainPinVcpuFlags", g_virDomainPinVcpuFlags, false, false},
+    {(int)Kind::Domain, "pinVcpuFlags", "virDomainPinVcpuFlags", g_virDomainPinVcpuFlags, false, false, "0.9.3"},
+#else
+    {(int)Kind::Domain, "pinVcpuFlags", "virDomainPinVcpuFlags", nullptr, false, false, "0.9.3", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 1, 0)
-    {(int)Kind::Domain, "reboot", "virDomainReboot", g_virDomainReboot, false, false},
+    {(int)Kind::Domain, "reboot", "virDomainReboot", g_virDomainReboot, false, false, "0.1.0"},
+#else
+    {(int)Kind::Domain, "reboot", "virDomainReboot", nullptr, false, false, "0.1.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(1, 2, 19)
-    {(int)Kind::Domain, "rename", "virDomainRename", g_virDomainRename, false, false},
+    {(int)Kind::Domain, "rename", "virDomainRename", g_virDomainRename, false, false, "1.2.19"},
+#else
+    {(int)Kind::Domain, "rename", "virDomainRename", nullptr, false, false, "1.2.19", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 9, 7)
-    {(int)Kind::Domain, "reset", "virDomainReset", g_virDomainReset, false, false},
+    {(int)Kind::Domain, "reset", "virDomainReset", g_virDomainReset, false, false, "0.9.7"},
+#else
+    {(int)Kind::Domain, "reset", "virDomainReset", nullptr, false, false, "0.9.7", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 0, 3)
-    {(int)Kind::Connect, "domainRestore", "virDomainRestore", g_virDomainRestore, false, false},
+    {(int)Kind::Connect, "domainRestore", "virDomainRestore", g_virDomainRestore, false, false, "0.0.3"},
+#else
+    {(int)Kind::Connect, "domainRestore", "virDomainRestore", nullptr, false, false, "0.0.3", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 9, 4)
-    {(int)Kind::Connect, "domainRestoreFlags", "virDomainRestoreFlags", g_virDomainRestoreFlags, false, false},
+    {(int)Kind::Connect, "domainRestoreFlags", "virDomainRestoreFlags", g_virDomainRestoreFlags, false, false, "0.9.4"},
+#else
+    {(int)Kind::Connect, "domainRestoreFlags", "virDomainRestoreFlags", nullptr, false, false, "0.9.4", true},
 #endif
 #if LIBVIR_CHECK_VERSION(8, 4, 0)
-    {(int)Kind::Connect, "domainRestoreParams", "virDomainRestoreParams", g_virDomainRestoreParams, false, false},
+    {(int)Kind::Connect, "domainRestoreParams", "virDomainRestoreParams", g_virDomainRestoreParams, false, false, "8.4.0"},
+#else
+    {(int)Kind::Connect, "domainRestoreParams", "virDomainRestoreParams", nullptr, false, false, "8.4.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 0, 3)
-    {(int)Kind::Domain, "resume", "virDomainResume", g_virDomainResume, false, false},
+    {(int)Kind::Domain, "resume", "virDomainResume", g_virDomainResume, false, false, "0.0.3"},
+#else
+    {(int)Kind::Domain, "resume", "virDomainResume", nullptr, false, false, "0.0.3", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 8, 0)
-    {(int)Kind::DomainSnapshot, "domainRevertToSnapshot", "virDomainRevertToSnapshot", g_virDomainRevertToSnapshot, false, false},
+    {(int)Kind::DomainSnapshot, "domainRevertToSnapshot", "virDomainRevertToSnapshot", g_virDomainRevertToSnapshot, false, false, "0.8.0"},
+#else
+    {(int)Kind::DomainSnapshot, "domainRevertToSnapshot", "virDomainRevertToSnapshot", nullptr, false, false, "0.8.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 0, 3)
-    {(int)Kind::Domain, "save", "virDomainSave", g_virDomainSave, false, false},
+    {(int)Kind::Domain, "save", "virDomainSave", g_virDomainSave, false, false, "0.0.3"},
+#else
+    {(int)Kind::Domain, "save", "virDomainSave", nullptr, false, false, "0.0.3", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 9, 4)
-    {(int)Kind::Domain, "saveFlags", "virDomainSaveFlags", g_virDomainSaveFlags, false, false},
+    {(int)Kind::Domain, "saveFlags", "virDomainSaveFlags", g_virDomainSaveFlags, false, false, "0.9.4"},
+#else
+    {(int)Kind::Domain, "saveFlags", "virDomainSaveFlags", nullptr, false, false, "0.9.4", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 9, 4)
-    {(int)Kind::Connect, "domainSaveImageDefineXML", "virDomainSaveImageDefineXML", g_virDomainSaveImageDefineXML, false, false},
+    {(int)Kind::Connect, "domainSaveImageDefineXML", "virDomainSaveImageDefineXML", g_virDomainSaveImageDefineXML, false, false, "0.9.4"},
+#else
+    {(int)Kind::Connect, "domainSaveImageDefineXML", "virDomainSaveImageDefineXML", nullptr, false, false, "0.9.4", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 9, 4)
-    {(int)Kind::Connect, "domainSaveImageGetXMLDesc", "virDomainSaveImageGetXMLDesc", g_virDomainSaveImageGetXMLDesc, false, false},
+    {(int)Kind::Connect, "domainSaveImageGetXMLDesc", "virDomainSaveImageGetXMLDesc", g_virDomainSaveImageGetXMLDesc, false, false, "0.9.4"},
+#else
+    {(int)Kind::Connect, "domainSaveImageGetXMLDesc", "virDomainSaveImageGetXMLDesc", nullptr, false, false, "0.9.4", true},
 #endif
 #if LIBVIR_CHECK_VERSION(8, 4, 0)
-    {(int)Kind::Domain, "saveParams", "virDomainSaveParams", g_virDomainSaveParams, false, false},
+    {(int)Kind::Domain, "saveParams", "virDomainSaveParams", g_virDomainSaveParams, false, false, "8.4.0"},
+#else
+    {(int)Kind::Domain, "saveParams", "virDomainSaveParams", nullptr, false, false, "8.4.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 9, 2)
-    {(int)Kind::Domain, "screenshot", "virDomainScreenshot", g_virDomainScreenshot, false, false},
+    {(int)Kind::Domain, "screenshot", "virDomainScreenshot", g_virDomainScreenshot, false, false, "0.9.2"},
+#else
+    {(int)Kind::Domain, "screenshot", "virDomainScreenshot", nullptr, false, false, "0.9.2", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 9, 3)
-    {(int)Kind::Domain, "sendKey", "virDomainSendKey", g_virDomainSendKey, false, false},
+    {(int)Kind::Domain, "sendKey", "virDomainSendKey", g_virDomainSendKey, false, false, "0.9.3"},
+#else
+    {(int)Kind::Domain, "sendKey", "virDomainSendKey", nullptr, false, false, "0.9.3", true},
 #endif
 #if LIBVIR_CHECK_VERSION(1, 0, 1)
-    {(int)Kind::Domain, "sendProcessSignal", "virDomainSendProcessSignal", g_virDomainSendProcessSignal, false, false},
+    {(int)Kind::Domain, "sendProcessSignal", "virDomainSendProcessSignal", g_virDomainSendProcessSignal, false, false, "1.0.1"},
+#else
+    {(int)Kind::Domain, "sendProcessSignal", "virDomainSendProcessSignal", nullptr, false, false, "1.0.1", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 2, 1)
-    {(int)Kind::Domain, "setAutostart", "virDomainSetAutostart", g_virDomainSetAutostart, false, false},
+    {(int)Kind::Domain, "setAutostart", "virDomainSetAutostart", g_virDomainSetAutostart, false, false, "0.2.1"},
+#else
+    {(int)Kind::Domain, "setAutostart", "virDomainSetAutostart", nullptr, false, false, "0.2.1", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 9, 0)
-    {(int)Kind::Domain, "setBlkioParameters", "virDomainSetBlkioParameters", g_virDomainSetBlkioParameters, false, false},
+    {(int)Kind::Domain, "setBlkioParameters", "virDomainSetBlkioParameters", g_virDomainSetBlkioParameters, false, false, "0.9.0"},
+#else
+    {(int)Kind::Domain, "setBlkioParameters", "virDomainSetBlkioParameters", nullptr, false, false, "0.9.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 9, 8)
-    {(int)Kind::Domain, "setBlockIoTune", "virDomainSetBlockIoTune", g_virDomainSetBlockIoTune, false, false},
+    {(int)Kind::Domain, "setBlockIoTune", "virDomainSetBlockIoTune", g_virDomainSetBlockIoTune, false, false, "0.9.8"},
+#else
+    {(int)Kind::Domain, "setBlockIoTune", "virDomainSetBlockIoTune", nullptr, false, false, "0.9.8", true},
 #endif
 #if LIBVIR_CHECK_VERSION(3, 1, 0)
-    {(int)Kind::Domain, "setBlockThreshold", "virDomainSetBlockThreshold", g_virDomainSetBlockThreshold, false, false},
+    {(int)Kind::Domain, "setBlockThreshold", "virDomainSetBlockThreshold", g_virDomainSetBlockThreshold, false, false, "3.1.0"},
+#else
+    {(int)Kind::Domain, "setBlockThreshold", "virDomainSetBlockThreshold", nullptr, false, false, "3.1.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(2, 0, 0)
-    {(int)Kind::Domain, "setGuestVcpus", "virDomainSetGuestVcpus", g_virDomainSetGuestVcpus, false, false},
+    {(int)Kind::Domain, "setGuestVcpus", "virDomainSetGuestVcpus", g_virDomainSetGuestVcpus, false, false, "2.0.0"},
+#else
+    {(int)Kind::Domain, "setGuestVcpus", "virDomainSetGuestVcpus", nullptr, false, false, "2.0.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(4, 10, 0)
-    {(int)Kind::Domain, "setIOThreadParams", "virDomainSetIOThreadParams", g_virDomainSetIOThreadParams, false, false},
+    {(int)Kind::Domain, "setIOThreadParams", "virDomainSetIOThreadParams", g_virDomainSetIOThreadParams, false, false, "4.10.0"},
+#else
+    {(int)Kind::Domain, "setIOThreadParams", "virDomainSetIOThreadParams", nullptr, false, false, "4.10.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 9, 9)
-    {(int)Kind::Domain, "setInterfaceParameters", "virDomainSetInterfaceParameters", g_virDomainSetInterfaceParameters, false, false},
+    {(int)Kind::Domain, "setInterfaceParameters", "virDomainSetInterfaceParameters", g_virDomainSetInterfaceParameters, false, false, "0.9.9"},
+#else
+    {(int)Kind::Domain, "setInterfaceParameters", "virDomainSetInterfaceParameters", nullptr, false, false, "0.9.9", true},
 #endif
 #if LIBVIR_CHECK_VERSION(8, 0, 0)
-    {(int)Kind::Domain, "setLaunchSecurityState", "virDomainSetLaunchSecurityState", g_virDomainSetLaunchSecurityState, false, false},
+    {(int)Kind::Domain, "setLaunchSecurityState", "virDomainSetLaunchSecurityState", g_virDomainSetLaunchSecurityState, false, false, "8.0.0"},
+#else
+    {(int)Kind::Domain, "setLaunchSecurityState", "virDomainSetLaunchSecurityState", nullptr, false, false, "8.0.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(3, 9, 0)
-    {(int)Kind::Domain, "setLifecycleAction", "virDomainSetLifecycleAction", g_virDomainSetLifecycleAction, false, false},
+    {(int)Kind::Domain, "setLifecycleAction", "virDomainSetLifecycleAction", g_virDomainSetLifecycleAction, false, false, "3.9.0"},
+#else
+    {(int)Kind::Domain, "setLifecycleAction", "virDomainSetLifecycleAction", nullptr, false, false, "3.9.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 0, 3)
-    {(int)Kind::Domain, "setMaxMemory", "virDomainSetMaxMemory", g_virDomainSetMaxMemory, false, false},
+    {(int)Kind::Domain, "setMaxMemory", "virDomainSetMaxMemory", g_virDomainSetMaxMemory, false, false, "0.0.3"},
+#else
+    {(int)Kind::Domain, "setMaxMemory", "virDomainSetMaxMemory", nullptr, false, false, "0.0.3", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 1, 1)
-    {(int)Kind::Domain, "setMemory", "virDomainSetMemory", g_virDomainSetMemory, false, false},
+    {(int)Kind::Domain, "setMemory", "virDomainSetMemory", g_virDomainSetMemory, false, false, "0.1.1"},
+#else
+    {(int)Kind::Domain, "setMemory", "virDomainSetMemory", nullptr, false, false, "0.1.1", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 9, 0)
-    {(int)Kind::Domain, "setMemoryFlags", "virDomainSetMemoryFlags", g_virDomainSetMemoryFlags, false, false},
+    {(int)Kind::Domain, "setMemoryFlags", "virDomainSetMemoryFlags", g_virDomainSetMemoryFlags, false, false, "0.9.0"},
+#else
+    {(int)Kind::Domain, "setMemoryFlags", "virDomainSetMemoryFlags", nullptr, false, false, "0.9.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 8, 5)
-    {(int)Kind::Domain, "setMemoryParameters", "virDomainSetMemoryParameters", g_virDomainSetMemoryParameters, false, false},
+    {(int)Kind::Domain, "setMemoryParameters", "virDomainSetMemoryParameters", g_virDomainSetMemoryParameters, false, false, "0.8.5"},
+#else
+    {(int)Kind::Domain, "setMemoryParameters", "virDomainSetMemoryParameters", nullptr, false, false, "0.8.5", true},
 #endif
 #if LIBVIR_CHECK_VERSION(1, 1, 1)
-    {(int)Kind::Domain, "setMemoryStatsPeriod", "virDomainSetMemoryStatsPeriod", g_virDomainSetMemoryStatsPeriod, false, false},
+    {(int)Kind::Domain, "setMemoryStatsPeriod", "virDomainSetMemoryStatsPeriod", g_virDomainSetMemoryStatsPeriod, false, false, "1.1.1"},
+#else
+    {(int)Kind::Domain, "setMemoryStatsPeriod", "virDomainSetMemoryStatsPeriod", nullptr, false, false, "1.1.1", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 9, 10)
-    {(int)Kind::Domain, "setMetadata", "virDomainSetMetadata", g_virDomainSetMetadata, false, false},
+    {(int)Kind::Domain, "setMetadata", "virDomainSetMetadata", g_virDomainSetMetadata, false, false, "0.9.10"},
+#else
+    {(int)Kind::Domain, "setMetadata", "virDomainSetMetadata", nullptr, false, false, "0.9.10", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 9, 9)
-    {(int)Kind::Domain, "setNumaParameters", "virDomainSetNumaParameters", g_virDomainSetNumaParameters, false, false},
+    {(int)Kind::Domain, "setNumaParameters", "virDomainSetNumaParameters", g_virDomainSetNumaParameters, false, false, "0.9.9"},
+#else
+    {(int)Kind::Domain, "setNumaParameters", "virDomainSetNumaParameters", nullptr, false, false, "0.9.9", true},
 #endif
 #if LIBVIR_CHECK_VERSION(1, 3, 3)
-    {(int)Kind::Domain, "setPerfEvents", "virDomainSetPerfEvents", g_virDomainSetPerfEvents, false, false},
+    {(int)Kind::Domain, "setPerfEvents", "virDomainSetPerfEvents", g_virDomainSetPerfEvents, false, false, "1.3.3"},
+#else
+    {(int)Kind::Domain, "setPerfEvents", "virDomainSetPerfEvents", nullptr, false, false, "1.3.3", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 2, 3)
-    {(int)Kind::Domain, "setSchedulerParameters", "virDomainSetSchedulerParameters", g_virDomainSetSchedulerParameters, false, false},
+    {(int)Kind::Domain, "setSchedulerParameters", "virDomainSetSchedulerParameters", g_virDomainSetSchedulerParameters, false, false, "0.2.3"},
+#else
+    {(int)Kind::Domain, "setSchedulerParameters", "virDomainSetSchedulerParameters", nullptr, false, false, "0.2.3", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 9, 2)
-    {(int)Kind::Domain, "setSchedulerParametersFlags", "virDomainSetSchedulerParametersFlags", g_virDomainSetSchedulerParametersFlags, false, false},
+    {(int)Kind::Domain, "setSchedulerParametersFlags", "virDomainSetSchedulerParametersFlags", g_virDomainSetSchedulerParametersFlags, false, false, "0.9.2"},
+#else
+    {(int)Kind::Domain, "setSchedulerParametersFlags", "virDomainSetSchedulerParametersFlags", nullptr, false, false, "0.9.2", true},
 #endif
 #if LIBVIR_CHECK_VERSION(1, 2, 5)
-    {(int)Kind::Domain, "setTime", "virDomainSetTime", g_virDomainSetTime, false, false},
+    {(int)Kind::Domain, "setTime", "virDomainSetTime", g_virDomainSetTime, false, false, "1.2.5"},
+#else
+    {(int)Kind::Domain, "setTime", "virDomainSetTime", nullptr, false, false, "1.2.5", true},
 #endif
 #if LIBVIR_CHECK_VERSION(1, 2, 16)
-    {(int)Kind::Domain, "setUserPassword", "virDomainSetUserPassword", g_virDomainSetUserPassword, false, false},
+    {(int)Kind::Domain, "setUserPassword", "virDomainSetUserPassword", g_virDomainSetUserPassword, false, false, "1.2.16"},
+#else
+    {(int)Kind::Domain, "setUserPassword", "virDomainSetUserPassword", nullptr, false, false, "1.2.16", true},
 #endif
 #if LIBVIR_CHECK_VERSION(3, 1, 0)
-    {(int)Kind::Domain, "setVcpu", "virDomainSetVcpu", g_virDomainSetVcpu, false, false},
+    {(int)Kind::Domain, "setVcpu", "virDomainSetVcpu", g_virDomainSetVcpu, false, false, "3.1.0"},
+#else
+    {(int)Kind::Domain, "setVcpu", "virDomainSetVcpu", nullptr, false, false, "3.1.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 1, 4)
-    {(int)Kind::Domain, "setVcpus", "virDomainSetVcpus", g_virDomainSetVcpus, false, false},
+    {(int)Kind::Domain, "setVcpus", "virDomainSetVcpus", g_virDomainSetVcpus, false, false, "0.1.4"},
+#else
+    {(int)Kind::Domain, "setVcpus", "virDomainSetVcpus", nullptr, false, false, "0.1.4", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 8, 5)
-    {(int)Kind::Domain, "setVcpusFlags", "virDomainSetVcpusFlags", g_virDomainSetVcpusFlags, false, false},
+    {(int)Kind::Domain, "setVcpusFlags", "virDomainSetVcpusFlags", g_virDomainSetVcpusFlags, false, false, "0.8.5"},
+#else
+    {(int)Kind::Domain, "setVcpusFlags", "virDomainSetVcpusFlags", nullptr, false, false, "0.8.5", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 0, 3)
-    {(int)Kind::Domain, "shutdown", "virDomainShutdown", g_virDomainShutdown, false, false},
+    {(int)Kind::Domain, "shutdown", "virDomainShutdown", g_virDomainShutdown, false, false, "0.0.3"},
+#else
+    {(int)Kind::Domain, "shutdown", "virDomainShutdown", nullptr, false, false, "0.0.3", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 9, 10)
-    {(int)Kind::Domain, "shutdownFlags", "virDomainShutdownFlags", g_virDomainShutdownFlags, false, false},
+    {(int)Kind::Domain, "shutdownFlags", "virDomainShutdownFlags", g_virDomainShutdownFlags, false, false, "0.9.10"},
+#else
+    {(int)Kind::Domain, "shutdownFlags", "virDomainShutdownFlags", nullptr, false, false, "0.9.10", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 8, 0)
-    {(int)Kind::Domain, "snapshotCreateXML", "virDomainSnapshotCreateXML", g_virDomainSnapshotCreateXML, false, false},
+    {(int)Kind::Domain, "snapshotCreateXML", "virDomainSnapshotCreateXML", g_virDomainSnapshotCreateXML, false, false, "0.8.0"},
+#else
+    {(int)Kind::Domain, "snapshotCreateXML", "virDomainSnapshotCreateXML", nullptr, false, false, "0.8.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 8, 0)
-    {(int)Kind::Domain, "snapshotCurrent", "virDomainSnapshotCurrent", g_virDomainSnapshotCurrent, false, false},
+    {(int)Kind::Domain, "snapshotCurrent", "virDomainSnapshotCurrent", g_virDomainSnapshotCurrent, false, false, "0.8.0"},
+#else
+    {(int)Kind::Domain, "snapshotCurrent", "virDomainSnapshotCurrent", nullptr, false, false, "0.8.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 8, 0)
-    {(int)Kind::DomainSnapshot, "delete", "virDomainSnapshotDelete", g_virDomainSnapshotDelete, false, false},
+    {(int)Kind::DomainSnapshot, "delete", "virDomainSnapshotDelete", g_virDomainSnapshotDelete, false, false, "0.8.0"},
+#else
+    {(int)Kind::DomainSnapshot, "delete", "virDomainSnapshotDelete", nullptr, false, false, "0.8.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 9, 5)
-    {(int)Kind::DomainSnapshot, "getConnect", "virDomainSnapshotGetConnect", g_virDomainSnapshotGetConnect, false, true},
+    {(int)Kind::DomainSnapshot, "getConnect", "virDomainSnapshotGetConnect", g_virDomainSnapshotGetConnect, false, true, "0.9.5"},
+#else
+    {(int)Kind::DomainSnapshot, "getConnect", "virDomainSnapshotGetConnect", nullptr, false, true, "0.9.5", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 9, 5)
-    {(int)Kind::DomainSnapshot, "getDomain", "virDomainSnapshotGetDomain", g_virDomainSnapshotGetDomain, false, true},
+    {(int)Kind::DomainSnapshot, "getDomain", "virDomainSnapshotGetDomain", g_virDomainSnapshotGetDomain, false, true, "0.9.5"},
+#else
+    {(int)Kind::DomainSnapshot, "getDomain", "virDomainSnapshotGetDomain", nullptr, false, true, "0.9.5", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 9, 5)
-    {(int)Kind::DomainSnapshot, "getName", "virDomainSnapshotGetName", g_virDomainSnapshotGetName, false, true},
+    {(int)Kind::DomainSnapshot, "getName", "virDomainSnapshotGetName", g_virDomainSnapshotGetName, false, true, "0.9.5"},
+#else
+    {(int)Kind::DomainSnapshot, "getName", "virDomainSnapshotGetName", nullptr, false, true, "0.9.5", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 9, 7)
-    {(int)Kind::DomainSnapshot, "getParent", "virDomainSnapshotGetParent", g_virDomainSnapshotGetParent, false, false},
+    {(int)Kind::DomainSnapshot, "getParent", "virDomainSnapshotGetParent", g_virDomainSnapshotGetParent, false, false, "0.9.7"},
+#else
+    {(int)Kind::DomainSnapshot, "getParent", "virDomainSnapshotGetParent", nullptr, false, false, "0.9.7", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 8, 0)
-    {(int)Kind::DomainSnapshot, "getXMLDesc", "virDomainSnapshotGetXMLDesc", g_virDomainSnapshotGetXMLDesc, false, false},
+    {(int)Kind::DomainSnapshot, "getXMLDesc", "virDomainSnapshotGetXMLDesc", g_virDomainSnapshotGetXMLDesc, false, false, "0.8.0"},
+#else
+    {(int)Kind::DomainSnapshot, "getXMLDesc", "virDomainSnapshotGetXMLDesc", nullptr, false, false, "0.8.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 9, 13)
-    {(int)Kind::DomainSnapshot, "hasMetadata", "virDomainSnapshotHasMetadata", g_virDomainSnapshotHasMetadata, false, false},
+    {(int)Kind::DomainSnapshot, "hasMetadata", "virDomainSnapshotHasMetadata", g_virDomainSnapshotHasMetadata, false, false, "0.9.13"},
+#else
+    {(int)Kind::DomainSnapshot, "hasMetadata", "virDomainSnapshotHasMetadata", nullptr, false, false, "0.9.13", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 9, 13)
-    {(int)Kind::DomainSnapshot, "isCurrent", "virDomainSnapshotIsCurrent", g_virDomainSnapshotIsCurrent, false, false},
+    {(int)Kind::DomainSnapshot, "isCurrent", "virDomainSnapshotIsCurrent", g_virDomainSnapshotIsCurrent, false, false, "0.9.13"},
+#else
+    {(int)Kind::DomainSnapshot, "isCurrent", "virDomainSnapshotIsCurrent", nullptr, false, false, "0.9.13", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 9, 13)
-    {(int)Kind::DomainSnapshot, "listAllChildren", "virDomainSnapshotListAllChildren", g_virDomainSnapshotListAllChildren, false, false},
+    {(int)Kind::DomainSnapshot, "listAllChildren", "virDomainSnapshotListAllChildren", g_virDomainSnapshotListAllChildren, false, false, "0.9.13"},
+#else
+    {(int)Kind::DomainSnapshot, "listAllChildren", "virDomainSnapshotListAllChildren", nullptr, false, false, "0.9.13", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 9, 7)
-    {(int)Kind::DomainSnapshot, "listChildrenNames", "virDomainSnapshotListChildrenNames", g_virDomainSnapshotListChildrenNames, false, false},
+    {(int)Kind::DomainSnapshot, "listChildrenNames", "virDomainSnapshotListChildrenNames", g_virDomainSnapshotListChildrenNames, false, false, "0.9.7"},
+#else
+    {(int)Kind::DomainSnapshot, "listChildrenNames", "virDomainSnapshotListChildrenNames", nullptr, false, false, "0.9.7", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 8, 0)
-    {(int)Kind::Domain, "snapshotListNames", "virDomainSnapshotListNames", g_virDomainSnapshotListNames, false, false},
+    {(int)Kind::Domain, "snapshotListNames", "virDomainSnapshotListNames", g_virDomainSnapshotListNames, false, false, "0.8.0"},
+#else
+    {(int)Kind::Domain, "snapshotListNames", "virDomainSnapshotListNames", nullptr, false, false, "0.8.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 8, 0)
-    {(int)Kind::Domain, "snapshotLookupByName", "virDomainSnapshotLookupByName", g_virDomainSnapshotLookupByName, false, false},
+    {(int)Kind::Domain, "snapshotLookupByName", "virDomainSnapshotLookupByName", g_virDomainSnapshotLookupByName, false, false, "0.8.0"},
+#else
+    {(int)Kind::Domain, "snapshotLookupByName", "virDomainSnapshotLookupByName", nullptr, false, false, "0.8.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 8, 0)
-    {(int)Kind::Domain, "snapshotNum", "virDomainSnapshotNum", g_virDomainSnapshotNum, false, false},
+    {(int)Kind::Domain, "snapshotNum", "virDomainSnapshotNum", g_virDomainSnapshotNum, false, false, "0.8.0"},
+#else
+    {(int)Kind::Domain, "snapshotNum", "virDomainSnapshotNum", nullptr, false, false, "0.8.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 9, 7)
-    {(int)Kind::DomainSnapshot, "numChildren", "virDomainSnapshotNumChildren", g_virDomainSnapshotNumChildren, false, false},
+    {(int)Kind::DomainSnapshot, "numChildren", "virDomainSnapshotNumChildren", g_virDomainSnapshotNumChildren, false, false, "0.9.7"},
+#else
+    {(int)Kind::DomainSnapshot, "numChildren", "virDomainSnapshotNumChildren", nullptr, false, false, "0.9.7", true},
 #endif
 #if LIBVIR_CHECK_VERSION(7, 2, 0)
-    {(int)Kind::Domain, "startDirtyRateCalc", "virDomainStartDirtyRateCalc", g_virDomainStartDirtyRateCalc, false, false},
+    {(int)Kind::Domain, "startDirtyRateCalc", "virDomainStartDirtyRateCalc", g_virDomainStartDirtyRateCalc, false, false, "7.2.0"},
+#else
+    {(int)Kind::Domain, "startDirtyRateCalc", "virDomainStartDirtyRateCalc", nullptr, false, false, "7.2.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 0, 3)
-    {(int)Kind::Domain, "suspend", "virDomainSuspend", g_virDomainSuspend, false, false},
+    {(int)Kind::Domain, "suspend", "virDomainSuspend", g_virDomainSuspend, false, false, "0.0.3"},
+#else
+    {(int)Kind::Domain, "suspend", "virDomainSuspend", nullptr, false, false, "0.0.3", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 1, 1)
-    {(int)Kind::Domain, "undefine", "virDomainUndefine", g_virDomainUndefine, false, false},
+    {(int)Kind::Domain, "undefine", "virDomainUndefine", g_virDomainUndefine, false, false, "0.1.1"},
+#else
+    {(int)Kind::Domain, "undefine", "virDomainUndefine", nullptr, false, false, "0.1.1", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 9, 4)
-    {(int)Kind::Domain, "undefineFlags", "virDomainUndefineFlags", g_virDomainUndefineFlags, false, false},
+    {(int)Kind::Domain, "undefineFlags", "virDomainUndefineFlags", g_virDomainUndefineFlags, false, false, "0.9.4"},
+#else
+    {(int)Kind::Domain, "undefineFlags", "virDomainUndefineFlags", nullptr, false, false, "0.9.4", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 8, 0)
-    {(int)Kind::Domain, "updateDeviceFlags", "virDomainUpdateDeviceFlags", g_virDomainUpdateDeviceFlags, false, false},
+    {(int)Kind::Domain, "updateDeviceFlags", "virDomainUpdateDeviceFlags", g_virDomainUpdateDeviceFlags, false, false, "0.8.0"},
+#else
+    {(int)Kind::Domain, "updateDeviceFlags", "virDomainUpdateDeviceFlags", nullptr, false, false, "0.8.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 0, 3)
-    {-1, "getVersion", "virGetVersion", g_virGetVersion, false, true},
+    {-1, "getVersion", "virGetVersion", g_virGetVersion, false, true, "0.0.3"},
+#else
+    {-1, "getVersion", "virGetVersion", nullptr, false, true, "0.0.3", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 9, 2)
-    {(int)Kind::Connect, "interfaceChangeBegin", "virInterfaceChangeBegin", g_virInterfaceChangeBegin, false, false},
+    {(int)Kind::Connect, "interfaceChangeBegin", "virInterfaceChangeBegin", g_virInterfaceChangeBegin, false, false, "0.9.2"},
+#else
+    {(int)Kind::Connect, "interfaceChangeBegin", "virInterfaceChangeBegin", nullptr, false, false, "0.9.2", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 9, 2)
-    {(int)Kind::Connect, "interfaceChangeCommit", "virInterfaceChangeCommit", g_virInterfaceChangeCommit, false, false},
+    {(int)Kind::Connect, "interfaceChangeCommit", "virInterfaceChangeCommit", g_virInterfaceChangeCommit, false, false, "0.9.2"},
+#else
+    {(int)Kind::Connect, "interfaceChangeCommit", "virInterfaceChangeCommit", nullptr, false, false, "0.9.2", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 9, 2)
-    {(int)Kind::Connect, "interfaceChangeRollback", "virInterfaceChangeRollback", g_virInterfaceChangeRollback, false, false},
+    {(int)Kind::Connect, "interfaceChangeRollback", "virInterfaceChangeRollback", g_virInterfaceChangeRollback, false, false, "0.9.2"},
+#else
+    {(int)Kind::Connect, "interfaceChangeRollback", "virInterfaceChangeRollback", nullptr, false, false, "0.9.2", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 6, 4)
-    {(int)Kind::Interface, "create", "virInterfaceCreate", g_virInterfaceCreate, false, false},
+    {(int)Kind::Interface, "create", "virInterfaceCreate", g_virInterfaceCreate, false, false, "0.6.4"},
+#else
+    {(int)Kind::Interface, "create", "virInterfaceCreate", nullptr, false, false, "0.6.4", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 6, 4)
-    {(int)Kind::Connect, "interfaceDefineXML", "virInterfaceDefineXML", g_virInterfaceDefineXML, false, false},
+    {(int)Kind::Connect, "interfaceDefineXML", "virInterfaceDefineXML", g_virInterfaceDefineXML, false, false, "0.6.4"},
+#else
+    {(int)Kind::Connect, "interfaceDefineXML", "virInterfaceDefineXML", nullptr, false, false, "0.6.4", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 6, 4)
-    {(int)Kind::Interface, "destroy", "virInterfaceDestroy", g_virInterfaceDestroy, false, false},
+    {(int)Kind::Interface, "destroy", "virInterfaceDestroy", g_virInterfaceDestroy, false, false, "0.6.4"},
+#else
+    {(int)Kind::Interface, "destroy", "virInterfaceDestroy", nullptr, false, false, "0.6.4", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 6, 4)
-    {(int)Kind::Interface, "getConnect", "virInterfaceGetConnect", g_virInterfaceGetConnect, false, true},
+    {(int)Kind::Interface, "getConnect", "virInterfaceGetConnect", g_virInterfaceGetConnect, false, true, "0.6.4"},
+#else
+    {(int)Kind::Interface, "getConnect", "virInterfaceGetConnect", nullptr, false, true, "0.6.4", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 6, 4)
-    {(int)Kind::Interface, "getMACString", "virInterfaceGetMACString", g_virInterfaceGetMACString, false, true},
+    {(int)Kind::Interface, "getMACString", "virInterfaceGetMACString", g_virInterfaceGetMACString, false, true, "0.6.4"},
+#else
+    {(int)Kind::Interface, "getMACString", "virInterfaceGetMACString", nullptr, false, true, "0.6.4", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 6, 4)
-    {(int)Kind::Interface, "getName", "virInterfaceGetName", g_virInterfaceGetName, false, true},
+    {(int)Kind::Interface, "getName", "virInterfaceGetName", g_virInterfaceGetName, false, true, "0.6.4"},
+#else
+    {(int)Kind::Interface, "getName", "virInterfaceGetName", nullptr, false, true, "0.6.4", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 6, 4)
-    {(int)Kind::Interface, "getXMLDesc", "virInterfaceGetXMLDesc", g_virInterfaceGetXMLDesc, false, false},
+    {(int)Kind::Interface, "getXMLDesc", "virInterfaceGetXMLDesc", g_virInterfaceGetXMLDesc, false, false, "0.6.4"},
+#else
+    {(int)Kind::Interface, "getXMLDesc", "virInterfaceGetXMLDesc", nullptr, false, false, "0.6.4", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 7, 3)
-    {(int)Kind::Interface, "isActive", "virInterfaceIsActive", g_virInterfaceIsActive, false, false},
+    {(int)Kind::Interface, "isActive", "virInterfaceIsActive", g_virInterfaceIsActive, false, false, "0.7.3"},
+#else
+    {(int)Kind::Interface, "isActive", "virInterfaceIsActive", nullptr, false, false, "0.7.3", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 6, 4)
-    {(int)Kind::Connect, "interfaceLookupByMACString", "virInterfaceLookupByMACString", g_virInterfaceLookupByMACString, false, false},
+    {(int)Kind::Connect, "interfaceLookupByMACString", "virInterfaceLookupByMACString", g_virInterfaceLookupByMACString, false, false, "0.6.4"},
+#else
+    {(int)Kind::Connect, "interfaceLookupByMACString", "virInterfaceLookupByMACString", nullptr, false, false, "0.6.4", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 6, 4)
-    {(int)Kind::Connect, "interfaceLookupByName", "virInterfaceLookupByName", g_virInterfaceLookupByName, false, false},
+    {(int)Kind::Connect, "interfaceLookupByName", "virInterfaceLookupByName", g_virInterfaceLookupByName, false, false, "0.6.4"},
+#else
+    {(int)Kind::Connect, "interfaceLookupByName", "virInterfaceLookupByName", nullptr, false, false, "0.6.4", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 6, 4)
-    {(int)Kind::Interface, "undefine", "virInterfaceUndefine", g_virInterfaceUndefine, false, false},
+    {(int)Kind::Interface, "undefine", "virInterfaceUndefine", g_virInterfaceUndefine, false, false, "0.6.4"},
+#else
+    {(int)Kind::Interface, "undefine", "virInterfaceUndefine", nullptr, false, false, "0.6.4", true},
 #endif
 #if LIBVIR_CHECK_VERSION(4, 5, 0)
-    {(int)Kind::Connect, "nwFilterBindingCreateXML", "virNWFilterBindingCreateXML", g_virNWFilterBindingCreateXML, false, false},
+    {(int)Kind::Connect, "nwFilterBindingCreateXML", "virNWFilterBindingCreateXML", g_virNWFilterBindingCreateXML, false, false, "4.5.0"},
+#else
+    {(int)Kind::Connect, "nwFilterBindingCreateXML", "virNWFilterBindingCreateXML", nullptr, false, false, "4.5.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(4, 5, 0)
-    {(int)Kind::NWFilterBinding, "delete", "virNWFilterBindingDelete", g_virNWFilterBindingDelete, false, false},
+    {(int)Kind::NWFilterBinding, "delete", "virNWFilterBindingDelete", g_virNWFilterBindingDelete, false, false, "4.5.0"},
+#else
+    {(int)Kind::NWFilterBinding, "delete", "virNWFilterBindingDelete", nullptr, false, false, "4.5.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(4, 5, 0)
-    {(int)Kind::NWFilterBinding, "getFilterName", "virNWFilterBindingGetFilterName", g_virNWFilterBindingGetFilterName, false, true},
+    {(int)Kind::NWFilterBinding, "getFilterName", "virNWFilterBindingGetFilterName", g_virNWFilterBindingGetFilterName, false, true, "4.5.0"},
+#else
+    {(int)Kind::NWFilterBinding, "getFilterName", "virNWFilterBindingGetFilterName", nullptr, false, true, "4.5.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(4, 5, 0)
-    {(int)Kind::NWFilterBinding, "getPortDev", "virNWFilterBindingGetPortDev", g_virNWFilterBindingGetPortDev, false, true},
+    {(int)Kind::NWFilterBinding, "getPortDev", "virNWFilterBindingGetPortDev", g_virNWFilterBindingGetPortDev, false, true, "4.5.0"},
+#else
+    {(int)Kind::NWFilterBinding, "getPortDev", "virNWFilterBindingGetPortDev", nullptr, false, true, "4.5.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(4, 5, 0)
-    {(int)Kind::NWFilterBinding, "getXMLDesc", "virNWFilterBindingGetXMLDesc", g_virNWFilterBindingGetXMLDesc, false, false},
+    {(int)Kind::NWFilterBinding, "getXMLDesc", "virNWFilterBindingGetXMLDesc", g_virNWFilterBindingGetXMLDesc, false, false, "4.5.0"},
+#else
+    {(int)Kind::NWFilterBinding, "getXMLDesc", "virNWFilterBindingGetXMLDesc", nullptr, false, false, "4.5.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(4, 5, 0)
-    {(int)Kind::Connect, "nwFilterBindingLookupByPortDev", "virNWFilterBindingLookupByPortDev", g_virNWFilterBindingLookupByPortDev, false, false},
+    {(int)Kind::Connect, "nwFilterBindingLookupByPortDev", "virNWFilterBindingLookupByPortDev", g_virNWFilterBindingLookupByPortDev, false, false, "4.5.0"},
+#else
+    {(int)Kind::Connect, "nwFilterBindingLookupByPortDev", "virNWFilterBindingLookupByPortDev", nullptr, false, false, "4.5.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 8, 0)
-    {(int)Kind::Connect, "nwFilterDefineXML", "virNWFilterDefineXML", g_virNWFilterDefineXML, false, false},
+    {(int)Kind::Connect, "nwFilterDefineXML", "virNWFilterDefineXML", g_virNWFilterDefineXML, false, false, "0.8.0"},
+#else
+    {(int)Kind::Connect, "nwFilterDefineXML", "virNWFilterDefineXML", nullptr, false, false, "0.8.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(7, 7, 0)
-    {(int)Kind::Connect, "nwFilterDefineXMLFlags", "virNWFilterDefineXMLFlags", g_virNWFilterDefineXMLFlags, false, false},
+    {(int)Kind::Connect, "nwFilterDefineXMLFlags", "virNWFilterDefineXMLFlags", g_virNWFilterDefineXMLFlags, false, false, "7.7.0"},
+#else
+    {(int)Kind::Connect, "nwFilterDefineXMLFlags", "virNWFilterDefineXMLFlags", nullptr, false, false, "7.7.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 8, 0)
-    {(int)Kind::NWFilter, "getName", "virNWFilterGetName", g_virNWFilterGetName, false, true},
+    {(int)Kind::NWFilter, "getName", "virNWFilterGetName", g_virNWFilterGetName, false, true, "0.8.0"},
+#else
+    {(int)Kind::NWFilter, "getName", "virNWFilterGetName", nullptr, false, true, "0.8.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 8, 0)
-    {(int)Kind::NWFilter, "getUUID", "virNWFilterGetUUID", g_virNWFilterGetUUID, false, true},
+    {(int)Kind::NWFilter, "getUUID", "virNWFilterGetUUID", g_virNWFilterGetUUID, false, true, "0.8.0"},
+#else
+    {(int)Kind::NWFilter, "getUUID", "virNWFilterGetUUID", nullptr, false, true, "0.8.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 8, 0)
-    {(int)Kind::NWFilter, "getUUIDString", "virNWFilterGetUUIDString", g_virNWFilterGetUUIDString, false, true},
+    {(int)Kind::NWFilter, "getUUIDString", "virNWFilterGetUUIDString", g_virNWFilterGetUUIDString, false, true, "0.8.0"},
+#else
+    {(int)Kind::NWFilter, "getUUIDString", "virNWFilterGetUUIDString", nullptr, false, true, "0.8.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 8, 0)
-    {(int)Kind::NWFilter, "getXMLDesc", "virNWFilterGetXMLDesc", g_virNWFilterGetXMLDesc, false, false},
+    {(int)Kind::NWFilter, "getXMLDesc", "virNWFilterGetXMLDesc", g_virNWFilterGetXMLDesc, false, false, "0.8.0"},
+#else
+    {(int)Kind::NWFilter, "getXMLDesc", "virNWFilterGetXMLDesc", nullptr, false, false, "0.8.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 8, 0)
-    {(int)Kind::Connect, "nwFilterLookupByName", "virNWFilterLookupByName", g_virNWFilterLookupByName, false, false},
+    {(int)Kind::Connect, "nwFilterLookupByName", "virNWFilterLookupByName", g_virNWFilterLookupByName, false, false, "0.8.0"},
+#else
+    {(int)Kind::Connect, "nwFilterLookupByName", "virNWFilterLookupByName", nullptr, false, false, "0.8.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 8, 0)
-    {(int)Kind::Connect, "nwFilterLookupByUUID", "virNWFilterLookupByUUID", g_virNWFilterLookupByUUID, false, false},
+    {(int)Kind::Connect, "nwFilterLookupByUUID", "virNWFilterLookupByUUID", g_virNWFilterLookupByUUID, false, false, "0.8.0"},
+#else
+    {(int)Kind::Connect, "nwFilterLookupByUUID", "virNWFilterLookupByUUID", nullptr, false, false, "0.8.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 8, 0)
-    {(int)Kind::Connect, "nwFilterLookupByUUIDString", "virNWFilterLookupByUUIDString", g_virNWFilterLookupByUUIDString, false, false},
+    {(int)Kind::Connect, "nwFilterLookupByUUIDString", "virNWFilterLookupByUUIDString", g_virNWFilterLookupByUUIDString, false, false, "0.8.0"},
+#else
+    {(int)Kind::Connect, "nwFilterLookupByUUIDString", "virNWFilterLookupByUUIDString", nullptr, false, false, "0.8.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 8, 0)
-    {(int)Kind::NWFilter, "undefine", "virNWFilterUndefine", g_virNWFilterUndefine, false, false},
+    {(int)Kind::NWFilter, "undefine", "virNWFilterUndefine", g_virNWFilterUndefine, false, false, "0.8.0"},
+#else
+    {(int)Kind::NWFilter, "undefine", "virNWFilterUndefine", nullptr, false, false, "0.8.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 2, 0)
-    {(int)Kind::Network, "create", "virNetworkCreate", g_virNetworkCreate, false, false},
+    {(int)Kind::Network, "create", "virNetworkCreate", g_virNetworkCreate, false, false, "0.2.0"},
+#else
+    {(int)Kind::Network, "create", "virNetworkCreate", nullptr, false, false, "0.2.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 2, 0)
-    {(int)Kind::Connect, "networkCreateXML", "virNetworkCreateXML", g_virNetworkCreateXML, false, false},
+    {(int)Kind::Connect, "networkCreateXML", "virNetworkCreateXML", g_virNetworkCreateXML, false, false, "0.2.0"},
+#else
+    {(int)Kind::Connect, "networkCreateXML", "virNetworkCreateXML", nullptr, false, false, "0.2.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(7, 8, 0)
-    {(int)Kind::Connect, "networkCreateXMLFlags", "virNetworkCreateXMLFlags", g_virNetworkCreateXMLFlags, false, false},
+    {(int)Kind::Connect, "networkCreateXMLFlags", "virNetworkCreateXMLFlags", g_virNetworkCreateXMLFlags, false, false, "7.8.0"},
+#else
+    {(int)Kind::Connect, "networkCreateXMLFlags", "virNetworkCreateXMLFlags", nullptr, false, false, "7.8.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 2, 0)
-    {(int)Kind::Connect, "networkDefineXML", "virNetworkDefineXML", g_virNetworkDefineXML, false, false},
+    {(int)Kind::Connect, "networkDefineXML", "virNetworkDefineXML", g_virNetworkDefineXML, false, false, "0.2.0"},
+#else
+    {(int)Kind::Connect, "networkDefineXML", "virNetworkDefineXML", nullptr, false, false, "0.2.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(7, 7, 0)
-    {(int)Kind::Connect, "networkDefineXMLFlags", "virNetworkDefineXMLFlags", g_virNetworkDefineXMLFlags, false, false},
+    {(int)Kind::Connect, "networkDefineXMLFlags", "virNetworkDefineXMLFlags", g_virNetworkDefineXMLFlags, false, false, "7.7.0"},
+#else
+    {(int)Kind::Connect, "networkDefineXMLFlags", "virNetworkDefineXMLFlags", nullptr, false, false, "7.7.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 2, 0)
-    {(int)Kind::Network, "destroy", "virNetworkDestroy", g_virNetworkDestroy, false, false},
+    {(int)Kind::Network, "destroy", "virNetworkDestroy", g_virNetworkDestroy, false, false, "0.2.0"},
+#else
+    {(int)Kind::Network, "destroy", "virNetworkDestroy", nullptr, false, false, "0.2.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 2, 1)
-    {(int)Kind::Network, "getAutostart", "virNetworkGetAutostart", g_virNetworkGetAutostart, false, false},
+    {(int)Kind::Network, "getAutostart", "virNetworkGetAutostart", g_virNetworkGetAutostart, false, false, "0.2.1"},
+#else
+    {(int)Kind::Network, "getAutostart", "virNetworkGetAutostart", nullptr, false, false, "0.2.1", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 2, 0)
-    {(int)Kind::Network, "getBridgeName", "virNetworkGetBridgeName", g_virNetworkGetBridgeName, false, false},
+    {(int)Kind::Network, "getBridgeName", "virNetworkGetBridgeName", g_virNetworkGetBridgeName, false, false, "0.2.0"},
+#else
+    {(int)Kind::Network, "getBridgeName", "virNetworkGetBridgeName", nullptr, false, false, "0.2.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 3, 0)
-    {(int)Kind::Network, "getConnect", "virNetworkGetConnect", g_virNetworkGetConnect, false, true},
+    {(int)Kind::Network, "getConnect", "virNetworkGetConnect", g_virNetworkGetConnect, false, true, "0.3.0"},
+#else
+    {(int)Kind::Network, "getConnect", "virNetworkGetConnect", nullptr, false, true, "0.3.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 2, 0)
-    {(int)Kind::Network, "getName", "virNetworkGetName", g_virNetworkGetName, false, true},
+    {(int)Kind::Network, "getName", "virNetworkGetName", g_virNetworkGetName, false, true, "0.2.0"},
+#else
+    {(int)Kind::Network, "getName", "virNetworkGetName", nullptr, false, true, "0.2.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 2, 0)
-    {(int)Kind::Network, "getUUID", "virNetworkGetUUID", g_virNetworkGetUUID, false, true},
+    {(int)Kind::Network, "getUUID", "virNetworkGetUUID", g_virNetworkGetUUID, false, true, "0.2.0"},
+#else
+    {(int)Kind::Network, "getUUID", "virNetworkGetUUID", nullptr, false, true, "0.2.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 2, 0)
-    {(int)Kind::Network, "getUUIDString", "virNetworkGetUUIDString", g_virNetworkGetUUIDString, false, true},
+    {(int)Kind::Network, "getUUIDString", "virNetworkGetUUIDString", g_virNetworkGetUUIDString, false, true, "0.2.0"},
+#else
+    {(int)Kind::Network, "getUUIDString", "virNetworkGetUUIDString", nullptr, false, true, "0.2.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 2, 0)
-    {(int)Kind::Network, "getXMLDesc", "virNetworkGetXMLDesc", g_virNetworkGetXMLDesc, false, false},
+    {(int)Kind::Network, "getXMLDesc", "virNetworkGetXMLDesc", g_virNetworkGetXMLDesc, false, false, "0.2.0"},
+#else
+    {(int)Kind::Network, "getXMLDesc", "virNetworkGetXMLDesc", nullptr, false, false, "0.2.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 7, 3)
-    {(int)Kind::Network, "isActive", "virNetworkIsActive", g_virNetworkIsActive, false, false},
+    {(int)Kind::Network, "isActive", "virNetworkIsActive", g_virNetworkIsActive, false, false, "0.7.3"},
+#else
+    {(int)Kind::Network, "isActive", "virNetworkIsActive", nullptr, false, false, "0.7.3", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 7, 3)
-    {(int)Kind::Network, "isPersistent", "virNetworkIsPersistent", g_virNetworkIsPersistent, false, false},
+    {(int)Kind::Network, "isPersistent", "virNetworkIsPersistent", g_virNetworkIsPersistent, false, false, "0.7.3"},
+#else
+    {(int)Kind::Network, "isPersistent", "virNetworkIsPersistent", nullptr, false, false, "0.7.3", true},
 #endif
 #if LIBVIR_CHECK_VERSION(5, 5, 0)
-    {(int)Kind::Network, "listAllPorts", "virNetworkListAllPorts", g_virNetworkListAllPorts, false, false},
+    {(int)Kind::Network, "listAllPorts", "virNetworkListAllPorts", g_virNetworkListAllPorts, false, false, "5.5.0"},
+#else
+    {(int)Kind::Network, "listAllPorts", "virNetworkListAllPorts", nullptr, false, false, "5.5.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 2, 0)
-    {(int)Kind::Connect, "networkLookupByName", "virNetworkLookupByName", g_virNetworkLookupByName, false, false},
+    {(int)Kind::Connect, "networkLookupByName", "virNetworkLookupByName", g_virNetworkLookupByName, false, false, "0.2.0"},
+#else
+    {(int)Kind::Connect, "networkLookupByName", "virNetworkLookupByName", nullptr, false, false, "0.2.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 2, 0)
-    {(int)Kind::Connect, "networkLookupByUUID", "virNetworkLookupByUUID", g_virNetworkLookupByUUID, false, false},
+    {(int)Kind::Connect, "networkLookupByUUID", "virNetworkLookupByUUID", g_virNetworkLookupByUUID, false, false, "0.2.0"},
+#else
+    {(int)Kind::Connect, "networkLookupByUUID", "virNetworkLookupByUUID", nullptr, false, false, "0.2.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 2, 0)
-    {(int)Kind::Connect, "networkLookupByUUIDString", "virNetworkLookupByUUIDString", g_virNetworkLookupByUUIDString, false, false},
+    {(int)Kind::Connect, "networkLookupByUUIDString", "virNetworkLookupByUUIDString", g_virNetworkLookupByUUIDString, false, false, "0.2.0"},
+#else
+    {(int)Kind::Connect, "networkLookupByUUIDString", "virNetworkLookupByUUIDString", nullptr, false, false, "0.2.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(5, 5, 0)
-    {(int)Kind::Network, "portCreateXML", "virNetworkPortCreateXML", g_virNetworkPortCreateXML, false, false},
+    {(int)Kind::Network, "portCreateXML", "virNetworkPortCreateXML", g_virNetworkPortCreateXML, false, false, "5.5.0"},
+#else
+    {(int)Kind::Network, "portCreateXML", "virNetworkPortCreateXML", nullptr, false, false, "5.5.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(5, 5, 0)
-    {(int)Kind::NetworkPort, "delete", "virNetworkPortDelete", g_virNetworkPortDelete, false, false},
+    {(int)Kind::NetworkPort, "delete", "virNetworkPortDelete", g_virNetworkPortDelete, false, false, "5.5.0"},
+#else
+    {(int)Kind::NetworkPort, "delete", "virNetworkPortDelete", nullptr, false, false, "5.5.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(5, 5, 0)
-    {(int)Kind::NetworkPort, "getNetwork", "virNetworkPortGetNetwork", g_virNetworkPortGetNetwork, false, true},
+    {(int)Kind::NetworkPort, "getNetwork", "virNetworkPortGetNetwork", g_virNetworkPortGetNetwork, false, true, "5.5.0"},
+#else
+    {(int)Kind::NetworkPort, "getNetwork", "virNetworkPortGetNetwork", nullptr, false, true, "5.5.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(5, 5, 0)
-    {(int)Kind::NetworkPort, "getParameters", "virNetworkPortGetParameters", g_virNetworkPortGetParameters, false, false},
+    {(int)Kind::NetworkPort, "getParameters", "virNetworkPortGetParameters", g_virNetworkPortGetParameters, false, false, "5.5.0"},
+#else
+    {(int)Kind::NetworkPort, "getParameters", "virNetworkPortGetParameters", nullptr, false, false, "5.5.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(5, 5, 0)
-    {(int)Kind::NetworkPort, "getUUID", "virNetworkPortGetUUID", g_virNetworkPortGetUUID, false, true},
+    {(int)Kind::NetworkPort, "getUUID", "virNetworkPortGetUUID", g_virNetworkPortGetUUID, false, true, "5.5.0"},
+#else
+    {(int)Kind::NetworkPort, "getUUID", "virNetworkPortGetUUID", nullptr, false, true, "5.5.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(5, 5, 0)
-    {(int)Kind::NetworkPort, "getUUIDString", "virNetworkPortGetUUIDString", g_virNetworkPortGetUUIDString, false, true},
+    {(int)Kind::NetworkPort, "getUUIDString", "virNetworkPortGetUUIDString", g_virNetworkPortGetUUIDString, false, true, "5.5.0"},
+#else
+    {(int)Kind::NetworkPort, "getUUIDString", "virNetworkPortGetUUIDString", nullptr, false, true, "5.5.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(5, 5, 0)
-    {(int)Kind::NetworkPort, "getXMLDesc", "virNetworkPortGetXMLDesc", g_virNetworkPortGetXMLDesc, false, false},
+    {(int)Kind::NetworkPort, "getXMLDesc", "virNetworkPortGetXMLDesc", g_virNetworkPortGetXMLDesc, false, false, "5.5.0"},
+#else
+    {(int)Kind::NetworkPort, "getXMLDesc", "virNetworkPortGetXMLDesc", nullptr, false, false, "5.5.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(5, 5, 0)
-    {(int)Kind::Network, "portLookupByUUID", "virNetworkPortLookupByUUID", g_virNetworkPortLookupByUUID, false, false},
+    {(int)Kind::Network, "portLookupByUUID", "virNetworkPortLookupByUUID", g_virNetworkPortLookupByUUID, false, false, "5.5.0"},
+#else
+    {(int)Kind::Network, "portLookupByUUID", "virNetworkPortLookupByUUID", nullptr, false, false, "5.5.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(5, 5, 0)
-    {(int)Kind::Network, "portLookupByUUIDString", "virNetworkPortLookupByUUIDString", g_virNetworkPortLookupByUUIDString, false, false},
+    {(int)Kind::Network, "portLookupByUUIDString", "virNetworkPortLookupByUUIDString", g_virNetworkPortLookupByUUIDString, false, false, "5.5.0"},
+#else
+    {(int)Kind::Network, "portLookupByUUIDString", "virNetworkPortLookupByUUIDString", nullptr, false, false, "5.5.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(5, 5, 0)
-    {(int)Kind::NetworkPort, "setParameters", "virNetworkPortSetParameters", g_virNetworkPortSetParameters, false, false},
+    {(int)Kind::NetworkPort, "setParameters", "virNetworkPortSetParameters", g_virNetworkPortSetParameters, false, false, "5.5.0"},
+#else
+    {(int)Kind::NetworkPort, "setParameters", "virNetworkPortSetParameters", nullptr, false, false, "5.5.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 2, 1)
-    {(int)Kind::Network, "setAutostart", "virNetworkSetAutostart", g_virNetworkSetAutostart, false, false},
+    {(int)Kind::Network, "setAutostart", "virNetworkSetAutostart", g_virNetworkSetAutostart, false, false, "0.2.1"},
+#else
+    {(int)Kind::Network, "setAutostart", "virNetworkSetAutostart", nullptr, false, false, "0.2.1", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 2, 0)
-    {(int)Kind::Network, "undefine", "virNetworkUndefine", g_virNetworkUndefine, false, false},
+    {(int)Kind::Network, "undefine", "virNetworkUndefine", g_virNetworkUndefine, false, false, "0.2.0"},
+#else
+    {(int)Kind::Network, "undefine", "virNetworkUndefine", nullptr, false, false, "0.2.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 10, 2)
-    {(int)Kind::Network, "update", "virNetworkUpdate", g_virNetworkUpdate, false, false},
+    {(int)Kind::Network, "update", "virNetworkUpdate", g_virNetworkUpdate, false, false, "0.10.2"},
+#else
+    {(int)Kind::Network, "update", "virNetworkUpdate", nullptr, false, false, "0.10.2", true},
 #endif
 #if LIBVIR_CHECK_VERSION(7, 3, 0)
-    {(int)Kind::NodeDevice, "create", "virNodeDeviceCreate", g_virNodeDeviceCreate, false, false},
+    {(int)Kind::NodeDevice, "create", "virNodeDeviceCreate", g_virNodeDeviceCreate, false, false, "7.3.0"},
+#else
+    {(int)Kind::NodeDevice, "create", "virNodeDeviceCreate", nullptr, false, false, "7.3.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 6, 3)
-    {(int)Kind::Connect, "nodeDeviceCreateXML", "virNodeDeviceCreateXML", g_virNodeDeviceCreateXML, false, false},
+    {(int)Kind::Connect, "nodeDeviceCreateXML", "virNodeDeviceCreateXML", g_virNodeDeviceCreateXML, false, false, "0.6.3"},
+#else
+    {(int)Kind::Connect, "nodeDeviceCreateXML", "virNodeDeviceCreateXML", nullptr, false, false, "0.6.3", true},
 #endif
 #if LIBVIR_CHECK_VERSION(7, 3, 0)
-    {(int)Kind::Connect, "nodeDeviceDefineXML", "virNodeDeviceDefineXML", g_virNodeDeviceDefineXML, false, false},
+    {(int)Kind::Connect, "nodeDeviceDefineXML", "virNodeDeviceDefineXML", g_virNodeDeviceDefineXML, false, false, "7.3.0"},
+#else
+    {(int)Kind::Connect, "nodeDeviceDefineXML", "virNodeDeviceDefineXML", nullptr, false, false, "7.3.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 6, 3)
-    {(int)Kind::NodeDevice, "destroy", "virNodeDeviceDestroy", g_virNodeDeviceDestroy, false, false},
+    {(int)Kind::NodeDevice, "destroy", "virNodeDeviceDestroy", g_virNodeDeviceDestroy, false, false, "0.6.3"},
+#else
+    {(int)Kind::NodeDevice, "destroy", "virNodeDeviceDestroy", nullptr, false, false, "0.6.3", true},
 #endif
 #if LIBVIR_CHECK_VERSION(1, 0, 5)
-    {(int)Kind::NodeDevice, "detachFlags", "virNodeDeviceDetachFlags", g_virNodeDeviceDetachFlags, false, false},
+    {(int)Kind::NodeDevice, "detachFlags", "virNodeDeviceDetachFlags", g_virNodeDeviceDetachFlags, false, false, "1.0.5"},
+#else
+    {(int)Kind::NodeDevice, "detachFlags", "virNodeDeviceDetachFlags", nullptr, false, false, "1.0.5", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 6, 1)
-    {(int)Kind::NodeDevice, "dettach", "virNodeDeviceDettach", g_virNodeDeviceDettach, false, false},
+    {(int)Kind::NodeDevice, "dettach", "virNodeDeviceDettach", g_virNodeDeviceDettach, false, false, "0.6.1"},
+#else
+    {(int)Kind::NodeDevice, "dettach", "virNodeDeviceDettach", nullptr, false, false, "0.6.1", true},
 #endif
 #if LIBVIR_CHECK_VERSION(7, 8, 0)
-    {(int)Kind::NodeDevice, "getAutostart", "virNodeDeviceGetAutostart", g_virNodeDeviceGetAutostart, false, false},
+    {(int)Kind::NodeDevice, "getAutostart", "virNodeDeviceGetAutostart", g_virNodeDeviceGetAutostart, false, false, "7.8.0"},
+#else
+    {(int)Kind::NodeDevice, "getAutostart", "virNodeDeviceGetAutostart", nullptr, false, false, "7.8.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 5, 0)
-    {(int)Kind::NodeDevice, "getName", "virNodeDeviceGetName", g_virNodeDeviceGetName, false, true},
+    {(int)Kind::NodeDevice, "getName", "virNodeDeviceGetName", g_virNodeDeviceGetName, false, true, "0.5.0"},
+#else
+    {(int)Kind::NodeDevice, "getName", "virNodeDeviceGetName", nullptr, false, true, "0.5.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 5, 0)
-    {(int)Kind::NodeDevice, "getParent", "virNodeDeviceGetParent", g_virNodeDeviceGetParent, false, true},
+    {(int)Kind::NodeDevice, "getParent", "virNodeDeviceGetParent", g_virNodeDeviceGetParent, false, true, "0.5.0"},
+#else
+    {(int)Kind::NodeDevice, "getParent", "virNodeDeviceGetParent", nullptr, false, true, "0.5.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 5, 0)
-    {(int)Kind::NodeDevice, "getXMLDesc", "virNodeDeviceGetXMLDesc", g_virNodeDeviceGetXMLDesc, false, false},
+    {(int)Kind::NodeDevice, "getXMLDesc", "virNodeDeviceGetXMLDesc", g_virNodeDeviceGetXMLDesc, false, false, "0.5.0"},
+#else
+    {(int)Kind::NodeDevice, "getXMLDesc", "virNodeDeviceGetXMLDesc", nullptr, false, false, "0.5.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(7, 8, 0)
-    {(int)Kind::NodeDevice, "isActive", "virNodeDeviceIsActive", g_virNodeDeviceIsActive, false, false},
+    {(int)Kind::NodeDevice, "isActive", "virNodeDeviceIsActive", g_virNodeDeviceIsActive, false, false, "7.8.0"},
+#else
+    {(int)Kind::NodeDevice, "isActive", "virNodeDeviceIsActive", nullptr, false, false, "7.8.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(7, 8, 0)
-    {(int)Kind::NodeDevice, "isPersistent", "virNodeDeviceIsPersistent", g_virNodeDeviceIsPersistent, false, false},
+    {(int)Kind::NodeDevice, "isPersistent", "virNodeDeviceIsPersistent", g_virNodeDeviceIsPersistent, false, false, "7.8.0"},
+#else
+    {(int)Kind::NodeDevice, "isPersistent", "virNodeDeviceIsPersistent", nullptr, false, false, "7.8.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 5, 0)
-    {(int)Kind::NodeDevice, "listCaps", "virNodeDeviceListCaps", g_virNodeDeviceListCaps, false, false},
+    {(int)Kind::NodeDevice, "listCaps", "virNodeDeviceListCaps", g_virNodeDeviceListCaps, false, false, "0.5.0"},
+#else
+    {(int)Kind::NodeDevice, "listCaps", "virNodeDeviceListCaps", nullptr, false, false, "0.5.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 5, 0)
-    {(int)Kind::Connect, "nodeDeviceLookupByName", "virNodeDeviceLookupByName", g_virNodeDeviceLookupByName, false, false},
+    {(int)Kind::Connect, "nodeDeviceLookupByName", "virNodeDeviceLookupByName", g_virNodeDeviceLookupByName, false, false, "0.5.0"},
+#else
+    {(int)Kind::Connect, "nodeDeviceLookupByName", "virNodeDeviceLookupByName", nullptr, false, false, "0.5.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(1, 0, 3)
-    {(int)Kind::Connect, "nodeDeviceLookupSCSIHostByWWN", "virNodeDeviceLookupSCSIHostByWWN", g_virNodeDeviceLookupSCSIHostByWWN, false, false},
+    {(int)Kind::Connect, "nodeDeviceLookupSCSIHostByWWN", "virNodeDeviceLookupSCSIHostByWWN", g_virNodeDeviceLookupSCSIHostByWWN, false, false, "1.0.3"},
+#else
+    {(int)Kind::Connect, "nodeDeviceLookupSCSIHostByWWN", "virNodeDeviceLookupSCSIHostByWWN", nullptr, false, false, "1.0.3", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 5, 0)
-    {(int)Kind::NodeDevice, "numOfCaps", "virNodeDeviceNumOfCaps", g_virNodeDeviceNumOfCaps, false, false},
+    {(int)Kind::NodeDevice, "numOfCaps", "virNodeDeviceNumOfCaps", g_virNodeDeviceNumOfCaps, false, false, "0.5.0"},
+#else
+    {(int)Kind::NodeDevice, "numOfCaps", "virNodeDeviceNumOfCaps", nullptr, false, false, "0.5.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 6, 1)
-    {(int)Kind::NodeDevice, "reAttach", "virNodeDeviceReAttach", g_virNodeDeviceReAttach, false, false},
+    {(int)Kind::NodeDevice, "reAttach", "virNodeDeviceReAttach", g_virNodeDeviceReAttach, false, false, "0.6.1"},
+#else
+    {(int)Kind::NodeDevice, "reAttach", "virNodeDeviceReAttach", nullptr, false, false, "0.6.1", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 6, 1)
-    {(int)Kind::NodeDevice, "reset", "virNodeDeviceReset", g_virNodeDeviceReset, false, false},
+    {(int)Kind::NodeDevice, "reset", "virNodeDeviceReset", g_virNodeDeviceReset, false, false, "0.6.1"},
+#else
+    {(int)Kind::NodeDevice, "reset", "virNodeDeviceReset", nullptr, false, false, "0.6.1", true},
 #endif
 #if LIBVIR_CHECK_VERSION(7, 8, 0)
-    {(int)Kind::NodeDevice, "setAutostart", "virNodeDeviceSetAutostart", g_virNodeDeviceSetAutostart, false, false},
+    {(int)Kind::NodeDevice, "setAutostart", "virNodeDeviceSetAutostart", g_virNodeDeviceSetAutostart, false, false, "7.8.0"},
+#else
+    {(int)Kind::NodeDevice, "setAutostart", "virNodeDeviceSetAutostart", nullptr, false, false, "7.8.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(7, 3, 0)
-    {(int)Kind::NodeDevice, "undefine", "virNodeDeviceUndefine", g_virNodeDeviceUndefine, false, false},
+    {(int)Kind::NodeDevice, "undefine", "virNodeDeviceUndefine", g_virNodeDeviceUndefine, false, false, "7.3.0"},
+#else
+    {(int)Kind::NodeDevice, "undefine", "virNodeDeviceUndefine", nullptr, false, false, "7.3.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 3, 3)
-    {(int)Kind::Connect, "nodeGetFreeMemory", "virNodeGetFreeMemory", g_virNodeGetFreeMemory, false, false},
+    {(int)Kind::Connect, "nodeGetFreeMemory", "virNodeGetFreeMemory", g_virNodeGetFreeMemory, false, false, "0.3.3"},
+#else
+    {(int)Kind::Connect, "nodeGetFreeMemory", "virNodeGetFreeMemory", nullptr, false, false, "0.3.3", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 1, 0)
-    {(int)Kind::Connect, "nodeGetInfo", "virNodeGetInfo", g_virNodeGetInfo, false, false},
+    {(int)Kind::Connect, "nodeGetInfo", "virNodeGetInfo", g_virNodeGetInfo, false, false, "0.1.0"},
+#else
+    {(int)Kind::Connect, "nodeGetInfo", "virNodeGetInfo", nullptr, false, false, "0.1.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 10, 2)
-    {(int)Kind::Connect, "nodeGetMemoryParameters", "virNodeGetMemoryParameters", g_virNodeGetMemoryParameters, false, false},
+    {(int)Kind::Connect, "nodeGetMemoryParameters", "virNodeGetMemoryParameters", g_virNodeGetMemoryParameters, false, false, "0.10.2"},
+#else
+    {(int)Kind::Connect, "nodeGetMemoryParameters", "virNodeGetMemoryParameters", nullptr, false, false, "0.10.2", true},
 #endif
 #if LIBVIR_CHECK_VERSION(4, 5, 0)
-    {(int)Kind::Connect, "nodeGetSEVInfo", "virNodeGetSEVInfo", g_virNodeGetSEVInfo, false, false},
+    {(int)Kind::Connect, "nodeGetSEVInfo", "virNodeGetSEVInfo", g_virNodeGetSEVInfo, false, false, "4.5.0"},
+#else
+    {(int)Kind::Connect, "nodeGetSEVInfo", "virNodeGetSEVInfo", nullptr, false, false, "4.5.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 5, 0)
-    {(int)Kind::Connect, "nodeListDevices", "virNodeListDevices", g_virNodeListDevices, false, false},
+    {(int)Kind::Connect, "nodeListDevices", "virNodeListDevices", g_virNodeListDevices, false, false, "0.5.0"},
+#else
+    {(int)Kind::Connect, "nodeListDevices", "virNodeListDevices", nullptr, false, false, "0.5.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 5, 0)
-    {(int)Kind::Connect, "nodeNumOfDevices", "virNodeNumOfDevices", g_virNodeNumOfDevices, false, false},
+    {(int)Kind::Connect, "nodeNumOfDevices", "virNodeNumOfDevices", g_virNodeNumOfDevices, false, false, "0.5.0"},
+#else
+    {(int)Kind::Connect, "nodeNumOfDevices", "virNodeNumOfDevices", nullptr, false, false, "0.5.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 10, 2)
-    {(int)Kind::Connect, "nodeSetMemoryParameters", "virNodeSetMemoryParameters", g_virNodeSetMemoryParameters, false, false},
+    {(int)Kind::Connect, "nodeSetMemoryParameters", "virNodeSetMemoryParameters", g_virNodeSetMemoryParameters, false, false, "0.10.2"},
+#else
+    {(int)Kind::Connect, "nodeSetMemoryParameters", "virNodeSetMemoryParameters", nullptr, false, false, "0.10.2", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 9, 8)
-    {(int)Kind::Connect, "nodeSuspendForDuration", "virNodeSuspendForDuration", g_virNodeSuspendForDuration, false, false},
+    {(int)Kind::Connect, "nodeSuspendForDuration", "virNodeSuspendForDuration", g_virNodeSuspendForDuration, false, false, "0.9.8"},
+#else
+    {(int)Kind::Connect, "nodeSuspendForDuration", "virNodeSuspendForDuration", nullptr, false, false, "0.9.8", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 7, 1)
-    {(int)Kind::Connect, "secretDefineXML", "virSecretDefineXML", g_virSecretDefineXML, false, false},
+    {(int)Kind::Connect, "secretDefineXML", "virSecretDefineXML", g_virSecretDefineXML, false, false, "0.7.1"},
+#else
+    {(int)Kind::Connect, "secretDefineXML", "virSecretDefineXML", nullptr, false, false, "0.7.1", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 7, 1)
-    {(int)Kind::Secret, "getConnect", "virSecretGetConnect", g_virSecretGetConnect, false, true},
+    {(int)Kind::Secret, "getConnect", "virSecretGetConnect", g_virSecretGetConnect, false, true, "0.7.1"},
+#else
+    {(int)Kind::Secret, "getConnect", "virSecretGetConnect", nullptr, false, true, "0.7.1", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 7, 1)
-    {(int)Kind::Secret, "getUUID", "virSecretGetUUID", g_virSecretGetUUID, false, true},
+    {(int)Kind::Secret, "getUUID", "virSecretGetUUID", g_virSecretGetUUID, false, true, "0.7.1"},
+#else
+    {(int)Kind::Secret, "getUUID", "virSecretGetUUID", nullptr, false, true, "0.7.1", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 7, 1)
-    {(int)Kind::Secret, "getUUIDString", "virSecretGetUUIDString", g_virSecretGetUUIDString, false, true},
+    {(int)Kind::Secret, "getUUIDString", "virSecretGetUUIDString", g_virSecretGetUUIDString, false, true, "0.7.1"},
+#else
+    {(int)Kind::Secret, "getUUIDString", "virSecretGetUUIDString", nullptr, false, true, "0.7.1", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 7, 1)
-    {(int)Kind::Secret, "getUsageID", "virSecretGetUsageID", g_virSecretGetUsageID, false, true},
+    {(int)Kind::Secret, "getUsageID", "virSecretGetUsageID", g_virSecretGetUsageID, false, true, "0.7.1"},
+#else
+    {(int)Kind::Secret, "getUsageID", "virSecretGetUsageID", nullptr, false, true, "0.7.1", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 7, 1)
-    {(int)Kind::Secret, "getUsageType", "virSecretGetUsageType", g_virSecretGetUsageType, false, true},
+    {(int)Kind::Secret, "getUsageType", "virSecretGetUsageType", g_virSecretGetUsageType, false, true, "0.7.1"},
+#else
+    {(int)Kind::Secret, "getUsageType", "virSecretGetUsageType", nullptr, false, true, "0.7.1", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 7, 1)
-    {(int)Kind::Secret, "getXMLDesc", "virSecretGetXMLDesc", g_virSecretGetXMLDesc, false, false},
+    {(int)Kind::Secret, "getXMLDesc", "virSecretGetXMLDesc", g_virSecretGetXMLDesc, false, false, "0.7.1"},
+#else
+    {(int)Kind::Secret, "getXMLDesc", "virSecretGetXMLDesc", nullptr, false, false, "0.7.1", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 7, 1)
-    {(int)Kind::Connect, "secretLookupByUUID", "virSecretLookupByUUID", g_virSecretLookupByUUID, false, false},
+    {(int)Kind::Connect, "secretLookupByUUID", "virSecretLookupByUUID", g_virSecretLookupByUUID, false, false, "0.7.1"},
+#else
+    {(int)Kind::Connect, "secretLookupByUUID", "virSecretLookupByUUID", nullptr, false, false, "0.7.1", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 7, 1)
-    {(int)Kind::Connect, "secretLookupByUUIDString", "virSecretLookupByUUIDString", g_virSecretLookupByUUIDString, false, false},
+    {(int)Kind::Connect, "secretLookupByUUIDString", "virSecretLookupByUUIDString", g_virSecretLookupByUUIDString, false, false, "0.7.1"},
+#else
+    {(int)Kind::Connect, "secretLookupByUUIDString", "virSecretLookupByUUIDString", nullptr, false, false, "0.7.1", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 7, 1)
-    {(int)Kind::Connect, "secretLookupByUsage", "virSecretLookupByUsage", g_virSecretLookupByUsage, false, false},
+    {(int)Kind::Connect, "secretLookupByUsage", "virSecretLookupByUsage", g_virSecretLookupByUsage, false, false, "0.7.1"},
+#else
+    {(int)Kind::Connect, "secretLookupByUsage", "virSecretLookupByUsage", nullptr, false, false, "0.7.1", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 7, 1)
-    {(int)Kind::Secret, "setValue", "virSecretSetValue", g_virSecretSetValue, false, false},
+    {(int)Kind::Secret, "setValue", "virSecretSetValue", g_virSecretSetValue, false, false, "0.7.1"},
+#else
+    {(int)Kind::Secret, "setValue", "virSecretSetValue", nullptr, false, false, "0.7.1", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 7, 1)
-    {(int)Kind::Secret, "undefine", "virSecretUndefine", g_virSecretUndefine, false, false},
+    {(int)Kind::Secret, "undefine", "virSecretUndefine", g_virSecretUndefine, false, false, "0.7.1"},
+#else
+    {(int)Kind::Secret, "undefine", "virSecretUndefine", nullptr, false, false, "0.7.1", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 4, 1)
-    {(int)Kind::StoragePool, "build", "virStoragePoolBuild", g_virStoragePoolBuild, false, false},
+    {(int)Kind::StoragePool, "build", "virStoragePoolBuild", g_virStoragePoolBuild, false, false, "0.4.1"},
+#else
+    {(int)Kind::StoragePool, "build", "virStoragePoolBuild", nullptr, false, false, "0.4.1", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 4, 1)
-    {(int)Kind::StoragePool, "create", "virStoragePoolCreate", g_virStoragePoolCreate, false, false},
+    {(int)Kind::StoragePool, "create", "virStoragePoolCreate", g_virStoragePoolCreate, false, false, "0.4.1"},
+#else
+    {(int)Kind::StoragePool, "create", "virStoragePoolCreate", nullptr, false, false, "0.4.1", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 4, 1)
-    {(int)Kind::Connect, "storagePoolCreateXML", "virStoragePoolCreateXML", g_virStoragePoolCreateXML, false, false},
+    {(int)Kind::Connect, "storagePoolCreateXML", "virStoragePoolCreateXML", g_virStoragePoolCreateXML, false, false, "0.4.1"},
+#else
+    {(int)Kind::Connect, "storagePoolCreateXML", "virStoragePoolCreateXML", nullptr, false, false, "0.4.1", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 4, 1)
-    {(int)Kind::Connect, "storagePoolDefineXML", "virStoragePoolDefineXML", g_virStoragePoolDefineXML, false, false},
+    {(int)Kind::Connect, "storagePoolDefineXML", "virStoragePoolDefineXML", g_virStoragePoolDefineXML, false, false, "0.4.1"},
+#else
+    {(int)Kind::Connect, "storagePoolDefineXML", "virStoragePoolDefineXML", nullptr, false, false, "0.4.1", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 4, 1)
-    {(int)Kind::StoragePool, "delete", "virStoragePoolDelete", g_virStoragePoolDelete, false, false},
+    {(int)Kind::StoragePool, "delete", "virStoragePoolDelete", g_virStoragePoolDelete, false, false, "0.4.1"},
+#else
+    {(int)Kind::StoragePool, "delete", "virStoragePoolDelete", nullptr, false, false, "0.4.1", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 4, 1)
-    {(int)Kind::StoragePool, "destroy", "virStoragePoolDestroy", g_virStoragePoolDestroy, false, false},
+    {(int)Kind::StoragePool, "destroy", "virStoragePoolDestroy", g_virStoragePoolDestroy, false, false, "0.4.1"},
+#else
+    {(int)Kind::StoragePool, "destroy", "virStoragePoolDestroy", nullptr, false, false, "0.4.1", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 4, 1)
-    {(int)Kind::StoragePool, "getAutostart", "virStoragePoolGetAutostart", g_virStoragePoolGetAutostart, false, false},
+    {(int)Kind::StoragePool, "getAutostart", "virStoragePoolGetAutostart", g_virStoragePoolGetAutostart, false, false, "0.4.1"},
+#else
+    {(int)Kind::StoragePool, "getAutostart", "virStoragePoolGetAutostart", nullptr, false, false, "0.4.1", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 4, 1)
-    {(int)Kind::StoragePool, "getConnect", "virStoragePoolGetConnect", g_virStoragePoolGetConnect, false, true},
+    {(int)Kind::StoragePool, "getConnect", "virStoragePoolGetConnect", g_virStoragePoolGetConnect, false, true, "0.4.1"},
+#else
+    {(int)Kind::StoragePool, "getConnect", "virStoragePoolGetConnect", nullptr, false, true, "0.4.1", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 4, 1)
-    {(int)Kind::StoragePool, "getInfo", "virStoragePoolGetInfo", g_virStoragePoolGetInfo, false, false},
+    {(int)Kind::StoragePool, "getInfo", "virStoragePoolGetInfo", g_virStoragePoolGetInfo, false, false, "0.4.1"},
+#else
+    {(int)Kind::StoragePool, "getInfo", "virStoragePoolGetInfo", nullptr, false, false, "0.4.1", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 4, 1)
-    {(int)Kind::StoragePool, "getName", "virStoragePoolGetName", g_virStoragePoolGetName, false, true},
+    {(int)Kind::StoragePool, "getName", "virStoragePoolGetName", g_virStoragePoolGetName, false, true, "0.4.1"},
+#else
+    {(int)Kind::StoragePool, "getName", "virStoragePoolGetName", nullptr, false, true, "0.4.1", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 4, 1)
-    {(int)Kind::StoragePool, "getUUID", "virStoragePoolGetUUID", g_virStoragePoolGetUUID, false, true},
+    {(int)Kind::StoragePool, "getUUID", "virStoragePoolGetUUID", g_virStoragePoolGetUUID, false, true, "0.4.1"},
+#else
+    {(int)Kind::StoragePool, "getUUID", "virStoragePoolGetUUID", nullptr, false, true, "0.4.1", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 4, 1)
-    {(int)Kind::StoragePool, "getUUIDString", "virStoragePoolGetUUIDString", g_virStoragePoolGetUUIDString, false, true},
+    {(int)Kind::StoragePool, "getUUIDString", "virStoragePoolGetUUIDString", g_virStoragePoolGetUUIDString, false, true, "0.4.1"},
+#else
+    {(int)Kind::StoragePool, "getUUIDString", "virStoragePoolGetUUIDString", nullptr, false, true, "0.4.1", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 4, 1)
-    {(int)Kind::StoragePool, "getXMLDesc", "virStoragePoolGetXMLDesc", g_virStoragePoolGetXMLDesc, false, false},
+    {(int)Kind::StoragePool, "getXMLDesc", "virStoragePoolGetXMLDesc", g_virStoragePoolGetXMLDesc, false, false, "0.4.1"},
+#else
+    {(int)Kind::StoragePool, "getXMLDesc", "virStoragePoolGetXMLDesc", nullptr, false, false, "0.4.1", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 7, 3)
-    {(int)Kind::StoragePool, "isActive", "virStoragePoolIsActive", g_virStoragePoolIsActive, false, false},
+    {(int)Kind::StoragePool, "isActive", "virStoragePoolIsActive", g_virStoragePoolIsActive, false, false, "0.7.3"},
+#else
+    {(int)Kind::StoragePool, "isActive", "virStoragePoolIsActive", nullptr, false, false, "0.7.3", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 7, 3)
-    {(int)Kind::StoragePool, "isPersistent", "virStoragePoolIsPersistent", g_virStoragePoolIsPersistent, false, false},
+    {(int)Kind::StoragePool, "isPersistent", "virStoragePoolIsPersistent", g_virStoragePoolIsPersistent, false, false, "0.7.3"},
+#else
+    {(int)Kind::StoragePool, "isPersistent", "virStoragePoolIsPersistent", nullptr, false, false, "0.7.3", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 10, 2)
-    {(int)Kind::StoragePool, "listAllVolumes", "virStoragePoolListAllVolumes", g_virStoragePoolListAllVolumes, false, false},
+    {(int)Kind::StoragePool, "listAllVolumes", "virStoragePoolListAllVolumes", g_virStoragePoolListAllVolumes, false, false, "0.10.2"},
+#else
+    {(int)Kind::StoragePool, "listAllVolumes", "virStoragePoolListAllVolumes", nullptr, false, false, "0.10.2", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 4, 1)
-    {(int)Kind::StoragePool, "listVolumes", "virStoragePoolListVolumes", g_virStoragePoolListVolumes, false, false},
+    {(int)Kind::StoragePool, "listVolumes", "virStoragePoolListVolumes", g_virStoragePoolListVolumes, false, false, "0.4.1"},
+#else
+    {(int)Kind::StoragePool, "listVolumes", "virStoragePoolListVolumes", nullptr, false, false, "0.4.1", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 4, 1)
-    {(int)Kind::Connect, "storagePoolLookupByName", "virStoragePoolLookupByName", g_virStoragePoolLookupByName, false, false},
+    {(int)Kind::Connect, "storagePoolLookupByName", "virStoragePoolLookupByName", g_virStoragePoolLookupByName, false, false, "0.4.1"},
+#else
+    {(int)Kind::Connect, "storagePoolLookupByName", "virStoragePoolLookupByName", nullptr, false, false, "0.4.1", true},
 #endif
 #if LIBVIR_CHECK_VERSION(4, 1, 0)
-    {(int)Kind::Connect, "storagePoolLookupByTargetPath", "virStoragePoolLookupByTargetPath", g_virStoragePoolLookupByTargetPath, false, false},
+    {(int)Kind::Connect, "storagePoolLookupByTargetPath", "virStoragePoolLookupByTargetPath", g_virStoragePoolLookupByTargetPath, false, false, "4.1.0"},
+#else
+    {(int)Kind::Connect, "storagePoolLookupByTargetPath", "virStoragePoolLookupByTargetPath", nullptr, false, false, "4.1.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 4, 1)
-    {(int)Kind::Connect, "storagePoolLookupByUUID", "virStoragePoolLookupByUUID", g_virStoragePoolLookupByUUID, false, false},
+    {(int)Kind::Connect, "storagePoolLookupByUUID", "virStoragePoolLookupByUUID", g_virStoragePoolLookupByUUID, false, false, "0.4.1"},
+#else
+    {(int)Kind::Connect, "storagePoolLookupByUUID", "virStoragePoolLookupByUUID", nullptr, false, false, "0.4.1", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 4, 1)
-    {(int)Kind::Connect, "storagePoolLookupByUUIDString", "virStoragePoolLookupByUUIDString", g_virStoragePoolLookupByUUIDString, false, false},
+    {(int)Kind::Connect, "storagePoolLookupByUUIDString", "virStoragePoolLookupByUUIDString", g_virStoragePoolLookupByUUIDString, false, false, "0.4.1"},
+#else
+    {(int)Kind::Connect, "storagePoolLookupByUUIDString", "virStoragePoolLookupByUUIDString", nullptr, false, false, "0.4.1", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 4, 1)
-    {(int)Kind::StorageVol, "storagePoolLookupByVolume", "virStoragePoolLookupByVolume", g_virStoragePoolLookupByVolume, false, false},
+    {(int)Kind::StorageVol, "storagePoolLookupByVolume", "virStoragePoolLookupByVolume", g_virStoragePoolLookupByVolume, false, false, "0.4.1"},
+#else
+    {(int)Kind::StorageVol, "storagePoolLookupByVolume", "virStoragePoolLookupByVolume", nullptr, false, false, "0.4.1", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 4, 1)
-    {(int)Kind::StoragePool, "numOfVolumes", "virStoragePoolNumOfVolumes", g_virStoragePoolNumOfVolumes, false, false},
+    {(int)Kind::StoragePool, "numOfVolumes", "virStoragePoolNumOfVolumes", g_virStoragePoolNumOfVolumes, false, false, "0.4.1"},
+#else
+    {(int)Kind::StoragePool, "numOfVolumes", "virStoragePoolNumOfVolumes", nullptr, false, false, "0.4.1", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 4, 1)
-    {(int)Kind::StoragePool, "refresh", "virStoragePoolRefresh", g_virStoragePoolRefresh, false, false},
+    {(int)Kind::StoragePool, "refresh", "virStoragePoolRefresh", g_virStoragePoolRefresh, false, false, "0.4.1"},
+#else
+    {(int)Kind::StoragePool, "refresh", "virStoragePoolRefresh", nullptr, false, false, "0.4.1", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 4, 1)
-    {(int)Kind::StoragePool, "setAutostart", "virStoragePoolSetAutostart", g_virStoragePoolSetAutostart, false, false},
+    {(int)Kind::StoragePool, "setAutostart", "virStoragePoolSetAutostart", g_virStoragePoolSetAutostart, false, false, "0.4.1"},
+#else
+    {(int)Kind::StoragePool, "setAutostart", "virStoragePoolSetAutostart", nullptr, false, false, "0.4.1", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 4, 1)
-    {(int)Kind::StoragePool, "undefine", "virStoragePoolUndefine", g_virStoragePoolUndefine, false, false},
+    {(int)Kind::StoragePool, "undefine", "virStoragePoolUndefine", g_virStoragePoolUndefine, false, false, "0.4.1"},
+#else
+    {(int)Kind::StoragePool, "undefine", "virStoragePoolUndefine", nullptr, false, false, "0.4.1", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 4, 1)
-    {(int)Kind::StoragePool, "storageVolCreateXML", "virStorageVolCreateXML", g_virStorageVolCreateXML, false, false},
+    {(int)Kind::StoragePool, "storageVolCreateXML", "virStorageVolCreateXML", g_virStorageVolCreateXML, false, false, "0.4.1"},
+#else
+    {(int)Kind::StoragePool, "storageVolCreateXML", "virStorageVolCreateXML", nullptr, false, false, "0.4.1", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 6, 4)
-    {(int)Kind::StoragePool, "storageVolCreateXMLFrom", "virStorageVolCreateXMLFrom", g_virStorageVolCreateXMLFrom, false, false},
+    {(int)Kind::StoragePool, "storageVolCreateXMLFrom", "virStorageVolCreateXMLFrom", g_virStorageVolCreateXMLFrom, false, false, "0.6.4"},
+#else
+    {(int)Kind::StoragePool, "storageVolCreateXMLFrom", "virStorageVolCreateXMLFrom", nullptr, false, false, "0.6.4", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 4, 1)
-    {(int)Kind::StorageVol, "delete", "virStorageVolDelete", g_virStorageVolDelete, false, false},
+    {(int)Kind::StorageVol, "delete", "virStorageVolDelete", g_virStorageVolDelete, false, false, "0.4.1"},
+#else
+    {(int)Kind::StorageVol, "delete", "virStorageVolDelete", nullptr, false, false, "0.4.1", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 9, 0)
-    {(int)Kind::StorageVol, "download", "virStorageVolDownload", g_virStorageVolDownload, false, false},
+    {(int)Kind::StorageVol, "download", "virStorageVolDownload", g_virStorageVolDownload, false, false, "0.9.0"},
+#else
+    {(int)Kind::StorageVol, "download", "virStorageVolDownload", nullptr, false, false, "0.9.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 4, 1)
-    {(int)Kind::StorageVol, "getConnect", "virStorageVolGetConnect", g_virStorageVolGetConnect, false, true},
+    {(int)Kind::StorageVol, "getConnect", "virStorageVolGetConnect", g_virStorageVolGetConnect, false, true, "0.4.1"},
+#else
+    {(int)Kind::StorageVol, "getConnect", "virStorageVolGetConnect", nullptr, false, true, "0.4.1", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 4, 1)
-    {(int)Kind::StorageVol, "getInfo", "virStorageVolGetInfo", g_virStorageVolGetInfo, false, false},
+    {(int)Kind::StorageVol, "getInfo", "virStorageVolGetInfo", g_virStorageVolGetInfo, false, false, "0.4.1"},
+#else
+    {(int)Kind::StorageVol, "getInfo", "virStorageVolGetInfo", nullptr, false, false, "0.4.1", true},
 #endif
 #if LIBVIR_CHECK_VERSION(3, 0, 0)
-    {(int)Kind::StorageVol, "getInfoFlags", "virStorageVolGetInfoFlags", g_virStorageVolGetInfoFlags, false, false},
+    {(int)Kind::StorageVol, "getInfoFlags", "virStorageVolGetInfoFlags", g_virStorageVolGetInfoFlags, false, false, "3.0.0"},
+#else
+    {(int)Kind::StorageVol, "getInfoFlags", "virStorageVolGetInfoFlags", nullptr, false, false, "3.0.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 4, 1)
-    {(int)Kind::StorageVol, "getKey", "virStorageVolGetKey", g_virStorageVolGetKey, false, true},
+    {(int)Kind::StorageVol, "getKey", "virStorageVolGetKey", g_virStorageVolGetKey, false, true, "0.4.1"},
+#else
+    {(int)Kind::StorageVol, "getKey", "virStorageVolGetKey", nullptr, false, true, "0.4.1", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 4, 1)
-    {(int)Kind::StorageVol, "getName", "virStorageVolGetName", g_virStorageVolGetName, false, true},
+    {(int)Kind::StorageVol, "getName", "virStorageVolGetName", g_virStorageVolGetName, false, true, "0.4.1"},
+#else
+    {(int)Kind::StorageVol, "getName", "virStorageVolGetName", nullptr, false, true, "0.4.1", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 4, 1)
-    {(int)Kind::StorageVol, "getPath", "virStorageVolGetPath", g_virStorageVolGetPath, false, false},
+    {(int)Kind::StorageVol, "getPath", "virStorageVolGetPath", g_virStorageVolGetPath, false, false, "0.4.1"},
+#else
+    {(int)Kind::StorageVol, "getPath", "virStorageVolGetPath", nullptr, false, false, "0.4.1", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 4, 1)
-    {(int)Kind::StorageVol, "getXMLDesc", "virStorageVolGetXMLDesc", g_virStorageVolGetXMLDesc, false, false},
+    {(int)Kind::StorageVol, "getXMLDesc", "virStorageVolGetXMLDesc", g_virStorageVolGetXMLDesc, false, false, "0.4.1"},
+#else
+    {(int)Kind::StorageVol, "getXMLDesc", "virStorageVolGetXMLDesc", nullptr, false, false, "0.4.1", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 4, 1)
-    {(int)Kind::Connect, "storageVolLookupByKey", "virStorageVolLookupByKey", g_virStorageVolLookupByKey, false, false},
+    {(int)Kind::Connect, "storageVolLookupByKey", "virStorageVolLookupByKey", g_virStorageVolLookupByKey, false, false, "0.4.1"},
+#else
+    {(int)Kind::Connect, "storageVolLookupByKey", "virStorageVolLookupByKey", nullptr, false, false, "0.4.1", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 4, 1)
-    {(int)Kind::StoragePool, "storageVolLookupByName", "virStorageVolLookupByName", g_virStorageVolLookupByName, false, false},
+    {(int)Kind::StoragePool, "storageVolLookupByName", "virStorageVolLookupByName", g_virStorageVolLookupByName, false, false, "0.4.1"},
+#else
+    {(int)Kind::StoragePool, "storageVolLookupByName", "virStorageVolLookupByName", nullptr, false, false, "0.4.1", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 4, 1)
-    {(int)Kind::Connect, "storageVolLookupByPath", "virStorageVolLookupByPath", g_virStorageVolLookupByPath, false, false},
+    {(int)Kind::Connect, "storageVolLookupByPath", "virStorageVolLookupByPath", g_virStorageVolLookupByPath, false, false, "0.4.1"},
+#else
+    {(int)Kind::Connect, "storageVolLookupByPath", "virStorageVolLookupByPath", nullptr, false, false, "0.4.1", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 9, 10)
-    {(int)Kind::StorageVol, "resize", "virStorageVolResize", g_virStorageVolResize, false, false},
+    {(int)Kind::StorageVol, "resize", "virStorageVolResize", g_virStorageVolResize, false, false, "0.9.10"},
+#else
+    {(int)Kind::StorageVol, "resize", "virStorageVolResize", nullptr, false, false, "0.9.10", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 9, 0)
-    {(int)Kind::StorageVol, "upload", "virStorageVolUpload", g_virStorageVolUpload, false, false},
+    {(int)Kind::StorageVol, "upload", "virStorageVolUpload", g_virStorageVolUpload, false, false, "0.9.0"},
+#else
+    {(int)Kind::StorageVol, "upload", "virStorageVolUpload", nullptr, false, false, "0.9.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 8, 0)
-    {(int)Kind::StorageVol, "wipe", "virStorageVolWipe", g_virStorageVolWipe, false, false},
+    {(int)Kind::StorageVol, "wipe", "virStorageVolWipe", g_virStorageVolWipe, false, false, "0.8.0"},
+#else
+    {(int)Kind::StorageVol, "wipe", "virStorageVolWipe", nullptr, false, false, "0.8.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 9, 10)
-    {(int)Kind::StorageVol, "wipePattern", "virStorageVolWipePattern", g_virStorageVolWipePattern, false, false},
+    {(int)Kind::StorageVol, "wipePattern", "virStorageVolWipePattern", g_virStorageVolWipePattern, false, false, "0.9.10"},
+#else
+    {(int)Kind::StorageVol, "wipePattern", "virStorageVolWipePattern", nullptr, false, false, "0.9.10", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 7, 2)
-    {(int)Kind::Connect, "streamNew", "virStreamNew", g_virStreamNew, false, false},
+    {(int)Kind::Connect, "streamNew", "virStreamNew", g_virStreamNew, false, false, "0.7.2"},
+#else
+    {(int)Kind::Connect, "streamNew", "virStreamNew", nullptr, false, false, "0.7.2", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 10, 0)
-    {(int)Kind::Domain, "qemuAgentCommand", "virDomainQemuAgentCommand", g_virDomainQemuAgentCommand, false, false},
+    {(int)Kind::Domain, "qemuAgentCommand", "virDomainQemuAgentCommand", g_virDomainQemuAgentCommand, false, false, "0.10.0"},
+#else
+    {(int)Kind::Domain, "qemuAgentCommand", "virDomainQemuAgentCommand", nullptr, false, false, "0.10.0", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 9, 4)
-    {(int)Kind::Connect, "domainQemuAttach", "virDomainQemuAttach", g_virDomainQemuAttach, false, false},
+    {(int)Kind::Connect, "domainQemuAttach", "virDomainQemuAttach", g_virDomainQemuAttach, false, false, "0.9.4"},
+#else
+    {(int)Kind::Connect, "domainQemuAttach", "virDomainQemuAttach", nullptr, false, false, "0.9.4", true},
 #endif
 #if LIBVIR_CHECK_VERSION(0, 8, 3)
-    {(int)Kind::Domain, "qemuMonitorCommand", "virDomainQemuMonitorCommand", g_virDomainQemuMonitorCommand, false, false},
+    {(int)Kind::Domain, "qemuMonitorCommand", "virDomainQemuMonitorCommand", g_virDomainQemuMonitorCommand, false, false, "0.8.3"},
+#else
+    {(int)Kind::Domain, "qemuMonitorCommand", "virDomainQemuMonitorCommand", nullptr, false, false, "0.8.3", true},
 #endif
     {0, nullptr, nullptr, nullptr, false, false}};
 extern const size_t kGeneratedMethodCount = sizeof(kGeneratedMethods) / sizeof(kGeneratedMethods[0]) - 1;

@@ -139,6 +139,34 @@ Napi::Value Trampoline(const Napi::CallbackInfo &info) {
   }
 }
 
+// A function the libvirt this addon was built against lacks: the method exists
+// and fails like a libvirt call would, naming the version it needs.
+Napi::Value MissingFunction(const Napi::CallbackInfo &info) {
+  const MethodDef *m = static_cast<const MethodDef *>(info.Data());
+  Napi::Env env = info.Env();
+  unsigned long v = LIBVIR_VERSION_NUMBER;
+  ErrorInfo e;
+  e.SetMessage(std::string(m->cName) + " needs libvirt >= " + (m->since ? m->since : "?") +
+                   "; virtkit was built against libvirt " + std::to_string(v / 1000000) + "." +
+                   std::to_string(v / 1000 % 1000) + "." + std::to_string(v % 1000),
+               VIR_ERR_NO_SUPPORT);
+  Napi::Value err = MakeError(env, e, nullptr);
+  if (m->sync) throw Napi::Error(env, err);
+  auto d = Napi::Promise::Deferred::New(env);
+  d.Reject(err);
+  return d.Promise();
+}
+
+// VIRTKIT_TEST_MISSING=virA,virB makes those functions behave as compiled out
+// (tests of the message an older libvirt gives).
+bool SimulatedMissing(const char *cName) {
+  static const std::string list = [] {
+    const char *v = std::getenv("VIRTKIT_TEST_MISSING");
+    return v ? "," + std::string(v) + "," : std::string();
+  }();
+  return !list.empty() && list.find("," + std::string(cName) + ",") != std::string::npos;
+}
+
 Napi::Value Setup(const Napi::CallbackInfo &info) {
   AddonData *d = Data(info.Env());
   if (!info[0].IsFunction()) throw Napi::TypeError::New(info.Env(), "LibvirtError class expected");
@@ -210,8 +238,10 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   uint32_t nb = 0;
   auto add = [&](const MethodDef &m) {
     Napi::Function f;
-    if (m.fn) f = Napi::Function::New(env, Trampoline, m.jsName, const_cast<MethodDef *>(&m));
-    if (!m.fn) {
+    bool missing = m.missing || (m.cName[0] && SimulatedMissing(m.cName));
+    if (m.fn || missing)
+      f = Napi::Function::New(env, missing ? MissingFunction : Trampoline, m.jsName, const_cast<MethodDef *>(&m));
+    if (!m.fn && !missing) {
       // already defined on the class
     } else if (m.kind < 0) {
       exports.Set(m.jsName, f);
@@ -226,6 +256,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
     b.Set("js", m.jsName);
     b.Set("owner", m.kind < 0 ? std::string("") : std::string(KindName(m.kind)));
     b.Set("static", m.isStatic);
+    if (missing) b.Set("missingSince", m.since ? m.since : "");
     bound.Set(nb++, b);
   };
   for (size_t i = 0; i < kGeneratedMethodCount; i++) add(kGeneratedMethods[i]);

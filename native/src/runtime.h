@@ -204,6 +204,8 @@ struct MethodDef {
   Method fn;
   bool isStatic;
   bool sync;  // false: returns a promise, so a freed receiver rejects instead of throwing
+  const char *since = nullptr;  // the libvirt version that added cName
+  bool missing = false;  // compiled out: the installed libvirt is older than `since`
 };
 
 

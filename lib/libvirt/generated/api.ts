@@ -3,7 +3,24 @@
 import type { TypedParams, TypedParamsInput } from '../typed-params.js';
 import type { Connect, Domain, Network, NetworkPort, StoragePool, StorageVol, Interface, NodeDevice, Secret, NWFilter, NWFilterBinding, DomainSnapshot, DomainCheckpoint, Stream } from '../classes.js';
 import type * as E from './constants.js';
+import type { ConnectAuth, DomainFSInfo, DomainIOThreadInfo, DomainInterface, DomainMemoryStats, DomainStatsRecord, NetworkDHCPLease, NodeCPUMap, QemuMonitorCommandResult, SecurityLabel, SecurityModel, VcpuInfo } from '../manual-types.js';
+import type { DomainEventArgs, NetworkEventArgs, NodeDeviceEventArgs, SecretEventArgs, StoragePoolEventArgs } from '../event-types.js';
 
+/** C struct `virConnectCredential`, fields under their C names. */
+export interface virConnectCredential {
+  /** One of virConnectCredentialType constants */
+  type: E.virConnectCredentialType;
+  /** Prompt to show to user */
+  prompt: string | null;
+  /** Additional challenge to show */
+  challenge: string | null;
+  /** Optional default result */
+  defresult: string | null;
+  /** Result to be filled with user response (or defresult) */
+  result: string | null;
+  /** Length of the result */
+  resultlen: number;
+}
 /** C struct `virDomainBlockInfo`, fields under their C names. */
 export interface virDomainBlockInfo {
   /** logical size in bytes of the  image (how much storage the  guest will see) */
@@ -43,6 +60,38 @@ export interface virDomainControlInfo {
   details: E.virDomainControlErrorReason;
   /** for how long (in msec) control interface has been in current state (except for OK and ERROR states) */
   stateTime: bigint;
+}
+/** C struct `virDomainDiskError`, fields under their C names. */
+export interface virDomainDiskError {
+  /** disk target */
+  disk: string | null;
+  /** virDomainDiskErrorCode */
+  error: E.virDomainDiskErrorCode;
+}
+/** C struct `virDomainEventGraphicsAddress`, fields under their C names. */
+export interface virDomainEventGraphicsAddress {
+  /** Address family, virDomainEventGraphicsAddressType */
+  family: E.virDomainEventGraphicsAddressType;
+  /** Address of node (eg IP address, or UNIX path) */
+  node: string | null;
+  /** Service name/number (eg TCP port, or NULL) */
+  service: string | null;
+}
+/** C struct `virDomainEventGraphicsSubjectIdentity`, fields under their C names. */
+export interface virDomainEventGraphicsSubjectIdentity {
+  /** Type of identity */
+  type: string | null;
+  /** Identity value */
+  name: string | null;
+}
+/** C struct `virDomainIPAddress`, fields under their C names. */
+export interface virDomainIPAddress {
+  /** virIPAddrType */
+  type: E.virIPAddrType;
+  /** IP address */
+  addr: string | null;
+  /** IP address prefix */
+  prefix: number;
 }
 /** C struct `virDomainInfo`, fields under their C names. */
 export interface virDomainInfo {
@@ -88,6 +137,37 @@ export interface virDomainJobInfo {
   fileProcessed: bigint;
   fileRemaining: bigint;
 }
+/** C struct `virDomainMemoryStatStruct`, fields under their C names. */
+export interface virDomainMemoryStatStruct {
+  tag: number;
+  val: bigint;
+}
+/** C struct `virNetworkDHCPLease`, fields under their C names. */
+export interface virNetworkDHCPLease {
+  /** Network interface name */
+  iface: string | null;
+  /** Seconds since epoch */
+  expirytime: bigint;
+  /** virIPAddrType */
+  type: E.virIPAddrType;
+  /** MAC address */
+  mac: string | null;
+  /** IAID */
+  iaid: string | null;
+  /** IP address */
+  ipaddr: string | null;
+  /** IP address prefix */
+  prefix: number;
+  /** Hostname */
+  hostname: string | null;
+  /** Client ID or DUID */
+  clientid: string | null;
+}
+/** C struct `virNodeCPUStats`, fields under their C names. */
+export interface virNodeCPUStats {
+  field: string;
+  value: bigint;
+}
 /** C struct `virNodeInfo`, fields under their C names. */
 export interface virNodeInfo {
   /** string indicating the CPU model */
@@ -107,12 +187,24 @@ export interface virNodeInfo {
   /** number of threads per core, 1 in case of unusual numa topology */
   threads: number;
 }
+/** C struct `virNodeMemoryStats`, fields under their C names. */
+export interface virNodeMemoryStats {
+  field: string;
+  value: bigint;
+}
 /** C struct `virSecurityLabel`, fields under their C names. */
 export interface virSecurityLabel {
   /** security label string */
   label: string;
   /** 1 if security policy is being enforced for domain */
   enforcing: number;
+}
+/** C struct `virSecurityModel`, fields under their C names. */
+export interface virSecurityModel {
+  /** security model string */
+  model: string;
+  /** domain of interpretation */
+  doi: string;
 }
 /** C struct `virStoragePoolInfo`, fields under their C names. */
 export interface virStoragePoolInfo {
@@ -134,8 +226,55 @@ export interface virStorageVolInfo {
   /** Current allocation bytes */
   allocation: bigint;
 }
+/** C struct `virVcpuInfo`, fields under their C names. */
+export interface virVcpuInfo {
+  /** virtual CPU number */
+  number: number;
+  /** value from virVcpuState */
+  state: E.virVcpuState;
+  /** CPU time used, in nanoseconds */
+  cpuTime: bigint;
+  /** real CPU number, or one of the values from virVcpuHostCpuState */
+  cpu: number;
+}
 
 export interface ModuleFunctions {
+  /**
+   * `virEventAddHandle`: `cb(watch, fd, events)` when `fd` has `VIR_EVENT_HANDLE_*` events. Returns the watch id.
+   * 
+   * @remarks C: `virEventAddHandle` (libvirt >= 0.9.3), hand-written in native/src/manual_events.cc
+   */
+  eventAddHandle(fd: number, events: number, cb: (watch: number, fd: number, events: number) => void): number;
+  /**
+   * `virEventAddTimeout`: `cb(timer)` every `timeout` ms (0: every loop iteration, -1: disabled). Synchronous; returns the timer id.
+   * 
+   * @remarks C: `virEventAddTimeout` (libvirt >= 0.9.3), hand-written in native/src/manual_events.cc
+   */
+  eventAddTimeout(timeout: number, cb: (timer: number) => void): number;
+  /**
+   * `virEventRemoveHandle`
+   * 
+   * @remarks C: `virEventRemoveHandle` (libvirt >= 0.9.3), hand-written in native/src/manual_events.cc
+   */
+  eventRemoveHandle(watch: number): void;
+  /**
+   * `virEventRemoveTimeout`
+   * 
+   * @remarks C: `virEventRemoveTimeout` (libvirt >= 0.9.3), hand-written in native/src/manual_events.cc
+   */
+  eventRemoveTimeout(timer: number): void;
+  /**
+   * `virEventUpdateHandle`
+   * 
+   * @remarks C: `virEventUpdateHandle` (libvirt >= 0.9.3), hand-written in native/src/manual_events.cc
+   */
+  eventUpdateHandle(watch: number, events: number): void;
+  /**
+   * `virEventUpdateTimeout`
+   * 
+   * @remarks C: `virEventUpdateTimeout` (libvirt >= 0.9.3), hand-written in native/src/manual_events.cc
+   */
+  eventUpdateTimeout(timer: number, timeout: number): void;
   /**
    * Provides version information. `libVer` is the version of the
    * library and will always be set unless an error occurs, in which case
@@ -360,6 +499,36 @@ export interface ConnectMethods {
    */
   domainDefineXMLFlags(xml: string, flags?: number): Promise<Domain>;
   /**
+   * `virConnectDomainEventDeregister`
+   * 
+   * @remarks C: `virConnectDomainEventDeregister` (libvirt >= 0.5.0), hand-written in native/src/manual_events.cc
+   */
+  domainEventDeregister(): Promise<void>;
+  /**
+   * `virConnectDomainEventDeregisterAny`
+   * 
+   * @remarks C: `virConnectDomainEventDeregisterAny` (libvirt >= 0.8.0), hand-written in native/src/manual_events.cc
+   */
+  domainEventDeregisterAny(callbackID: number): Promise<void>;
+  /**
+   * `virConnectDomainEventRegister`: the legacy lifecycle-only API (one per connection).
+   * 
+   * @remarks C: `virConnectDomainEventRegister` (libvirt >= 0.5.0), hand-written in native/src/manual_events.cc
+   */
+  domainEventRegister(cb: (dom: Domain, event: number, detail: number) => void): Promise<void>;
+  /**
+   * `virConnectDomainEventRegisterAny`: `dom` null for every domain. Resolves to the callback id.
+   * 
+   * @remarks C: `virConnectDomainEventRegisterAny` (libvirt >= 0.8.0), hand-written in native/src/manual_events.cc
+   */
+  domainEventRegisterAny<E extends keyof DomainEventArgs>(dom: Domain | null, eventID: E, cb: (dom: Domain, ...args: DomainEventArgs[E]) => void): Promise<number>;
+  /**
+   * `virDomainListGetStats` (owner is the connection, as its first argument is a domain list).
+   * 
+   * @remarks C: `virDomainListGetStats` (libvirt >= 1.2.8), hand-written in native/src/manual_stats.cc
+   */
+  domainListGetStats(doms: Domain[], stats?: number, flags?: number): Promise<DomainStatsRecord[]>;
+  /**
    * Try to find a domain based on the hypervisor ID number
    * Note that this won't work for inactive domains which have an ID of -1,
    * in that case a lookup based on the Name or UUID need to be done instead.
@@ -434,6 +603,18 @@ export interface ConnectMethods {
    * @returns A Promise of a `Domain` wrapper holding its own reference (dropped when collected, or by `free()`). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   domainQemuAttach(pid_value: number, flags?: number): Promise<Domain>;
+  /**
+   * `virConnectDomainQemuMonitorEventDeregister`
+   * 
+   * @remarks C: `virConnectDomainQemuMonitorEventDeregister` (libvirt >= 1.2.3), hand-written in native/src/manual_events.cc
+   */
+  domainQemuMonitorEventDeregister(callbackID: number): Promise<void>;
+  /**
+   * `virConnectDomainQemuMonitorEventRegister`: `event` null for all.
+   * 
+   * @remarks C: `virConnectDomainQemuMonitorEventRegister` (libvirt >= 1.2.3), hand-written in native/src/manual_events.cc
+   */
+  domainQemuMonitorEventRegister(dom: Domain | null, event: string | null, cb: (dom: Domain, event: string, seconds: bigint, micros: number, details: string | null) => void, flags?: number): Promise<number>;
   /**
    * This method will restore a domain saved to disk by virDomainSave().
    * 
@@ -575,6 +756,12 @@ export interface ConnectMethods {
    * @returns A Promise of an xml document consisting of a SourceList element containing a source document appropriate to the given pool type for each discovered source. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   findStoragePoolSources(type: string, srcSpec?: string | null, flags?: number): Promise<string>;
+  /**
+   * `virConnectGetAllDomainStats`: stats of every domain in one call.
+   * 
+   * @remarks C: `virConnectGetAllDomainStats` (libvirt >= 1.2.8), hand-written in native/src/manual_stats.cc
+   */
+  getAllDomainStats(stats?: number, flags?: number): Promise<DomainStatsRecord[]>;
   /**
    * Get the list of CPU models supported by libvirt for a specific architecture.
    * 
@@ -1182,6 +1369,18 @@ export interface ConnectMethods {
    */
   networkDefineXMLFlags(xml: string, flags?: number): Promise<Network>;
   /**
+   * `virConnectNetworkEventDeregisterAny`
+   * 
+   * @remarks C: `virConnectNetworkEventDeregisterAny` (libvirt >= 1.2.1), hand-written in native/src/manual_events.cc
+   */
+  networkEventDeregisterAny(callbackID: number): Promise<void>;
+  /**
+   * `virConnectNetworkEventRegisterAny`
+   * 
+   * @remarks C: `virConnectNetworkEventRegisterAny` (libvirt >= 1.2.1), hand-written in native/src/manual_events.cc
+   */
+  networkEventRegisterAny<E extends keyof NetworkEventArgs>(net: Network | null, eventID: E, cb: (net: Network, ...args: NetworkEventArgs[E]) => void): Promise<number>;
+  /**
    * Try to lookup a network on the given hypervisor based on its name.
    * 
    * virNetworkFree should be used to free the resources after the
@@ -1212,6 +1411,12 @@ export interface ConnectMethods {
    */
   networkLookupByUUIDString(uuidstr: string): Promise<Network>;
   /**
+   * `virNodeAllocPages`: resolves to the number of nodes successfully adjusted.
+   * 
+   * @remarks C: `virNodeAllocPages` (libvirt >= 1.2.9), hand-written in native/src/manual_arrays.cc
+   */
+  nodeAllocPages(pageSizes: number[], pageCounts: Array<number | bigint>, startCell: number, cellCount: number, flags?: number): Promise<number>;
+  /**
    * Create a new device on the VM host machine, for example, virtual
    * HBAs created using vport_create.
    * 
@@ -1237,6 +1442,18 @@ export interface ConnectMethods {
    */
   nodeDeviceDefineXML(xmlDesc: string, flags?: number): Promise<NodeDevice>;
   /**
+   * `virConnectNodeDeviceEventDeregisterAny`
+   * 
+   * @remarks C: `virConnectNodeDeviceEventDeregisterAny` (libvirt >= 2.2.0), hand-written in native/src/manual_events.cc
+   */
+  nodeDeviceEventDeregisterAny(callbackID: number): Promise<void>;
+  /**
+   * `virConnectNodeDeviceEventRegisterAny`
+   * 
+   * @remarks C: `virConnectNodeDeviceEventRegisterAny` (libvirt >= 2.2.0), hand-written in native/src/manual_events.cc
+   */
+  nodeDeviceEventRegisterAny<E extends keyof NodeDeviceEventArgs>(dev: NodeDevice | null, eventID: E, cb: (dev: NodeDevice, ...args: NodeDeviceEventArgs[E]) => void): Promise<number>;
+  /**
    * Lookup a node device by its name.
    * 
    * virNodeDeviceFree should be used to free the resources after the
@@ -1261,6 +1478,24 @@ export interface ConnectMethods {
    */
   nodeDeviceLookupSCSIHostByWWN(wwnn: string, wwpn: string, flags?: number): Promise<NodeDevice>;
   /**
+   * `virNodeGetCPUMap`: the host's CPUs; `ret` is the CPU count, `online` how many are online.
+   * 
+   * @remarks C: `virNodeGetCPUMap` (libvirt >= 1.0.0), hand-written in native/src/manual_node.cc
+   */
+  nodeGetCPUMap(flags?: number): Promise<NodeCPUMap>;
+  /**
+   * `virNodeGetCPUStats`: `{kernel, user, idle, iowait, utilization, ...}` in ns (or %). `cpuNum` -1 is the total.
+   * 
+   * @remarks C: `virNodeGetCPUStats` (libvirt >= 0.9.3), hand-written in native/src/manual_node.cc
+   */
+  nodeGetCPUStats(cpuNum: number, flags?: number): Promise<Record<string, bigint>>;
+  /**
+   * `virNodeGetCellsFreeMemory`: free bytes of NUMA cells `startCell ..< startCell + maxCells`.
+   * 
+   * @remarks C: `virNodeGetCellsFreeMemory` (libvirt >= 0.3.3), hand-written in native/src/manual_node.cc
+   */
+  nodeGetCellsFreeMemory(startCell: number, maxCells: number): Promise<bigint[]>;
+  /**
    * provides the free memory available on the Node
    * Note: most libvirt APIs provide memory sizes in kibibytes, but in this
    * function the returned value is in bytes. Divide by 1024 as necessary.
@@ -1269,6 +1504,12 @@ export interface ConnectMethods {
    * @returns A Promise of the C return value (bigint). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   nodeGetFreeMemory(): Promise<bigint>;
+  /**
+   * `virNodeGetFreePages`: free page counts, `cellCount` rows of `pages.length` entries.
+   * 
+   * @remarks C: `virNodeGetFreePages` (libvirt >= 1.2.6), hand-written in native/src/manual_arrays.cc
+   */
+  nodeGetFreePages(pages: number[], startCell: number, cellCount: number, flags?: number): Promise<bigint[]>;
   /**
    * Extract hardware information about the node.
    * 
@@ -1311,6 +1552,12 @@ export interface ConnectMethods {
    */
   nodeGetMemoryParameters(flags?: number): Promise<TypedParams>;
   /**
+   * `virNodeGetMemoryStats`: `{total, free, buffers, cached}` in KiB. `cellNum` -1 is the total.
+   * 
+   * @remarks C: `virNodeGetMemoryStats` (libvirt >= 0.9.3), hand-written in native/src/manual_node.cc
+   */
+  nodeGetMemoryStats(cellNum: number, flags?: number): Promise<Record<string, bigint>>;
+  /**
    * If hypervisor supports AMD's SEV feature, then `params` will contain various
    * platform specific information like PDH and certificate chain. Caller is
    * responsible for freeing `params`.
@@ -1320,6 +1567,12 @@ export interface ConnectMethods {
    * @returns A Promise of the out-parameter `params`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   nodeGetSEVInfo(flags?: number): Promise<TypedParams>;
+  /**
+   * `virNodeGetSecurityModel`.
+   * 
+   * @remarks C: `virNodeGetSecurityModel` (libvirt >= 0.6.1), hand-written in native/src/manual_node.cc
+   */
+  nodeGetSecurityModel(): Promise<SecurityModel>;
   /**
    * Collect the list of node devices, and store their names in `names`
    * 
@@ -1538,6 +1791,12 @@ export interface ConnectMethods {
    */
   nwFilterLookupByUUIDString(uuidstr: string): Promise<NWFilter>;
   /**
+   * `virConnectRegisterCloseCallback`: `cb(conn, reason)` with a `VIR_CONNECT_CLOSE_REASON_*`. One per connection.
+   * 
+   * @remarks C: `virConnectRegisterCloseCallback` (libvirt >= 0.10.0), hand-written in native/src/manual_events.cc
+   */
+  registerCloseCallback(cb: (conn: Connect, reason: number) => void): Promise<void>;
+  /**
    * If XML specifies a UUID, locates the specified secret and replaces all
    * attributes of the secret specified by UUID by attributes specified in xml
    * (any attributes not specified in xml are discarded).
@@ -1554,6 +1813,18 @@ export interface ConnectMethods {
    * @returns A Promise of a `Secret` wrapper holding its own reference (dropped when collected, or by `free()`). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   secretDefineXML(xml: string, flags?: number): Promise<Secret>;
+  /**
+   * `virConnectSecretEventDeregisterAny`
+   * 
+   * @remarks C: `virConnectSecretEventDeregisterAny` (libvirt >= 3.0.0), hand-written in native/src/manual_events.cc
+   */
+  secretEventDeregisterAny(callbackID: number): Promise<void>;
+  /**
+   * `virConnectSecretEventRegisterAny`
+   * 
+   * @remarks C: `virConnectSecretEventRegisterAny` (libvirt >= 3.0.0), hand-written in native/src/manual_events.cc
+   */
+  secretEventRegisterAny<E extends keyof SecretEventArgs>(secret: Secret | null, eventID: E, cb: (secret: Secret, ...args: SecretEventArgs[E]) => void): Promise<number>;
   /**
    * Try to lookup a secret on the given hypervisor based on its UUID.
    * Uses the 16 bytes of raw data to describe the UUID
@@ -1667,6 +1938,18 @@ export interface ConnectMethods {
    */
   storagePoolDefineXML(xml: string, flags?: number): Promise<StoragePool>;
   /**
+   * `virConnectStoragePoolEventDeregisterAny`
+   * 
+   * @remarks C: `virConnectStoragePoolEventDeregisterAny` (libvirt >= 2.0.0), hand-written in native/src/manual_events.cc
+   */
+  storagePoolEventDeregisterAny(callbackID: number): Promise<void>;
+  /**
+   * `virConnectStoragePoolEventRegisterAny`
+   * 
+   * @remarks C: `virConnectStoragePoolEventRegisterAny` (libvirt >= 2.0.0), hand-written in native/src/manual_events.cc
+   */
+  storagePoolEventRegisterAny<E extends keyof StoragePoolEventArgs>(pool: StoragePool | null, eventID: E, cb: (pool: StoragePool, ...args: StoragePoolEventArgs[E]) => void): Promise<number>;
+  /**
    * Fetch a storage pool based on its unique name
    * 
    * virStoragePoolFree should be used to free the resources after the
@@ -1754,6 +2037,12 @@ export interface ConnectMethods {
    * @returns A Promise of a `Stream` wrapper holding its own reference (dropped when collected, or by `free()`). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   streamNew(flags?: number): Promise<Stream>;
+  /**
+   * `virConnectUnregisterCloseCallback`
+   * 
+   * @remarks C: `virConnectUnregisterCloseCallback` (libvirt >= 0.10.0), hand-written in native/src/manual_events.cc
+   */
+  unregisterCloseCallback(): Promise<void>;
 }
 
 export interface ConnectStatic {
@@ -1782,6 +2071,12 @@ export interface ConnectStatic {
    * @returns A Promise of a `Connect` wrapper holding its own reference (dropped when collected, or by `free()`). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   open(name?: string | null): Promise<Connect>;
+  /**
+   * `virConnectOpenAuth` with a JS credential callback; `auth` null opens without one (C NULL).
+   * 
+   * @remarks C: `virConnectOpenAuth` (libvirt >= 0.4.0), hand-written in native/src/manual_connect.cc
+   */
+  openAuth(name: string | null, auth: ConnectAuth | null, flags?: number): Promise<Connect>;
   /**
    * This function should be called first to get a restricted connection to the
    * library functionalities. The set of APIs usable are then restricted
@@ -2283,6 +2578,12 @@ export interface DomainMethods {
    * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   blockJobSetSpeed(disk: string, bandwidth: number, flags?: number): Promise<void>;
+  /**
+   * `virDomainBlockPeek`: `size` bytes (at most 64 MiB) of a disk at `offset`.
+   * 
+   * @remarks C: `virDomainBlockPeek` (libvirt >= 0.4.2), hand-written in native/src/manual_domain.cc
+   */
+  blockPeek(disk: string, offset: number | bigint, size: number | bigint, flags?: number): Promise<Buffer>;
   /**
    * Populate a disk image with data from its backing image.  Once all data from
    * its backing image has been pulled, the disk no longer depends on a backing
@@ -3133,6 +3434,12 @@ export interface DomainMethods {
    */
   getBlockJobInfo(disk: string, flags?: number): Promise<{ ret: number; info: virDomainBlockJobInfo }>;
   /**
+   * `virDomainGetCPUStats`: one typed-params object per CPU; `(-1, 1)` gives one object with the totals.
+   * 
+   * @remarks C: `virDomainGetCPUStats` (libvirt >= 0.9.10), hand-written in native/src/manual_domain.cc
+   */
+  getCPUStats(start_cpu: number, ncpus: number, flags?: number): Promise<TypedParams[]>;
+  /**
    * Provides the connection pointer associated with a domain.  The
    * reference counter on the connection is not increased by this
    * call.
@@ -3149,6 +3456,24 @@ export interface DomainMethods {
    * @returns A Promise of the out-parameter `info`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getControlInfo(flags?: number): Promise<virDomainControlInfo>;
+  /**
+   * `virDomainGetDiskErrors`: disks with errors and their `VIR_DOMAIN_DISK_ERROR_*` code.
+   * 
+   * @remarks C: `virDomainGetDiskErrors` (libvirt >= 0.9.10), hand-written in native/src/manual_arrays.cc
+   */
+  getDiskErrors(flags?: number): Promise<Array<{ disk: string | null; error: number }>>;
+  /**
+   * `virDomainGetEmulatorPinInfo`: the emulator threads' cpumap (one bit per host CPU).
+   * 
+   * @remarks C: `virDomainGetEmulatorPinInfo` (libvirt >= 0.10.0), hand-written in native/src/manual_domain.cc
+   */
+  getEmulatorPinInfo(flags?: number): Promise<Buffer>;
+  /**
+   * `virDomainGetFSInfo` (needs the guest agent).
+   * 
+   * @remarks C: `virDomainGetFSInfo` (libvirt >= 1.2.11), hand-written in native/src/manual_domain.cc
+   */
+  getFSInfo(flags?: number): Promise<DomainFSInfo[]>;
   /**
    * Queries the guest agent for the various information about the guest system.
    * The reported data depends on the guest agent implementation. The information
@@ -3307,6 +3632,12 @@ export interface DomainMethods {
    * @returns The number, or -1 where libvirt has none (an inactive domain has no ID). Throws a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getID(): number;
+  /**
+   * `virDomainGetIOThreadInfo`.
+   * 
+   * @remarks C: `virDomainGetIOThreadInfo` (libvirt >= 1.2.14), hand-written in native/src/manual_domain.cc
+   */
+  getIOThreadInfo(flags?: number): Promise<DomainIOThreadInfo[]>;
   /**
    * Extract information about a domain. Note that if the connection
    * used to get the domain is limited only a partial set of the information
@@ -3527,6 +3858,18 @@ export interface DomainMethods {
    */
   getPerfEvents(flags?: number): Promise<TypedParams>;
   /**
+   * `virDomainGetSchedulerParameters`.
+   * 
+   * @remarks C: `virDomainGetSchedulerParameters` (libvirt >= 0.2.3), hand-written in native/src/manual_domain.cc
+   */
+  getSchedulerParameters(): Promise<TypedParams>;
+  /**
+   * `virDomainGetSchedulerParametersFlags`.
+   * 
+   * @remarks C: `virDomainGetSchedulerParametersFlags` (libvirt >= 0.9.2), hand-written in native/src/manual_domain.cc
+   */
+  getSchedulerParametersFlags(flags?: number): Promise<TypedParams>;
+  /**
    * Get the scheduler type and the number of scheduler parameters.
    * 
    * @remarks C: `virDomainGetSchedulerType` (libvirt >= 0.2.3)
@@ -3542,6 +3885,12 @@ export interface DomainMethods {
    * @returns A Promise of the out-parameter `seclabel`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getSecurityLabel(): Promise<virSecurityLabel>;
+  /**
+   * `virDomainGetSecurityLabelList`.
+   * 
+   * @remarks C: `virDomainGetSecurityLabelList` (libvirt >= 0.10.0), hand-written in native/src/manual_domain.cc
+   */
+  getSecurityLabelList(): Promise<SecurityLabel[]>;
   /**
    * Extract domain state. Each state can be accompanied with a reason (if known)
    * which led to the state.
@@ -3579,6 +3928,18 @@ export interface DomainMethods {
    * @returns The out-parameter `uuid`. Throws a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getUUIDString(): string;
+  /**
+   * `virDomainGetVcpuPinInfo`: one cpumap per vCPU.
+   * 
+   * @remarks C: `virDomainGetVcpuPinInfo` (libvirt >= 0.9.3), hand-written in native/src/manual_domain.cc
+   */
+  getVcpuPinInfo(flags?: number): Promise<Buffer[]>;
+  /**
+   * `virDomainGetVcpus`: per-vCPU info and cpumaps (running domains).
+   * 
+   * @remarks C: `virDomainGetVcpus` (libvirt >= 0.1.4), hand-written in native/src/manual_domain.cc
+   */
+  getVcpus(): Promise<{ info: VcpuInfo[]; cpumaps: Buffer[] }>;
   /**
    * Query the number of virtual CPUs used by the domain.  Note that
    * this call may fail if the underlying virtualization hypervisor does
@@ -3660,6 +4021,12 @@ export interface DomainMethods {
    * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   injectNMI(flags?: number): Promise<void>;
+  /**
+   * `virDomainInterfaceAddresses`; `source` is a `VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_*` value.
+   * 
+   * @remarks C: `virDomainInterfaceAddresses` (libvirt >= 1.2.14), hand-written in native/src/manual_domain.cc
+   */
+  interfaceAddresses(source: number, flags?: number): Promise<DomainInterface[]>;
   /**
    * This function returns network interface stats for interfaces
    * attached to the domain.
@@ -3782,6 +4149,12 @@ export interface DomainMethods {
    */
   listAllSnapshots(flags?: number): Promise<DomainSnapshot[]>;
   /**
+   * `virDomainLxcOpenNamespace`: file descriptors of the container's namespaces (the caller closes them).
+   * 
+   * @remarks C: `virDomainLxcOpenNamespace` (libvirt >= 1.0.2), hand-written in native/src/manual_node.cc
+   */
+  lxcOpenNamespace(flags?: number): Promise<number[]>;
+  /**
    * This method will suspend a domain and save its memory contents to
    * a file on disk. After the call, if successful, the domain is not
    * listed as running anymore.
@@ -3852,6 +4225,18 @@ export interface DomainMethods {
    * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   managedSaveRemove(flags?: number): Promise<void>;
+  /**
+   * `virDomainMemoryPeek`: `size` bytes (at most 64 MiB) of guest memory; flags `VIR_MEMORY_VIRTUAL` or `VIR_MEMORY_PHYSICAL`.
+   * 
+   * @remarks C: `virDomainMemoryPeek` (libvirt >= 0.4.2), hand-written in native/src/manual_domain.cc
+   */
+  memoryPeek(start: number | bigint, size: number | bigint, flags?: number): Promise<Buffer>;
+  /**
+   * `virDomainMemoryStats`: `nr_stats` (default: all known, `VIR_DOMAIN_MEMORY_STAT_NR`) caps how many are asked.
+   * 
+   * @remarks C: `virDomainMemoryStats` (libvirt >= 0.7.5), hand-written in native/src/manual_domain.cc
+   */
+  memoryStats(nr_stats?: number, flags?: number): Promise<DomainMemoryStats>;
   /**
    * Migrate the domain object from its current host to the destination
    * host given by dconn (a connection to the destination host).
@@ -4412,6 +4797,12 @@ export interface DomainMethods {
    * @returns A Promise of the out-parameter `result`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   qemuMonitorCommand(cmd: string, flags?: number): Promise<string | null>;
+  /**
+   * `virDomainQemuMonitorCommandWithFiles`, passing no file descriptors in.
+   * 
+   * @remarks C: `virDomainQemuMonitorCommandWithFiles` (libvirt >= 8.2.0), hand-written in native/src/manual_node.cc
+   */
+  qemuMonitorCommandWithFiles(cmd: string, flags?: number): Promise<QemuMonitorCommandResult>;
   /**
    * Reboot a domain, the domain object is still usable thereafter, but
    * the domain OS is being stopped for a restart.
@@ -6000,6 +6391,12 @@ export interface NetworkMethods {
    */
   getConnect(): Connect;
   /**
+   * `virNetworkGetDHCPLeases`: all leases, or those of one MAC address.
+   * 
+   * @remarks C: `virNetworkGetDHCPLeases` (libvirt >= 1.2.6), hand-written in native/src/manual_node.cc
+   */
+  getDHCPLeases(mac?: string | null, flags?: number): Promise<NetworkDHCPLease[]>;
+  /**
    * Get the public name for that network
    * 
    * @remarks C: `virNetworkGetName` (libvirt >= 0.2.0)
@@ -6426,6 +6823,12 @@ export interface SecretMethods {
    * @returns A positive integer identifying the type of object. Throws a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getUsageType(): number;
+  /**
+   * `virSecretGetValue`: the secret's bytes (the C copy is zeroed before it is freed).
+   * 
+   * @remarks C: `virSecretGetValue` (libvirt >= 0.7.1), hand-written in native/src/manual_node.cc
+   */
+  getValue(flags?: number): Promise<Buffer>;
   /**
    * Fetches an XML document describing attributes of the secret.
    * 
@@ -6905,6 +7308,97 @@ export interface StorageVolStatic {
 }
 
 export interface StreamMethods {
+  /**
+   * `virStreamAbort`: ends the stream early (for a non-blocking stream, remove
+   * its callback first). A pending sendAll/recvAll/sparse*All whose handler
+   * is still running or awaited rejects instead of waiting for it. Runs
+   * after any other call already running on this stream (e.g. a blocking
+   * `recv`) has returned, never alongside it: libvirt 9.0's fd streams crash
+   * when an end races another call. Later `sendHole` calls reject.
+   * 
+   * @remarks C: `virStreamAbort` (libvirt >= 0.7.2), hand-written in native/src/manual_stream.cc
+   */
+  abort(): Promise<void>;
+  /**
+   * `virStreamEventAddCallback`: `cb(stream, events)` with `VIR_STREAM_EVENT_*` bits; holds the process while registered.
+   * 
+   * @remarks C: `virStreamEventAddCallback` (libvirt >= 0.7.2), hand-written in native/src/manual_stream.cc
+   */
+  eventAddCallback(events: number, cb: (stream: Stream, events: number) => void): Promise<void>;
+  /**
+   * `virStreamEventRemoveCallback`: also drops the callback's hold on the process at once.
+   * 
+   * @remarks C: `virStreamEventRemoveCallback` (libvirt >= 0.7.2), hand-written in native/src/manual_stream.cc
+   */
+  eventRemoveCallback(): Promise<void>;
+  /**
+   * `virStreamEventUpdateCallback`
+   * 
+   * @remarks C: `virStreamEventUpdateCallback` (libvirt >= 0.7.2), hand-written in native/src/manual_stream.cc
+   */
+  eventUpdateCallback(events: number): Promise<void>;
+  /**
+   * `virStreamFinish`: completes the transfer; success means every byte was
+   * processed (for a non-blocking stream, remove its callback first). A
+   * pending *All call whose handler is awaited rejects, as with abort.
+   * 
+   * @remarks C: `virStreamFinish` (libvirt >= 0.7.2), hand-written in native/src/manual_stream.cc
+   */
+  finish(): Promise<void>;
+  /**
+   * `virStreamRecv`: a Buffer (empty at end of stream), or -2 when a non-blocking stream has no data yet.
+   * 
+   * @remarks C: `virStreamRecv` (libvirt >= 0.7.2), hand-written in native/src/manual_stream.cc
+   */
+  recv(nbytes: number): Promise<Buffer | -2>;
+  /**
+   * `virStreamRecvAll`: `handler(chunk)` for each chunk; a returned Promise is awaited (backpressure).
+   * 
+   * @remarks C: `virStreamRecvAll` (libvirt >= 0.7.2), hand-written in native/src/manual_stream.cc
+   */
+  recvAll(handler: (chunk: Buffer) => void | Promise<void>): Promise<void>;
+  /**
+   * `virStreamRecvFlags`: as recv; -3 at a hole with `VIR_STREAM_RECV_STOP_AT_HOLE`.
+   * 
+   * @remarks C: `virStreamRecvFlags` (libvirt >= 3.4.0), hand-written in native/src/manual_stream.cc
+   */
+  recvFlags(nbytes: number, flags?: number): Promise<Buffer | -2 | -3>;
+  /**
+   * `virStreamRecvHole`: the hole's length.
+   * 
+   * @remarks C: `virStreamRecvHole` (libvirt >= 3.4.0), hand-written in native/src/manual_stream.cc
+   */
+  recvHole(flags?: number): Promise<bigint>;
+  /**
+   * `virStreamSend`: resolves to bytes sent, or -2 when a non-blocking stream would block.
+   * 
+   * @remarks C: `virStreamSend` (libvirt >= 0.7.2), hand-written in native/src/manual_stream.cc
+   */
+  send(data: Uint8Array | string): Promise<number>;
+  /**
+   * `virStreamSendAll`: `handler(nbytes)` returns the next data (empty or null at the end), or a Promise of it. Blocks one pool thread meanwhile.
+   * 
+   * @remarks C: `virStreamSendAll` (libvirt >= 0.7.2), hand-written in native/src/manual_stream.cc
+   */
+  sendAll(handler: (nbytes: number) => Uint8Array | string | null | Promise<Uint8Array | string | null>): Promise<void>;
+  /**
+   * `virStreamSendHole`
+   * 
+   * @remarks C: `virStreamSendHole` (libvirt >= 3.4.0), hand-written in native/src/manual_stream.cc
+   */
+  sendHole(length: number | bigint, flags?: number): Promise<void>;
+  /**
+   * `virStreamSparseRecvAll`: as recvAll, plus `holeHandler(length)` for each hole.
+   * 
+   * @remarks C: `virStreamSparseRecvAll` (libvirt >= 3.4.0), hand-written in native/src/manual_stream.cc
+   */
+  sparseRecvAll(handler: (chunk: Buffer) => void | Promise<void>, holeHandler: (length: bigint) => void | Promise<void>): Promise<void>;
+  /**
+   * `virStreamSparseSendAll`: as sendAll, plus `holeHandler()` telling whether the source is in data and for how long, and `skipHandler(length)` to skip a hole.
+   * 
+   * @remarks C: `virStreamSparseSendAll` (libvirt >= 3.4.0), hand-written in native/src/manual_stream.cc
+   */
+  sparseSendAll( handler: (nbytes: number) => Uint8Array | string | null | Promise<Uint8Array | string | null>, holeHandler: () => { inData: boolean; length: number | bigint } | Promise<{ inData: boolean; length: number | bigint }>, skipHandler: (length: bigint) => void | Promise<void>, ): Promise<void>;
 }
 
 export interface StreamStatic {
