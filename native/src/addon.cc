@@ -7,16 +7,8 @@
 
 namespace vk {
 
-extern const MethodDef kGeneratedMethods[];
-extern const size_t kGeneratedMethodCount;
-struct Table {
-  const MethodDef *defs;
-  const size_t *count;
-  const char *const *internal;
-  const size_t *internalCount;
-};
-extern const Table kManualTables[];
-extern const size_t kManualTableCount;
+extern const MethodTable kMethodTables[];  // native/generated/tables.cc
+extern const size_t kMethodTableCount;
 extern const char *const kInternalFunctions[];  // used inside the binding
 extern const size_t kInternalFunctionCount;
 extern std::atomic<int64_t> g_live[];
@@ -259,9 +251,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
     if (missing) b.Set("missingSince", m.since ? m.since : "");
     bound.Set(nb++, b);
   };
-  for (size_t i = 0; i < kGeneratedMethodCount; i++) add(kGeneratedMethods[i]);
-  for (size_t t = 0; t < kManualTableCount; t++)
-    for (size_t i = 0; i < *kManualTables[t].count; i++) add(kManualTables[t].defs[i]);
+  for (size_t t = 0; t < kMethodTableCount; t++)
+    for (size_t i = 0; i < *kMethodTables[t].count; i++) add(kMethodTables[t].defs[i]);
   // free() and close() are bound on every wrapper (native/src/wrap.cc).
 #define VK_FREEDEF(N, T, R, F) add(MethodDef{(int)Kind::N, Kind::N == Kind::Connect ? "close" : "free", #F, nullptr, false, false});
   VK_KINDS(VK_FREEDEF)
@@ -272,9 +263,6 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   Napi::Array internal = Napi::Array::New(env);
   uint32_t ni = 0;
   for (size_t i = 0; i < kInternalFunctionCount; i++) internal.Set(ni++, kInternalFunctions[i]);
-  for (size_t t = 0; t < kManualTableCount; t++)
-    for (size_t i = 0; i < *kManualTables[t].internalCount; i++)
-      internal.Set(ni++, kManualTables[t].internal[i]);
   exports.Set("_bound", bound);
   exports.Set("_internal", internal);
   exports.Set("_setup", Napi::Function::New(env, Setup, "_setup"));

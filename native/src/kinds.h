@@ -2,25 +2,9 @@
 #pragma once
 #include <libvirt/libvirt.h>
 
-// X(JsName, CType, RefFn, FreeFn)
-#define VK_KINDS(X)                                                              \
-  X(Connect, virConnectPtr, virConnectRef, virConnectClose)                      \
-  X(Domain, virDomainPtr, virDomainRef, virDomainFree)                           \
-  X(Network, virNetworkPtr, virNetworkRef, virNetworkFree)                       \
-  X(NetworkPort, virNetworkPortPtr, virNetworkPortRef, virNetworkPortFree)       \
-  X(StoragePool, virStoragePoolPtr, virStoragePoolRef, virStoragePoolFree)       \
-  X(StorageVol, virStorageVolPtr, virStorageVolRef, virStorageVolFree)           \
-  X(Interface, virInterfacePtr, virInterfaceRef, virInterfaceFree)               \
-  X(NodeDevice, virNodeDevicePtr, virNodeDeviceRef, virNodeDeviceFree)           \
-  X(Secret, virSecretPtr, virSecretRef, virSecretFree)                           \
-  X(NWFilter, virNWFilterPtr, virNWFilterRef, virNWFilterFree)                   \
-  X(NWFilterBinding, virNWFilterBindingPtr, virNWFilterBindingRef,               \
-    virNWFilterBindingFree)                                                      \
-  X(DomainSnapshot, virDomainSnapshotPtr, virDomainSnapshotRef,                  \
-    virDomainSnapshotFree)                                                       \
-  X(DomainCheckpoint, virDomainCheckpointPtr, virDomainCheckpointRef,            \
-    virDomainCheckpointFree)                                                     \
-  X(Stream, virStreamPtr, virStreamRef, virStreamFree)
+// VK_KINDS(X): X(JsName, CType, RefFn, FreeFn) for each class, from the
+// generator's class list.
+#include "../generated/kinds.inc"
 
 enum class Kind {
 #define VK_ENUM(N, T, R, F) N,

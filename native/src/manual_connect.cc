@@ -313,11 +313,6 @@ Napi::Value OpenAuth(const Napi::CallbackInfo &info) {
 
 }  // namespace
 
-extern const MethodDef kManual_connect[] = {
-    {(int)Kind::Connect, "openAuth", "virConnectOpenAuth", OpenAuth, true, false},
-    {0, nullptr, nullptr, nullptr, false, false}};
-extern const size_t kManual_connectCount = sizeof(kManual_connect) / sizeof(kManual_connect[0]) - 1;
-extern const char *const kInternal_connect[] = {nullptr};
-extern const size_t kInternal_connectCount = 0;
+#include "../generated/manual/connect.inc"
 
 }  // namespace vk

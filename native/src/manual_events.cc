@@ -894,35 +894,6 @@ Napi::Value EventStamp(const Napi::CallbackInfo &info) {
 
 }  // namespace
 
-#define CONN (int)Kind::Connect
-extern const MethodDef kManual_events[] = {
-    {CONN, "domainEventRegisterAny", "virConnectDomainEventRegisterAny", DomainRegister, false, false},
-    {CONN, "domainEventDeregisterAny", "virConnectDomainEventDeregisterAny", DomainDeregister, false, false},
-    {CONN, "domainEventRegister", "virConnectDomainEventRegister", LegacyRegister, false, false},
-    {CONN, "domainEventDeregister", "virConnectDomainEventDeregister", LegacyDeregister, false, false},
-    {CONN, "networkEventRegisterAny", "virConnectNetworkEventRegisterAny", NetworkRegister, false, false},
-    {CONN, "networkEventDeregisterAny", "virConnectNetworkEventDeregisterAny", NetworkDeregister, false, false},
-    {CONN, "storagePoolEventRegisterAny", "virConnectStoragePoolEventRegisterAny", PoolRegister, false, false},
-    {CONN, "storagePoolEventDeregisterAny", "virConnectStoragePoolEventDeregisterAny", PoolDeregister, false, false},
-    {CONN, "nodeDeviceEventRegisterAny", "virConnectNodeDeviceEventRegisterAny", DeviceRegister, false, false},
-    {CONN, "nodeDeviceEventDeregisterAny", "virConnectNodeDeviceEventDeregisterAny", DeviceDeregister, false, false},
-    {CONN, "secretEventRegisterAny", "virConnectSecretEventRegisterAny", SecretRegister, false, false},
-    {CONN, "secretEventDeregisterAny", "virConnectSecretEventDeregisterAny", SecretDeregister, false, false},
-    {CONN, "registerCloseCallback", "virConnectRegisterCloseCallback", CloseRegister, false, false},
-    {CONN, "unregisterCloseCallback", "virConnectUnregisterCloseCallback", CloseUnregister, false, false},
-    {CONN, "domainQemuMonitorEventRegister", "virConnectDomainQemuMonitorEventRegister", QemuRegister, false, false},
-    {CONN, "domainQemuMonitorEventDeregister", "virConnectDomainQemuMonitorEventDeregister", QemuDeregister, false, false},
-    {-1, "_eventStamp", "", EventStamp, false, true},
-    {-1, "eventAddTimeout", "virEventAddTimeout", AddTimeout, false, true},
-    {-1, "eventUpdateTimeout", "virEventUpdateTimeout", UpdateTimeout, false, true},
-    {-1, "eventRemoveTimeout", "virEventRemoveTimeout", RemoveTimeout, false, true},
-    {-1, "eventAddHandle", "virEventAddHandle", AddHandle, false, true},
-    {-1, "eventUpdateHandle", "virEventUpdateHandle", UpdateHandle, false, true},
-    {-1, "eventRemoveHandle", "virEventRemoveHandle", RemoveHandle, false, true},
-    {0, nullptr, nullptr, nullptr, false, false}};
-#undef CONN
-extern const size_t kManual_eventsCount = sizeof(kManual_events) / sizeof(kManual_events[0]) - 1;
-extern const char *const kInternal_events[] = {nullptr};
-extern const size_t kInternal_eventsCount = 0;
+#include "../generated/manual/events.inc"
 
 }  // namespace vk

@@ -1,6 +1,6 @@
 // Hand-written bindings: stats.
 //
-// Bulk stats (DESIGN rule 8): Connect#getAllDomainStats and
+// Bulk stats: Connect#getAllDomainStats and
 // Connect#domainListGetStats resolve to Array<{domain: Domain, params: TypedParams}>.
 // Monitoring agents poll these for hundreds of domains many times a second, so
 // the result is built with raw napi_* calls, with the two record keys created
@@ -126,12 +126,6 @@ Napi::Value DomainListGetStats(const Napi::CallbackInfo &info) {
 
 }  // namespace
 
-extern const MethodDef kManual_stats[] = {
-    {(int)Kind::Connect, "getAllDomainStats", "virConnectGetAllDomainStats", GetAllDomainStats, false, false},
-    {(int)Kind::Connect, "domainListGetStats", "virDomainListGetStats", DomainListGetStats, false, false},
-    {0, nullptr, nullptr, nullptr, false, false}};
-extern const size_t kManual_statsCount = sizeof(kManual_stats) / sizeof(kManual_stats[0]) - 1;
-extern const char *const kInternal_stats[] = {"virDomainStatsRecordListFree", nullptr};
-extern const size_t kInternal_statsCount = 1;
+#include "../generated/manual/stats.inc"
 
 }  // namespace vk

@@ -317,6 +317,9 @@ Napi::Value EventRemove(const Napi::CallbackInfo &info) {
 std::mutex gWaitsMu;
 std::unordered_multimap<virStreamPtr, WaitCancel *> gWaits;
 
+// Which of the four *All calls an AllCall makes (also the index of its name).
+enum class AllMode { kSend, kRecv, kSparseSend, kSparseRecv };
+
 struct AllCall : StreamCall {
   WaitCancel cancel;
   std::shared_ptr<EnvQueue> q;
@@ -324,7 +327,7 @@ struct AllCall : StreamCall {
   std::vector<unsigned char> leftover;
   std::string jsErr;
   bool ended = false;  // SourceHole saw the stream ended
-  int mode = 0;  // 0 sendAll, 1 recvAll, 2 sparseSendAll, 3 sparseRecvAll
+  AllMode mode = AllMode::kSend;
   int ret = 0;
 
   void Register() {
@@ -440,10 +443,10 @@ struct AllCall : StreamCall {
 
   bool Run() override {
     switch (mode) {
-      case 0: ret = virStreamSendAll(s, Source, this); break;
-      case 1: ret = virStreamRecvAll(s, Sink, this); break;
-      case 2: ret = virStreamSparseSendAll(s, Source, SourceHole, SourceSkip, this); break;
-      default: ret = virStreamSparseRecvAll(s, Sink, SinkHole, this); break;
+      case AllMode::kSend: ret = virStreamSendAll(s, Source, this); break;
+      case AllMode::kRecv: ret = virStreamRecvAll(s, Sink, this); break;
+      case AllMode::kSparseSend: ret = virStreamSparseSendAll(s, Source, SourceHole, SourceSkip, this); break;
+      case AllMode::kSparseRecv: ret = virStreamSparseRecvAll(s, Sink, SinkHole, this); break;
     }
     if (ret < 0 && ended) err.SetMessage(kEnded);
     else if (ret < 0 && !jsErr.empty()) err.SetMessage("stream handler failed: " + jsErr);
@@ -456,12 +459,13 @@ struct AllCall : StreamCall {
   }
 };
 
-Napi::Value AllImpl(const Napi::CallbackInfo &info, int mode) {
+Napi::Value AllImpl(const Napi::CallbackInfo &info, AllMode mode) {
   Napi::Env env = info.Env();
   static const char *names[] = {"Stream#sendAll", "Stream#recvAll", "Stream#sparseSendAll",
                                 "Stream#sparseRecvAll"};
-  size_t nfn = mode == 2 ? 3 : mode == 3 ? 2 : 1;
-  CheckArgCount(info, nfn, names[mode]);
+  // the data handler, plus the hole and skip handlers of the sparse calls
+  size_t nfn = mode == AllMode::kSparseSend ? 3 : mode == AllMode::kSparseRecv ? 2 : 1;
+  CheckArgCount(info, nfn, names[static_cast<int>(mode)]);
   for (size_t i = 0; i < nfn; i++)
     if (i >= info.Length() || !info[i].IsFunction())
       throw Napi::TypeError::New(env, ArgName(i, i == 0 ? "handler" : i == 1 ? "holeHandler" : "skipHandler") +
@@ -477,10 +481,10 @@ Napi::Value AllImpl(const Napi::CallbackInfo &info, int mode) {
   c->Register();
   return Submit(env, c.release());
 }
-Napi::Value SendAll(const Napi::CallbackInfo &i) { return AllImpl(i, 0); }
-Napi::Value RecvAll(const Napi::CallbackInfo &i) { return AllImpl(i, 1); }
-Napi::Value SparseSendAll(const Napi::CallbackInfo &i) { return AllImpl(i, 2); }
-Napi::Value SparseRecvAll(const Napi::CallbackInfo &i) { return AllImpl(i, 3); }
+Napi::Value SendAll(const Napi::CallbackInfo &i) { return AllImpl(i, AllMode::kSend); }
+Napi::Value RecvAll(const Napi::CallbackInfo &i) { return AllImpl(i, AllMode::kRecv); }
+Napi::Value SparseSendAll(const Napi::CallbackInfo &i) { return AllImpl(i, AllMode::kSparseSend); }
+Napi::Value SparseRecvAll(const Napi::CallbackInfo &i) { return AllImpl(i, AllMode::kSparseRecv); }
 
 // Stream#abort() / #finish(): as the C calls, after ending the handler waits
 // of this stream's *All calls (see gWaits).
@@ -517,26 +521,6 @@ void CancelStreamWaits(virStreamPtr s, const char *why) {
   for (auto it = range.first; it != range.second; ++it) it->second->Cancel(why);
 }
 
-#define STREAM (int)Kind::Stream
-extern const MethodDef kManual_stream[] = {
-    {STREAM, "abort", "virStreamAbort", Abort, false, false},
-    {STREAM, "finish", "virStreamFinish", Finish, false, false},
-    {STREAM, "send", "virStreamSend", Send, false, false},
-    {STREAM, "recv", "virStreamRecv", Recv, false, false},
-    {STREAM, "recvFlags", "virStreamRecvFlags", RecvFlags, false, false},
-    {STREAM, "sendHole", "virStreamSendHole", SendHole, false, false},
-    {STREAM, "recvHole", "virStreamRecvHole", RecvHole, false, false},
-    {STREAM, "eventAddCallback", "virStreamEventAddCallback", EventAdd, false, false},
-    {STREAM, "eventUpdateCallback", "virStreamEventUpdateCallback", EventUpdate, false, false},
-    {STREAM, "eventRemoveCallback", "virStreamEventRemoveCallback", EventRemove, false, false},
-    {STREAM, "sendAll", "virStreamSendAll", SendAll, false, false},
-    {STREAM, "recvAll", "virStreamRecvAll", RecvAll, false, false},
-    {STREAM, "sparseSendAll", "virStreamSparseSendAll", SparseSendAll, false, false},
-    {STREAM, "sparseRecvAll", "virStreamSparseRecvAll", SparseRecvAll, false, false},
-    {0, nullptr, nullptr, nullptr, false, false}};
-#undef STREAM
-extern const size_t kManual_streamCount = sizeof(kManual_stream) / sizeof(kManual_stream[0]) - 1;
-extern const char *const kInternal_stream[] = {nullptr};
-extern const size_t kInternal_streamCount = 0;
+#include "../generated/manual/stream.inc"
 
 }  // namespace vk

@@ -29,7 +29,7 @@ struct ErrorInfo {
 };
 
 // Thrown for a call on a freed/closed object; promise-returning methods turn it
-// into a rejection (DESIGN rule 12), synchronous ones throw it.
+// into a rejection, synchronous ones throw it.
 class FreedError;
 class FreedError : public Napi::Error {
  public:
@@ -208,6 +208,13 @@ struct MethodDef {
   bool missing = false;  // compiled out: the installed libvirt is older than `since`
 };
 
+
+// One method table: a generated owner's (native/generated/<owner>.cc) or a
+// hand-written file's (native/generated/manual/<area>.inc).
+struct MethodTable {
+  const MethodDef *defs;
+  const size_t *count;
+};
 
 const char *KindName(int k);
 

@@ -1,4 +1,4 @@
-// virTypedParameter <-> plain JS objects (DESIGN rule 7).
+// virTypedParameter <-> plain JS objects keyed by field name.
 #include <cmath>
 #include <cstring>
 

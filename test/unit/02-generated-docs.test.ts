@@ -6,11 +6,13 @@ import { describe, expect, it } from 'vitest';
 
 const api = readFileSync(join(__dirname, '../../lib/libvirt/generated/api.ts'), 'utf8');
 const returns = [...api.matchAll(/^\s*\* @returns (.*)$/gm)].map((m) => m[1]);
-const methods = [...api.matchAll(/^ {2}\w+(?:<[^>]*>)?\(.*\): .*;$/gm)];
+// generated methods (hand-written ones say where they are written and carry their own doc)
+const generated = [...api.matchAll(/@remarks C: `\w+` \(libvirt >= [\d.]+\)$/gm)];
 
 describe('generated TSDoc', () => {
   it('every generated method says what it resolves to (or returns) and that it rejects (or throws) with LibvirtError', () => {
-    expect(returns.length).toBe(methods.length);
+    expect(generated.length).toBeGreaterThan(380);
+    expect(returns.length).toBe(generated.length);
     for (const r of returns) expect(r).toMatch(/^(A Promise of .* It rejects with a `LibvirtError`|.* Throws a `LibvirtError`)/);
   });
 

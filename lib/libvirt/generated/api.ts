@@ -4151,7 +4151,7 @@ export interface DomainMethods {
   /**
    * `virDomainLxcOpenNamespace`: file descriptors of the container's namespaces (the caller closes them).
    * 
-   * @remarks C: `virDomainLxcOpenNamespace` (libvirt >= 1.0.2), hand-written in native/src/manual_node.cc
+   * @remarks C: `virDomainLxcOpenNamespace` (libvirt >= 1.0.2), hand-written in native/src/manual_domain.cc
    */
   lxcOpenNamespace(flags?: number): Promise<number[]>;
   /**
@@ -4800,7 +4800,7 @@ export interface DomainMethods {
   /**
    * `virDomainQemuMonitorCommandWithFiles`, passing no file descriptors in.
    * 
-   * @remarks C: `virDomainQemuMonitorCommandWithFiles` (libvirt >= 8.2.0), hand-written in native/src/manual_node.cc
+   * @remarks C: `virDomainQemuMonitorCommandWithFiles` (libvirt >= 8.2.0), hand-written in native/src/manual_domain.cc
    */
   qemuMonitorCommandWithFiles(cmd: string, flags?: number): Promise<QemuMonitorCommandResult>;
   /**
@@ -6393,7 +6393,7 @@ export interface NetworkMethods {
   /**
    * `virNetworkGetDHCPLeases`: all leases, or those of one MAC address.
    * 
-   * @remarks C: `virNetworkGetDHCPLeases` (libvirt >= 1.2.6), hand-written in native/src/manual_node.cc
+   * @remarks C: `virNetworkGetDHCPLeases` (libvirt >= 1.2.6), hand-written in native/src/manual_network.cc
    */
   getDHCPLeases(mac?: string | null, flags?: number): Promise<NetworkDHCPLease[]>;
   /**
@@ -6826,7 +6826,7 @@ export interface SecretMethods {
   /**
    * `virSecretGetValue`: the secret's bytes (the C copy is zeroed before it is freed).
    * 
-   * @remarks C: `virSecretGetValue` (libvirt >= 0.7.1), hand-written in native/src/manual_node.cc
+   * @remarks C: `virSecretGetValue` (libvirt >= 0.7.1), hand-written in native/src/manual_secret.cc
    */
   getValue(flags?: number): Promise<Buffer>;
   /**
