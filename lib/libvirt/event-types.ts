@@ -1,6 +1,5 @@
 // The arguments each C event callback receives after its object, keyed by event
 // ID (used by the event methods' signatures in scripts/manual.json).
-import type { Connect, Domain, Network, NodeDevice, Secret, StoragePool } from './classes.js';
 import type { TypedParams } from './typed-params.js';
 
 /** `virDomainEventGraphicsAddress`. */

@@ -1,6 +1,6 @@
 // Types used by the signatures of the hand-written native bindings (scripts/manual.json).
 import type { TypedParams } from './typed-params.js';
-import type { Connect, Domain } from './classes.js';
+import type { Domain } from './classes.js';
 
 /** One record of bulk stats (`virDomainStatsRecord`). */
 export interface DomainStatsRecord {
