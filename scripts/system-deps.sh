@@ -10,6 +10,7 @@ PKGS=(
   lxc busybox-static
   openssh-client sasl2-bin rsync
   valgrind
+  clang-format
 )
 missing=()
 for p in "${PKGS[@]}"; do
