@@ -12,6 +12,7 @@ python3 scripts/generate.py --check
 bash scripts/start-services.sh
 npx tsc --noEmit -p tsconfig.json
 bash scripts/lint.sh
+bash scripts/clang-format-check.sh
 report=$(mktemp)
 status=0
 npx vitest run test/unit test/driver test/integration --reporter=default --reporter=json --outputFile="$report" "$@" || status=$?
