@@ -175,7 +175,8 @@ Napi::Value Diagnostics(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
   Napi::Object o = Napi::Object::New(env);
   Napi::Object live = Napi::Object::New(env);
-#define VK_LIVE(N, T, R, F) live.Set(#N, Napi::Number::New(env, (double)g_live[(int)Kind::N].load()));
+#define VK_LIVE(N, T, R, F) \
+  live.Set(#N, Napi::Number::New(env, (double)g_live[(int)Kind::N].load()));
   VK_KINDS(VK_LIVE)
 #undef VK_LIVE
   o.Set("live", live);
@@ -192,7 +193,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   std::call_once(once, [] {
     virInitialize();
     virSetErrorFunc(nullptr, NoopErrorFunc);  // no stderr printing
-    StartEventLoop();  // before any connection opens
+    StartEventLoop();                         // before any connection opens
   });
 
   auto *d = new AddonData();
@@ -219,8 +220,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   napi_add_env_cleanup_hook(env, Cleanup, st);
 
   Napi::Function ctors[static_cast<int>(Kind::Count)];
-#define VK_DEFINE(N, T, R, F)                                    \
-  ctors[(int)Kind::N] = Wrap<Kind::N>::Define(env);              \
+#define VK_DEFINE(N, T, R, F)                                     \
+  ctors[(int)Kind::N] = Wrap<Kind::N>::Define(env);               \
   d->ctors[(int)Kind::N] = Napi::Persistent(ctors[(int)Kind::N]); \
   exports.Set(#N, ctors[(int)Kind::N]);
   VK_KINDS(VK_DEFINE)
@@ -232,7 +233,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
     Napi::Function f;
     bool missing = m.missing || (m.cName[0] && SimulatedMissing(m.cName));
     if (m.fn || missing)
-      f = Napi::Function::New(env, missing ? MissingFunction : Trampoline, m.jsName, const_cast<MethodDef *>(&m));
+      f = Napi::Function::New(env, missing ? MissingFunction : Trampoline, m.jsName,
+                              const_cast<MethodDef *>(&m));
     if (!m.fn && !missing) {
       // already defined on the class
     } else if (m.kind < 0) {
@@ -253,12 +255,16 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   };
   for (size_t t = 0; t < kMethodTableCount; t++)
     for (size_t i = 0; i < *kMethodTables[t].count; i++) add(kMethodTables[t].defs[i]);
-  // free() and close() are bound on every wrapper (native/src/wrap.cc).
-#define VK_FREEDEF(N, T, R, F) add(MethodDef{(int)Kind::N, Kind::N == Kind::Connect ? "close" : "free", #F, nullptr, false, false});
+      // free() and close() are bound on every wrapper (native/src/wrap.cc).
+#define VK_FREEDEF(N, T, R, F)                                                                 \
+  add(MethodDef{(int)Kind::N, Kind::N == Kind::Connect ? "close" : "free", #F, nullptr, false, \
+                false});
   VK_KINDS(VK_FREEDEF)
 #undef VK_FREEDEF
-  ctors[(int)Kind::Connect].Get("prototype").As<Napi::Object>().Set(
-      "close", Napi::Function::New(env, ConnectClose, "close"));
+  ctors[(int)Kind::Connect]
+      .Get("prototype")
+      .As<Napi::Object>()
+      .Set("close", Napi::Function::New(env, ConnectClose, "close"));
 
   Napi::Array internal = Napi::Array::New(env);
   uint32_t ni = 0;
@@ -268,7 +274,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("_setup", Napi::Function::New(env, Setup, "_setup"));
   exports.Set("setCaptureStacks", Napi::Function::New(env, SetCaptureStacks, "setCaptureStacks"));
   exports.Set("_diagnostics", Napi::Function::New(env, Diagnostics, "_diagnostics"));
-  exports.Set("_typedParamsRoundTrip", Napi::Function::New(env, TypedParamsRoundTrip, "_typedParamsRoundTrip"));
+  exports.Set("_typedParamsRoundTrip",
+              Napi::Function::New(env, TypedParamsRoundTrip, "_typedParamsRoundTrip"));
   return exports;
 }
 

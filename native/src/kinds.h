@@ -13,13 +13,15 @@ enum class Kind {
       Count
 };
 
-template <Kind K> struct KindTraits;
-#define VK_TRAITS(N, T, R, F)                                                    \
-  template <> struct KindTraits<Kind::N> {                                       \
-    using Ptr = T;                                                               \
-    static constexpr const char *name = #N;                                      \
-    static int Ref(T p) { return R(p); }                                         \
-    static int Free(T p) { return F(p); }                                        \
+template <Kind K>
+struct KindTraits;
+#define VK_TRAITS(N, T, R, F)               \
+  template <>                               \
+  struct KindTraits<Kind::N> {              \
+    using Ptr = T;                          \
+    static constexpr const char *name = #N; \
+    static int Ref(T p) { return R(p); }    \
+    static int Free(T p) { return F(p); }   \
   };
 VK_KINDS(VK_TRAITS)
 #undef VK_TRAITS

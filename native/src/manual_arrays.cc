@@ -65,7 +65,8 @@ Napi::Value NodeAllocPages(const Napi::CallbackInfo &info) {
     unsigned int cellCount = 0, flags = 0;
     int ret = 0;
     bool Run() override {
-      ret = virNodeAllocPages(conn, sizes.size(), sizes.data(), counts.data(), startCell, cellCount, flags);
+      ret = virNodeAllocPages(conn, sizes.size(), sizes.data(), counts.data(), startCell, cellCount,
+                              flags);
       return ret >= 0;
     }
     Napi::Value Done(Napi::Env env) override { return Napi::Number::New(env, ret); }
@@ -82,11 +83,14 @@ Napi::Value NodeAllocPages(const Napi::CallbackInfo &info) {
     Napi::Value e = a.Get(k);
     bool lossless = true;
     unsigned long long x;
-    if (e.IsBigInt()) x = e.As<Napi::BigInt>().Uint64Value(&lossless);
+    if (e.IsBigInt())
+      x = e.As<Napi::BigInt>().Uint64Value(&lossless);
     else if (e.IsNumber() && e.As<Napi::Number>().DoubleValue() >= 0 &&
              e.As<Napi::Number>().DoubleValue() <= 9007199254740991.0)
       x = (unsigned long long)e.As<Napi::Number>().DoubleValue();
-    else throw Napi::TypeError::New(env, ArgName(1, "pageCounts") + " must hold non-negative integers");
+    else
+      throw Napi::TypeError::New(env,
+                                 ArgName(1, "pageCounts") + " must hold non-negative integers");
     if (!lossless) throw Napi::RangeError::New(env, ArgName(1, "pageCounts") + " is out of range");
     c->counts.push_back(x);
   }

@@ -70,8 +70,9 @@ struct AuthJS {
 // Parses cb's answer: an array with one string | null | undefined per credential.
 bool TakeAnswers(Napi::Env env, Napi::Value v, size_t ncred, Round &r, AuthJS &js) {
   if (!v.IsArray()) {
-    js.SetError(Napi::TypeError::New(env, "openAuth: auth.cb must return (a Promise of) an array "
-                                          "with one string or null per credential")
+    js.SetError(Napi::TypeError::New(env,
+                                     "openAuth: auth.cb must return (a Promise of) an array "
+                                     "with one string or null per credential")
                     .Value());
     return false;
   }
@@ -82,8 +83,8 @@ bool TakeAnswers(Napi::Env env, Napi::Value v, size_t ncred, Round &r, AuthJS &j
     Napi::Value x = i < a.Length() ? a.Get(i) : env.Undefined();
     if (x.IsNull() || x.IsUndefined()) continue;
     if (!x.IsString()) {
-      js.SetError(Napi::TypeError::New(env, "openAuth: answer " + std::to_string(i) +
-                                                " must be a string or null")
+      js.SetError(Napi::TypeError::New(
+                      env, "openAuth: answer " + std::to_string(i) + " must be a string or null")
                       .Value());
       return false;
     }
@@ -134,10 +135,12 @@ struct AuthRequest : Job {
         Napi::Object o = Napi::Object::New(env);
         o.Set("type", Napi::Number::New(env, creds[i].type));
         o.Set("prompt", Napi::String::New(env, creds[i].prompt));
-        o.Set("challenge", creds[i].hasChallenge ? Napi::Value(Napi::String::New(env, creds[i].challenge))
-                                                 : env.Null());
-        o.Set("defresult", creds[i].hasDefresult ? Napi::Value(Napi::String::New(env, creds[i].defresult))
-                                                 : env.Null());
+        o.Set("challenge", creds[i].hasChallenge
+                               ? Napi::Value(Napi::String::New(env, creds[i].challenge))
+                               : env.Null());
+        o.Set("defresult", creds[i].hasDefresult
+                               ? Napi::Value(Napi::String::New(env, creds[i].defresult))
+                               : env.Null());
         arr.Set(static_cast<uint32_t>(i), o);
       }
       napi_value fnv;
@@ -290,12 +293,14 @@ Napi::Value OpenAuth(const Napi::CallbackInfo &info) {
   Napi::Object auth = a.As<Napi::Object>();
   Napi::Value ct = auth.Get("credtype");
   if (!ct.IsArray())
-    throw Napi::TypeError::New(env, ArgName(1, "auth") + ".credtype must be an array of VIR_CRED_* numbers");
+    throw Napi::TypeError::New(
+        env, ArgName(1, "auth") + ".credtype must be an array of VIR_CRED_* numbers");
   Napi::Array cta = ct.As<Napi::Array>();
   for (uint32_t i = 0; i < cta.Length(); i++) {
     Napi::Value x = cta.Get(i);
     if (!x.IsNumber())
-      throw Napi::TypeError::New(env, ArgName(1, "auth") + ".credtype[" + std::to_string(i) + "] must be a number");
+      throw Napi::TypeError::New(
+          env, ArgName(1, "auth") + ".credtype[" + std::to_string(i) + "] must be a number");
     double d = x.As<Napi::Number>().DoubleValue();
     if (!(d >= 0 && d <= 1000) || std::trunc(d) != d)
       throw Napi::RangeError::New(env, ArgName(1, "auth") + ".credtype[" + std::to_string(i) +
@@ -303,7 +308,8 @@ Napi::Value OpenAuth(const Napi::CallbackInfo &info) {
     c->credtype.push_back(static_cast<int>(d));
   }
   Napi::Value cb = auth.Get("cb");
-  if (!cb.IsFunction()) throw Napi::TypeError::New(env, ArgName(1, "auth") + ".cb must be a function");
+  if (!cb.IsFunction())
+    throw Napi::TypeError::New(env, ArgName(1, "auth") + ".cb must be a function");
   c->flags = GetFlags(info, 2, "flags");
   c->js = std::make_shared<AuthJS>();
   c->js->env = env;

@@ -28,7 +28,8 @@ constexpr size_t kPeekChunk = 4u << 20;
 constexpr int kCPUStatsChunk = 128;
 
 Napi::Value Bytes(Napi::Env env, const unsigned char *p, size_t n) {
-  return Napi::Buffer<unsigned char>::Copy(env, n ? p : reinterpret_cast<const unsigned char *>(""), n);
+  return Napi::Buffer<unsigned char>::Copy(env, n ? p : reinterpret_cast<const unsigned char *>(""),
+                                           n);
 }
 
 size_t GetPeekSize(const Napi::CallbackInfo &info, size_t i) {
@@ -77,7 +78,8 @@ Napi::Value BlockPeek(const Napi::CallbackInfo &info) {
     std::vector<unsigned char> buf;
     bool Run() override {
       buf.resize(size ? size : 1);
-      if (size == 0) return virDomainBlockPeek(dom, disk.c_str(), offset, 0, buf.data(), flags) >= 0;
+      if (size == 0)
+        return virDomainBlockPeek(dom, disk.c_str(), offset, 0, buf.data(), flags) >= 0;
       for (size_t at = 0; at < size; at += kPeekChunk) {
         size_t len = std::min(kPeekChunk, size - at);
         if (virDomainBlockPeek(dom, disk.c_str(), offset + at, len, buf.data() + at, flags) < 0)
@@ -138,8 +140,8 @@ Napi::Value GetCPUStats(const Napi::CallbackInfo &info) {
     int start = 0;
     unsigned int ncpus = 0, flags = 0;
     virTypedParameterPtr params = nullptr;
-    int nparams = 0;   // per CPU
-    int got = 0;       // CPUs in params
+    int nparams = 0;  // per CPU
+    int got = 0;      // CPUs in params
     bool Run() override {
       if (start == -1) {
         nparams = virDomainGetCPUStats(dom, nullptr, 0, -1, 1, flags);
@@ -190,9 +192,11 @@ Napi::Value GetCPUStats(const Napi::CallbackInfo &info) {
   c->start = GetInt(info, 0, "start_cpu");
   c->ncpus = GetUInt(info, 1, "ncpus");
   c->flags = GetFlags(info, 2, "flags");
-  if (c->start < -1) throw Napi::RangeError::New(env, ArgName(0, "start_cpu") + " must be -1 or a CPU number");
+  if (c->start < -1)
+    throw Napi::RangeError::New(env, ArgName(0, "start_cpu") + " must be -1 or a CPU number");
   if (c->start == -1 && c->ncpus != 1)
-    throw Napi::RangeError::New(env, ArgName(1, "ncpus") + " must be 1 when start_cpu is -1 (the total)");
+    throw Napi::RangeError::New(
+        env, ArgName(1, "ncpus") + " must be 1 when start_cpu is -1 (the total)");
   c->dom = c->Hold<Kind::Domain>(self);
   return Submit(env, owned.release());
 }
@@ -217,7 +221,9 @@ Napi::Value GetFSInfo(const Napi::CallbackInfo &info) {
   unsigned int flags = GetFlags(info, 0, "flags");
   auto c = std::make_unique<StructListCall<virDomainFSInfo>>(virDomainFSInfoFree, FSInfoToJS);
   virDomainPtr dom = c->Hold<Kind::Domain>(self);
-  c->fetch = [dom, flags](virDomainFSInfoPtr **list) { return virDomainGetFSInfo(dom, list, flags); };
+  c->fetch = [dom, flags](virDomainFSInfoPtr **list) {
+    return virDomainGetFSInfo(dom, list, flags);
+  };
   return Submit(env, c.release());
 }
 
@@ -233,9 +239,12 @@ Napi::Value GetIOThreadInfo(const Napi::CallbackInfo &info) {
   CheckArgCount(info, 1, "Domain#getIOThreadInfo");
   auto self = Self<Kind::Domain>(info);
   unsigned int flags = GetFlags(info, 0, "flags");
-  auto c = std::make_unique<StructListCall<virDomainIOThreadInfo>>(virDomainIOThreadInfoFree, IOThreadInfoToJS);
+  auto c = std::make_unique<StructListCall<virDomainIOThreadInfo>>(virDomainIOThreadInfoFree,
+                                                                   IOThreadInfoToJS);
   virDomainPtr dom = c->Hold<Kind::Domain>(self);
-  c->fetch = [dom, flags](virDomainIOThreadInfoPtr **list) { return virDomainGetIOThreadInfo(dom, list, flags); };
+  c->fetch = [dom, flags](virDomainIOThreadInfoPtr **list) {
+    return virDomainGetIOThreadInfo(dom, list, flags);
+  };
   return Submit(env, c.release());
 }
 
@@ -261,7 +270,8 @@ Napi::Value InterfaceAddresses(const Napi::CallbackInfo &info) {
   auto self = Self<Kind::Domain>(info);
   unsigned int source = GetUInt(info, 0, "source");
   unsigned int flags = GetFlags(info, 1, "flags");
-  auto c = std::make_unique<StructListCall<virDomainInterface>>(virDomainInterfaceFree, InterfaceToJS);
+  auto c =
+      std::make_unique<StructListCall<virDomainInterface>>(virDomainInterfaceFree, InterfaceToJS);
   virDomainPtr dom = c->Hold<Kind::Domain>(self);
   c->fetch = [dom, source, flags](virDomainInterfacePtr **list) {
     return virDomainInterfaceAddresses(dom, list, source, flags);
@@ -346,7 +356,8 @@ Napi::Value GetVcpuPinInfo(const Napi::CallbackInfo &info) {
       if (cpus < 0) return false;
       // The maximum vCPU count of the state the flags select (live or config).
       int vcpus = virDomainGetVcpusFlags(
-          dom, VIR_DOMAIN_VCPU_MAXIMUM | (flags & (VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG)));
+          dom,
+          VIR_DOMAIN_VCPU_MAXIMUM | (flags & (VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG)));
       if (vcpus < 0) {
         virDomainInfo di;
         if (virDomainGetInfo(dom, &di) < 0) return false;
@@ -365,7 +376,8 @@ Napi::Value GetVcpuPinInfo(const Napi::CallbackInfo &info) {
     }
     Napi::Value Done(Napi::Env env) override {
       Napi::Array a = Napi::Array::New(env, n);
-      for (int i = 0; i < n; i++) a.Set(i, Bytes(env, maps.data() + static_cast<size_t>(i) * maplen, maplen));
+      for (int i = 0; i < n; i++)
+        a.Set(i, Bytes(env, maps.data() + static_cast<size_t>(i) * maplen, maplen));
       return a;
     }
   };
@@ -488,20 +500,34 @@ Napi::Value GetSchedulerParametersFlags(const Napi::CallbackInfo &info) {
 // VIR_DOMAIN_MEMORY_STAT_<NAME> -> "<name>"
 const char *MemoryStatName(int tag) {
   switch (tag) {
-    case VIR_DOMAIN_MEMORY_STAT_SWAP_IN: return "swap_in";
-    case VIR_DOMAIN_MEMORY_STAT_SWAP_OUT: return "swap_out";
-    case VIR_DOMAIN_MEMORY_STAT_MAJOR_FAULT: return "major_fault";
-    case VIR_DOMAIN_MEMORY_STAT_MINOR_FAULT: return "minor_fault";
-    case VIR_DOMAIN_MEMORY_STAT_UNUSED: return "unused";
-    case VIR_DOMAIN_MEMORY_STAT_AVAILABLE: return "available";
-    case VIR_DOMAIN_MEMORY_STAT_ACTUAL_BALLOON: return "actual_balloon";
-    case VIR_DOMAIN_MEMORY_STAT_RSS: return "rss";
-    case VIR_DOMAIN_MEMORY_STAT_USABLE: return "usable";
-    case VIR_DOMAIN_MEMORY_STAT_LAST_UPDATE: return "last_update";
-    case VIR_DOMAIN_MEMORY_STAT_DISK_CACHES: return "disk_caches";
-    case VIR_DOMAIN_MEMORY_STAT_HUGETLB_PGALLOC: return "hugetlb_pgalloc";
-    case VIR_DOMAIN_MEMORY_STAT_HUGETLB_PGFAIL: return "hugetlb_pgfail";
-    default: return nullptr;
+    case VIR_DOMAIN_MEMORY_STAT_SWAP_IN:
+      return "swap_in";
+    case VIR_DOMAIN_MEMORY_STAT_SWAP_OUT:
+      return "swap_out";
+    case VIR_DOMAIN_MEMORY_STAT_MAJOR_FAULT:
+      return "major_fault";
+    case VIR_DOMAIN_MEMORY_STAT_MINOR_FAULT:
+      return "minor_fault";
+    case VIR_DOMAIN_MEMORY_STAT_UNUSED:
+      return "unused";
+    case VIR_DOMAIN_MEMORY_STAT_AVAILABLE:
+      return "available";
+    case VIR_DOMAIN_MEMORY_STAT_ACTUAL_BALLOON:
+      return "actual_balloon";
+    case VIR_DOMAIN_MEMORY_STAT_RSS:
+      return "rss";
+    case VIR_DOMAIN_MEMORY_STAT_USABLE:
+      return "usable";
+    case VIR_DOMAIN_MEMORY_STAT_LAST_UPDATE:
+      return "last_update";
+    case VIR_DOMAIN_MEMORY_STAT_DISK_CACHES:
+      return "disk_caches";
+    case VIR_DOMAIN_MEMORY_STAT_HUGETLB_PGALLOC:
+      return "hugetlb_pgalloc";
+    case VIR_DOMAIN_MEMORY_STAT_HUGETLB_PGFAIL:
+      return "hugetlb_pgfail";
+    default:
+      return nullptr;
   }
 }
 
@@ -610,8 +636,8 @@ Napi::Value DomainQemuMonitorCommandWithFiles(const Napi::CallbackInfo &info) {
     int *out = nullptr;
     char *result = nullptr;
     bool Run() override {
-      return virDomainQemuMonitorCommandWithFiles(dom, cmd.c_str(), 0, nullptr, &nout, &out, &result,
-                                                  flags) >= 0;
+      return virDomainQemuMonitorCommandWithFiles(dom, cmd.c_str(), 0, nullptr, &nout, &out,
+                                                  &result, flags) >= 0;
     }
     Napi::Value Done(Napi::Env env) override {
       Napi::Object o = Napi::Object::New(env);

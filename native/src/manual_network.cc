@@ -29,7 +29,8 @@ Napi::Value NetworkGetDHCPLeases(const Napi::CallbackInfo &info) {
   bool macNull = true;
   std::string mac = GetStringOrNull(info, 0, "mac", macNull);
   unsigned int flags = GetFlags(info, 1, "flags");
-  auto c = std::make_unique<StructListCall<virNetworkDHCPLease>>(virNetworkDHCPLeaseFree, LeaseToJS);
+  auto c =
+      std::make_unique<StructListCall<virNetworkDHCPLease>>(virNetworkDHCPLeaseFree, LeaseToJS);
   virNetworkPtr net = c->Hold<Kind::Network>(self);
   c->fetch = [net, mac, macNull, flags](virNetworkDHCPLeasePtr **list) {
     return virNetworkGetDHCPLeases(net, macNull ? nullptr : mac.c_str(), list, flags);

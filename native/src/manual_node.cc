@@ -27,9 +27,10 @@ Napi::Value NodeGetCPUMap(const Napi::CallbackInfo &info) {
     Napi::Value Done(Napi::Env env) override {
       Napi::Object o = Napi::Object::New(env);
       size_t len = VIR_CPU_MAPLEN(ret);
-      o.Set("cpumap", Napi::Buffer<unsigned char>::Copy(
-                          env, map ? map : reinterpret_cast<unsigned char *>(const_cast<char *>("")),
-                          map ? len : 0));
+      o.Set("cpumap",
+            Napi::Buffer<unsigned char>::Copy(
+                env, map ? map : reinterpret_cast<unsigned char *>(const_cast<char *>("")),
+                map ? len : 0));
       o.Set("online", Napi::Number::New(env, online));
       o.Set("ret", Napi::Number::New(env, ret));
       Discard();
@@ -145,7 +146,8 @@ Napi::Value NodeGetCellsFreeMemory(const Napi::CallbackInfo &info) {
   auto self = Self<Kind::Connect>(info);
   c->start = GetInt(info, 0, "startCell");
   c->max = GetInt(info, 1, "maxCells");
-  if (c->start < 0) throw Napi::RangeError::New(env, ArgName(0, "startCell") + " must not be negative");
+  if (c->start < 0)
+    throw Napi::RangeError::New(env, ArgName(0, "startCell") + " must not be negative");
   if (c->max < 0 || c->max > 65536)
     throw Napi::RangeError::New(env, ArgName(1, "maxCells") + " must be between 0 and 65536");
   c->conn = c->Hold<Kind::Connect>(self);

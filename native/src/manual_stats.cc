@@ -14,7 +14,6 @@ namespace vk {
 
 namespace {
 
-
 // The record list and what Done() builds from it. The list stays owned here
 // until freed. Each record's domain reference is moved into its wrapper and
 // the record's pointer cleared, so virDomainStatsRecordListFree (which unrefs
@@ -47,13 +46,16 @@ struct StatsCall : Call {
         napi_get_null(e, &dom);
       }
       napi_set_property(e, rec, kDomain, dom);
-      napi_set_property(e, rec, kParams, static_cast<napi_value>(TypedParamsToJS(env, r->params, r->nparams)));
+      napi_set_property(e, rec, kParams,
+                        static_cast<napi_value>(TypedParamsToJS(env, r->params, r->nparams)));
       napi_set_element(e, arr, static_cast<uint32_t>(i), rec);
     }
     // The list (each record's params, and the domain of a record that has
     // none moved out) is freed off the JS thread like the wrappers' refs:
     // that time is libvirt's, not the caller's.
-    FreeLaterWith([](void *p) { virDomainStatsRecordListFree(static_cast<virDomainStatsRecordPtr *>(p)); }, recs);
+    FreeLaterWith(
+        [](void *p) { virDomainStatsRecordListFree(static_cast<virDomainStatsRecordPtr *>(p)); },
+        recs);
     recs = nullptr;
     n = 0;
     return Napi::Value(env, arr);

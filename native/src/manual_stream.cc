@@ -102,7 +102,8 @@ Napi::Value RecvImpl(const Napi::CallbackInfo &info, bool withFlags) {
   auto self = Self<Kind::Stream>(info);
   auto c = std::make_unique<C>();
   unsigned long long n = GetULLong(info, 0, "nbytes");
-  if (n > kMaxChunk) throw Napi::RangeError::New(env, ArgName(0, "nbytes") + " must be at most 64 MiB");
+  if (n > kMaxChunk)
+    throw Napi::RangeError::New(env, ArgName(0, "nbytes") + " must be at most 64 MiB");
   c->n = n;
   c->withFlags = withFlags;
   if (withFlags) c->flags = GetFlags(info, 1, "flags");
@@ -132,7 +133,8 @@ Napi::Value SendHole(const Napi::CallbackInfo &info) {
   auto self = Self<Kind::Stream>(info);
   auto c = std::make_unique<C>();
   c->length = GetLLong(info, 0, "length");
-  if (c->length < 0) throw Napi::RangeError::New(env, ArgName(0, "length") + " must not be negative");
+  if (c->length < 0)
+    throw Napi::RangeError::New(env, ArgName(0, "length") + " must not be negative");
   c->flags = GetFlags(info, 1, "flags");
   c->Bind(info, self);
   return Submit(env, c.release());
@@ -255,7 +257,8 @@ Napi::Value EventAdd(const Napi::CallbackInfo &info) {
   };
   auto self = Self<Kind::Stream>(info);
   int events = GetInt(info, 0, "events");
-  if (!info[1].IsFunction()) throw Napi::TypeError::New(env, ArgName(1, "cb") + " must be a function");
+  if (!info[1].IsFunction())
+    throw Napi::TypeError::New(env, ArgName(1, "cb") + " must be a function");
   auto c = std::make_unique<C>();
   c->events = events;
   c->sub = new StreamSub();
@@ -304,7 +307,6 @@ Napi::Value EventRemove(const Napi::CallbackInfo &info) {
   c->Bind(info, self);
   return Submit(env, c.release());
 }
-
 
 // ---- the *All calls: C callback APIs driven by JS handlers ------------------
 // The pool thread running virStream*All blocks while each handler runs on the
@@ -371,9 +373,11 @@ struct AllCall : StreamCall {
       std::vector<unsigned char> got;
       bool ok = CallJsAndWait(
           c->q, c->handler,
-          [nbytes](Napi::Env env) { return std::vector<napi_value>{Napi::Number::New(env, (double)nbytes)}; },
-          [&got](Napi::Env env, Napi::Value v, std::string *e) { return Bytes(env, v, got, e); }, &c->jsErr,
-          &c->cancel);
+          [nbytes](Napi::Env env) {
+            return std::vector<napi_value>{Napi::Number::New(env, (double)nbytes)};
+          },
+          [&got](Napi::Env env, Napi::Value v, std::string *e) { return Bytes(env, v, got, e); },
+          &c->jsErr, &c->cancel);
       if (!ok) return -1;
       c->leftover.swap(got);
     }
@@ -443,13 +447,23 @@ struct AllCall : StreamCall {
 
   bool Run() override {
     switch (mode) {
-      case AllMode::kSend: ret = virStreamSendAll(s, Source, this); break;
-      case AllMode::kRecv: ret = virStreamRecvAll(s, Sink, this); break;
-      case AllMode::kSparseSend: ret = virStreamSparseSendAll(s, Source, SourceHole, SourceSkip, this); break;
-      case AllMode::kSparseRecv: ret = virStreamSparseRecvAll(s, Sink, SinkHole, this); break;
+      case AllMode::kSend:
+        ret = virStreamSendAll(s, Source, this);
+        break;
+      case AllMode::kRecv:
+        ret = virStreamRecvAll(s, Sink, this);
+        break;
+      case AllMode::kSparseSend:
+        ret = virStreamSparseSendAll(s, Source, SourceHole, SourceSkip, this);
+        break;
+      case AllMode::kSparseRecv:
+        ret = virStreamSparseRecvAll(s, Sink, SinkHole, this);
+        break;
     }
-    if (ret < 0 && ended) err.SetMessage(kEnded);
-    else if (ret < 0 && !jsErr.empty()) err.SetMessage("stream handler failed: " + jsErr);
+    if (ret < 0 && ended)
+      err.SetMessage(kEnded);
+    else if (ret < 0 && !jsErr.empty())
+      err.SetMessage("stream handler failed: " + jsErr);
     return ret >= 0;
   }
   Napi::Value Done(Napi::Env env) override { return env.Undefined(); }
@@ -468,7 +482,9 @@ Napi::Value AllImpl(const Napi::CallbackInfo &info, AllMode mode) {
   CheckArgCount(info, nfn, names[static_cast<int>(mode)]);
   for (size_t i = 0; i < nfn; i++)
     if (i >= info.Length() || !info[i].IsFunction())
-      throw Napi::TypeError::New(env, ArgName(i, i == 0 ? "handler" : i == 1 ? "holeHandler" : "skipHandler") +
+      throw Napi::TypeError::New(env, ArgName(i, i == 0   ? "handler"
+                                                 : i == 1 ? "holeHandler"
+                                                          : "skipHandler") +
                                           " must be a function");
   auto self = Self<Kind::Stream>(info);
   auto c = std::make_unique<AllCall>();

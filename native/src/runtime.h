@@ -41,7 +41,7 @@ class KeyCache;  // typed_params.cc
 struct AddonData {
   ~AddonData();
   Napi::FunctionReference ctors[static_cast<int>(Kind::Count)];
-  KeyCache *keys = nullptr;  // typed-param field names as JS strings
+  KeyCache *keys = nullptr;           // typed-param field names as JS strings
   Napi::FunctionReference errorCtor;  // LibvirtError, given by lib/ at load
   std::shared_ptr<EnvQueue> queue;
   bool captureStacks = true;
@@ -163,10 +163,8 @@ long long GetLLong(const Napi::CallbackInfo &info, size_t i, const char *name);
 unsigned long long GetULLong(const Napi::CallbackInfo &info, size_t i, const char *name);
 double GetDouble(const Napi::CallbackInfo &info, size_t i, const char *name);
 bool GetBool(const Napi::CallbackInfo &info, size_t i, const char *name);
-std::vector<std::string> GetStringArray(const Napi::CallbackInfo &info, size_t i,
-                                        const char *name);
-std::vector<unsigned char> GetBytes(const Napi::CallbackInfo &info, size_t i,
-                                    const char *name);
+std::vector<std::string> GetStringArray(const Napi::CallbackInfo &info, size_t i, const char *name);
+std::vector<unsigned char> GetBytes(const Napi::CallbackInfo &info, size_t i, const char *name);
 void CheckArgCount(const Napi::CallbackInfo &info, size_t max, const char *fn);
 
 // string vector -> const char* array view
@@ -205,9 +203,8 @@ struct MethodDef {
   bool isStatic;
   bool sync;  // false: returns a promise, so a freed receiver rejects instead of throwing
   const char *since = nullptr;  // the libvirt version that added cName
-  bool missing = false;  // compiled out: the installed libvirt is older than `since`
+  bool missing = false;         // compiled out: the installed libvirt is older than `since`
 };
-
 
 // One method table: a generated owner's (native/generated/<owner>.cc) or a
 // hand-written file's (native/generated/manual/<area>.inc).
@@ -226,13 +223,15 @@ template <typename T>
 std::vector<T> GetNumberArray(const Napi::CallbackInfo &info, size_t i, const char *name) {
   Napi::Env env = info.Env();
   Napi::Value v = i < info.Length() ? info[i] : env.Undefined();
-  if (!v.IsArray()) throw Napi::TypeError::New(env, ArgName(i, name) + " must be an array of integers");
+  if (!v.IsArray())
+    throw Napi::TypeError::New(env, ArgName(i, name) + " must be an array of integers");
   Napi::Array a = v.As<Napi::Array>();
   std::vector<T> out;
   out.reserve(a.Length());
   for (uint32_t k = 0; k < a.Length(); k++) {
     Napi::Value e = a.Get(k);
-    if (!e.IsNumber()) throw Napi::TypeError::New(env, ArgName(i, name) + " must be an array of integers");
+    if (!e.IsNumber())
+      throw Napi::TypeError::New(env, ArgName(i, name) + " must be an array of integers");
     double d = e.As<Napi::Number>().DoubleValue();
     if (d != (double)(long long)d || d < (double)std::numeric_limits<T>::min() ||
         d > (double)std::numeric_limits<T>::max())

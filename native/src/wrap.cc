@@ -27,10 +27,10 @@ template <Kind K>
 Wrap<K>::Wrap(const Napi::CallbackInfo &info) : Napi::ObjectWrap<Wrap<K>>(info) {
   Napi::Env env = info.Env();
   if (info.Length() != 1 || !info[0].IsExternal()) {
-    throw Napi::TypeError::New(
-        env, std::string(KindTraits<K>::name) +
-                 " objects are not constructed directly; get them from a Connect "
-                 "method (lookup, create, list)");
+    throw Napi::TypeError::New(env,
+                               std::string(KindTraits<K>::name) +
+                                   " objects are not constructed directly; get them from a Connect "
+                                   "method (lookup, create, list)");
   }
   Token *t = info[0].As<Napi::External<Token>>().Data();
   if (!t || t->magic != kMagic) throw Napi::TypeError::New(env, "invalid construction token");
@@ -69,8 +69,7 @@ typename Wrap<K>::Ptr Wrap<K>::Get(Napi::Value v, const char *what) {
     napi_type_tag tag = TagOf(K);
     napi_check_object_type_tag(env, v, &tag, &ok);
   }
-  if (!ok)
-    throw Napi::TypeError::New(env, std::string(what) + " must be a " + KindTraits<K>::name);
+  if (!ok) throw Napi::TypeError::New(env, std::string(what) + " must be a " + KindTraits<K>::name);
   Wrap<K> *w = Napi::ObjectWrap<Wrap<K>>::Unwrap(v.As<Napi::Object>());
   if (!w || !w->ptr) {
     throw UsageError(env, std::string(what) + ": this " + KindTraits<K>::name +
@@ -82,7 +81,8 @@ typename Wrap<K>::Ptr Wrap<K>::Get(Napi::Value v, const char *what) {
 template <Kind K>
 Napi::Value Wrap<K>::Free(const Napi::CallbackInfo &info) {
   if constexpr (K == Kind::Stream)
-    CancelStreamWaits(static_cast<virStreamPtr>(ptr), "the stream was freed while its handler was pending");
+    CancelStreamWaits(static_cast<virStreamPtr>(ptr),
+                      "the stream was freed while its handler was pending");
   if (ptr) FreeLater(K, ptr);
   ptr = nullptr;
   return info.Env().Undefined();
