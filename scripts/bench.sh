@@ -30,7 +30,7 @@ trap cleanup EXIT
 # libvirtd for part b (no-op when it is already up).
 bash scripts/start-services.sh >/dev/null 2>&1 || echo "bench: libvirtd could not be started; part b will be skipped" >&2
 VK_ROOT="$ROOT" node --expose-gc "$OUT/bench.cjs"
-# Events (issue 3) and stream transfers (issue 4) use the built package.
+# The event and stream-transfer benchmarks use the built package.
 [ -f dist/index.mjs ] || npx tsup >/dev/null
 echo
 echo "== event delivery (libvirt C callback -> JS callback), test:///default =="
