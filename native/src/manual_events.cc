@@ -113,6 +113,37 @@ struct Arg {
 // called us for the event being delivered now; for latency measurement.
 uint64_t g_deliveringStamp = 0;
 
+// The class of the object an event (or a registration) is about.
+Kind KindOf(Src s) {
+  switch (s) {
+    case Src::Network:
+      return Kind::Network;
+    case Src::StoragePool:
+      return Kind::StoragePool;
+    case Src::NodeDevice:
+      return Kind::NodeDevice;
+    case Src::Secret:
+      return Kind::Secret;
+    case Src::Close:
+      return Kind::Connect;
+    default:
+      return Kind::Domain;
+  }
+}
+
+// A wrapper taking over one reference of `p`, of class `k`.
+Napi::Value NewOwnedOf(Napi::Env env, Kind k, void *p) {
+  switch (k) {
+#define VK_CASE(N, T, R, F) \
+  case Kind::N:             \
+    return Wrap<Kind::N>::NewOwned(env, static_cast<T>(p));
+    VK_KINDS(VK_CASE)
+#undef VK_CASE
+    default:
+      return env.Undefined();
+  }
+}
+
 struct EventJob : Job {
   Sub *sub;
   Src src;
@@ -124,23 +155,7 @@ struct EventJob : Job {
   ~EventJob() override {
     for (auto &a : args)
       if (a.params) virTypedParamsFree(a.params, a.nparams);
-    if (obj) FreeLater(ObjKind(), obj);
-  }
-  Kind ObjKind() const {
-    switch (src) {
-      case Src::Network:
-        return Kind::Network;
-      case Src::StoragePool:
-        return Kind::StoragePool;
-      case Src::NodeDevice:
-        return Kind::NodeDevice;
-      case Src::Secret:
-        return Kind::Secret;
-      case Src::Close:
-        return Kind::Connect;
-      default:
-        return Kind::Domain;
-    }
+    if (obj) FreeLater(KindOf(src), obj);
   }
   void Complete(void *rawEnv) override {
     Napi::Env env(static_cast<napi_env>(rawEnv));
@@ -149,28 +164,7 @@ struct EventJob : Job {
     std::vector<napi_value> argv;
     void *o = obj;
     obj = nullptr;
-    switch (ObjKind()) {
-      case Kind::Domain:
-        argv.push_back(Wrap<Kind::Domain>::NewOwned(env, (virDomainPtr)o));
-        break;
-      case Kind::Network:
-        argv.push_back(Wrap<Kind::Network>::NewOwned(env, (virNetworkPtr)o));
-        break;
-      case Kind::StoragePool:
-        argv.push_back(Wrap<Kind::StoragePool>::NewOwned(env, (virStoragePoolPtr)o));
-        break;
-      case Kind::NodeDevice:
-        argv.push_back(Wrap<Kind::NodeDevice>::NewOwned(env, (virNodeDevicePtr)o));
-        break;
-      case Kind::Secret:
-        argv.push_back(Wrap<Kind::Secret>::NewOwned(env, (virSecretPtr)o));
-        break;
-      case Kind::Connect:
-        argv.push_back(Wrap<Kind::Connect>::NewOwned(env, (virConnectPtr)o));
-        break;
-      default:
-        break;
-    }
+    argv.push_back(NewOwnedOf(env, KindOf(src), o));
     for (auto &a : args) {
       switch (a.t) {
         case Arg::Int:
@@ -659,21 +653,6 @@ struct RegCall : Call {
   bool registered = false;
   bool notKept = false;
 };
-
-Kind KindOf(Src s) {
-  switch (s) {
-    case Src::Network:
-      return Kind::Network;
-    case Src::StoragePool:
-      return Kind::StoragePool;
-    case Src::NodeDevice:
-      return Kind::NodeDevice;
-    case Src::Secret:
-      return Kind::Secret;
-    default:
-      return Kind::Domain;
-  }
-}
 
 template <Kind K>
 void *OptionalTarget(const Napi::CallbackInfo &info, size_t i, const char *name) {
