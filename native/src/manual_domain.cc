@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <functional>
 #include <cstring>
 
 #include <libvirt/libvirt-lxc.h>
@@ -66,68 +67,54 @@ Napi::Value CompactParams(Napi::Env env, virTypedParameterPtr p, int n) {
 
 // ---- peeks -------------------------------------------------------------------
 
+// A peek of `size` bytes at `start`, in the chunks the remote protocol carries.
+struct PeekCall : Call {
+  // Pool thread: reads `len` bytes at `at` into `out`; < 0 on failure.
+  std::function<int(unsigned long long at, size_t len, unsigned char *out)> peek;
+  unsigned long long start = 0;
+  size_t size = 0;
+  std::vector<unsigned char> buf;
+  bool Run() override {
+    buf.resize(size ? size : 1);
+    if (size == 0) return peek(start, 0, buf.data()) >= 0;
+    for (size_t at = 0; at < size; at += kPeekChunk) {
+      size_t len = std::min(kPeekChunk, size - at);
+      if (peek(start + at, len, buf.data() + at) < 0) return false;
+    }
+    return true;
+  }
+  Napi::Value Done(Napi::Env env) override { return Bytes(env, buf.data(), size); }
+};
+
 Napi::Value BlockPeek(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
   CheckArgCount(info, 4, "Domain#blockPeek");
-  struct C : Call {
-    virDomainPtr dom = nullptr;
-    std::string disk;
-    unsigned long long offset = 0;
-    size_t size = 0;
-    unsigned int flags = 0;
-    std::vector<unsigned char> buf;
-    bool Run() override {
-      buf.resize(size ? size : 1);
-      if (size == 0)
-        return virDomainBlockPeek(dom, disk.c_str(), offset, 0, buf.data(), flags) >= 0;
-      for (size_t at = 0; at < size; at += kPeekChunk) {
-        size_t len = std::min(kPeekChunk, size - at);
-        if (virDomainBlockPeek(dom, disk.c_str(), offset + at, len, buf.data() + at, flags) < 0)
-          return false;
-      }
-      return true;
-    }
-    Napi::Value Done(Napi::Env env) override { return Bytes(env, buf.data(), size); }
-  };
-  auto owned = std::make_unique<C>();
-  C *c = owned.get();
+  auto c = std::make_unique<PeekCall>();
   auto self = Self<Kind::Domain>(info);
-  c->disk = GetString(info, 0, "disk");
-  c->offset = GetULLong(info, 1, "offset");
+  std::string disk = GetString(info, 0, "disk");
+  c->start = GetULLong(info, 1, "offset");
   c->size = GetPeekSize(info, 2);
-  c->flags = GetFlags(info, 3, "flags");
-  c->dom = c->Hold<Kind::Domain>(self);
-  return Submit(env, owned.release());
+  unsigned int flags = GetFlags(info, 3, "flags");
+  virDomainPtr dom = c->Hold<Kind::Domain>(self);
+  c->peek = [dom, disk, flags](unsigned long long at, size_t len, unsigned char *out) {
+    return virDomainBlockPeek(dom, disk.c_str(), at, len, out, flags);
+  };
+  return Submit(env, c.release());
 }
 
 Napi::Value MemoryPeek(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
   CheckArgCount(info, 3, "Domain#memoryPeek");
-  struct C : Call {
-    virDomainPtr dom = nullptr;
-    unsigned long long start = 0;
-    size_t size = 0;
-    unsigned int flags = 0;
-    std::vector<unsigned char> buf;
-    bool Run() override {
-      buf.resize(size ? size : 1);
-      if (size == 0) return virDomainMemoryPeek(dom, start, 0, buf.data(), flags) >= 0;
-      for (size_t at = 0; at < size; at += kPeekChunk) {
-        size_t len = std::min(kPeekChunk, size - at);
-        if (virDomainMemoryPeek(dom, start + at, len, buf.data() + at, flags) < 0) return false;
-      }
-      return true;
-    }
-    Napi::Value Done(Napi::Env env) override { return Bytes(env, buf.data(), size); }
-  };
-  auto owned = std::make_unique<C>();
-  C *c = owned.get();
+  auto c = std::make_unique<PeekCall>();
   auto self = Self<Kind::Domain>(info);
   c->start = GetULLong(info, 0, "start");
   c->size = GetPeekSize(info, 1);
-  c->flags = GetFlags(info, 2, "flags");
-  c->dom = c->Hold<Kind::Domain>(self);
-  return Submit(env, owned.release());
+  unsigned int flags = GetFlags(info, 2, "flags");
+  virDomainPtr dom = c->Hold<Kind::Domain>(self);
+  c->peek = [dom, flags](unsigned long long at, size_t len, unsigned char *out) {
+    return virDomainMemoryPeek(dom, at, len, out, flags);
+  };
+  return Submit(env, c.release());
 }
 
 // ---- virDomainGetCPUStats --------------------------------------------------------
