@@ -42,7 +42,7 @@ bundle xml
 echo
 echo "== typed XML vs saxes raw parse and libvirt-python + lxml.objectify, qemu:///system =="
 VK_ROOT="$ROOT" node --expose-gc "$OUT/xml.cjs"
-# Events and stream transfers use the built package.
+# The event and stream-transfer benchmarks use the built package.
 [ -f dist/index.mjs ] || npx tsup >/dev/null
 echo; echo "== exporter: CPU per scrape vs prometheus-libvirt-exporter ==" && npx esbuild test/bench/exporter.ts --bundle --platform=node --format=cjs --target=node20 --outfile="$OUT/exporter.cjs" --log-level=warning --define:__dirname="\"$ROOT/lib/libvirt\"" --define:__filename="\"$ROOT/lib/libvirt/binding.ts\"" && node --expose-gc "$OUT/exporter.cjs" > "$OUT/exporter.json"
 echo

@@ -12,6 +12,7 @@ PKGS=(
   valgrind
   libxml2-utils python3-lxml
   prometheus prometheus-libvirt-exporter
+  clang-format
 )
 missing=()
 for p in "${PKGS[@]}"; do

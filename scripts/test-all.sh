@@ -16,6 +16,7 @@ trap 'bash scripts/fleet-hosts.sh down >/dev/null 2>&1 || true' EXIT
 bash scripts/fleet-hosts.sh up >/dev/null || echo "test-all: fleet hosts did not start (the fleet tests will fail)" >&2
 npx tsc --noEmit -p tsconfig.json
 bash scripts/lint.sh
+bash scripts/clang-format-check.sh
 report=$(mktemp)
 status=0
 npx vitest run test/unit test/driver test/integration --reporter=default --reporter=json --outputFile="$report" "$@" || status=$?

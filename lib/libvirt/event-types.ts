@@ -1,6 +1,5 @@
-// Typings of the event API (native/src/manual_events.cc): the arguments each
-// C callback receives after its object, keyed by event ID.
-import type { Connect, Domain, Network, NodeDevice, Secret, StoragePool } from './classes.js';
+// The arguments each C event callback receives after its object, keyed by event
+// ID (used by the event methods' signatures in scripts/manual.json).
 import type { TypedParams } from './typed-params.js';
 
 /** `virDomainEventGraphicsAddress`. */
@@ -91,56 +90,4 @@ export interface NodeDeviceEventArgs {
 export interface SecretEventArgs {
   0: [event: number, detail: number];
   1: [];
-}
-
-/** The native event methods of Connect (docs/DESIGN.md, rule 13). */
-export interface ConnectEvents {
-  /** `virConnectDomainEventRegisterAny`: `dom` null for every domain. Resolves to the callback id. */
-  domainEventRegisterAny<E extends keyof DomainEventArgs>(dom: Domain | null, eventID: E, cb: (dom: Domain, ...args: DomainEventArgs[E]) => void): Promise<number>;
-  /** `virConnectDomainEventDeregisterAny` */
-  domainEventDeregisterAny(callbackID: number): Promise<void>;
-  /** `virConnectDomainEventRegister`: the legacy lifecycle-only API (one per connection). */
-  domainEventRegister(cb: (dom: Domain, event: number, detail: number) => void): Promise<void>;
-  /** `virConnectDomainEventDeregister` */
-  domainEventDeregister(): Promise<void>;
-  /** `virConnectNetworkEventRegisterAny` */
-  networkEventRegisterAny<E extends keyof NetworkEventArgs>(net: Network | null, eventID: E, cb: (net: Network, ...args: NetworkEventArgs[E]) => void): Promise<number>;
-  /** `virConnectNetworkEventDeregisterAny` */
-  networkEventDeregisterAny(callbackID: number): Promise<void>;
-  /** `virConnectStoragePoolEventRegisterAny` */
-  storagePoolEventRegisterAny<E extends keyof StoragePoolEventArgs>(pool: StoragePool | null, eventID: E, cb: (pool: StoragePool, ...args: StoragePoolEventArgs[E]) => void): Promise<number>;
-  /** `virConnectStoragePoolEventDeregisterAny` */
-  storagePoolEventDeregisterAny(callbackID: number): Promise<void>;
-  /** `virConnectNodeDeviceEventRegisterAny` */
-  nodeDeviceEventRegisterAny<E extends keyof NodeDeviceEventArgs>(dev: NodeDevice | null, eventID: E, cb: (dev: NodeDevice, ...args: NodeDeviceEventArgs[E]) => void): Promise<number>;
-  /** `virConnectNodeDeviceEventDeregisterAny` */
-  nodeDeviceEventDeregisterAny(callbackID: number): Promise<void>;
-  /** `virConnectSecretEventRegisterAny` */
-  secretEventRegisterAny<E extends keyof SecretEventArgs>(secret: Secret | null, eventID: E, cb: (secret: Secret, ...args: SecretEventArgs[E]) => void): Promise<number>;
-  /** `virConnectSecretEventDeregisterAny` */
-  secretEventDeregisterAny(callbackID: number): Promise<void>;
-  /** `virConnectRegisterCloseCallback`: `cb(conn, reason)` with a `VIR_CONNECT_CLOSE_REASON_*`. One per connection. */
-  registerCloseCallback(cb: (conn: Connect, reason: number) => void): Promise<void>;
-  /** `virConnectUnregisterCloseCallback` */
-  unregisterCloseCallback(): Promise<void>;
-  /** `virConnectDomainQemuMonitorEventRegister`: `event` null for all. */
-  domainQemuMonitorEventRegister(dom: Domain | null, event: string | null, cb: (dom: Domain, event: string, seconds: bigint, micros: number, details: string | null) => void, flags?: number): Promise<number>;
-  /** `virConnectDomainQemuMonitorEventDeregister` */
-  domainQemuMonitorEventDeregister(callbackID: number): Promise<void>;
-}
-
-/** libvirt's event loop for JS (module functions; they run on the addon's event thread). */
-export interface EventLoopFunctions {
-  /** `virEventAddTimeout`: `cb(timer)` every `timeout` ms (0: every loop iteration, -1: disabled). Synchronous; returns the timer id. */
-  eventAddTimeout(timeout: number, cb: (timer: number) => void): number;
-  /** `virEventUpdateTimeout` */
-  eventUpdateTimeout(timer: number, timeout: number): void;
-  /** `virEventRemoveTimeout` */
-  eventRemoveTimeout(timer: number): void;
-  /** `virEventAddHandle`: `cb(watch, fd, events)` when `fd` has `VIR_EVENT_HANDLE_*` events. Returns the watch id. */
-  eventAddHandle(fd: number, events: number, cb: (watch: number, fd: number, events: number) => void): number;
-  /** `virEventUpdateHandle` */
-  eventUpdateHandle(watch: number, events: number): void;
-  /** `virEventRemoveHandle` */
-  eventRemoveHandle(watch: number): void;
 }

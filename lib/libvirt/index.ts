@@ -6,7 +6,6 @@
 import { native } from './binding.js';
 import { LibvirtError } from './errors.js';
 import type * as G from './generated/api.js';
-import type * as M from './manual-types.js';
 
 native._setup(LibvirtError);
 
@@ -24,18 +23,19 @@ import './stream.js';
 import './stream-helpers.js';
 export { toReadable, toWritable, toDuplex, readChunk, writeAll, STREAM_CHUNK } from './stream.js';
 export type { StreamAdapters, StreamAdapterOptions } from './stream.js';
-export type { StreamNative } from './stream-types.js';
+/** The native Stream methods (generated and hand-written). */
+export type { StreamMethods as StreamNative } from './generated/api.js';
 export type { DomainStreamHelpers, StorageVolStreamHelpers, ConsoleOptions, VolTransferOptions } from './stream-helpers.js';
 export type { ReconnectOptions, Subscription } from './reconnect.js';
 export type { LibvirtErrorFields } from './errors.js';
 
-const fns = native as G.ModuleFunctions & M.ModuleManual;
+const fns = native as G.ModuleFunctions;
 
 /** `virGetVersion`: libvirt's version, and a driver's when `type` is given. */
 export const getVersion: G.ModuleFunctions['getVersion'] = fns.getVersion.bind(native);
 
-const loop = native as import('./event-types.js').EventLoopFunctions;
-/** `virEventAddTimeout` (see {@link EventLoopFunctions}). */
+const loop = fns;
+/** `virEventAddTimeout` */
 export const eventAddTimeout = loop.eventAddTimeout;
 /** `virEventUpdateTimeout` */
 export const eventUpdateTimeout = loop.eventUpdateTimeout;

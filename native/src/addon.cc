@@ -7,16 +7,8 @@
 
 namespace vk {
 
-extern const MethodDef kGeneratedMethods[];
-extern const size_t kGeneratedMethodCount;
-struct Table {
-  const MethodDef *defs;
-  const size_t *count;
-  const char *const *internal;
-  const size_t *internalCount;
-};
-extern const Table kManualTables[];
-extern const size_t kManualTableCount;
+extern const MethodTable kMethodTables[];  // native/generated/tables.cc
+extern const size_t kMethodTableCount;
 extern const char *const kInternalFunctions[];  // used inside the binding
 extern const size_t kInternalFunctionCount;
 extern std::atomic<int64_t> g_live[];
@@ -139,6 +131,34 @@ Napi::Value Trampoline(const Napi::CallbackInfo &info) {
   }
 }
 
+// A function the libvirt this addon was built against lacks: the method exists
+// and fails like a libvirt call would, naming the version it needs.
+Napi::Value MissingFunction(const Napi::CallbackInfo &info) {
+  const MethodDef *m = static_cast<const MethodDef *>(info.Data());
+  Napi::Env env = info.Env();
+  unsigned long v = LIBVIR_VERSION_NUMBER;
+  ErrorInfo e;
+  e.SetMessage(std::string(m->cName) + " needs libvirt >= " + (m->since ? m->since : "?") +
+                   "; virtkit was built against libvirt " + std::to_string(v / 1000000) + "." +
+                   std::to_string(v / 1000 % 1000) + "." + std::to_string(v % 1000),
+               VIR_ERR_NO_SUPPORT);
+  Napi::Value err = MakeError(env, e, nullptr);
+  if (m->sync) throw Napi::Error(env, err);
+  auto d = Napi::Promise::Deferred::New(env);
+  d.Reject(err);
+  return d.Promise();
+}
+
+// VIRTKIT_TEST_MISSING=virA,virB makes those functions behave as compiled out
+// (tests of the message an older libvirt gives).
+bool SimulatedMissing(const char *cName) {
+  static const std::string list = [] {
+    const char *v = std::getenv("VIRTKIT_TEST_MISSING");
+    return v ? "," + std::string(v) + "," : std::string();
+  }();
+  return !list.empty() && list.find("," + std::string(cName) + ",") != std::string::npos;
+}
+
 Napi::Value Setup(const Napi::CallbackInfo &info) {
   AddonData *d = Data(info.Env());
   if (!info[0].IsFunction()) throw Napi::TypeError::New(info.Env(), "LibvirtError class expected");
@@ -155,7 +175,8 @@ Napi::Value Diagnostics(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
   Napi::Object o = Napi::Object::New(env);
   Napi::Object live = Napi::Object::New(env);
-#define VK_LIVE(N, T, R, F) live.Set(#N, Napi::Number::New(env, (double)g_live[(int)Kind::N].load()));
+#define VK_LIVE(N, T, R, F) \
+  live.Set(#N, Napi::Number::New(env, (double)g_live[(int)Kind::N].load()));
   VK_KINDS(VK_LIVE)
 #undef VK_LIVE
   o.Set("live", live);
@@ -172,7 +193,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   std::call_once(once, [] {
     virInitialize();
     virSetErrorFunc(nullptr, NoopErrorFunc);  // no stderr printing
-    StartEventLoop();  // before any connection opens
+    StartEventLoop();                         // before any connection opens
   });
 
   auto *d = new AddonData();
@@ -199,8 +220,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   napi_add_env_cleanup_hook(env, Cleanup, st);
 
   Napi::Function ctors[static_cast<int>(Kind::Count)];
-#define VK_DEFINE(N, T, R, F)                                    \
-  ctors[(int)Kind::N] = Wrap<Kind::N>::Define(env);              \
+#define VK_DEFINE(N, T, R, F)                                     \
+  ctors[(int)Kind::N] = Wrap<Kind::N>::Define(env);               \
   d->ctors[(int)Kind::N] = Napi::Persistent(ctors[(int)Kind::N]); \
   exports.Set(#N, ctors[(int)Kind::N]);
   VK_KINDS(VK_DEFINE)
@@ -210,8 +231,11 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   uint32_t nb = 0;
   auto add = [&](const MethodDef &m) {
     Napi::Function f;
-    if (m.fn) f = Napi::Function::New(env, Trampoline, m.jsName, const_cast<MethodDef *>(&m));
-    if (!m.fn) {
+    bool missing = m.missing || (m.cName[0] && SimulatedMissing(m.cName));
+    if (m.fn || missing)
+      f = Napi::Function::New(env, missing ? MissingFunction : Trampoline, m.jsName,
+                              const_cast<MethodDef *>(&m));
+    if (!m.fn && !missing) {
       // already defined on the class
     } else if (m.kind < 0) {
       exports.Set(m.jsName, f);
@@ -226,30 +250,32 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
     b.Set("js", m.jsName);
     b.Set("owner", m.kind < 0 ? std::string("") : std::string(KindName(m.kind)));
     b.Set("static", m.isStatic);
+    if (missing) b.Set("missingSince", m.since ? m.since : "");
     bound.Set(nb++, b);
   };
-  for (size_t i = 0; i < kGeneratedMethodCount; i++) add(kGeneratedMethods[i]);
-  for (size_t t = 0; t < kManualTableCount; t++)
-    for (size_t i = 0; i < *kManualTables[t].count; i++) add(kManualTables[t].defs[i]);
-  // free() and close() are bound on every wrapper (native/src/wrap.cc).
-#define VK_FREEDEF(N, T, R, F) add(MethodDef{(int)Kind::N, Kind::N == Kind::Connect ? "close" : "free", #F, nullptr, false, false});
+  for (size_t t = 0; t < kMethodTableCount; t++)
+    for (size_t i = 0; i < *kMethodTables[t].count; i++) add(kMethodTables[t].defs[i]);
+      // free() and close() are bound on every wrapper (native/src/wrap.cc).
+#define VK_FREEDEF(N, T, R, F)                                                                 \
+  add(MethodDef{(int)Kind::N, Kind::N == Kind::Connect ? "close" : "free", #F, nullptr, false, \
+                false});
   VK_KINDS(VK_FREEDEF)
 #undef VK_FREEDEF
-  ctors[(int)Kind::Connect].Get("prototype").As<Napi::Object>().Set(
-      "close", Napi::Function::New(env, ConnectClose, "close"));
+  ctors[(int)Kind::Connect]
+      .Get("prototype")
+      .As<Napi::Object>()
+      .Set("close", Napi::Function::New(env, ConnectClose, "close"));
 
   Napi::Array internal = Napi::Array::New(env);
   uint32_t ni = 0;
   for (size_t i = 0; i < kInternalFunctionCount; i++) internal.Set(ni++, kInternalFunctions[i]);
-  for (size_t t = 0; t < kManualTableCount; t++)
-    for (size_t i = 0; i < *kManualTables[t].internalCount; i++)
-      internal.Set(ni++, kManualTables[t].internal[i]);
   exports.Set("_bound", bound);
   exports.Set("_internal", internal);
   exports.Set("_setup", Napi::Function::New(env, Setup, "_setup"));
   exports.Set("setCaptureStacks", Napi::Function::New(env, SetCaptureStacks, "setCaptureStacks"));
   exports.Set("_diagnostics", Napi::Function::New(env, Diagnostics, "_diagnostics"));
-  exports.Set("_typedParamsRoundTrip", Napi::Function::New(env, TypedParamsRoundTrip, "_typedParamsRoundTrip"));
+  exports.Set("_typedParamsRoundTrip",
+              Napi::Function::New(env, TypedParamsRoundTrip, "_typedParamsRoundTrip"));
   return exports;
 }
 

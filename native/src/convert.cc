@@ -57,7 +57,8 @@ static double GetNumber(const Napi::CallbackInfo &info, size_t i, const char *na
   }
   if (!std::isfinite(d) || std::trunc(d) != d)
     throw Napi::RangeError::New(info.Env(), ArgName(i, name) + " must be an integer");
-  if (d < lo || d > hi) throw Napi::RangeError::New(info.Env(), ArgName(i, name) + " is out of range");
+  if (d < lo || d > hi)
+    throw Napi::RangeError::New(info.Env(), ArgName(i, name) + " is out of range");
   return d;
 }
 
@@ -110,7 +111,8 @@ double GetDouble(const Napi::CallbackInfo &info, size_t i, const char *name) {
 
 bool GetBool(const Napi::CallbackInfo &info, size_t i, const char *name) {
   Napi::Value v = At(info, i);
-  if (!v.IsBoolean()) throw Napi::TypeError::New(info.Env(), ArgName(i, name) + " must be a boolean");
+  if (!v.IsBoolean())
+    throw Napi::TypeError::New(info.Env(), ArgName(i, name) + " must be a boolean");
   return v.As<Napi::Boolean>().Value();
 }
 
@@ -152,7 +154,9 @@ std::vector<unsigned char> GetBytes(const Napi::CallbackInfo &info, size_t i, co
     std::string s = v.As<Napi::String>().Utf8Value();
     return std::vector<unsigned char>(s.begin(), s.end());
   }
-  throw Napi::TypeError::New(info.Env(), ArgName(i, name) + " must be a Buffer, TypedArray, DataView, ArrayBuffer or string");
+  throw Napi::TypeError::New(
+      info.Env(),
+      ArgName(i, name) + " must be a Buffer, TypedArray, DataView, ArrayBuffer or string");
 }
 
 std::vector<const char *> CStrs(const std::vector<std::string> &v) {
@@ -168,6 +172,8 @@ Napi::Value Str(Napi::Env env, const char *s) {
 Napi::Value BigU(Napi::Env env, unsigned long long v) {
   return Napi::BigInt::New(env, static_cast<uint64_t>(v));
 }
-Napi::Value BigS(Napi::Env env, long long v) { return Napi::BigInt::New(env, static_cast<int64_t>(v)); }
+Napi::Value BigS(Napi::Env env, long long v) {
+  return Napi::BigInt::New(env, static_cast<int64_t>(v));
+}
 
 }  // namespace vk

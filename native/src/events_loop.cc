@@ -97,7 +97,8 @@ struct State {
   std::unordered_map<int, Timer *> timers;
   std::vector<int> unpollable;  // watches of enabled handles epoll refused
   std::vector<Dead> dead;       // free callbacks to run on the loop thread
-  std::vector<std::pair<Clock::time_point, int>> parked;  // (look again at, watch): loop thread only
+  std::vector<std::pair<Clock::time_point, int>>
+      parked;  // (look again at, watch): loop thread only
 };
 State &S = *new State();
 
@@ -311,8 +312,9 @@ void DispatchHandle(int watch, uint32_t ready, bool assumeReady) {
     auto it = S.handles.find(watch);
     if (it == S.handles.end() || it->second->events == 0) return;
     Handle *h = it->second;
-    ev = assumeReady ? h->events & (VIR_EVENT_HANDLE_READABLE | VIR_EVENT_HANDLE_WRITABLE)
-                     : FromEpoll(ready) & (h->events | VIR_EVENT_HANDLE_ERROR | VIR_EVENT_HANDLE_HANGUP);
+    ev = assumeReady
+             ? h->events & (VIR_EVENT_HANDLE_READABLE | VIR_EVENT_HANDLE_WRITABLE)
+             : FromEpoll(ready) & (h->events | VIR_EVENT_HANDLE_ERROR | VIR_EVENT_HANDLE_HANGUP);
     if (!ev) return;
     auto now = Clock::now();
     if (h->pollable && !h->parked && now - h->enabledAt < kSettle && ParkPays(h)) {
@@ -398,8 +400,12 @@ void RunLoop() {
       uint64_t d = evs[i].data.u64;
       int id = static_cast<int>(d >> 2);
       switch (d & 3) {
-        case kHandle: DispatchHandle(id, evs[i].events, false); break;
-        case kTimer: DispatchTimer(id); break;
+        case kHandle:
+          DispatchHandle(id, evs[i].events, false);
+          break;
+        case kTimer:
+          DispatchTimer(id);
+          break;
         default: {  // kWake, kPark: only to end epoll_wait
           uint64_t v;
           ssize_t r = read((d & 3) == kWake ? S.wakefd : S.parkfd, &v, sizeof v);
@@ -429,8 +435,10 @@ bool StartEpollLoop() {
   S.parkfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
   e.data.u64 = kPark;
   if (S.parkfd < 0 || epoll_ctl(S.epfd, EPOLL_CTL_ADD, S.parkfd, &e) < 0) return false;
-  if (const char *v = std::getenv("VIRTKIT_EVENT_SETTLE_US")) kSettle = std::chrono::microseconds(std::atol(v));
-  virEventRegisterImpl(AddHandle, UpdateHandle, RemoveHandle, AddTimeout, UpdateTimeout, RemoveTimeout);
+  if (const char *v = std::getenv("VIRTKIT_EVENT_SETTLE_US"))
+    kSettle = std::chrono::microseconds(std::atol(v));
+  virEventRegisterImpl(AddHandle, UpdateHandle, RemoveHandle, AddTimeout, UpdateTimeout,
+                       RemoveTimeout);
   std::thread(RunLoop).detach();
   return true;
 }

@@ -82,7 +82,8 @@ struct JsJob : Job {
     Napi::Env env(static_cast<napi_env>(rawEnv));
     if (st->Done()) return;  // cancelled before the handler ran: don't run it
     napi_value f, global, result;
-    if (napi_get_reference_value(env, fn, &f) != napi_ok || !f) return st->Finish(false, "callback gone");
+    if (napi_get_reference_value(env, fn, &f) != napi_ok || !f)
+      return st->Finish(false, "callback gone");
     std::vector<napi_value> argv;
     try {
       argv = args(env);
@@ -100,9 +101,11 @@ struct JsJob : Job {
     // Wait for the Promise without blocking the JS thread.
     // The closures own `st`: a Promise that never settles (its stream was
     // aborted meanwhile) then costs nothing once the functions are collected.
-    auto onOk = Napi::Function::New(env, [st = st](const Napi::CallbackInfo &i) { Settle(i.Env(), st, i[0]); });
-    auto onErr = Napi::Function::New(
-        env, [st = st](const Napi::CallbackInfo &i) { st->Finish(false, MessageOf(i.Env(), i[0])); });
+    auto onOk = Napi::Function::New(
+        env, [st = st](const Napi::CallbackInfo &i) { Settle(i.Env(), st, i[0]); });
+    auto onErr = Napi::Function::New(env, [st = st](const Napi::CallbackInfo &i) {
+      st->Finish(false, MessageOf(i.Env(), i[0]));
+    });
     r.As<Napi::Object>().Get("then").As<Napi::Function>().Call(r, {onOk, onErr});
   }
 };

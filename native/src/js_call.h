@@ -24,8 +24,8 @@ class WaitCancel {
  private:
   friend bool CallJsAndWait(const std::shared_ptr<EnvQueue> &, napi_ref,
                             std::function<std::vector<napi_value>(Napi::Env)>,
-                            std::function<bool(Napi::Env, Napi::Value, std::string *)>, std::string *,
-                            WaitCancel *);
+                            std::function<bool(Napi::Env, Napi::Value, std::string *)>,
+                            std::string *, WaitCancel *);
   std::mutex mu_;
   bool cancelled_ = false;
   std::string why_;

@@ -65,7 +65,8 @@ Napi::Value NodeAllocPages(const Napi::CallbackInfo &info) {
     unsigned int cellCount = 0, flags = 0;
     int ret = 0;
     bool Run() override {
-      ret = virNodeAllocPages(conn, sizes.size(), sizes.data(), counts.data(), startCell, cellCount, flags);
+      ret = virNodeAllocPages(conn, sizes.size(), sizes.data(), counts.data(), startCell, cellCount,
+                              flags);
       return ret >= 0;
     }
     Napi::Value Done(Napi::Env env) override { return Napi::Number::New(env, ret); }
@@ -82,11 +83,14 @@ Napi::Value NodeAllocPages(const Napi::CallbackInfo &info) {
     Napi::Value e = a.Get(k);
     bool lossless = true;
     unsigned long long x;
-    if (e.IsBigInt()) x = e.As<Napi::BigInt>().Uint64Value(&lossless);
+    if (e.IsBigInt())
+      x = e.As<Napi::BigInt>().Uint64Value(&lossless);
     else if (e.IsNumber() && e.As<Napi::Number>().DoubleValue() >= 0 &&
              e.As<Napi::Number>().DoubleValue() <= 9007199254740991.0)
       x = (unsigned long long)e.As<Napi::Number>().DoubleValue();
-    else throw Napi::TypeError::New(env, ArgName(1, "pageCounts") + " must hold non-negative integers");
+    else
+      throw Napi::TypeError::New(env,
+                                 ArgName(1, "pageCounts") + " must hold non-negative integers");
     if (!lossless) throw Napi::RangeError::New(env, ArgName(1, "pageCounts") + " is out of range");
     c->counts.push_back(x);
   }
@@ -139,71 +143,8 @@ Napi::Value GetDiskErrors(const Napi::CallbackInfo &info) {
   return Submit(env, c.release());
 }
 
-// _fileExtents(path): [[offset, length, isData], ...] from SEEK_DATA/SEEK_HOLE,
-// so sparse uploads skip holes without reading them (what virsh does through
-// libvirt's virFileInData). Not a libvirt function: a helper for lib/.
-Napi::Value FileExtents(const Napi::CallbackInfo &info) {
-  Napi::Env env = info.Env();
-  CheckArgCount(info, 1, "_fileExtents");
-  struct C : Call {
-    std::string path;
-    std::vector<std::pair<long long, long long>> data;  // (offset, length) of data
-    long long size = 0;
-    bool Run() override {
-      int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-      if (fd < 0) {
-        err.SetMessage("cannot open " + path + ": " + strerror(errno), VIR_ERR_SYSTEM_ERROR);
-        return false;
-      }
-      size = lseek(fd, 0, SEEK_END);
-      long long pos = 0;
-      while (pos < size) {
-        long long d = lseek(fd, pos, SEEK_DATA);
-        if (d < 0) break;  // ENXIO: only a hole remains
-        long long h = lseek(fd, d, SEEK_HOLE);
-        if (h < 0) h = size;
-        data.emplace_back(d, h - d);
-        pos = h;
-      }
-      close(fd);
-      return size >= 0;
-    }
-    Napi::Value Done(Napi::Env env) override {
-      Napi::Array a = Napi::Array::New(env);
-      uint32_t k = 0;
-      long long pos = 0;
-      auto add = [&](long long off, long long len, bool isData) {
-        if (len <= 0) return;
-        Napi::Array e = Napi::Array::New(env, 3);
-        e.Set(0u, Napi::Number::New(env, (double)off));
-        e.Set(1u, Napi::Number::New(env, (double)len));
-        e.Set(2u, Napi::Boolean::New(env, isData));
-        a.Set(k++, e);
-      };
-      for (auto &d : data) {
-        add(pos, d.first - pos, false);
-        add(d.first, d.second, true);
-        pos = d.first + d.second;
-      }
-      add(pos, size - pos, false);
-      return a;
-    }
-  };
-  auto c = std::make_unique<C>();
-  c->path = GetString(info, 0, "path");
-  return Submit(env, c.release());
-}
-
 }  // namespace
 
-extern const MethodDef kManual_arrays[] = {
-    {-1, "_fileExtents", "", FileExtents, false, false},
-    {(int)Kind::Connect, "nodeGetFreePages", "virNodeGetFreePages", NodeGetFreePages, false, false},
-    {(int)Kind::Connect, "nodeAllocPages", "virNodeAllocPages", NodeAllocPages, false, false},
-    {(int)Kind::Domain, "getDiskErrors", "virDomainGetDiskErrors", GetDiskErrors, false, false},
-    {0, nullptr, nullptr, nullptr, false, false}};
-extern const size_t kManual_arraysCount = sizeof(kManual_arrays) / sizeof(kManual_arrays[0]) - 1;
-extern const char *const kInternal_arrays[] = {nullptr};
-extern const size_t kInternal_arraysCount = 0;
+#include "../generated/manual/arrays.inc"
 
 }  // namespace vk

@@ -1,6 +1,6 @@
 // Hand-written bindings: connect.
 //
-// Connect.openAuth(name | null, {credtype, cb}, flags): virConnectOpenAuth runs
+// Connect.openAuth(name | null, {credtype, cb} | null, flags): virConnectOpenAuth runs
 // on a pool thread; when libvirt asks for credentials, the auth callback (still
 // on that pool thread) posts an AuthRequest job to the JS thread, which calls
 // cb(creds) and hands the answers (or a settled Promise's answers) back through
@@ -70,8 +70,9 @@ struct AuthJS {
 // Parses cb's answer: an array with one string | null | undefined per credential.
 bool TakeAnswers(Napi::Env env, Napi::Value v, size_t ncred, Round &r, AuthJS &js) {
   if (!v.IsArray()) {
-    js.SetError(Napi::TypeError::New(env, "openAuth: auth.cb must return (a Promise of) an array "
-                                          "with one string or null per credential")
+    js.SetError(Napi::TypeError::New(env,
+                                     "openAuth: auth.cb must return (a Promise of) an array "
+                                     "with one string or null per credential")
                     .Value());
     return false;
   }
@@ -82,8 +83,8 @@ bool TakeAnswers(Napi::Env env, Napi::Value v, size_t ncred, Round &r, AuthJS &j
     Napi::Value x = i < a.Length() ? a.Get(i) : env.Undefined();
     if (x.IsNull() || x.IsUndefined()) continue;
     if (!x.IsString()) {
-      js.SetError(Napi::TypeError::New(env, "openAuth: answer " + std::to_string(i) +
-                                                " must be a string or null")
+      js.SetError(Napi::TypeError::New(
+                      env, "openAuth: answer " + std::to_string(i) + " must be a string or null")
                       .Value());
       return false;
     }
@@ -134,10 +135,12 @@ struct AuthRequest : Job {
         Napi::Object o = Napi::Object::New(env);
         o.Set("type", Napi::Number::New(env, creds[i].type));
         o.Set("prompt", Napi::String::New(env, creds[i].prompt));
-        o.Set("challenge", creds[i].hasChallenge ? Napi::Value(Napi::String::New(env, creds[i].challenge))
-                                                 : env.Null());
-        o.Set("defresult", creds[i].hasDefresult ? Napi::Value(Napi::String::New(env, creds[i].defresult))
-                                                 : env.Null());
+        o.Set("challenge", creds[i].hasChallenge
+                               ? Napi::Value(Napi::String::New(env, creds[i].challenge))
+                               : env.Null());
+        o.Set("defresult", creds[i].hasDefresult
+                               ? Napi::Value(Napi::String::New(env, creds[i].defresult))
+                               : env.Null());
         arr.Set(static_cast<uint32_t>(i), o);
       }
       napi_value fnv;
@@ -186,7 +189,7 @@ struct OpenAuthCall : Call {
   bool nameNull = false;
   std::vector<int> credtype;
   unsigned int flags = 0;
-  std::shared_ptr<AuthJS> js;
+  std::shared_ptr<AuthJS> js;  // null: no auth (C NULL)
   virConnectPtr conn = nullptr;
 
   // Pool thread: libvirt's auth callback.
@@ -248,7 +251,7 @@ struct OpenAuthCall : Call {
     auth.ncredtype = static_cast<unsigned int>(credtype.size());
     auth.cb = &OpenAuthCall::Callback;
     auth.cbdata = this;
-    conn = virConnectOpenAuth(nameNull ? nullptr : name.c_str(), &auth, flags);
+    conn = virConnectOpenAuth(nameNull ? nullptr : name.c_str(), js ? &auth : nullptr, flags);
     return conn != nullptr;
   }
   Napi::Value Done(Napi::Env env) override { return TakeObj<Kind::Connect>(env, conn); }
@@ -281,17 +284,23 @@ Napi::Value OpenAuth(const Napi::CallbackInfo &info) {
   OpenAuthCall *c = owned.get();
   c->name = GetStringOrNull(info, 0, "name", c->nameNull);
   Napi::Value a = info.Length() > 1 ? info[1] : env.Undefined();
+  if (a.IsNull() || a.IsUndefined()) {
+    c->flags = GetFlags(info, 2, "flags");
+    return Submit(env, owned.release());
+  }
   if (!a.IsObject() || a.IsArray() || a.IsFunction())
     throw Napi::TypeError::New(env, ArgName(1, "auth") + " must be an object {credtype, cb}");
   Napi::Object auth = a.As<Napi::Object>();
   Napi::Value ct = auth.Get("credtype");
   if (!ct.IsArray())
-    throw Napi::TypeError::New(env, ArgName(1, "auth") + ".credtype must be an array of VIR_CRED_* numbers");
+    throw Napi::TypeError::New(
+        env, ArgName(1, "auth") + ".credtype must be an array of VIR_CRED_* numbers");
   Napi::Array cta = ct.As<Napi::Array>();
   for (uint32_t i = 0; i < cta.Length(); i++) {
     Napi::Value x = cta.Get(i);
     if (!x.IsNumber())
-      throw Napi::TypeError::New(env, ArgName(1, "auth") + ".credtype[" + std::to_string(i) + "] must be a number");
+      throw Napi::TypeError::New(
+          env, ArgName(1, "auth") + ".credtype[" + std::to_string(i) + "] must be a number");
     double d = x.As<Napi::Number>().DoubleValue();
     if (!(d >= 0 && d <= 1000) || std::trunc(d) != d)
       throw Napi::RangeError::New(env, ArgName(1, "auth") + ".credtype[" + std::to_string(i) +
@@ -299,7 +308,8 @@ Napi::Value OpenAuth(const Napi::CallbackInfo &info) {
     c->credtype.push_back(static_cast<int>(d));
   }
   Napi::Value cb = auth.Get("cb");
-  if (!cb.IsFunction()) throw Napi::TypeError::New(env, ArgName(1, "auth") + ".cb must be a function");
+  if (!cb.IsFunction())
+    throw Napi::TypeError::New(env, ArgName(1, "auth") + ".cb must be a function");
   c->flags = GetFlags(info, 2, "flags");
   c->js = std::make_shared<AuthJS>();
   c->js->env = env;
@@ -309,11 +319,6 @@ Napi::Value OpenAuth(const Napi::CallbackInfo &info) {
 
 }  // namespace
 
-extern const MethodDef kManual_connect[] = {
-    {(int)Kind::Connect, "openAuth", "virConnectOpenAuth", OpenAuth, true, false},
-    {0, nullptr, nullptr, nullptr, false, false}};
-extern const size_t kManual_connectCount = sizeof(kManual_connect) / sizeof(kManual_connect[0]) - 1;
-extern const char *const kInternal_connect[] = {nullptr};
-extern const size_t kInternal_connectCount = 0;
+#include "../generated/manual/connect.inc"
 
 }  // namespace vk

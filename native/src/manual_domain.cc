@@ -5,11 +5,18 @@
 // tag/value arrays. Conventions as in the generated code: arguments are checked
 // on the JS thread before any C call; Run() touches only C data; Done() builds
 // the result and frees; Discard() frees when Done() never ran (idempotent).
+#include <unistd.h>
+
 #include <algorithm>
+#include <functional>
 #include <cstring>
+
+#include <libvirt/libvirt-lxc.h>
+#include <libvirt/libvirt-qemu.h>
 
 #include "runtime.h"
 #include "results.h"
+#include "struct_list.h"
 
 namespace vk {
 
@@ -22,12 +29,8 @@ constexpr size_t kPeekChunk = 4u << 20;
 constexpr int kCPUStatsChunk = 128;
 
 Napi::Value Bytes(Napi::Env env, const unsigned char *p, size_t n) {
-  return Napi::Buffer<unsigned char>::Copy(env, n ? p : reinterpret_cast<const unsigned char *>(""), n);
-}
-
-// A char array field of a libvirt struct: bounded, never reads past the array.
-Napi::Value FixedStr(Napi::Env env, const char *s, size_t cap) {
-  return Napi::String::New(env, s, strnlen(s, cap));
+  return Napi::Buffer<unsigned char>::Copy(env, n ? p : reinterpret_cast<const unsigned char *>(""),
+                                           n);
 }
 
 size_t GetPeekSize(const Napi::CallbackInfo &info, size_t i) {
@@ -64,67 +67,54 @@ Napi::Value CompactParams(Napi::Env env, virTypedParameterPtr p, int n) {
 
 // ---- peeks -------------------------------------------------------------------
 
+// A peek of `size` bytes at `start`, in the chunks the remote protocol carries.
+struct PeekCall : Call {
+  // Pool thread: reads `len` bytes at `at` into `out`; < 0 on failure.
+  std::function<int(unsigned long long at, size_t len, unsigned char *out)> peek;
+  unsigned long long start = 0;
+  size_t size = 0;
+  std::vector<unsigned char> buf;
+  bool Run() override {
+    buf.resize(size ? size : 1);
+    if (size == 0) return peek(start, 0, buf.data()) >= 0;
+    for (size_t at = 0; at < size; at += kPeekChunk) {
+      size_t len = std::min(kPeekChunk, size - at);
+      if (peek(start + at, len, buf.data() + at) < 0) return false;
+    }
+    return true;
+  }
+  Napi::Value Done(Napi::Env env) override { return Bytes(env, buf.data(), size); }
+};
+
 Napi::Value BlockPeek(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
   CheckArgCount(info, 4, "Domain#blockPeek");
-  struct C : Call {
-    virDomainPtr dom = nullptr;
-    std::string disk;
-    unsigned long long offset = 0;
-    size_t size = 0;
-    unsigned int flags = 0;
-    std::vector<unsigned char> buf;
-    bool Run() override {
-      buf.resize(size ? size : 1);
-      if (size == 0) return virDomainBlockPeek(dom, disk.c_str(), offset, 0, buf.data(), flags) >= 0;
-      for (size_t at = 0; at < size; at += kPeekChunk) {
-        size_t len = std::min(kPeekChunk, size - at);
-        if (virDomainBlockPeek(dom, disk.c_str(), offset + at, len, buf.data() + at, flags) < 0)
-          return false;
-      }
-      return true;
-    }
-    Napi::Value Done(Napi::Env env) override { return Bytes(env, buf.data(), size); }
-  };
-  auto owned = std::make_unique<C>();
-  C *c = owned.get();
+  auto c = std::make_unique<PeekCall>();
   auto self = Self<Kind::Domain>(info);
-  c->disk = GetString(info, 0, "disk");
-  c->offset = GetULLong(info, 1, "offset");
+  std::string disk = GetString(info, 0, "disk");
+  c->start = GetULLong(info, 1, "offset");
   c->size = GetPeekSize(info, 2);
-  c->flags = GetFlags(info, 3, "flags");
-  c->dom = c->Hold<Kind::Domain>(self);
-  return Submit(env, owned.release());
+  unsigned int flags = GetFlags(info, 3, "flags");
+  virDomainPtr dom = c->Hold<Kind::Domain>(self);
+  c->peek = [dom, disk, flags](unsigned long long at, size_t len, unsigned char *out) {
+    return virDomainBlockPeek(dom, disk.c_str(), at, len, out, flags);
+  };
+  return Submit(env, c.release());
 }
 
 Napi::Value MemoryPeek(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
   CheckArgCount(info, 3, "Domain#memoryPeek");
-  struct C : Call {
-    virDomainPtr dom = nullptr;
-    unsigned long long start = 0;
-    size_t size = 0;
-    unsigned int flags = 0;
-    std::vector<unsigned char> buf;
-    bool Run() override {
-      buf.resize(size ? size : 1);
-      if (size == 0) return virDomainMemoryPeek(dom, start, 0, buf.data(), flags) >= 0;
-      for (size_t at = 0; at < size; at += kPeekChunk) {
-        size_t len = std::min(kPeekChunk, size - at);
-        if (virDomainMemoryPeek(dom, start + at, len, buf.data() + at, flags) < 0) return false;
-      }
-      return true;
-    }
-    Napi::Value Done(Napi::Env env) override { return Bytes(env, buf.data(), size); }
-  };
-  auto owned = std::make_unique<C>();
-  C *c = owned.get();
+  auto c = std::make_unique<PeekCall>();
   auto self = Self<Kind::Domain>(info);
   c->start = GetULLong(info, 0, "start");
   c->size = GetPeekSize(info, 1);
-  c->flags = GetFlags(info, 2, "flags");
-  c->dom = c->Hold<Kind::Domain>(self);
-  return Submit(env, owned.release());
+  unsigned int flags = GetFlags(info, 2, "flags");
+  virDomainPtr dom = c->Hold<Kind::Domain>(self);
+  c->peek = [dom, flags](unsigned long long at, size_t len, unsigned char *out) {
+    return virDomainMemoryPeek(dom, at, len, out, flags);
+  };
+  return Submit(env, c.release());
 }
 
 // ---- virDomainGetCPUStats --------------------------------------------------------
@@ -137,8 +127,8 @@ Napi::Value GetCPUStats(const Napi::CallbackInfo &info) {
     int start = 0;
     unsigned int ncpus = 0, flags = 0;
     virTypedParameterPtr params = nullptr;
-    int nparams = 0;   // per CPU
-    int got = 0;       // CPUs in params
+    int nparams = 0;  // per CPU
+    int got = 0;      // CPUs in params
     bool Run() override {
       if (start == -1) {
         nparams = virDomainGetCPUStats(dom, nullptr, 0, -1, 1, flags);
@@ -189,141 +179,91 @@ Napi::Value GetCPUStats(const Napi::CallbackInfo &info) {
   c->start = GetInt(info, 0, "start_cpu");
   c->ncpus = GetUInt(info, 1, "ncpus");
   c->flags = GetFlags(info, 2, "flags");
-  if (c->start < -1) throw Napi::RangeError::New(env, ArgName(0, "start_cpu") + " must be -1 or a CPU number");
+  if (c->start < -1)
+    throw Napi::RangeError::New(env, ArgName(0, "start_cpu") + " must be -1 or a CPU number");
   if (c->start == -1 && c->ncpus != 1)
-    throw Napi::RangeError::New(env, ArgName(1, "ncpus") + " must be 1 when start_cpu is -1 (the total)");
+    throw Napi::RangeError::New(
+        env, ArgName(1, "ncpus") + " must be 1 when start_cpu is -1 (the total)");
   c->dom = c->Hold<Kind::Domain>(self);
   return Submit(env, owned.release());
 }
 
 // ---- arrays of structs -------------------------------------------------------
 
+Napi::Value FSInfoToJS(Napi::Env env, const virDomainFSInfo &f) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("mountpoint", Str(env, f.mountpoint));
+  o.Set("name", Str(env, f.name));
+  o.Set("fstype", Str(env, f.fstype));
+  Napi::Array d = Napi::Array::New(env, f.ndevAlias);
+  for (size_t k = 0; k < f.ndevAlias; k++) d.Set(static_cast<uint32_t>(k), Str(env, f.devAlias[k]));
+  o.Set("devAlias", d);
+  return o;
+}
+
 Napi::Value GetFSInfo(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
   CheckArgCount(info, 1, "Domain#getFSInfo");
-  struct C : Call {
-    virDomainPtr dom = nullptr;
-    unsigned int flags = 0;
-    virDomainFSInfoPtr *list = nullptr;
-    int n = 0;
-    bool Run() override {
-      n = virDomainGetFSInfo(dom, &list, flags);
-      if (n < 0) {
-        n = 0;
-        return false;
-      }
-      return true;
-    }
-    Napi::Value Done(Napi::Env env) override {
-      Napi::Array a = Napi::Array::New(env, n);
-      for (int i = 0; i < n; i++) {
-        virDomainFSInfoPtr f = list[i];
-        Napi::Object o = Napi::Object::New(env);
-        o.Set("mountpoint", Str(env, f->mountpoint));
-        o.Set("name", Str(env, f->name));
-        o.Set("fstype", Str(env, f->fstype));
-        Napi::Array d = Napi::Array::New(env, f->ndevAlias);
-        for (size_t k = 0; k < f->ndevAlias; k++) d.Set(static_cast<uint32_t>(k), Str(env, f->devAlias[k]));
-        o.Set("devAlias", d);
-        a.Set(i, o);
-      }
-      Discard();
-      return a;
-    }
-    void Discard() override { FreeStructList(list, n, virDomainFSInfoFree); }
-  };
-  auto owned = std::make_unique<C>();
-  C *c = owned.get();
   auto self = Self<Kind::Domain>(info);
-  c->flags = GetFlags(info, 0, "flags");
-  c->dom = c->Hold<Kind::Domain>(self);
-  return Submit(env, owned.release());
+  unsigned int flags = GetFlags(info, 0, "flags");
+  auto c = std::make_unique<StructListCall<virDomainFSInfo>>(virDomainFSInfoFree, FSInfoToJS);
+  virDomainPtr dom = c->Hold<Kind::Domain>(self);
+  c->fetch = [dom, flags](virDomainFSInfoPtr **list) {
+    return virDomainGetFSInfo(dom, list, flags);
+  };
+  return Submit(env, c.release());
+}
+
+Napi::Value IOThreadInfoToJS(Napi::Env env, const virDomainIOThreadInfo &t) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("iothread_id", Napi::Number::New(env, t.iothread_id));
+  o.Set("cpumap", Bytes(env, t.cpumap, t.cpumaplen > 0 ? t.cpumaplen : 0));
+  return o;
 }
 
 Napi::Value GetIOThreadInfo(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
   CheckArgCount(info, 1, "Domain#getIOThreadInfo");
-  struct C : Call {
-    virDomainPtr dom = nullptr;
-    unsigned int flags = 0;
-    virDomainIOThreadInfoPtr *list = nullptr;
-    int n = 0;
-    bool Run() override {
-      n = virDomainGetIOThreadInfo(dom, &list, flags);
-      if (n < 0) {
-        n = 0;
-        return false;
-      }
-      return true;
-    }
-    Napi::Value Done(Napi::Env env) override {
-      Napi::Array a = Napi::Array::New(env, n);
-      for (int i = 0; i < n; i++) {
-        virDomainIOThreadInfoPtr t = list[i];
-        Napi::Object o = Napi::Object::New(env);
-        o.Set("iothread_id", Napi::Number::New(env, t->iothread_id));
-        o.Set("cpumap", Bytes(env, t->cpumap, t->cpumaplen > 0 ? t->cpumaplen : 0));
-        a.Set(i, o);
-      }
-      Discard();
-      return a;
-    }
-    void Discard() override { FreeStructList(list, n, virDomainIOThreadInfoFree); }
-  };
-  auto owned = std::make_unique<C>();
-  C *c = owned.get();
   auto self = Self<Kind::Domain>(info);
-  c->flags = GetFlags(info, 0, "flags");
-  c->dom = c->Hold<Kind::Domain>(self);
-  return Submit(env, owned.release());
+  unsigned int flags = GetFlags(info, 0, "flags");
+  auto c = std::make_unique<StructListCall<virDomainIOThreadInfo>>(virDomainIOThreadInfoFree,
+                                                                   IOThreadInfoToJS);
+  virDomainPtr dom = c->Hold<Kind::Domain>(self);
+  c->fetch = [dom, flags](virDomainIOThreadInfoPtr **list) {
+    return virDomainGetIOThreadInfo(dom, list, flags);
+  };
+  return Submit(env, c.release());
+}
+
+Napi::Value InterfaceToJS(Napi::Env env, const virDomainInterface &f) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("name", Str(env, f.name));
+  o.Set("hwaddr", Str(env, f.hwaddr));
+  Napi::Array addrs = Napi::Array::New(env, f.naddrs);
+  for (size_t k = 0; k < f.naddrs; k++) {
+    Napi::Object ad = Napi::Object::New(env);
+    ad.Set("type", Napi::Number::New(env, f.addrs[k].type));
+    ad.Set("addr", Str(env, f.addrs[k].addr));
+    ad.Set("prefix", Napi::Number::New(env, f.addrs[k].prefix));
+    addrs.Set(static_cast<uint32_t>(k), ad);
+  }
+  o.Set("addrs", addrs);
+  return o;
 }
 
 Napi::Value InterfaceAddresses(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
   CheckArgCount(info, 2, "Domain#interfaceAddresses");
-  struct C : Call {
-    virDomainPtr dom = nullptr;
-    unsigned int source = 0, flags = 0;
-    virDomainInterfacePtr *list = nullptr;
-    int n = 0;
-    bool Run() override {
-      n = virDomainInterfaceAddresses(dom, &list, source, flags);
-      if (n < 0) {
-        n = 0;
-        return false;
-      }
-      return true;
-    }
-    Napi::Value Done(Napi::Env env) override {
-      Napi::Array a = Napi::Array::New(env, n);
-      for (int i = 0; i < n; i++) {
-        virDomainInterfacePtr f = list[i];
-        Napi::Object o = Napi::Object::New(env);
-        o.Set("name", Str(env, f->name));
-        o.Set("hwaddr", Str(env, f->hwaddr));
-        Napi::Array addrs = Napi::Array::New(env, f->naddrs);
-        for (size_t k = 0; k < f->naddrs; k++) {
-          Napi::Object ad = Napi::Object::New(env);
-          ad.Set("type", Napi::Number::New(env, f->addrs[k].type));
-          ad.Set("addr", Str(env, f->addrs[k].addr));
-          ad.Set("prefix", Napi::Number::New(env, f->addrs[k].prefix));
-          addrs.Set(static_cast<uint32_t>(k), ad);
-        }
-        o.Set("addrs", addrs);
-        a.Set(i, o);
-      }
-      Discard();
-      return a;
-    }
-    void Discard() override { FreeStructList(list, n, virDomainInterfaceFree); }
-  };
-  auto owned = std::make_unique<C>();
-  C *c = owned.get();
   auto self = Self<Kind::Domain>(info);
-  c->source = GetUInt(info, 0, "source");
-  c->flags = GetFlags(info, 1, "flags");
-  c->dom = c->Hold<Kind::Domain>(self);
-  return Submit(env, owned.release());
+  unsigned int source = GetUInt(info, 0, "source");
+  unsigned int flags = GetFlags(info, 1, "flags");
+  auto c =
+      std::make_unique<StructListCall<virDomainInterface>>(virDomainInterfaceFree, InterfaceToJS);
+  virDomainPtr dom = c->Hold<Kind::Domain>(self);
+  c->fetch = [dom, source, flags](virDomainInterfacePtr **list) {
+    return virDomainInterfaceAddresses(dom, list, source, flags);
+  };
+  return Submit(env, c.release());
 }
 
 Napi::Value GetSecurityLabelList(const Napi::CallbackInfo &info) {
@@ -403,7 +343,8 @@ Napi::Value GetVcpuPinInfo(const Napi::CallbackInfo &info) {
       if (cpus < 0) return false;
       // The maximum vCPU count of the state the flags select (live or config).
       int vcpus = virDomainGetVcpusFlags(
-          dom, VIR_DOMAIN_VCPU_MAXIMUM | (flags & (VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG)));
+          dom,
+          VIR_DOMAIN_VCPU_MAXIMUM | (flags & (VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG)));
       if (vcpus < 0) {
         virDomainInfo di;
         if (virDomainGetInfo(dom, &di) < 0) return false;
@@ -422,7 +363,8 @@ Napi::Value GetVcpuPinInfo(const Napi::CallbackInfo &info) {
     }
     Napi::Value Done(Napi::Env env) override {
       Napi::Array a = Napi::Array::New(env, n);
-      for (int i = 0; i < n; i++) a.Set(i, Bytes(env, maps.data() + static_cast<size_t>(i) * maplen, maplen));
+      for (int i = 0; i < n; i++)
+        a.Set(i, Bytes(env, maps.data() + static_cast<size_t>(i) * maplen, maplen));
       return a;
     }
   };
@@ -545,20 +487,34 @@ Napi::Value GetSchedulerParametersFlags(const Napi::CallbackInfo &info) {
 // VIR_DOMAIN_MEMORY_STAT_<NAME> -> "<name>"
 const char *MemoryStatName(int tag) {
   switch (tag) {
-    case VIR_DOMAIN_MEMORY_STAT_SWAP_IN: return "swap_in";
-    case VIR_DOMAIN_MEMORY_STAT_SWAP_OUT: return "swap_out";
-    case VIR_DOMAIN_MEMORY_STAT_MAJOR_FAULT: return "major_fault";
-    case VIR_DOMAIN_MEMORY_STAT_MINOR_FAULT: return "minor_fault";
-    case VIR_DOMAIN_MEMORY_STAT_UNUSED: return "unused";
-    case VIR_DOMAIN_MEMORY_STAT_AVAILABLE: return "available";
-    case VIR_DOMAIN_MEMORY_STAT_ACTUAL_BALLOON: return "actual_balloon";
-    case VIR_DOMAIN_MEMORY_STAT_RSS: return "rss";
-    case VIR_DOMAIN_MEMORY_STAT_USABLE: return "usable";
-    case VIR_DOMAIN_MEMORY_STAT_LAST_UPDATE: return "last_update";
-    case VIR_DOMAIN_MEMORY_STAT_DISK_CACHES: return "disk_caches";
-    case VIR_DOMAIN_MEMORY_STAT_HUGETLB_PGALLOC: return "hugetlb_pgalloc";
-    case VIR_DOMAIN_MEMORY_STAT_HUGETLB_PGFAIL: return "hugetlb_pgfail";
-    default: return nullptr;
+    case VIR_DOMAIN_MEMORY_STAT_SWAP_IN:
+      return "swap_in";
+    case VIR_DOMAIN_MEMORY_STAT_SWAP_OUT:
+      return "swap_out";
+    case VIR_DOMAIN_MEMORY_STAT_MAJOR_FAULT:
+      return "major_fault";
+    case VIR_DOMAIN_MEMORY_STAT_MINOR_FAULT:
+      return "minor_fault";
+    case VIR_DOMAIN_MEMORY_STAT_UNUSED:
+      return "unused";
+    case VIR_DOMAIN_MEMORY_STAT_AVAILABLE:
+      return "available";
+    case VIR_DOMAIN_MEMORY_STAT_ACTUAL_BALLOON:
+      return "actual_balloon";
+    case VIR_DOMAIN_MEMORY_STAT_RSS:
+      return "rss";
+    case VIR_DOMAIN_MEMORY_STAT_USABLE:
+      return "usable";
+    case VIR_DOMAIN_MEMORY_STAT_LAST_UPDATE:
+      return "last_update";
+    case VIR_DOMAIN_MEMORY_STAT_DISK_CACHES:
+      return "disk_caches";
+    case VIR_DOMAIN_MEMORY_STAT_HUGETLB_PGALLOC:
+      return "hugetlb_pgalloc";
+    case VIR_DOMAIN_MEMORY_STAT_HUGETLB_PGFAIL:
+      return "hugetlb_pgfail";
+    default:
+      return nullptr;
   }
 }
 
@@ -608,26 +564,95 @@ Napi::Value MemoryStats(const Napi::CallbackInfo &info) {
   return Submit(env, owned.release());
 }
 
+// ---- LXC, QEMU: file descriptors out -----------------------------------------------
+
+Napi::Value FdsToJS(Napi::Env env, int *&fds, int &n) {
+  Napi::Array a = Napi::Array::New(env, n > 0 ? n : 0);
+  for (int i = 0; i < n; i++) a.Set(i, Napi::Number::New(env, fds[i]));
+  free(fds);  // the descriptors themselves now belong to the caller
+  fds = nullptr;
+  n = 0;
+  return a;
+}
+
+void CloseFds(int *&fds, int &n) {
+  if (fds) {
+    for (int i = 0; i < n; i++)
+      if (fds[i] >= 0) close(fds[i]);
+    free(fds);
+  }
+  fds = nullptr;
+  n = 0;
+}
+
+Napi::Value DomainLxcOpenNamespace(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  CheckArgCount(info, 1, "Domain#lxcOpenNamespace");
+  struct C : Call {
+    virDomainPtr dom = nullptr;
+    unsigned int flags = 0;
+    int *fds = nullptr;
+    int n = 0;
+    bool Run() override {
+      n = virDomainLxcOpenNamespace(dom, &fds, flags);
+      if (n < 0) {
+        n = 0;
+        return false;
+      }
+      return true;
+    }
+    Napi::Value Done(Napi::Env env) override { return FdsToJS(env, fds, n); }
+    void Discard() override { CloseFds(fds, n); }
+  };
+  auto owned = std::make_unique<C>();
+  C *c = owned.get();
+  auto self = Self<Kind::Domain>(info);
+  c->flags = GetFlags(info, 0, "flags");
+  c->dom = c->Hold<Kind::Domain>(self);
+  return Submit(env, owned.release());
+}
+
+Napi::Value DomainQemuMonitorCommandWithFiles(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  CheckArgCount(info, 2, "Domain#qemuMonitorCommandWithFiles");
+  struct C : Call {
+    virDomainPtr dom = nullptr;
+    std::string cmd;
+    unsigned int flags = 0;
+    unsigned int nout = 0;
+    int *out = nullptr;
+    char *result = nullptr;
+    bool Run() override {
+      return virDomainQemuMonitorCommandWithFiles(dom, cmd.c_str(), 0, nullptr, &nout, &out,
+                                                  &result, flags) >= 0;
+    }
+    Napi::Value Done(Napi::Env env) override {
+      Napi::Object o = Napi::Object::New(env);
+      o.Set("result", TakeStr(env, result));
+      int n = static_cast<int>(nout);
+      o.Set("outfiles", FdsToJS(env, out, n));
+      nout = 0;
+      return o;
+    }
+    void Discard() override {
+      free(result);
+      result = nullptr;
+      int n = static_cast<int>(nout);
+      CloseFds(out, n);
+      nout = 0;
+    }
+  };
+  auto owned = std::make_unique<C>();
+  C *c = owned.get();
+  auto self = Self<Kind::Domain>(info);
+  c->cmd = GetString(info, 0, "cmd");
+  c->flags = GetFlags(info, 1, "flags");
+  c->dom = c->Hold<Kind::Domain>(self);
+  return Submit(env, owned.release());
+}
+
 }  // namespace
 
-extern const MethodDef kManual_domain[] = {
-    {(int)Kind::Domain, "blockPeek", "virDomainBlockPeek", BlockPeek, false, false},
-    {(int)Kind::Domain, "memoryPeek", "virDomainMemoryPeek", MemoryPeek, false, false},
-    {(int)Kind::Domain, "getCPUStats", "virDomainGetCPUStats", GetCPUStats, false, false},
-    {(int)Kind::Domain, "getFSInfo", "virDomainGetFSInfo", GetFSInfo, false, false},
-    {(int)Kind::Domain, "getIOThreadInfo", "virDomainGetIOThreadInfo", GetIOThreadInfo, false, false},
-    {(int)Kind::Domain, "interfaceAddresses", "virDomainInterfaceAddresses", InterfaceAddresses, false, false},
-    {(int)Kind::Domain, "getSecurityLabelList", "virDomainGetSecurityLabelList", GetSecurityLabelList, false, false},
-    {(int)Kind::Domain, "getEmulatorPinInfo", "virDomainGetEmulatorPinInfo", GetEmulatorPinInfo, false, false},
-    {(int)Kind::Domain, "getVcpuPinInfo", "virDomainGetVcpuPinInfo", GetVcpuPinInfo, false, false},
-    {(int)Kind::Domain, "getVcpus", "virDomainGetVcpus", GetVcpus, false, false},
-    {(int)Kind::Domain, "getSchedulerParameters", "virDomainGetSchedulerParameters", GetSchedulerParameters, false, false},
-    {(int)Kind::Domain, "getSchedulerParametersFlags", "virDomainGetSchedulerParametersFlags", GetSchedulerParametersFlags, false, false},
-    {(int)Kind::Domain, "memoryStats", "virDomainMemoryStats", MemoryStats, false, false},
-    {0, nullptr, nullptr, nullptr, false, false}};
-extern const size_t kManual_domainCount = sizeof(kManual_domain) / sizeof(kManual_domain[0]) - 1;
-extern const char *const kInternal_domain[] = {"virDomainFSInfoFree", "virDomainIOThreadInfoFree",
-                                               "virDomainInterfaceFree", nullptr};
-extern const size_t kInternal_domainCount = 3;
+#include "../generated/manual/domain.inc"
 
 }  // namespace vk

@@ -26,8 +26,8 @@ namespace vk {
 namespace {
 
 // Event ID counts of libvirt 9.0 (the *_LAST sentinels are not exported).
-constexpr int kDomainEventIDs = 27, kNetworkEventIDs = 1, kPoolEventIDs = 2,
-              kDeviceEventIDs = 2, kSecretEventIDs = 2;
+constexpr int kDomainEventIDs = 27, kNetworkEventIDs = 1, kPoolEventIDs = 2, kDeviceEventIDs = 2,
+              kSecretEventIDs = 2;
 
 enum class Src { Domain, Network, StoragePool, NodeDevice, Secret, Close, Qemu, Legacy };
 
@@ -113,6 +113,37 @@ struct Arg {
 // called us for the event being delivered now; for latency measurement.
 uint64_t g_deliveringStamp = 0;
 
+// The class of the object an event (or a registration) is about.
+Kind KindOf(Src s) {
+  switch (s) {
+    case Src::Network:
+      return Kind::Network;
+    case Src::StoragePool:
+      return Kind::StoragePool;
+    case Src::NodeDevice:
+      return Kind::NodeDevice;
+    case Src::Secret:
+      return Kind::Secret;
+    case Src::Close:
+      return Kind::Connect;
+    default:
+      return Kind::Domain;
+  }
+}
+
+// A wrapper taking over one reference of `p`, of class `k`.
+Napi::Value NewOwnedOf(Napi::Env env, Kind k, void *p) {
+  switch (k) {
+#define VK_CASE(N, T, R, F) \
+  case Kind::N:             \
+    return Wrap<Kind::N>::NewOwned(env, static_cast<T>(p));
+    VK_KINDS(VK_CASE)
+#undef VK_CASE
+    default:
+      return env.Undefined();
+  }
+}
+
 struct EventJob : Job {
   Sub *sub;
   Src src;
@@ -124,17 +155,7 @@ struct EventJob : Job {
   ~EventJob() override {
     for (auto &a : args)
       if (a.params) virTypedParamsFree(a.params, a.nparams);
-    if (obj) FreeLater(ObjKind(), obj);
-  }
-  Kind ObjKind() const {
-    switch (src) {
-      case Src::Network: return Kind::Network;
-      case Src::StoragePool: return Kind::StoragePool;
-      case Src::NodeDevice: return Kind::NodeDevice;
-      case Src::Secret: return Kind::Secret;
-      case Src::Close: return Kind::Connect;
-      default: return Kind::Domain;
-    }
+    if (obj) FreeLater(KindOf(src), obj);
   }
   void Complete(void *rawEnv) override {
     Napi::Env env(static_cast<napi_env>(rawEnv));
@@ -143,29 +164,27 @@ struct EventJob : Job {
     std::vector<napi_value> argv;
     void *o = obj;
     obj = nullptr;
-    switch (ObjKind()) {
-      case Kind::Domain: argv.push_back(Wrap<Kind::Domain>::NewOwned(env, (virDomainPtr)o)); break;
-      case Kind::Network: argv.push_back(Wrap<Kind::Network>::NewOwned(env, (virNetworkPtr)o)); break;
-      case Kind::StoragePool:
-        argv.push_back(Wrap<Kind::StoragePool>::NewOwned(env, (virStoragePoolPtr)o));
-        break;
-      case Kind::NodeDevice:
-        argv.push_back(Wrap<Kind::NodeDevice>::NewOwned(env, (virNodeDevicePtr)o));
-        break;
-      case Kind::Secret: argv.push_back(Wrap<Kind::Secret>::NewOwned(env, (virSecretPtr)o)); break;
-      case Kind::Connect: argv.push_back(Wrap<Kind::Connect>::NewOwned(env, (virConnectPtr)o)); break;
-      default: break;
-    }
+    argv.push_back(NewOwnedOf(env, KindOf(src), o));
     for (auto &a : args) {
       switch (a.t) {
-        case Arg::Int: argv.push_back(Napi::Number::New(env, (double)a.i)); break;
-        case Arg::UInt: argv.push_back(Napi::Number::New(env, (double)a.u)); break;
-        case Arg::LLong: argv.push_back(BigS(env, a.i)); break;
-        case Arg::ULLong: argv.push_back(BigU(env, a.u)); break;
+        case Arg::Int:
+          argv.push_back(Napi::Number::New(env, (double)a.i));
+          break;
+        case Arg::UInt:
+          argv.push_back(Napi::Number::New(env, (double)a.u));
+          break;
+        case Arg::LLong:
+          argv.push_back(BigS(env, a.i));
+          break;
+        case Arg::ULLong:
+          argv.push_back(BigU(env, a.u));
+          break;
         case Arg::Str:
           argv.push_back(a.null ? env.Null() : Napi::Value(Napi::String::New(env, a.s)));
           break;
-        case Arg::Params: argv.push_back(TypedParamsToJS(env, a.params, a.nparams)); break;
+        case Arg::Params:
+          argv.push_back(TypedParamsToJS(env, a.params, a.nparams));
+          break;
         case Arg::GAddr: {
           if (a.null) {
             argv.push_back(env.Null());
@@ -229,10 +248,30 @@ EventJob *NewJob(void *opaque, Src src) {
 
 void Post(EventJob *j) { j->queue->Push(j); }
 
-Arg I(long long v) { Arg a; a.t = Arg::Int; a.i = v; return a; }
-Arg U(unsigned long long v) { Arg a; a.t = Arg::UInt; a.u = v; return a; }
-Arg LL(long long v) { Arg a; a.t = Arg::LLong; a.i = v; return a; }
-Arg ULL(unsigned long long v) { Arg a; a.t = Arg::ULLong; a.u = v; return a; }
+Arg I(long long v) {
+  Arg a;
+  a.t = Arg::Int;
+  a.i = v;
+  return a;
+}
+Arg U(unsigned long long v) {
+  Arg a;
+  a.t = Arg::UInt;
+  a.u = v;
+  return a;
+}
+Arg LL(long long v) {
+  Arg a;
+  a.t = Arg::LLong;
+  a.i = v;
+  return a;
+}
+Arg ULL(unsigned long long v) {
+  Arg a;
+  a.t = Arg::ULLong;
+  a.u = v;
+  return a;
+}
 Arg S(const char *v) {
   Arg a;
   a.t = Arg::Str;
@@ -248,14 +287,29 @@ Arg P(virTypedParameterPtr params, int n) {
   for (int k = 0; k < n; k++) {
     const virTypedParameter &p = params[k];
     switch (p.type) {
-      case VIR_TYPED_PARAM_INT: virTypedParamsAddInt(&a.params, &a.nparams, &max, p.field, p.value.i); break;
-      case VIR_TYPED_PARAM_UINT: virTypedParamsAddUInt(&a.params, &a.nparams, &max, p.field, p.value.ui); break;
-      case VIR_TYPED_PARAM_LLONG: virTypedParamsAddLLong(&a.params, &a.nparams, &max, p.field, p.value.l); break;
-      case VIR_TYPED_PARAM_ULLONG: virTypedParamsAddULLong(&a.params, &a.nparams, &max, p.field, p.value.ul); break;
-      case VIR_TYPED_PARAM_DOUBLE: virTypedParamsAddDouble(&a.params, &a.nparams, &max, p.field, p.value.d); break;
-      case VIR_TYPED_PARAM_BOOLEAN: virTypedParamsAddBoolean(&a.params, &a.nparams, &max, p.field, p.value.b); break;
-      case VIR_TYPED_PARAM_STRING: virTypedParamsAddString(&a.params, &a.nparams, &max, p.field, p.value.s ? p.value.s : ""); break;
-      default: break;
+      case VIR_TYPED_PARAM_INT:
+        virTypedParamsAddInt(&a.params, &a.nparams, &max, p.field, p.value.i);
+        break;
+      case VIR_TYPED_PARAM_UINT:
+        virTypedParamsAddUInt(&a.params, &a.nparams, &max, p.field, p.value.ui);
+        break;
+      case VIR_TYPED_PARAM_LLONG:
+        virTypedParamsAddLLong(&a.params, &a.nparams, &max, p.field, p.value.l);
+        break;
+      case VIR_TYPED_PARAM_ULLONG:
+        virTypedParamsAddULLong(&a.params, &a.nparams, &max, p.field, p.value.ul);
+        break;
+      case VIR_TYPED_PARAM_DOUBLE:
+        virTypedParamsAddDouble(&a.params, &a.nparams, &max, p.field, p.value.d);
+        break;
+      case VIR_TYPED_PARAM_BOOLEAN:
+        virTypedParamsAddBoolean(&a.params, &a.nparams, &max, p.field, p.value.b);
+        break;
+      case VIR_TYPED_PARAM_STRING:
+        virTypedParamsAddString(&a.params, &a.nparams, &max, p.field, p.value.s ? p.value.s : "");
+        break;
+      default:
+        break;
     }
   }
   return a;
@@ -312,8 +366,8 @@ void cbGraphics(virConnectPtr, virDomainPtr d, int phase, virDomainEventGraphics
                 virDomainEventGraphicsSubjectPtr subj, void *o) {
   DomPost(o, d, I(phase), GA(l), GA(r), S(scheme), GS(subj));
 }
-void cbIOErrorReason(virConnectPtr, virDomainPtr d, const char *src, const char *alias,
-                     int action, const char *reason, void *o) {
+void cbIOErrorReason(virConnectPtr, virDomainPtr d, const char *src, const char *alias, int action,
+                     const char *reason, void *o) {
   DomPost(o, d, S(src), S(alias), I(action), S(reason));
 }
 void cbBlockJob(virConnectPtr, virDomainPtr d, const char *disk, int type, int status, void *o) {
@@ -355,38 +409,66 @@ void cbMemSize(virConnectPtr, virDomainPtr d, const char *alias, unsigned long l
 
 virConnectDomainEventGenericCallback DomainCallback(int id, int slot) {
   switch (id) {
-    case VIR_DOMAIN_EVENT_ID_LIFECYCLE: return VIR_DOMAIN_EVENT_CALLBACK(Slot<cbLifecycle>(slot));
-    case VIR_DOMAIN_EVENT_ID_REBOOT: return VIR_DOMAIN_EVENT_CALLBACK(Slot<cbGeneric>(slot));
-    case VIR_DOMAIN_EVENT_ID_RTC_CHANGE: return VIR_DOMAIN_EVENT_CALLBACK(Slot<cbRtc>(slot));
-    case VIR_DOMAIN_EVENT_ID_WATCHDOG: return VIR_DOMAIN_EVENT_CALLBACK(Slot<cbWatchdog>(slot));
-    case VIR_DOMAIN_EVENT_ID_IO_ERROR: return VIR_DOMAIN_EVENT_CALLBACK(Slot<cbIOError>(slot));
-    case VIR_DOMAIN_EVENT_ID_GRAPHICS: return VIR_DOMAIN_EVENT_CALLBACK(Slot<cbGraphics>(slot));
-    case VIR_DOMAIN_EVENT_ID_IO_ERROR_REASON: return VIR_DOMAIN_EVENT_CALLBACK(Slot<cbIOErrorReason>(slot));
-    case VIR_DOMAIN_EVENT_ID_CONTROL_ERROR: return VIR_DOMAIN_EVENT_CALLBACK(Slot<cbGeneric>(slot));
-    case VIR_DOMAIN_EVENT_ID_BLOCK_JOB: return VIR_DOMAIN_EVENT_CALLBACK(Slot<cbBlockJob>(slot));
-    case VIR_DOMAIN_EVENT_ID_DISK_CHANGE: return VIR_DOMAIN_EVENT_CALLBACK(Slot<cbDiskChange>(slot));
-    case VIR_DOMAIN_EVENT_ID_TRAY_CHANGE: return VIR_DOMAIN_EVENT_CALLBACK(Slot<cbTray>(slot));
-    case VIR_DOMAIN_EVENT_ID_PMWAKEUP: return VIR_DOMAIN_EVENT_CALLBACK(Slot<cbReason>(slot));
-    case VIR_DOMAIN_EVENT_ID_PMSUSPEND: return VIR_DOMAIN_EVENT_CALLBACK(Slot<cbReason>(slot));
-    case VIR_DOMAIN_EVENT_ID_BALLOON_CHANGE: return VIR_DOMAIN_EVENT_CALLBACK(Slot<cbBalloon>(slot));
-    case VIR_DOMAIN_EVENT_ID_PMSUSPEND_DISK: return VIR_DOMAIN_EVENT_CALLBACK(Slot<cbReason>(slot));
-    case VIR_DOMAIN_EVENT_ID_DEVICE_REMOVED: return VIR_DOMAIN_EVENT_CALLBACK(Slot<cbAlias>(slot));
-    case VIR_DOMAIN_EVENT_ID_BLOCK_JOB_2: return VIR_DOMAIN_EVENT_CALLBACK(Slot<cbBlockJob>(slot));
-    case VIR_DOMAIN_EVENT_ID_TUNABLE: return VIR_DOMAIN_EVENT_CALLBACK(Slot<cbParams>(slot));
-    case VIR_DOMAIN_EVENT_ID_AGENT_LIFECYCLE: return VIR_DOMAIN_EVENT_CALLBACK(Slot<cbAgent>(slot));
-    case VIR_DOMAIN_EVENT_ID_DEVICE_ADDED: return VIR_DOMAIN_EVENT_CALLBACK(Slot<cbAlias>(slot));
-    case VIR_DOMAIN_EVENT_ID_MIGRATION_ITERATION: return VIR_DOMAIN_EVENT_CALLBACK(Slot<cbMigrationIter>(slot));
-    case VIR_DOMAIN_EVENT_ID_JOB_COMPLETED: return VIR_DOMAIN_EVENT_CALLBACK(Slot<cbParams>(slot));
-    case VIR_DOMAIN_EVENT_ID_DEVICE_REMOVAL_FAILED: return VIR_DOMAIN_EVENT_CALLBACK(Slot<cbAlias>(slot));
-    case VIR_DOMAIN_EVENT_ID_METADATA_CHANGE: return VIR_DOMAIN_EVENT_CALLBACK(Slot<cbMetadata>(slot));
-    case VIR_DOMAIN_EVENT_ID_BLOCK_THRESHOLD: return VIR_DOMAIN_EVENT_CALLBACK(Slot<cbThreshold>(slot));
+    case VIR_DOMAIN_EVENT_ID_LIFECYCLE:
+      return VIR_DOMAIN_EVENT_CALLBACK(Slot<cbLifecycle>(slot));
+    case VIR_DOMAIN_EVENT_ID_REBOOT:
+      return VIR_DOMAIN_EVENT_CALLBACK(Slot<cbGeneric>(slot));
+    case VIR_DOMAIN_EVENT_ID_RTC_CHANGE:
+      return VIR_DOMAIN_EVENT_CALLBACK(Slot<cbRtc>(slot));
+    case VIR_DOMAIN_EVENT_ID_WATCHDOG:
+      return VIR_DOMAIN_EVENT_CALLBACK(Slot<cbWatchdog>(slot));
+    case VIR_DOMAIN_EVENT_ID_IO_ERROR:
+      return VIR_DOMAIN_EVENT_CALLBACK(Slot<cbIOError>(slot));
+    case VIR_DOMAIN_EVENT_ID_GRAPHICS:
+      return VIR_DOMAIN_EVENT_CALLBACK(Slot<cbGraphics>(slot));
+    case VIR_DOMAIN_EVENT_ID_IO_ERROR_REASON:
+      return VIR_DOMAIN_EVENT_CALLBACK(Slot<cbIOErrorReason>(slot));
+    case VIR_DOMAIN_EVENT_ID_CONTROL_ERROR:
+      return VIR_DOMAIN_EVENT_CALLBACK(Slot<cbGeneric>(slot));
+    case VIR_DOMAIN_EVENT_ID_BLOCK_JOB:
+      return VIR_DOMAIN_EVENT_CALLBACK(Slot<cbBlockJob>(slot));
+    case VIR_DOMAIN_EVENT_ID_DISK_CHANGE:
+      return VIR_DOMAIN_EVENT_CALLBACK(Slot<cbDiskChange>(slot));
+    case VIR_DOMAIN_EVENT_ID_TRAY_CHANGE:
+      return VIR_DOMAIN_EVENT_CALLBACK(Slot<cbTray>(slot));
+    case VIR_DOMAIN_EVENT_ID_PMWAKEUP:
+      return VIR_DOMAIN_EVENT_CALLBACK(Slot<cbReason>(slot));
+    case VIR_DOMAIN_EVENT_ID_PMSUSPEND:
+      return VIR_DOMAIN_EVENT_CALLBACK(Slot<cbReason>(slot));
+    case VIR_DOMAIN_EVENT_ID_BALLOON_CHANGE:
+      return VIR_DOMAIN_EVENT_CALLBACK(Slot<cbBalloon>(slot));
+    case VIR_DOMAIN_EVENT_ID_PMSUSPEND_DISK:
+      return VIR_DOMAIN_EVENT_CALLBACK(Slot<cbReason>(slot));
+    case VIR_DOMAIN_EVENT_ID_DEVICE_REMOVED:
+      return VIR_DOMAIN_EVENT_CALLBACK(Slot<cbAlias>(slot));
+    case VIR_DOMAIN_EVENT_ID_BLOCK_JOB_2:
+      return VIR_DOMAIN_EVENT_CALLBACK(Slot<cbBlockJob>(slot));
+    case VIR_DOMAIN_EVENT_ID_TUNABLE:
+      return VIR_DOMAIN_EVENT_CALLBACK(Slot<cbParams>(slot));
+    case VIR_DOMAIN_EVENT_ID_AGENT_LIFECYCLE:
+      return VIR_DOMAIN_EVENT_CALLBACK(Slot<cbAgent>(slot));
+    case VIR_DOMAIN_EVENT_ID_DEVICE_ADDED:
+      return VIR_DOMAIN_EVENT_CALLBACK(Slot<cbAlias>(slot));
+    case VIR_DOMAIN_EVENT_ID_MIGRATION_ITERATION:
+      return VIR_DOMAIN_EVENT_CALLBACK(Slot<cbMigrationIter>(slot));
+    case VIR_DOMAIN_EVENT_ID_JOB_COMPLETED:
+      return VIR_DOMAIN_EVENT_CALLBACK(Slot<cbParams>(slot));
+    case VIR_DOMAIN_EVENT_ID_DEVICE_REMOVAL_FAILED:
+      return VIR_DOMAIN_EVENT_CALLBACK(Slot<cbAlias>(slot));
+    case VIR_DOMAIN_EVENT_ID_METADATA_CHANGE:
+      return VIR_DOMAIN_EVENT_CALLBACK(Slot<cbMetadata>(slot));
+    case VIR_DOMAIN_EVENT_ID_BLOCK_THRESHOLD:
+      return VIR_DOMAIN_EVENT_CALLBACK(Slot<cbThreshold>(slot));
 #if LIBVIR_CHECK_VERSION(7, 9, 0)
-    case VIR_DOMAIN_EVENT_ID_MEMORY_FAILURE: return VIR_DOMAIN_EVENT_CALLBACK(Slot<cbMemFailure>(slot));
+    case VIR_DOMAIN_EVENT_ID_MEMORY_FAILURE:
+      return VIR_DOMAIN_EVENT_CALLBACK(Slot<cbMemFailure>(slot));
 #endif
 #if LIBVIR_CHECK_VERSION(7, 9, 0)
-    case VIR_DOMAIN_EVENT_ID_MEMORY_DEVICE_SIZE_CHANGE: return VIR_DOMAIN_EVENT_CALLBACK(Slot<cbMemSize>(slot));
+    case VIR_DOMAIN_EVENT_ID_MEMORY_DEVICE_SIZE_CHANGE:
+      return VIR_DOMAIN_EVENT_CALLBACK(Slot<cbMemSize>(slot));
 #endif
-    default: return nullptr;
+    default:
+      return nullptr;
   }
 }
 
@@ -461,34 +543,39 @@ struct RegCall : Call {
   bool Run() override {
     switch (sub->src) {
       case Src::Domain:
-        ret = virConnectDomainEventRegisterAny(conn, (virDomainPtr)target, id, DomainCallback(id, sub->slot),
-                                               sub, FreeSub);
+        ret = virConnectDomainEventRegisterAny(conn, (virDomainPtr)target, id,
+                                               DomainCallback(id, sub->slot), sub, FreeSub);
         break;
       case Src::Network:
         ret = virConnectNetworkEventRegisterAny(
             conn, (virNetworkPtr)target, id,
-            id == VIR_NETWORK_EVENT_ID_LIFECYCLE ? VIR_NETWORK_EVENT_CALLBACK(Slot<cbNetLifecycle>(sub->slot)) : nullptr,
+            id == VIR_NETWORK_EVENT_ID_LIFECYCLE
+                ? VIR_NETWORK_EVENT_CALLBACK(Slot<cbNetLifecycle>(sub->slot))
+                : nullptr,
             sub, FreeSub);
         break;
       case Src::StoragePool:
         ret = virConnectStoragePoolEventRegisterAny(
             conn, (virStoragePoolPtr)target, id,
-            id == VIR_STORAGE_POOL_EVENT_ID_LIFECYCLE ? VIR_STORAGE_POOL_EVENT_CALLBACK(Slot<cbPoolLifecycle>(sub->slot))
-                                                      : VIR_STORAGE_POOL_EVENT_CALLBACK(Slot<cbPoolGeneric>(sub->slot)),
+            id == VIR_STORAGE_POOL_EVENT_ID_LIFECYCLE
+                ? VIR_STORAGE_POOL_EVENT_CALLBACK(Slot<cbPoolLifecycle>(sub->slot))
+                : VIR_STORAGE_POOL_EVENT_CALLBACK(Slot<cbPoolGeneric>(sub->slot)),
             sub, FreeSub);
         break;
       case Src::NodeDevice:
         ret = virConnectNodeDeviceEventRegisterAny(
             conn, (virNodeDevicePtr)target, id,
-            id == VIR_NODE_DEVICE_EVENT_ID_LIFECYCLE ? VIR_NODE_DEVICE_EVENT_CALLBACK(Slot<cbDevLifecycle>(sub->slot))
-                                                     : VIR_NODE_DEVICE_EVENT_CALLBACK(Slot<cbDevGeneric>(sub->slot)),
+            id == VIR_NODE_DEVICE_EVENT_ID_LIFECYCLE
+                ? VIR_NODE_DEVICE_EVENT_CALLBACK(Slot<cbDevLifecycle>(sub->slot))
+                : VIR_NODE_DEVICE_EVENT_CALLBACK(Slot<cbDevGeneric>(sub->slot)),
             sub, FreeSub);
         break;
       case Src::Secret:
         ret = virConnectSecretEventRegisterAny(
             conn, (virSecretPtr)target, id,
-            id == VIR_SECRET_EVENT_ID_LIFECYCLE ? VIR_SECRET_EVENT_CALLBACK(Slot<cbSecretLifecycle>(sub->slot))
-                                                : VIR_SECRET_EVENT_CALLBACK(Slot<cbSecretGeneric>(sub->slot)),
+            id == VIR_SECRET_EVENT_ID_LIFECYCLE
+                ? VIR_SECRET_EVENT_CALLBACK(Slot<cbSecretLifecycle>(sub->slot))
+                : VIR_SECRET_EVENT_CALLBACK(Slot<cbSecretGeneric>(sub->slot)),
             sub, FreeSub);
         break;
       case Src::Close:
@@ -505,8 +592,9 @@ struct RegCall : Call {
         }
         break;
       case Src::Qemu:
-        ret = virConnectDomainQemuMonitorEventRegister(conn, (virDomainPtr)target, qemuEvent.empty() ? nullptr : qemuEvent.c_str(),
-                                                       Slot<cbQemu>(sub->slot), sub, FreeSub, qemuFlags);
+        ret = virConnectDomainQemuMonitorEventRegister(
+            conn, (virDomainPtr)target, qemuEvent.empty() ? nullptr : qemuEvent.c_str(),
+            Slot<cbQemu>(sub->slot), sub, FreeSub, qemuFlags);
         break;
       case Src::Legacy:
         ret = virConnectDomainEventRegister(conn, cbLegacy, sub, FreeSub);
@@ -514,12 +602,24 @@ struct RegCall : Call {
     }
     if (target) {
       switch (sub->src) {
-        case Src::Domain: case Src::Qemu: virDomainFree((virDomainPtr)target); break;
-        case Src::Network: virNetworkFree((virNetworkPtr)target); break;
-        case Src::StoragePool: virStoragePoolFree((virStoragePoolPtr)target); break;
-        case Src::NodeDevice: virNodeDeviceFree((virNodeDevicePtr)target); break;
-        case Src::Secret: virSecretFree((virSecretPtr)target); break;
-        default: break;
+        case Src::Domain:
+        case Src::Qemu:
+          virDomainFree((virDomainPtr)target);
+          break;
+        case Src::Network:
+          virNetworkFree((virNetworkPtr)target);
+          break;
+        case Src::StoragePool:
+          virStoragePoolFree((virStoragePoolPtr)target);
+          break;
+        case Src::NodeDevice:
+          virNodeDeviceFree((virNodeDevicePtr)target);
+          break;
+        case Src::Secret:
+          virSecretFree((virSecretPtr)target);
+          break;
+        default:
+          break;
       }
       target = nullptr;
     }
@@ -554,16 +654,6 @@ struct RegCall : Call {
   bool notKept = false;
 };
 
-Kind KindOf(Src s) {
-  switch (s) {
-    case Src::Network: return Kind::Network;
-    case Src::StoragePool: return Kind::StoragePool;
-    case Src::NodeDevice: return Kind::NodeDevice;
-    case Src::Secret: return Kind::Secret;
-    default: return Kind::Domain;
-  }
-}
-
 template <Kind K>
 void *OptionalTarget(const Napi::CallbackInfo &info, size_t i, const char *name) {
   if (i >= info.Length() || info[i].IsNull() || info[i].IsUndefined()) return nullptr;
@@ -581,15 +671,27 @@ Napi::Value Register(const Napi::CallbackInfo &info, Src src, int maxId) {
   if (src == Src::Domain && !DomainCallback(id, 0))
     throw Napi::RangeError::New(env, "event ID not supported by this libvirt build");
   CheckArgCount(info, 3, "eventRegisterAny");
-  if (!info[2].IsFunction()) throw Napi::TypeError::New(env, ArgName(2, "cb") + " must be a function");
+  if (!info[2].IsFunction())
+    throw Napi::TypeError::New(env, ArgName(2, "cb") + " must be a function");
   void *target = nullptr;
   switch (src) {
-    case Src::Domain: target = OptionalTarget<Kind::Domain>(info, 0, "dom"); break;
-    case Src::Network: target = OptionalTarget<Kind::Network>(info, 0, "net"); break;
-    case Src::StoragePool: target = OptionalTarget<Kind::StoragePool>(info, 0, "pool"); break;
-    case Src::NodeDevice: target = OptionalTarget<Kind::NodeDevice>(info, 0, "dev"); break;
-    case Src::Secret: target = OptionalTarget<Kind::Secret>(info, 0, "secret"); break;
-    default: break;
+    case Src::Domain:
+      target = OptionalTarget<Kind::Domain>(info, 0, "dom");
+      break;
+    case Src::Network:
+      target = OptionalTarget<Kind::Network>(info, 0, "net");
+      break;
+    case Src::StoragePool:
+      target = OptionalTarget<Kind::StoragePool>(info, 0, "pool");
+      break;
+    case Src::NodeDevice:
+      target = OptionalTarget<Kind::NodeDevice>(info, 0, "dev");
+      break;
+    case Src::Secret:
+      target = OptionalTarget<Kind::Secret>(info, 0, "secret");
+      break;
+    default:
+      break;
   }
   auto c = std::make_unique<RegCall>();
   c->conn = c->Hold<Kind::Connect>(conn);
@@ -603,7 +705,8 @@ Napi::Value Register(const Napi::CallbackInfo &info, Src src, int maxId) {
     c->target = nullptr;
     delete c->sub;
     c->sub = nullptr;
-    throw Napi::RangeError::New(env, "too many subscriptions to this event on one connection (128)");
+    throw Napi::RangeError::New(env,
+                                "too many subscriptions to this event on one connection (128)");
   }
   c->sub->queue->keepAlive++;
   c->sub->queue->UpdateRef();
@@ -668,7 +771,8 @@ Napi::Value QemuRegister(const Napi::CallbackInfo &info) {
     if (c->sub->slot < 0) {
       delete c->sub;
       c->sub = nullptr;
-      throw Napi::RangeError::New(env, "too many QEMU monitor subscriptions on one connection (128)");
+      throw Napi::RangeError::New(env,
+                                  "too many QEMU monitor subscriptions on one connection (128)");
     }
   } catch (...) {
     if (target) FreeLater(Kind::Domain, target);
@@ -753,7 +857,6 @@ Napi::Value LegacyDeregister(const Napi::CallbackInfo &info) {
   return Submit(env, c.release());
 }
 
-
 // ---- libvirt's event loop for JS: timers and fd watches ---------------------
 // They run on the addon's event thread; each firing is delivered to JS (merged
 // while one is still queued). A live timer or watch keeps the process alive.
@@ -804,7 +907,9 @@ void LoopPost(LoopSub *s, int events) {
   s->queue->Push(j);
 }
 void OnTimer(int, void *opaque) { LoopPost(static_cast<LoopSub *>(opaque), 0); }
-void OnHandle(int, int, int events, void *opaque) { LoopPost(static_cast<LoopSub *>(opaque), events); }
+void OnHandle(int, int, int events, void *opaque) {
+  LoopPost(static_cast<LoopSub *>(opaque), events);
+}
 void FreeLoopSub(void *opaque) {
   auto *s = static_cast<LoopSub *>(opaque);
   auto q = s->queue;
@@ -894,35 +999,6 @@ Napi::Value EventStamp(const Napi::CallbackInfo &info) {
 
 }  // namespace
 
-#define CONN (int)Kind::Connect
-extern const MethodDef kManual_events[] = {
-    {CONN, "domainEventRegisterAny", "virConnectDomainEventRegisterAny", DomainRegister, false, false},
-    {CONN, "domainEventDeregisterAny", "virConnectDomainEventDeregisterAny", DomainDeregister, false, false},
-    {CONN, "domainEventRegister", "virConnectDomainEventRegister", LegacyRegister, false, false},
-    {CONN, "domainEventDeregister", "virConnectDomainEventDeregister", LegacyDeregister, false, false},
-    {CONN, "networkEventRegisterAny", "virConnectNetworkEventRegisterAny", NetworkRegister, false, false},
-    {CONN, "networkEventDeregisterAny", "virConnectNetworkEventDeregisterAny", NetworkDeregister, false, false},
-    {CONN, "storagePoolEventRegisterAny", "virConnectStoragePoolEventRegisterAny", PoolRegister, false, false},
-    {CONN, "storagePoolEventDeregisterAny", "virConnectStoragePoolEventDeregisterAny", PoolDeregister, false, false},
-    {CONN, "nodeDeviceEventRegisterAny", "virConnectNodeDeviceEventRegisterAny", DeviceRegister, false, false},
-    {CONN, "nodeDeviceEventDeregisterAny", "virConnectNodeDeviceEventDeregisterAny", DeviceDeregister, false, false},
-    {CONN, "secretEventRegisterAny", "virConnectSecretEventRegisterAny", SecretRegister, false, false},
-    {CONN, "secretEventDeregisterAny", "virConnectSecretEventDeregisterAny", SecretDeregister, false, false},
-    {CONN, "registerCloseCallback", "virConnectRegisterCloseCallback", CloseRegister, false, false},
-    {CONN, "unregisterCloseCallback", "virConnectUnregisterCloseCallback", CloseUnregister, false, false},
-    {CONN, "domainQemuMonitorEventRegister", "virConnectDomainQemuMonitorEventRegister", QemuRegister, false, false},
-    {CONN, "domainQemuMonitorEventDeregister", "virConnectDomainQemuMonitorEventDeregister", QemuDeregister, false, false},
-    {-1, "_eventStamp", "", EventStamp, false, true},
-    {-1, "eventAddTimeout", "virEventAddTimeout", AddTimeout, false, true},
-    {-1, "eventUpdateTimeout", "virEventUpdateTimeout", UpdateTimeout, false, true},
-    {-1, "eventRemoveTimeout", "virEventRemoveTimeout", RemoveTimeout, false, true},
-    {-1, "eventAddHandle", "virEventAddHandle", AddHandle, false, true},
-    {-1, "eventUpdateHandle", "virEventUpdateHandle", UpdateHandle, false, true},
-    {-1, "eventRemoveHandle", "virEventRemoveHandle", RemoveHandle, false, true},
-    {0, nullptr, nullptr, nullptr, false, false}};
-#undef CONN
-extern const size_t kManual_eventsCount = sizeof(kManual_events) / sizeof(kManual_events[0]) - 1;
-extern const char *const kInternal_events[] = {nullptr};
-extern const size_t kInternal_eventsCount = 0;
+#include "../generated/manual/events.inc"
 
 }  // namespace vk

@@ -1,6 +1,6 @@
 // Hand-written bindings: stats.
 //
-// Bulk stats (DESIGN rule 8): Connect#getAllDomainStats and
+// Bulk stats: Connect#getAllDomainStats and
 // Connect#domainListGetStats resolve to Array<{domain: Domain, params: TypedParams}>.
 // Monitoring agents poll these for hundreds of domains many times a second, so
 // the result is built with raw napi_* calls, with the two record keys created
@@ -13,7 +13,6 @@
 namespace vk {
 
 namespace {
-
 
 // The record list and what Done() builds from it. The list stays owned here
 // until freed. Each record's domain reference is moved into its wrapper and
@@ -52,13 +51,16 @@ struct StatsCall : Call {
         napi_get_null(e, &dom);
       }
       napi_set_property(e, rec, kDomain, dom);
-      napi_set_property(e, rec, kParams, static_cast<napi_value>(TypedParamsToJS(env, r->params, r->nparams)));
+      napi_set_property(e, rec, kParams,
+                        static_cast<napi_value>(TypedParamsToJS(env, r->params, r->nparams)));
       napi_set_element(e, arr, static_cast<uint32_t>(i), rec);
     }
     // The list (each record's params, and the domain of a record that has
     // none moved out) is freed off the JS thread like the wrappers' refs:
     // that time is libvirt's, not the caller's.
-    FreeLaterWith([](void *p) { virDomainStatsRecordListFree(static_cast<virDomainStatsRecordPtr *>(p)); }, recs);
+    FreeLaterWith(
+        [](void *p) { virDomainStatsRecordListFree(static_cast<virDomainStatsRecordPtr *>(p)); },
+        recs);
     recs = nullptr;
     n = 0;
     return Napi::Value(env, arr);
@@ -131,12 +133,6 @@ Napi::Value DomainListGetStats(const Napi::CallbackInfo &info) {
 
 }  // namespace
 
-extern const MethodDef kManual_stats[] = {
-    {(int)Kind::Connect, "getAllDomainStats", "virConnectGetAllDomainStats", GetAllDomainStats, false, false},
-    {(int)Kind::Connect, "domainListGetStats", "virDomainListGetStats", DomainListGetStats, false, false},
-    {0, nullptr, nullptr, nullptr, false, false}};
-extern const size_t kManual_statsCount = sizeof(kManual_stats) / sizeof(kManual_stats[0]) - 1;
-extern const char *const kInternal_stats[] = {"virDomainStatsRecordListFree", nullptr};
-extern const size_t kInternal_statsCount = 1;
+#include "../generated/manual/stats.inc"
 
 }  // namespace vk

@@ -102,7 +102,8 @@ Napi::Value RecvImpl(const Napi::CallbackInfo &info, bool withFlags) {
   auto self = Self<Kind::Stream>(info);
   auto c = std::make_unique<C>();
   unsigned long long n = GetULLong(info, 0, "nbytes");
-  if (n > kMaxChunk) throw Napi::RangeError::New(env, ArgName(0, "nbytes") + " must be at most 64 MiB");
+  if (n > kMaxChunk)
+    throw Napi::RangeError::New(env, ArgName(0, "nbytes") + " must be at most 64 MiB");
   c->n = n;
   c->withFlags = withFlags;
   if (withFlags) c->flags = GetFlags(info, 1, "flags");
@@ -132,7 +133,8 @@ Napi::Value SendHole(const Napi::CallbackInfo &info) {
   auto self = Self<Kind::Stream>(info);
   auto c = std::make_unique<C>();
   c->length = GetLLong(info, 0, "length");
-  if (c->length < 0) throw Napi::RangeError::New(env, ArgName(0, "length") + " must not be negative");
+  if (c->length < 0)
+    throw Napi::RangeError::New(env, ArgName(0, "length") + " must not be negative");
   c->flags = GetFlags(info, 1, "flags");
   c->Bind(info, self);
   return Submit(env, c.release());
@@ -255,7 +257,8 @@ Napi::Value EventAdd(const Napi::CallbackInfo &info) {
   };
   auto self = Self<Kind::Stream>(info);
   int events = GetInt(info, 0, "events");
-  if (!info[1].IsFunction()) throw Napi::TypeError::New(env, ArgName(1, "cb") + " must be a function");
+  if (!info[1].IsFunction())
+    throw Napi::TypeError::New(env, ArgName(1, "cb") + " must be a function");
   auto c = std::make_unique<C>();
   c->events = events;
   c->sub = new StreamSub();
@@ -305,7 +308,6 @@ Napi::Value EventRemove(const Napi::CallbackInfo &info) {
   return Submit(env, c.release());
 }
 
-
 // ---- the *All calls: C callback APIs driven by JS handlers ------------------
 // The pool thread running virStream*All blocks while each handler runs on the
 // JS thread (a handler may return a Promise). That is the C API's contract;
@@ -317,6 +319,9 @@ Napi::Value EventRemove(const Napi::CallbackInfo &info) {
 std::mutex gWaitsMu;
 std::unordered_multimap<virStreamPtr, WaitCancel *> gWaits;
 
+// Which of the four *All calls an AllCall makes (also the index of its name).
+enum class AllMode { kSend, kRecv, kSparseSend, kSparseRecv };
+
 struct AllCall : StreamCall {
   WaitCancel cancel;
   std::shared_ptr<EnvQueue> q;
@@ -324,7 +329,7 @@ struct AllCall : StreamCall {
   std::vector<unsigned char> leftover;
   std::string jsErr;
   bool ended = false;  // SourceHole saw the stream ended
-  int mode = 0;  // 0 sendAll, 1 recvAll, 2 sparseSendAll, 3 sparseRecvAll
+  AllMode mode = AllMode::kSend;
   int ret = 0;
 
   void Register() {
@@ -368,9 +373,11 @@ struct AllCall : StreamCall {
       std::vector<unsigned char> got;
       bool ok = CallJsAndWait(
           c->q, c->handler,
-          [nbytes](Napi::Env env) { return std::vector<napi_value>{Napi::Number::New(env, (double)nbytes)}; },
-          [&got](Napi::Env env, Napi::Value v, std::string *e) { return Bytes(env, v, got, e); }, &c->jsErr,
-          &c->cancel);
+          [nbytes](Napi::Env env) {
+            return std::vector<napi_value>{Napi::Number::New(env, (double)nbytes)};
+          },
+          [&got](Napi::Env env, Napi::Value v, std::string *e) { return Bytes(env, v, got, e); },
+          &c->jsErr, &c->cancel);
       if (!ok) return -1;
       c->leftover.swap(got);
     }
@@ -440,13 +447,23 @@ struct AllCall : StreamCall {
 
   bool Run() override {
     switch (mode) {
-      case 0: ret = virStreamSendAll(s, Source, this); break;
-      case 1: ret = virStreamRecvAll(s, Sink, this); break;
-      case 2: ret = virStreamSparseSendAll(s, Source, SourceHole, SourceSkip, this); break;
-      default: ret = virStreamSparseRecvAll(s, Sink, SinkHole, this); break;
+      case AllMode::kSend:
+        ret = virStreamSendAll(s, Source, this);
+        break;
+      case AllMode::kRecv:
+        ret = virStreamRecvAll(s, Sink, this);
+        break;
+      case AllMode::kSparseSend:
+        ret = virStreamSparseSendAll(s, Source, SourceHole, SourceSkip, this);
+        break;
+      case AllMode::kSparseRecv:
+        ret = virStreamSparseRecvAll(s, Sink, SinkHole, this);
+        break;
     }
-    if (ret < 0 && ended) err.SetMessage(kEnded);
-    else if (ret < 0 && !jsErr.empty()) err.SetMessage("stream handler failed: " + jsErr);
+    if (ret < 0 && ended)
+      err.SetMessage(kEnded);
+    else if (ret < 0 && !jsErr.empty())
+      err.SetMessage("stream handler failed: " + jsErr);
     return ret >= 0;
   }
   Napi::Value Done(Napi::Env env) override { return env.Undefined(); }
@@ -456,15 +473,18 @@ struct AllCall : StreamCall {
   }
 };
 
-Napi::Value AllImpl(const Napi::CallbackInfo &info, int mode) {
+Napi::Value AllImpl(const Napi::CallbackInfo &info, AllMode mode) {
   Napi::Env env = info.Env();
   static const char *names[] = {"Stream#sendAll", "Stream#recvAll", "Stream#sparseSendAll",
                                 "Stream#sparseRecvAll"};
-  size_t nfn = mode == 2 ? 3 : mode == 3 ? 2 : 1;
-  CheckArgCount(info, nfn, names[mode]);
+  // the data handler, plus the hole and skip handlers of the sparse calls
+  size_t nfn = mode == AllMode::kSparseSend ? 3 : mode == AllMode::kSparseRecv ? 2 : 1;
+  CheckArgCount(info, nfn, names[static_cast<int>(mode)]);
   for (size_t i = 0; i < nfn; i++)
     if (i >= info.Length() || !info[i].IsFunction())
-      throw Napi::TypeError::New(env, ArgName(i, i == 0 ? "handler" : i == 1 ? "holeHandler" : "skipHandler") +
+      throw Napi::TypeError::New(env, ArgName(i, i == 0   ? "handler"
+                                                 : i == 1 ? "holeHandler"
+                                                          : "skipHandler") +
                                           " must be a function");
   auto self = Self<Kind::Stream>(info);
   auto c = std::make_unique<AllCall>();
@@ -477,10 +497,10 @@ Napi::Value AllImpl(const Napi::CallbackInfo &info, int mode) {
   c->Register();
   return Submit(env, c.release());
 }
-Napi::Value SendAll(const Napi::CallbackInfo &i) { return AllImpl(i, 0); }
-Napi::Value RecvAll(const Napi::CallbackInfo &i) { return AllImpl(i, 1); }
-Napi::Value SparseSendAll(const Napi::CallbackInfo &i) { return AllImpl(i, 2); }
-Napi::Value SparseRecvAll(const Napi::CallbackInfo &i) { return AllImpl(i, 3); }
+Napi::Value SendAll(const Napi::CallbackInfo &i) { return AllImpl(i, AllMode::kSend); }
+Napi::Value RecvAll(const Napi::CallbackInfo &i) { return AllImpl(i, AllMode::kRecv); }
+Napi::Value SparseSendAll(const Napi::CallbackInfo &i) { return AllImpl(i, AllMode::kSparseSend); }
+Napi::Value SparseRecvAll(const Napi::CallbackInfo &i) { return AllImpl(i, AllMode::kSparseRecv); }
 
 // Stream#abort() / #finish(): as the C calls, after ending the handler waits
 // of this stream's *All calls (see gWaits).
@@ -517,26 +537,6 @@ void CancelStreamWaits(virStreamPtr s, const char *why) {
   for (auto it = range.first; it != range.second; ++it) it->second->Cancel(why);
 }
 
-#define STREAM (int)Kind::Stream
-extern const MethodDef kManual_stream[] = {
-    {STREAM, "abort", "virStreamAbort", Abort, false, false},
-    {STREAM, "finish", "virStreamFinish", Finish, false, false},
-    {STREAM, "send", "virStreamSend", Send, false, false},
-    {STREAM, "recv", "virStreamRecv", Recv, false, false},
-    {STREAM, "recvFlags", "virStreamRecvFlags", RecvFlags, false, false},
-    {STREAM, "sendHole", "virStreamSendHole", SendHole, false, false},
-    {STREAM, "recvHole", "virStreamRecvHole", RecvHole, false, false},
-    {STREAM, "eventAddCallback", "virStreamEventAddCallback", EventAdd, false, false},
-    {STREAM, "eventUpdateCallback", "virStreamEventUpdateCallback", EventUpdate, false, false},
-    {STREAM, "eventRemoveCallback", "virStreamEventRemoveCallback", EventRemove, false, false},
-    {STREAM, "sendAll", "virStreamSendAll", SendAll, false, false},
-    {STREAM, "recvAll", "virStreamRecvAll", RecvAll, false, false},
-    {STREAM, "sparseSendAll", "virStreamSparseSendAll", SparseSendAll, false, false},
-    {STREAM, "sparseRecvAll", "virStreamSparseRecvAll", SparseRecvAll, false, false},
-    {0, nullptr, nullptr, nullptr, false, false}};
-#undef STREAM
-extern const size_t kManual_streamCount = sizeof(kManual_stream) / sizeof(kManual_stream[0]) - 1;
-extern const char *const kInternal_stream[] = {nullptr};
-extern const size_t kInternal_streamCount = 0;
+#include "../generated/manual/stream.inc"
 
 }  // namespace vk

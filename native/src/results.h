@@ -1,11 +1,17 @@
 // C results -> JS values, taking ownership of what libvirt allocated.
 #pragma once
 #include <cstdlib>
+#include <cstring>
 #include <vector>
 
 #include "runtime.h"
 
 namespace vk {
+
+// A char array field of a libvirt struct: bounded, never reads past the array.
+inline Napi::Value FixedStr(Napi::Env env, const char *s, size_t cap) {
+  return Napi::String::New(env, s, strnlen(s, cap));
+}
 
 inline Napi::Value TakeStr(Napi::Env env, char *&s) {
   Napi::Value v = Str(env, s);

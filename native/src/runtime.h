@@ -29,7 +29,7 @@ struct ErrorInfo {
 };
 
 // Thrown for a call on a freed/closed object; promise-returning methods turn it
-// into a rejection (DESIGN rule 12), synchronous ones throw it.
+// into a rejection, synchronous ones throw it.
 class FreedError;
 class FreedError : public Napi::Error {
  public:
@@ -178,10 +178,8 @@ long long GetLLong(const Napi::CallbackInfo &info, size_t i, const char *name);
 unsigned long long GetULLong(const Napi::CallbackInfo &info, size_t i, const char *name);
 double GetDouble(const Napi::CallbackInfo &info, size_t i, const char *name);
 bool GetBool(const Napi::CallbackInfo &info, size_t i, const char *name);
-std::vector<std::string> GetStringArray(const Napi::CallbackInfo &info, size_t i,
-                                        const char *name);
-std::vector<unsigned char> GetBytes(const Napi::CallbackInfo &info, size_t i,
-                                    const char *name);
+std::vector<std::string> GetStringArray(const Napi::CallbackInfo &info, size_t i, const char *name);
+std::vector<unsigned char> GetBytes(const Napi::CallbackInfo &info, size_t i, const char *name);
 void CheckArgCount(const Napi::CallbackInfo &info, size_t max, const char *fn);
 
 // string vector -> const char* array view
@@ -219,8 +217,16 @@ struct MethodDef {
   Method fn;
   bool isStatic;
   bool sync;  // false: returns a promise, so a freed receiver rejects instead of throwing
+  const char *since = nullptr;  // the libvirt version that added cName
+  bool missing = false;         // compiled out: the installed libvirt is older than `since`
 };
 
+// One method table: a generated owner's (native/generated/<owner>.cc) or a
+// hand-written file's (native/generated/manual/<area>.inc).
+struct MethodTable {
+  const MethodDef *defs;
+  const size_t *count;
+};
 
 const char *KindName(int k);
 
@@ -232,13 +238,15 @@ template <typename T>
 std::vector<T> GetNumberArray(const Napi::CallbackInfo &info, size_t i, const char *name) {
   Napi::Env env = info.Env();
   Napi::Value v = i < info.Length() ? info[i] : env.Undefined();
-  if (!v.IsArray()) throw Napi::TypeError::New(env, ArgName(i, name) + " must be an array of integers");
+  if (!v.IsArray())
+    throw Napi::TypeError::New(env, ArgName(i, name) + " must be an array of integers");
   Napi::Array a = v.As<Napi::Array>();
   std::vector<T> out;
   out.reserve(a.Length());
   for (uint32_t k = 0; k < a.Length(); k++) {
     Napi::Value e = a.Get(k);
-    if (!e.IsNumber()) throw Napi::TypeError::New(env, ArgName(i, name) + " must be an array of integers");
+    if (!e.IsNumber())
+      throw Napi::TypeError::New(env, ArgName(i, name) + " must be an array of integers");
     double d = e.As<Napi::Number>().DoubleValue();
     if (d != (double)(long long)d || d < (double)std::numeric_limits<T>::min() ||
         d > (double)std::numeric_limits<T>::max())

@@ -1,4 +1,4 @@
-// virTypedParameter <-> plain JS objects (DESIGN rule 7).
+// virTypedParameter <-> plain JS objects keyed by field name.
 #include <cmath>
 #include <cstring>
 
@@ -27,19 +27,32 @@ int TypedParamHint(const char *family, const std::string &field) {
 static napi_value OneParam(napi_env env, const virTypedParameter &p) {
   napi_value v = nullptr;
   switch (p.type) {
-    case VIR_TYPED_PARAM_INT: napi_create_int32(env, p.value.i, &v); break;
-    case VIR_TYPED_PARAM_UINT: napi_create_uint32(env, p.value.ui, &v); break;
-    case VIR_TYPED_PARAM_LLONG: napi_create_bigint_int64(env, p.value.l, &v); break;
-    case VIR_TYPED_PARAM_ULLONG: napi_create_bigint_uint64(env, p.value.ul, &v); break;
-    case VIR_TYPED_PARAM_DOUBLE: napi_create_double(env, p.value.d, &v); break;
-    case VIR_TYPED_PARAM_BOOLEAN: napi_get_boolean(env, p.value.b != 0, &v); break;
+    case VIR_TYPED_PARAM_INT:
+      napi_create_int32(env, p.value.i, &v);
+      break;
+    case VIR_TYPED_PARAM_UINT:
+      napi_create_uint32(env, p.value.ui, &v);
+      break;
+    case VIR_TYPED_PARAM_LLONG:
+      napi_create_bigint_int64(env, p.value.l, &v);
+      break;
+    case VIR_TYPED_PARAM_ULLONG:
+      napi_create_bigint_uint64(env, p.value.ul, &v);
+      break;
+    case VIR_TYPED_PARAM_DOUBLE:
+      napi_create_double(env, p.value.d, &v);
+      break;
+    case VIR_TYPED_PARAM_BOOLEAN:
+      napi_get_boolean(env, p.value.b != 0, &v);
+      break;
     case VIR_TYPED_PARAM_STRING:
       if (p.value.s)
         napi_create_string_utf8(env, p.value.s, NAPI_AUTO_LENGTH, &v);
       else
         napi_get_null(env, &v);
       break;
-    default: napi_get_undefined(env, &v);
+    default:
+      napi_get_undefined(env, &v);
   }
   return v;
 }
@@ -205,17 +218,21 @@ static void AddOne(Napi::Env env, const std::string &key, Napi::Value v, int typ
       bool lossless;
       v.As<Napi::BigInt>().Int64Value(&lossless);
       type = lossless && v.As<Napi::BigInt>().Int64Value(&lossless) < 0 ? VIR_TYPED_PARAM_LLONG
-                                                                         : VIR_TYPED_PARAM_ULLONG;
+                                                                        : VIR_TYPED_PARAM_ULLONG;
     } else if (v.IsBoolean()) {
       type = VIR_TYPED_PARAM_BOOLEAN;
     } else if (v.IsString()) {
       type = VIR_TYPED_PARAM_STRING;
     } else if (v.IsNumber()) {
       double d = v.As<Napi::Number>().DoubleValue();
-      if (std::trunc(d) != d) type = VIR_TYPED_PARAM_DOUBLE;
-      else if (d < 0) type = VIR_TYPED_PARAM_INT;
-      else if (d <= UINT32_MAX) type = VIR_TYPED_PARAM_UINT;
-      else type = VIR_TYPED_PARAM_ULLONG;
+      if (std::trunc(d) != d)
+        type = VIR_TYPED_PARAM_DOUBLE;
+      else if (d < 0)
+        type = VIR_TYPED_PARAM_INT;
+      else if (d <= UINT32_MAX)
+        type = VIR_TYPED_PARAM_UINT;
+      else
+        type = VIR_TYPED_PARAM_ULLONG;
     } else {
       fail("must be a number, bigint, boolean or string");
     }
@@ -224,11 +241,13 @@ static void AddOne(Napi::Env env, const std::string &key, Napi::Value v, int typ
   int rc = 0;
   auto num = [&](double lo, double hi) -> double {
     double d;
-    if (v.IsNumber()) d = v.As<Napi::Number>().DoubleValue();
+    if (v.IsNumber())
+      d = v.As<Napi::Number>().DoubleValue();
     else if (v.IsBigInt()) {
       bool l;
       d = static_cast<double>(v.As<Napi::BigInt>().Int64Value(&l));
-    } else fail("must be a number");
+    } else
+      fail("must be a number");
     if (!std::isfinite(d) || std::trunc(d) != d || d < lo || d > hi) fail("is out of range");
     return d;
   };
@@ -245,7 +264,8 @@ static void AddOne(Napi::Env env, const std::string &key, Napi::Value v, int typ
         bool l;
         x = v.As<Napi::BigInt>().Int64Value(&l);
         if (!l) fail("is out of range");
-      } else x = (long long)num(-9007199254740991.0, 9007199254740991.0);
+      } else
+        x = (long long)num(-9007199254740991.0, 9007199254740991.0);
       rc = virTypedParamsAddLLong(&out.params, &out.n, &out.max, f, x);
       break;
     }
@@ -255,7 +275,8 @@ static void AddOne(Napi::Env env, const std::string &key, Napi::Value v, int typ
         bool l;
         x = v.As<Napi::BigInt>().Uint64Value(&l);
         if (!l) fail("is out of range");
-      } else x = (unsigned long long)num(0, 9007199254740991.0);
+      } else
+        x = (unsigned long long)num(0, 9007199254740991.0);
       rc = virTypedParamsAddULLong(&out.params, &out.n, &out.max, f, x);
       break;
     }
@@ -266,7 +287,8 @@ static void AddOne(Napi::Env env, const std::string &key, Napi::Value v, int typ
       break;
     case VIR_TYPED_PARAM_BOOLEAN:
       if (!v.IsBoolean()) fail("must be a boolean");
-      rc = virTypedParamsAddBoolean(&out.params, &out.n, &out.max, f, v.As<Napi::Boolean>().Value());
+      rc =
+          virTypedParamsAddBoolean(&out.params, &out.n, &out.max, f, v.As<Napi::Boolean>().Value());
       break;
     case VIR_TYPED_PARAM_STRING: {
       if (!v.IsString()) fail("must be a string");

@@ -142,31 +142,25 @@ struct Token {
 };
 constexpr uint32_t kMagic = 0x76697274;  // "virt"
 
-const napi_type_tag kTags[] = {
-    {0x9a3c1e00aa01ULL, 0x5f1d000000000001ULL}, {0x9a3c1e00aa02ULL, 0x5f1d000000000002ULL},
-    {0x9a3c1e00aa03ULL, 0x5f1d000000000003ULL}, {0x9a3c1e00aa04ULL, 0x5f1d000000000004ULL},
-    {0x9a3c1e00aa05ULL, 0x5f1d000000000005ULL}, {0x9a3c1e00aa06ULL, 0x5f1d000000000006ULL},
-    {0x9a3c1e00aa07ULL, 0x5f1d000000000007ULL}, {0x9a3c1e00aa08ULL, 0x5f1d000000000008ULL},
-    {0x9a3c1e00aa09ULL, 0x5f1d000000000009ULL}, {0x9a3c1e00aa0aULL, 0x5f1d00000000000aULL},
-    {0x9a3c1e00aa0bULL, 0x5f1d00000000000bULL}, {0x9a3c1e00aa0cULL, 0x5f1d00000000000cULL},
-    {0x9a3c1e00aa0dULL, 0x5f1d00000000000dULL}, {0x9a3c1e00aa0eULL, 0x5f1d00000000000eULL},
-};
-static_assert(sizeof(kTags) / sizeof(kTags[0]) == static_cast<int>(Kind::Count), "tags");
 }  // namespace
 
-napi_type_tag TagOf(Kind k) { return kTags[static_cast<int>(k)]; }
+// One tag per class, derived from its place in VK_KINDS.
+napi_type_tag TagOf(Kind k) {
+  uint64_t i = static_cast<uint64_t>(k) + 1;
+  return {0x9a3c1e00aa00ULL + i, 0x5f1d000000000000ULL + i};
+}
 
-// Debug-build live-instance counters (issue: leaks); always compiled, cheap.
+// Live-instance counters per class, for leak checks (diagnostics()); always compiled, cheap.
 std::atomic<int64_t> g_live[static_cast<int>(Kind::Count)];
 
 template <Kind K>
 Wrap<K>::Wrap(const Napi::CallbackInfo &info) : Napi::ObjectWrap<Wrap<K>>(info) {
   Napi::Env env = info.Env();
   if (info.Length() != 1 || !info[0].IsExternal()) {
-    throw Napi::TypeError::New(
-        env, std::string(KindTraits<K>::name) +
-                 " objects are not constructed directly; get them from a Connect "
-                 "method (lookup, create, list)");
+    throw Napi::TypeError::New(env,
+                               std::string(KindTraits<K>::name) +
+                                   " objects are not constructed directly; get them from a Connect "
+                                   "method (lookup, create, list)");
   }
   Token *t = info[0].As<Napi::External<Token>>().Data();
   if (!t || t->magic != kMagic) throw Napi::TypeError::New(env, "invalid construction token");
@@ -243,8 +237,7 @@ typename Wrap<K>::Ptr Wrap<K>::Get(Napi::Value v, const char *what) {
     napi_type_tag tag = TagOf(K);
     napi_check_object_type_tag(env, v, &tag, &ok);
   }
-  if (!ok)
-    throw Napi::TypeError::New(env, std::string(what) + " must be a " + KindTraits<K>::name);
+  if (!ok) throw Napi::TypeError::New(env, std::string(what) + " must be a " + KindTraits<K>::name);
   Wrap<K> *w = Napi::ObjectWrap<Wrap<K>>::Unwrap(v.As<Napi::Object>());
   if (!w || !w->ptr) {
     throw UsageError(env, std::string(what) + ": this " + KindTraits<K>::name +

@@ -39,9 +39,17 @@ describe('API coverage', () => {
     }
   });
 
-  it('what the overrides call manual or internal really is bound or used', () => {
-    for (const f of Object.keys(overrides.manual)) expect(bound.has(f), f).toBe(true);
+  it('what scripts/manual.json and the overrides call hand-written or internal really is bound or used', () => {
+    const manual = JSON.parse(readFileSync(join(__dirname, '../../scripts/manual.json'), 'utf8'));
+    const hand = Object.keys(manual).filter((k) => k.startsWith('vir'));
+    expect(hand.length).toBeGreaterThan(50);
+    for (const f of hand) expect(bound.get(f)?.js, f).toBe(manual[f].ts.match(/^\w+/)[0]);
     for (const f of Object.keys(overrides.internal)) expect(internal.has(f), f).toBe(true);
+    const manifest = JSON.parse(readFileSync(join(__dirname, '../../lib/libvirt/generated/manifest.json'), 'utf8'));
+    for (const e of manifest) {
+      if (e.status === 'manual' || e.status === 'generated') expect(bound.has(e.c), e.c).toBe(true);
+      if (e.status === 'internal') expect(internal.has(e.c), e.c).toBe(true);
+    }
   });
 
   it('uses at least 95% of the functions', () => {

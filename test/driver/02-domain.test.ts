@@ -73,9 +73,9 @@ describe('Domain on test:///default', () => {
     const bi = await d.getBlockInfo('vda');
     expect(bi.capacity).toBeGreaterThan(0n);
     expect(await d.getAutostart()).toBe(false);
-    await d.setAutostart(1);
+    await d.setAutostart(true);
     expect(await d.getAutostart()).toBe(true);
-    await d.setAutostart(0);
+    await d.setAutostart(false);
     await conn.close();
   });
 
@@ -95,7 +95,7 @@ describe('Domain on test:///default', () => {
     expect(typeof tune.group_name).toBe('string');
     const perf = await d.getPerfEvents();
     expect(perf.cpu_cycles).toBe(false);
-    expect(await d.getSchedulerType()).toBe(1);
+    expect(await d.getSchedulerType()).toBe('fair');
     // explicit type and bad values
     await d.setMemoryParameters({ hard_limit: { type: 'ullong', value: 2097152n } });
     expect((await d.getMemoryParameters()).hard_limit).toBe(2097152n);

@@ -18,7 +18,7 @@ describe('Network on test:///default', () => {
     expect(await net.isActive()).toBe(true);
     expect((await conn.listAllNetworks()).map((n) => n.getName())).toContain(name);
     expect(await net.getXMLDesc()).toContain(name);
-    await net.setAutostart(1);
+    await net.setAutostart(true);
     expect(await net.getAutostart()).toBe(true);
     await net.destroy();
     await net.undefine();

@@ -40,8 +40,6 @@ describe('Connect.openAuth without credentials (test:///default)', () => {
     const cb = () => [];
     const C: any = Connect;
     expect(() => C.openAuth(1, { credtype: [], cb })).toThrow(TypeError);
-    expect(() => C.openAuth('test:///default')).toThrow(TypeError);
-    expect(() => C.openAuth('test:///default', null)).toThrow(TypeError);
     expect(() => C.openAuth('test:///default', cb)).toThrow(TypeError);
     expect(() => C.openAuth('test:///default', { cb })).toThrow(/credtype/);
     expect(() => C.openAuth('test:///default', { credtype: ['password'], cb })).toThrow(TypeError);

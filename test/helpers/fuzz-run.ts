@@ -162,17 +162,18 @@ function argArb(world: () => World): fc.Arbitrary<unknown> {
 }
 
 // ---- signatures: well-typed arguments reach deeper into libvirt ----------------
-// Parsed from the typings (lib/generated/api.ts, lib/manual-types.ts, ...): one type
-// string per parameter, keyed `Owner#js` ('' owner for module functions).
+// Parsed from the typings (lib/libvirt/generated/api.ts, which types the generated and the
+// hand-written methods alike): one type string per parameter, keyed `Owner#js` ('' owner
+// for module functions).
 const SIGS = new Map<string, string[]>();
-for (const f of ['generated/api.ts', 'manual-types.ts', 'event-types.ts', 'stream-types.ts']) {
+for (const f of ['generated/api.ts']) {
   let owner: string | null = null;
   const libDir = existsSync(join(__dirname, 'generated')) ? __dirname : join(__dirname, '..', '..', 'lib', 'libvirt');
   // A missing typings file would leave methods without signatures: fail, never fuzz less silently.
   const text = readFileSync(join(libDir, f), 'utf8');
   for (const line of text.split('\n')) {
-    const h = /^export interface (\w+?)(Methods|StaticManual|Static|Manual|Events|Native)\b/.exec(line) ?? /^export interface (ModuleFunctions)\b/.exec(line);
-    if (h) { owner = h[1] === 'ModuleFunctions' || h[1] === 'Module' || h[1] === 'EventLoop' ? '' : h[1]; if (h[1] === 'Stream') owner = 'Stream'; continue; }
+    const h = /^export interface (\w+?)(Methods|Static)\b/.exec(line) ?? /^export interface (ModuleFunctions)\b/.exec(line);
+    if (h) { owner = h[1] === 'ModuleFunctions' ? '' : h[1]; continue; }
     if (/^export /.test(line) || /^}/.test(line)) { if (/^}/.test(line)) owner = null; continue; }
     if (owner === null) continue;
     const m = /^\s+(\w+)(?:<[^(]*>)?\((.*)\):/.exec(line);

@@ -2,7 +2,25 @@
 /* eslint-disable */
 import type { TypedParams, TypedParamsInput } from '../typed-params.js';
 import type { Connect, Domain, Network, NetworkPort, StoragePool, StorageVol, Interface, NodeDevice, Secret, NWFilter, NWFilterBinding, DomainSnapshot, DomainCheckpoint, Stream } from '../classes.js';
+import type * as E from './constants.js';
+import type { ConnectAuth, DomainFSInfo, DomainIOThreadInfo, DomainInterface, DomainMemoryStats, DomainStatsRecord, NetworkDHCPLease, NodeCPUMap, QemuMonitorCommandResult, SecurityLabel, SecurityModel, VcpuInfo } from '../manual-types.js';
+import type { DomainEventArgs, NetworkEventArgs, NodeDeviceEventArgs, SecretEventArgs, StoragePoolEventArgs } from '../event-types.js';
 
+/** C struct `virConnectCredential`, fields under their C names. */
+export interface virConnectCredential {
+  /** One of virConnectCredentialType constants */
+  type: E.virConnectCredentialType;
+  /** Prompt to show to user */
+  prompt: string | null;
+  /** Additional challenge to show */
+  challenge: string | null;
+  /** Optional default result */
+  defresult: string | null;
+  /** Result to be filled with user response (or defresult) */
+  result: string | null;
+  /** Length of the result */
+  resultlen: number;
+}
 /** C struct `virDomainBlockInfo`, fields under their C names. */
 export interface virDomainBlockInfo {
   /** logical size in bytes of the  image (how much storage the  guest will see) */
@@ -15,7 +33,7 @@ export interface virDomainBlockInfo {
 /** C struct `virDomainBlockJobInfo`, fields under their C names. */
 export interface virDomainBlockJobInfo {
   /** virDomainBlockJobType */
-  type: number;
+  type: E.virDomainBlockJobType;
   /** The following fields provide an indication of block job progress.  `cur`  indicates the current position and will be between 0 and `end`.  `end` is  the final cursor position for this operation and represents completion.  To approximate progress, divide `cur` by `end`. */
   bandwidth: number;
   cur: bigint;
@@ -37,16 +55,48 @@ export interface virDomainBlockStatsStruct {
 /** C struct `virDomainControlInfo`, fields under their C names. */
 export interface virDomainControlInfo {
   /** control state, one of virDomainControlState */
-  state: number;
+  state: E.virDomainControlState;
   /** state details, currently 0 except for ERROR state (one of virDomainControlErrorReason) */
-  details: number;
+  details: E.virDomainControlErrorReason;
   /** for how long (in msec) control interface has been in current state (except for OK and ERROR states) */
   stateTime: bigint;
+}
+/** C struct `virDomainDiskError`, fields under their C names. */
+export interface virDomainDiskError {
+  /** disk target */
+  disk: string | null;
+  /** virDomainDiskErrorCode */
+  error: E.virDomainDiskErrorCode;
+}
+/** C struct `virDomainEventGraphicsAddress`, fields under their C names. */
+export interface virDomainEventGraphicsAddress {
+  /** Address family, virDomainEventGraphicsAddressType */
+  family: E.virDomainEventGraphicsAddressType;
+  /** Address of node (eg IP address, or UNIX path) */
+  node: string | null;
+  /** Service name/number (eg TCP port, or NULL) */
+  service: string | null;
+}
+/** C struct `virDomainEventGraphicsSubjectIdentity`, fields under their C names. */
+export interface virDomainEventGraphicsSubjectIdentity {
+  /** Type of identity */
+  type: string | null;
+  /** Identity value */
+  name: string | null;
+}
+/** C struct `virDomainIPAddress`, fields under their C names. */
+export interface virDomainIPAddress {
+  /** virIPAddrType */
+  type: E.virIPAddrType;
+  /** IP address */
+  addr: string | null;
+  /** IP address prefix */
+  prefix: number;
 }
 /** C struct `virDomainInfo`, fields under their C names. */
 export interface virDomainInfo {
   /** the running state, one of virDomainState */
-  state: number;
+  state: E.virDomainState;
   /** the maximum memory in KBytes allowed */
   maxMem: number;
   /** the memory in KBytes used by the domain */
@@ -87,6 +137,37 @@ export interface virDomainJobInfo {
   fileProcessed: bigint;
   fileRemaining: bigint;
 }
+/** C struct `virDomainMemoryStatStruct`, fields under their C names. */
+export interface virDomainMemoryStatStruct {
+  tag: number;
+  val: bigint;
+}
+/** C struct `virNetworkDHCPLease`, fields under their C names. */
+export interface virNetworkDHCPLease {
+  /** Network interface name */
+  iface: string | null;
+  /** Seconds since epoch */
+  expirytime: bigint;
+  /** virIPAddrType */
+  type: E.virIPAddrType;
+  /** MAC address */
+  mac: string | null;
+  /** IAID */
+  iaid: string | null;
+  /** IP address */
+  ipaddr: string | null;
+  /** IP address prefix */
+  prefix: number;
+  /** Hostname */
+  hostname: string | null;
+  /** Client ID or DUID */
+  clientid: string | null;
+}
+/** C struct `virNodeCPUStats`, fields under their C names. */
+export interface virNodeCPUStats {
+  field: string;
+  value: bigint;
+}
 /** C struct `virNodeInfo`, fields under their C names. */
 export interface virNodeInfo {
   /** string indicating the CPU model */
@@ -106,6 +187,11 @@ export interface virNodeInfo {
   /** number of threads per core, 1 in case of unusual numa topology */
   threads: number;
 }
+/** C struct `virNodeMemoryStats`, fields under their C names. */
+export interface virNodeMemoryStats {
+  field: string;
+  value: bigint;
+}
 /** C struct `virSecurityLabel`, fields under their C names. */
 export interface virSecurityLabel {
   /** security label string */
@@ -113,10 +199,17 @@ export interface virSecurityLabel {
   /** 1 if security policy is being enforced for domain */
   enforcing: number;
 }
+/** C struct `virSecurityModel`, fields under their C names. */
+export interface virSecurityModel {
+  /** security model string */
+  model: string;
+  /** domain of interpretation */
+  doi: string;
+}
 /** C struct `virStoragePoolInfo`, fields under their C names. */
 export interface virStoragePoolInfo {
   /** virStoragePoolState flags */
-  state: number;
+  state: E.virStoragePoolState;
   /** Logical size bytes */
   capacity: bigint;
   /** Current allocation bytes */
@@ -127,14 +220,61 @@ export interface virStoragePoolInfo {
 /** C struct `virStorageVolInfo`, fields under their C names. */
 export interface virStorageVolInfo {
   /** virStorageVolType flags */
-  type: number;
+  type: E.virStorageVolType;
   /** Logical size bytes */
   capacity: bigint;
   /** Current allocation bytes */
   allocation: bigint;
 }
+/** C struct `virVcpuInfo`, fields under their C names. */
+export interface virVcpuInfo {
+  /** virtual CPU number */
+  number: number;
+  /** value from virVcpuState */
+  state: E.virVcpuState;
+  /** CPU time used, in nanoseconds */
+  cpuTime: bigint;
+  /** real CPU number, or one of the values from virVcpuHostCpuState */
+  cpu: number;
+}
 
 export interface ModuleFunctions {
+  /**
+   * `virEventAddHandle`: `cb(watch, fd, events)` when `fd` has `VIR_EVENT_HANDLE_*` events. Returns the watch id.
+   * 
+   * @remarks C: `virEventAddHandle` (libvirt >= 0.9.3), hand-written in native/src/manual_events.cc
+   */
+  eventAddHandle(fd: number, events: number, cb: (watch: number, fd: number, events: number) => void): number;
+  /**
+   * `virEventAddTimeout`: `cb(timer)` every `timeout` ms (0: every loop iteration, -1: disabled). Synchronous; returns the timer id.
+   * 
+   * @remarks C: `virEventAddTimeout` (libvirt >= 0.9.3), hand-written in native/src/manual_events.cc
+   */
+  eventAddTimeout(timeout: number, cb: (timer: number) => void): number;
+  /**
+   * `virEventRemoveHandle`
+   * 
+   * @remarks C: `virEventRemoveHandle` (libvirt >= 0.9.3), hand-written in native/src/manual_events.cc
+   */
+  eventRemoveHandle(watch: number): void;
+  /**
+   * `virEventRemoveTimeout`
+   * 
+   * @remarks C: `virEventRemoveTimeout` (libvirt >= 0.9.3), hand-written in native/src/manual_events.cc
+   */
+  eventRemoveTimeout(timer: number): void;
+  /**
+   * `virEventUpdateHandle`
+   * 
+   * @remarks C: `virEventUpdateHandle` (libvirt >= 0.9.3), hand-written in native/src/manual_events.cc
+   */
+  eventUpdateHandle(watch: number, events: number): void;
+  /**
+   * `virEventUpdateTimeout`
+   * 
+   * @remarks C: `virEventUpdateTimeout` (libvirt >= 0.9.3), hand-written in native/src/manual_events.cc
+   */
+  eventUpdateTimeout(timer: number, timeout: number): void;
   /**
    * Provides version information. `libVer` is the version of the
    * library and will always be set unless an error occurs, in which case
@@ -150,7 +290,7 @@ export interface ModuleFunctions {
    * 
    * @remarks C: `virGetVersion` (libvirt >= 0.0.3)
    * @param type - ignored; pass NULL
-   * @returns -1 in case of failure, 0 otherwise, and values for `libVer` and `typeVer` have the format major * 1,000,000 + minor * 1,000 + release.
+   * @returns An object with the out-parameters under their C names: `libVer`, `typeVer`. Throws a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getVersion(type?: string | null): { libVer: number; typeVer: number };
 }
@@ -174,7 +314,7 @@ export interface ConnectMethods {
    * @remarks C: `virConnectBaselineCPU` (libvirt >= 0.7.7)
    * @param xmlCPUs - array of XML descriptions of host CPUs
    * @param flags - bitwise-OR of virConnectBaselineCPUFlags
-   * @returns XML description of the computed CPU (caller frees) or NULL on error.
+   * @returns A Promise of the string libvirt returns. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   baselineCPU(xmlCPUs: string[], flags?: number): Promise<string>;
   /**
@@ -212,7 +352,7 @@ export interface ConnectMethods {
    * @param virttype - virtualization type
    * @param xmlCPUs - array of XML descriptions of CPUs
    * @param flags - bitwise-OR of virConnectBaselineCPUFlags
-   * @returns XML description of the computed CPU (caller frees) or NULL on error.
+   * @returns A Promise of the string libvirt returns. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   baselineHypervisorCPU(emulator: string | null, arch: string | null, machine: string | null, virttype: string | null, xmlCPUs: string[], flags?: number): Promise<string>;
   /**
@@ -225,7 +365,7 @@ export interface ConnectMethods {
    * @remarks C: `virConnectCompareCPU` (libvirt >= 0.7.5)
    * @param xmlDesc - XML describing the CPU to compare with host CPU
    * @param flags - bitwise-OR of virConnectCompareCPUFlags
-   * @returns comparison result according to enum virCPUCompareResult. If VIR_CONNECT_COMPARE_CPU_FAIL_INCOMPATIBLE is used and `xmlDesc` CPU is incompatible with host CPU, this function will return VIR_CPU_COMPARE_ERROR (instead of VIR_CPU_COMPARE_INCOMPATIBLE) and the error will use the VIR_ERR_CPU_INCOMPATIBLE code with a message providing more details about the incompatibility.
+   * @returns A Promise of the C return value (number). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   compareCPU(xmlDesc: string, flags?: number): Promise<number>;
   /**
@@ -245,7 +385,7 @@ export interface ConnectMethods {
    * @param virttype - virtualization type
    * @param xmlCPU - XML describing the CPU to be compared
    * @param flags - bitwise-OR of virConnectCompareCPUFlags
-   * @returns comparison result according to enum virCPUCompareResult. If VIR_CONNECT_COMPARE_CPU_FAIL_INCOMPATIBLE is used and `xmlCPU` is incompatible with the CPU the specified hypervisor is able to provide on the host, this function will return VIR_CPU_COMPARE_ERROR (instead of VIR_CPU_COMPARE_INCOMPATIBLE) and the error will use the VIR_ERR_CPU_INCOMPATIBLE code with a message providing more details about the incompatibility.
+   * @returns A Promise of the C return value (number). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   compareHypervisorCPU(emulator: string | null, arch: string | null, machine: string | null, virttype: string | null, xmlCPU: string, flags?: number): Promise<number>;
   /**
@@ -256,7 +396,7 @@ export interface ConnectMethods {
    * @remarks C: `virDomainCreateLinux` (libvirt >= 0.0.3)
    * @param xmlDesc - string containing an XML description of the domain
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns a new domain object or NULL in case of failure
+   * @returns A Promise of a `Domain` wrapper holding its own reference (dropped when collected, or by `free()`). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   domainCreateLinux(xmlDesc: string, flags?: number): Promise<Domain>;
   /**
@@ -289,7 +429,7 @@ export interface ConnectMethods {
    * @remarks C: `virDomainCreateXML` (libvirt >= 0.5.0)
    * @param xmlDesc - string containing an XML description of the domain
    * @param flags - bitwise-OR of supported virDomainCreateFlags
-   * @returns a new domain object or NULL in case of failure
+   * @returns A Promise of a `Domain` wrapper holding its own reference (dropped when collected, or by `free()`). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   domainCreateXML(xmlDesc: string, flags?: number): Promise<Domain>;
   /**
@@ -326,7 +466,7 @@ export interface ConnectMethods {
    * @param xmlDesc - string containing an XML description of the domain
    * @param files - list of file descriptors passed
    * @param flags - bitwise-OR of supported virDomainCreateFlags
-   * @returns a new domain object or NULL in case of failure
+   * @returns A Promise of a `Domain` wrapper holding its own reference (dropped when collected, or by `free()`). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   domainCreateXMLWithFiles(xmlDesc: string, files: number[], flags?: number): Promise<Domain>;
   /**
@@ -340,7 +480,7 @@ export interface ConnectMethods {
    * 
    * @remarks C: `virDomainDefineXML` (libvirt >= 0.1.1)
    * @param xml - the XML description for the domain, preferably in UTF-8
-   * @returns NULL in case of error, a pointer to the domain otherwise
+   * @returns A Promise of a `Domain` wrapper holding its own reference (dropped when collected, or by `free()`). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   domainDefineXML(xml: string): Promise<Domain>;
   /**
@@ -355,9 +495,39 @@ export interface ConnectMethods {
    * @remarks C: `virDomainDefineXMLFlags` (libvirt >= 1.2.12)
    * @param xml - the XML description for the domain, preferably in UTF-8
    * @param flags - bitwise OR of the virDomainDefineFlags constants
-   * @returns NULL in case of error, a pointer to the domain otherwise
+   * @returns A Promise of a `Domain` wrapper holding its own reference (dropped when collected, or by `free()`). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   domainDefineXMLFlags(xml: string, flags?: number): Promise<Domain>;
+  /**
+   * `virConnectDomainEventDeregister`
+   * 
+   * @remarks C: `virConnectDomainEventDeregister` (libvirt >= 0.5.0), hand-written in native/src/manual_events.cc
+   */
+  domainEventDeregister(): Promise<void>;
+  /**
+   * `virConnectDomainEventDeregisterAny`
+   * 
+   * @remarks C: `virConnectDomainEventDeregisterAny` (libvirt >= 0.8.0), hand-written in native/src/manual_events.cc
+   */
+  domainEventDeregisterAny(callbackID: number): Promise<void>;
+  /**
+   * `virConnectDomainEventRegister`: the legacy lifecycle-only API (one per connection).
+   * 
+   * @remarks C: `virConnectDomainEventRegister` (libvirt >= 0.5.0), hand-written in native/src/manual_events.cc
+   */
+  domainEventRegister(cb: (dom: Domain, event: number, detail: number) => void): Promise<void>;
+  /**
+   * `virConnectDomainEventRegisterAny`: `dom` null for every domain. Resolves to the callback id.
+   * 
+   * @remarks C: `virConnectDomainEventRegisterAny` (libvirt >= 0.8.0), hand-written in native/src/manual_events.cc
+   */
+  domainEventRegisterAny<E extends keyof DomainEventArgs>(dom: Domain | null, eventID: E, cb: (dom: Domain, ...args: DomainEventArgs[E]) => void): Promise<number>;
+  /**
+   * `virDomainListGetStats` (owner is the connection, as its first argument is a domain list).
+   * 
+   * @remarks C: `virDomainListGetStats` (libvirt >= 1.2.8), hand-written in native/src/manual_stats.cc
+   */
+  domainListGetStats(doms: Domain[], stats?: number, flags?: number): Promise<DomainStatsRecord[]>;
   /**
    * Try to find a domain based on the hypervisor ID number
    * Note that this won't work for inactive domains which have an ID of -1,
@@ -368,7 +538,7 @@ export interface ConnectMethods {
    * 
    * @remarks C: `virDomainLookupByID` (libvirt >= 0.0.3)
    * @param id - the domain ID number
-   * @returns a new domain object or NULL in case of failure. If the domain cannot be found, then VIR_ERR_NO_DOMAIN error is raised.
+   * @returns A Promise of a `Domain` wrapper holding its own reference (dropped when collected, or by `free()`). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   domainLookupByID(id: number): Promise<Domain>;
   /**
@@ -379,7 +549,7 @@ export interface ConnectMethods {
    * 
    * @remarks C: `virDomainLookupByName` (libvirt >= 0.0.3)
    * @param name - name for the domain
-   * @returns a new domain object or NULL in case of failure. If the domain cannot be found, then VIR_ERR_NO_DOMAIN error is raised.
+   * @returns A Promise of a `Domain` wrapper holding its own reference (dropped when collected, or by `free()`). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   domainLookupByName(name: string): Promise<Domain>;
   /**
@@ -390,7 +560,7 @@ export interface ConnectMethods {
    * 
    * @remarks C: `virDomainLookupByUUID` (libvirt >= 0.0.5)
    * @param uuid - the raw UUID for the domain
-   * @returns a new domain object or NULL in case of failure. If the domain cannot be found, then VIR_ERR_NO_DOMAIN error is raised.
+   * @returns A Promise of a `Domain` wrapper holding its own reference (dropped when collected, or by `free()`). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   domainLookupByUUID(uuid: Uint8Array): Promise<Domain>;
   /**
@@ -401,7 +571,7 @@ export interface ConnectMethods {
    * 
    * @remarks C: `virDomainLookupByUUIDString` (libvirt >= 0.1.1)
    * @param uuidstr - the string UUID for the domain
-   * @returns a new domain object or NULL in case of failure. If the domain cannot be found, then VIR_ERR_NO_DOMAIN error is raised.
+   * @returns A Promise of a `Domain` wrapper holding its own reference (dropped when collected, or by `free()`). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   domainLookupByUUIDString(uuidstr: string): Promise<Domain>;
   /**
@@ -430,9 +600,21 @@ export interface ConnectMethods {
    * @remarks C: `virDomainQemuAttach` (libvirt >= 0.9.4)
    * @param pid_value - the UNIX process ID of the external QEMU process
    * @param flags - optional flags, currently unused
-   * @returns a new domain object on success, NULL otherwise
+   * @returns A Promise of a `Domain` wrapper holding its own reference (dropped when collected, or by `free()`). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   domainQemuAttach(pid_value: number, flags?: number): Promise<Domain>;
+  /**
+   * `virConnectDomainQemuMonitorEventDeregister`
+   * 
+   * @remarks C: `virConnectDomainQemuMonitorEventDeregister` (libvirt >= 1.2.3), hand-written in native/src/manual_events.cc
+   */
+  domainQemuMonitorEventDeregister(callbackID: number): Promise<void>;
+  /**
+   * `virConnectDomainQemuMonitorEventRegister`: `event` null for all.
+   * 
+   * @remarks C: `virConnectDomainQemuMonitorEventRegister` (libvirt >= 1.2.3), hand-written in native/src/manual_events.cc
+   */
+  domainQemuMonitorEventRegister(dom: Domain | null, event: string | null, cb: (dom: Domain, event: string, seconds: bigint, micros: number, details: string | null) => void, flags?: number): Promise<number>;
   /**
    * This method will restore a domain saved to disk by virDomainSave().
    * 
@@ -440,7 +622,7 @@ export interface ConnectMethods {
    * 
    * @remarks C: `virDomainRestore` (libvirt >= 0.0.3)
    * @param from - path to the input file
-   * @returns 0 in case of success and -1 in case of failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   domainRestore(from: string): Promise<void>;
   /**
@@ -472,9 +654,9 @@ export interface ConnectMethods {
    * @param from - path to the input file
    * @param dxml - (optional) XML config for adjusting guest xml used on restore
    * @param flags - bitwise-OR of virDomainSaveRestoreFlags
-   * @returns 0 in case of success and -1 in case of failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
-  domainRestoreFlags(from: string, dxml: string, flags?: number): Promise<void>;
+  domainRestoreFlags(from: string, dxml?: string | null, flags?: number): Promise<void>;
   /**
    * This method extends virDomainRestoreFlags by adding parameters. For
    * now, VIR_DOMAIN_SAVE_PARAM_FILE is required but this requirement may
@@ -483,7 +665,7 @@ export interface ConnectMethods {
    * @remarks C: `virDomainRestoreParams` (libvirt >= 8.4.0)
    * @param params - restore parameters
    * @param flags - bitwise-OR of virDomainSaveRestoreFlags
-   * @returns 0 in case of success and -1 in case of failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   domainRestoreParams(params: TypedParamsInput, flags?: number): Promise<void>;
   /**
@@ -508,7 +690,7 @@ export interface ConnectMethods {
    * @param file - path to saved state file
    * @param dxml - XML config for adjusting guest xml used on restore
    * @param flags - bitwise-OR of virDomainSaveRestoreFlags
-   * @returns 0 in case of success and -1 in case of failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   domainSaveImageDefineXML(file: string, dxml: string, flags?: number): Promise<void>;
   /**
@@ -522,7 +704,7 @@ export interface ConnectMethods {
    * @remarks C: `virDomainSaveImageGetXMLDesc` (libvirt >= 0.9.4)
    * @param file - path to saved state file
    * @param flags - bitwise-OR of supported virDomainSaveImageXMLFlags
-   * @returns a 0 terminated UTF-8 encoded XML instance, or NULL in case of error. The caller must free() the returned value.
+   * @returns A Promise of the XML instance. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   domainSaveImageGetXMLDesc(file: string, flags?: number): Promise<string>;
   /**
@@ -534,7 +716,7 @@ export interface ConnectMethods {
    * @param nativeFormat - configuration format importing from
    * @param nativeConfig - the configuration data to import
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns a 0 terminated UTF-8 encoded XML instance, or NULL in case of error. The caller must free() the returned value.
+   * @returns A Promise of the XML instance. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   domainXMLFromNative(nativeFormat: string, nativeConfig: string, flags?: number): Promise<string>;
   /**
@@ -553,7 +735,7 @@ export interface ConnectMethods {
    * @param nativeFormat - configuration format exporting to
    * @param domainXml - the domain configuration to export
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns a 0 terminated UTF-8 encoded native config datafile, or NULL in case of error. The caller must free() the returned value.
+   * @returns A Promise of the native config datafile. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   domainXMLToNative(nativeFormat: string, domainXml: string, flags?: number): Promise<string>;
   /**
@@ -571,9 +753,15 @@ export interface ConnectMethods {
    * @param type - type of storage pool sources to discover
    * @param srcSpec - XML document specifying discovery source
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns an xml document consisting of a SourceList element containing a source document appropriate to the given pool type for each discovered source.
+   * @returns A Promise of an xml document consisting of a SourceList element containing a source document appropriate to the given pool type for each discovered source. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
-  findStoragePoolSources(type: string, srcSpec: string, flags?: number): Promise<string>;
+  findStoragePoolSources(type: string, srcSpec?: string | null, flags?: number): Promise<string>;
+  /**
+   * `virConnectGetAllDomainStats`: stats of every domain in one call.
+   * 
+   * @remarks C: `virConnectGetAllDomainStats` (libvirt >= 1.2.8), hand-written in native/src/manual_stats.cc
+   */
+  getAllDomainStats(stats?: number, flags?: number): Promise<DomainStatsRecord[]>;
   /**
    * Get the list of CPU models supported by libvirt for a specific architecture.
    * 
@@ -586,14 +774,14 @@ export interface ConnectMethods {
    * @remarks C: `virConnectGetCPUModelNames` (libvirt >= 1.1.3)
    * @param arch - Architecture
    * @param flags - extra flags; not used yet, so callers should always pass 0.
-   * @returns -1 on error, number of elements in `models` on success (0 means libvirt accepts any CPU model).
+   * @returns A Promise of the out-parameter `models`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getCPUModelNames(arch: string, flags?: number): Promise<string[]>;
   /**
    * Provides capabilities of the hypervisor / driver.
    * 
    * @remarks C: `virConnectGetCapabilities` (libvirt >= 0.2.1)
-   * @returns NULL in case of error, or an XML string defining the capabilities. The client must free the returned string after use.
+   * @returns A Promise of the string libvirt returns. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getCapabilities(): Promise<string>;
   /**
@@ -609,7 +797,7 @@ export interface ConnectMethods {
    * @param machine - machine type
    * @param virttype - virtualization type
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns NULL in case of error or an XML string defining the capabilities.
+   * @returns A Promise of the string libvirt returns. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getDomainCapabilities(emulatorbin?: string | null, arch?: string | null, machine?: string | null, virttype?: string | null, flags?: number): Promise<string>;
   /**
@@ -620,7 +808,7 @@ export interface ConnectMethods {
    * hostname of the remote system.
    * 
    * @remarks C: `virConnectGetHostname` (libvirt >= 0.3.0)
-   * @returns the hostname which must be freed by the caller, or NULL if there was an error.
+   * @returns A Promise of the string libvirt returns. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getHostname(): Promise<string>;
   /**
@@ -628,7 +816,7 @@ export interface ConnectMethods {
    *   daemon running on the `conn` host
    * 
    * @remarks C: `virConnectGetLibVersion` (libvirt >= 0.7.3)
-   * @returns -1 in case of failure, 0 otherwise, and values for `libVer` have the format major * 1,000,000 + minor * 1,000 + release.
+   * @returns A Promise of the out-parameter `libVer`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getLibVersion(): Promise<number>;
   /**
@@ -641,7 +829,7 @@ export interface ConnectMethods {
    * 
    * @remarks C: `virConnectGetMaxVcpus` (libvirt >= 0.2.1)
    * @param type - value of the 'type' attribute in the <domain> element
-   * @returns the maximum of virtual CPU or -1 in case of error.
+   * @returns A Promise of the maximum of virtual CPU. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getMaxVcpus(type?: string | null): Promise<number>;
   /**
@@ -651,7 +839,7 @@ export interface ConnectMethods {
    * 
    * @remarks C: `virConnectGetStoragePoolCapabilities` (libvirt >= 5.2.0)
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns NULL in case of error or an XML string defining the capabilities.
+   * @returns A Promise of the string libvirt returns. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getStoragePoolCapabilities(flags?: number): Promise<string>;
   /**
@@ -662,7 +850,7 @@ export interface ConnectMethods {
    * 
    * @remarks C: `virConnectGetSysinfo` (libvirt >= 0.8.8)
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns the XML string which must be freed by the caller, or NULL if there was an error.
+   * @returns A Promise of the string libvirt returns. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getSysinfo(flags?: number): Promise<string>;
   /**
@@ -673,7 +861,7 @@ export interface ConnectMethods {
    * hypervisor, use virConnectGetCapabilities().
    * 
    * @remarks C: `virConnectGetType` (libvirt >= 0.0.3)
-   * @returns NULL in case of error, a static zero terminated string otherwise.
+   * @returns A Promise of the string libvirt returns. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getType(): Promise<string>;
   /**
@@ -686,7 +874,7 @@ export interface ConnectMethods {
    * hypervisor later.
    * 
    * @remarks C: `virConnectGetURI` (libvirt >= 0.3.0)
-   * @returns the URI string which must be freed by the caller, or NULL if there was an error.
+   * @returns A Promise of the string libvirt returns. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getURI(): Promise<string>;
   /**
@@ -695,7 +883,7 @@ export interface ConnectMethods {
    * with a Read-Only connection.
    * 
    * @remarks C: `virConnectGetVersion` (libvirt >= 0.0.3)
-   * @returns -1 in case of error, 0 otherwise. if the version can't be extracted by lack of capacities returns 0 and `hvVer` is 0, otherwise `hvVer` value is major * 1,000,000 + minor * 1,000 + release
+   * @returns A Promise of the out-parameter `hvVer`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getVersion(): Promise<number>;
   /**
@@ -711,7 +899,7 @@ export interface ConnectMethods {
    * 
    * @remarks C: `virInterfaceChangeBegin` (libvirt >= 0.9.2)
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns 0 in case of success and -1 in case of failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   interfaceChangeBegin(flags?: number): Promise<void>;
   /**
@@ -724,7 +912,7 @@ export interface ConnectMethods {
    * 
    * @remarks C: `virInterfaceChangeCommit` (libvirt >= 0.9.2)
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns 0 in case of success and -1 in case of failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   interfaceChangeCommit(flags?: number): Promise<void>;
   /**
@@ -737,7 +925,7 @@ export interface ConnectMethods {
    * 
    * @remarks C: `virInterfaceChangeRollback` (libvirt >= 0.9.2)
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns 0 in case of success and -1 in case of failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   interfaceChangeRollback(flags?: number): Promise<void>;
   /**
@@ -760,7 +948,7 @@ export interface ConnectMethods {
    * @remarks C: `virInterfaceDefineXML` (libvirt >= 0.6.4)
    * @param xml - the XML description for the interface, preferably in UTF-8
    * @param flags - bitwise-OR of virInterfaceDefineFlags
-   * @returns NULL in case of error, a pointer to the interface otherwise
+   * @returns A Promise of a `Interface` wrapper holding its own reference (dropped when collected, or by `free()`). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   interfaceDefineXML(xml: string, flags?: number): Promise<Interface>;
   /**
@@ -771,7 +959,7 @@ export interface ConnectMethods {
    * 
    * @remarks C: `virInterfaceLookupByMACString` (libvirt >= 0.6.4)
    * @param macstr - the MAC for the interface (null-terminated ASCII format)
-   * @returns a new interface object or NULL in case of failure. If the interface cannot be found, then VIR_ERR_NO_INTERFACE error is raised.
+   * @returns A Promise of a `Interface` wrapper holding its own reference (dropped when collected, or by `free()`). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   interfaceLookupByMACString(macstr: string): Promise<Interface>;
   /**
@@ -782,7 +970,7 @@ export interface ConnectMethods {
    * 
    * @remarks C: `virInterfaceLookupByName` (libvirt >= 0.6.4)
    * @param name - name for the interface
-   * @returns a new interface object or NULL in case of failure. If the interface cannot be found, then VIR_ERR_NO_INTERFACE error is raised.
+   * @returns A Promise of a `Interface` wrapper holding its own reference (dropped when collected, or by `free()`). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   interfaceLookupByName(name: string): Promise<Interface>;
   /**
@@ -792,14 +980,14 @@ export interface ConnectMethods {
    * over a channel (TCP or UNIX socket) which is not closed.
    * 
    * @remarks C: `virConnectIsAlive` (libvirt >= 0.9.8)
-   * @returns 1 if alive, 0 if dead, -1 on error
+   * @returns A Promise of `true` or `false` (C's 1 or 0). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   isAlive(): Promise<boolean>;
   /**
    * Determine if the connection to the hypervisor is encrypted
    * 
    * @remarks C: `virConnectIsEncrypted` (libvirt >= 0.7.3)
-   * @returns 1 if encrypted, 0 if not encrypted, -1 on error
+   * @returns A Promise of `true` or `false` (C's 1 or 0). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   isEncrypted(): Promise<boolean>;
   /**
@@ -810,7 +998,7 @@ export interface ConnectMethods {
    * to eavesdropping (eg a UNIX domain socket, or pipe)
    * 
    * @remarks C: `virConnectIsSecure` (libvirt >= 0.7.3)
-   * @returns 1 if secure, 0 if not secure, -1 on error
+   * @returns A Promise of `true` or `false` (C's 1 or 0). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   isSecure(): Promise<boolean>;
   /**
@@ -874,7 +1062,7 @@ export interface ConnectMethods {
    * 
    * @remarks C: `virConnectListAllDomains` (libvirt >= 0.9.13)
    * @param flags - bitwise-OR of virConnectListAllDomainsFlags
-   * @returns the number of domains found or -1 and sets domains to NULL in case of error. On success, the array stored into `domains` is guaranteed to have an extra allocated element set to NULL but not included in the return count, to make iteration easier. The caller is responsible for calling virDomainFree() on each array element, then calling free() on `domains`.
+   * @returns A Promise of the out-parameter `domains`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   listAllDomains(flags?: number): Promise<Domain[]>;
   /**
@@ -893,7 +1081,7 @@ export interface ConnectMethods {
    * 
    * @remarks C: `virConnectListAllInterfaces` (libvirt >= 0.10.2)
    * @param flags - bitwise-OR of virConnectListAllInterfacesFlags.
-   * @returns the number of interfaces found or -1 and sets `ifaces` to NULL in case of error. On success, the array stored into `ifaces` is guaranteed to have an extra allocated element set to NULL but not included in the return count, to make iteration easier. The caller is responsible for calling virStorageInterfaceFree() on each array element, then calling free() on `ifaces`.
+   * @returns A Promise of the out-parameter `ifaces`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   listAllInterfaces(flags?: number): Promise<Interface[]>;
   /**
@@ -902,7 +1090,7 @@ export interface ConnectMethods {
    * 
    * @remarks C: `virConnectListAllNWFilterBindings` (libvirt >= 4.5.0)
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns the number of network filters found or -1 and sets `filters` to NULL in case of error. On success, the array stored into `filters` is guaranteed to have an extra allocated element set to NULL but not included in the return count, to make iteration easier. The caller is responsible for calling virNWFilterFree() on each array element, then calling free() on `filters`.
+   * @returns A Promise of the out-parameter `bindings`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   listAllNWFilterBindings(flags?: number): Promise<NWFilterBinding[]>;
   /**
@@ -911,7 +1099,7 @@ export interface ConnectMethods {
    * 
    * @remarks C: `virConnectListAllNWFilters` (libvirt >= 0.10.2)
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns the number of network filters found or -1 and sets `filters` to NULL in case of error. On success, the array stored into `filters` is guaranteed to have an extra allocated element set to NULL but not included in the return count, to make iteration easier. The caller is responsible for calling virNWFilterFree() on each array element, then calling free() on `filters`.
+   * @returns A Promise of the out-parameter `filters`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   listAllNWFilters(flags?: number): Promise<NWFilter[]>;
   /**
@@ -938,7 +1126,7 @@ export interface ConnectMethods {
    * 
    * @remarks C: `virConnectListAllNetworks` (libvirt >= 0.10.2)
    * @param flags - bitwise-OR of virConnectListAllNetworksFlags.
-   * @returns the number of networks found or -1 and sets `nets` to NULL in case of error. On success, the array stored into `nets` is guaranteed to have an extra allocated element set to NULL but not included in the return count, to make iteration easier. The caller is responsible for calling virNetworkFree() on each array element, then calling free() on `nets`.
+   * @returns A Promise of the out-parameter `nets`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   listAllNetworks(flags?: number): Promise<Network[]>;
   /**
@@ -950,7 +1138,7 @@ export interface ConnectMethods {
    * 
    * @remarks C: `virConnectListAllNodeDevices` (libvirt >= 0.10.2)
    * @param flags - bitwise-OR of virConnectListAllNodeDeviceFlags.
-   * @returns the number of node devices found or -1 and sets `devices` to NULL in case of error. On success, the array stored into `devices` is guaranteed to have an extra allocated element set to NULL but not included in the return count, to make iteration easier. The caller is responsible for calling virNodeDeviceFree() on each array element, then calling free() on `devices`.
+   * @returns A Promise of the out-parameter `devices`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   listAllNodeDevices(flags?: number): Promise<NodeDevice[]>;
   /**
@@ -975,7 +1163,7 @@ export interface ConnectMethods {
    * 
    * @remarks C: `virConnectListAllSecrets` (libvirt >= 0.10.2)
    * @param flags - bitwise-OR of virConnectListAllSecretsFlags.
-   * @returns the number of secrets found or -1 and sets `secrets` to NULL in case of error. On success, the array stored into `secrets` is guaranteed to have an extra allocated element set to NULL but not included in the return count, to make iteration easier. The caller is responsible for calling virSecretFree() on each array element, then calling free() on `secrets`.
+   * @returns A Promise of the out-parameter `secrets`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   listAllSecrets(flags?: number): Promise<Secret[]>;
   /**
@@ -1020,7 +1208,7 @@ export interface ConnectMethods {
    * 
    * @remarks C: `virConnectListAllStoragePools` (libvirt >= 0.10.2)
    * @param flags - bitwise-OR of virConnectListAllStoragePoolsFlags.
-   * @returns the number of storage pools found or -1 and sets `pools` to NULL in case of error. On success, the array stored into `pools` is guaranteed to have an extra allocated element set to NULL but not included in the return count, to make iteration easier. The caller is responsible for calling virStoragePoolFree() on each array element, then calling free() on `pools`.
+   * @returns A Promise of the out-parameter `pools`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   listAllStoragePools(flags?: number): Promise<StoragePool[]>;
   /**
@@ -1031,7 +1219,7 @@ export interface ConnectMethods {
    * virConnectListAllDomains().
    * 
    * @remarks C: `virConnectListDefinedDomains` (libvirt >= 0.1.1)
-   * @returns the number of names provided in the array or -1 in case of error. Note that this command is inherently racy; a domain can be defined between a call to virConnectNumOfDefinedDomains() and this call; you are only guaranteed that all currently defined domains were listed if the return is less than `maxids`. The client must call free() on each returned name.
+   * @returns A Promise of the out-parameter `names`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   listDefinedDomains(): Promise<string[]>;
   /**
@@ -1042,7 +1230,7 @@ export interface ConnectMethods {
    * virConnectListAllInterfaces().
    * 
    * @remarks C: `virConnectListDefinedInterfaces` (libvirt >= 0.7.0)
-   * @returns the number of names provided in the array or -1 in case of error. Note that this command is inherently racy; a interface can be defined between a call to virConnectNumOfDefinedInterfaces() and this call; you are only guaranteed that all currently defined interfaces were listed if the return is less than `maxnames`. The client must call free() on each returned name.
+   * @returns A Promise of the out-parameter `names`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   listDefinedInterfaces(): Promise<string[]>;
   /**
@@ -1052,7 +1240,7 @@ export interface ConnectMethods {
    * virConnectListAllNetworks().
    * 
    * @remarks C: `virConnectListDefinedNetworks` (libvirt >= 0.2.0)
-   * @returns the number of names provided in the array or -1 in case of error. Note that this command is inherently racy; a network can be defined between a call to virConnectNumOfDefinedNetworks() and this call; you are only guaranteed that all currently defined networks were listed if the return is less than `maxnames`. The client must call free() on each returned name.
+   * @returns A Promise of the out-parameter `names`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   listDefinedNetworks(): Promise<string[]>;
   /**
@@ -1064,7 +1252,7 @@ export interface ConnectMethods {
    * virConnectListAllStoragePools().
    * 
    * @remarks C: `virConnectListDefinedStoragePools` (libvirt >= 0.4.1)
-   * @returns the number of names provided in the array or -1 in case of error. Note that this command is inherently racy; a pool can be defined between a call to virConnectNumOfDefinedStoragePools() and this call; you are only guaranteed that all currently defined pools were listed if the return is less than `maxnames`. The client must call free() on each returned name.
+   * @returns A Promise of the out-parameter `names`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   listDefinedStoragePools(): Promise<string[]>;
   /**
@@ -1074,7 +1262,7 @@ export interface ConnectMethods {
    * virConnectListAllDomains().
    * 
    * @remarks C: `virConnectListDomains` (libvirt >= 0.0.3)
-   * @returns the number of domains found or -1 in case of error. Note that this command is inherently racy; a domain can be started between a call to virConnectNumOfDomains() and this call; you are only guaranteed that all currently active domains were listed if the return is less than `maxids`.
+   * @returns A Promise of the out-parameter `ids`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   listDomains(): Promise<number[]>;
   /**
@@ -1085,7 +1273,7 @@ export interface ConnectMethods {
    * virConnectListAllInterfaces().
    * 
    * @remarks C: `virConnectListInterfaces` (libvirt >= 0.6.4)
-   * @returns the number of interfaces found or -1 in case of error. Note that this command is inherently racy; a interface can be started between a call to virConnectNumOfInterfaces() and this call; you are only guaranteed that all currently active interfaces were listed if the return is less than `maxnames`. The client must call free() on each returned name.
+   * @returns A Promise of the out-parameter `names`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   listInterfaces(): Promise<string[]>;
   /**
@@ -1095,7 +1283,7 @@ export interface ConnectMethods {
    * virConnectListAllNWFilters().
    * 
    * @remarks C: `virConnectListNWFilters` (libvirt >= 0.8.0)
-   * @returns the number of network filters found or -1 in case of error
+   * @returns A Promise of the out-parameter `names`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   listNWFilters(): Promise<string[]>;
   /**
@@ -1105,7 +1293,7 @@ export interface ConnectMethods {
    * virConnectListAllNetworks().
    * 
    * @remarks C: `virConnectListNetworks` (libvirt >= 0.2.0)
-   * @returns the number of networks found or -1 in case of error. Note that this command is inherently racy; a network can be started between a call to virConnectNumOfNetworks() and this call; you are only guaranteed that all currently active networks were listed if the return is less than `maxnames`. The client must call free() on each returned name.
+   * @returns A Promise of the out-parameter `names`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   listNetworks(): Promise<string[]>;
   /**
@@ -1115,7 +1303,7 @@ export interface ConnectMethods {
    * virConnectListAllSecrets().
    * 
    * @remarks C: `virConnectListSecrets` (libvirt >= 0.7.1)
-   * @returns the number of UUIDs provided in the array, or -1 on failure.
+   * @returns A Promise of the out-parameter `uuids`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   listSecrets(): Promise<string[]>;
   /**
@@ -1127,7 +1315,7 @@ export interface ConnectMethods {
    * virConnectListAllStoragePools().
    * 
    * @remarks C: `virConnectListStoragePools` (libvirt >= 0.4.1)
-   * @returns the number of pools found or -1 in case of error. Note that this command is inherently racy; a pool can be started between a call to virConnectNumOfStoragePools() and this call; you are only guaranteed that all currently active pools were listed if the return is less than `maxnames`. The client must call free() on each returned name.
+   * @returns A Promise of the out-parameter `names`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   listStoragePools(): Promise<string[]>;
   /**
@@ -1139,7 +1327,7 @@ export interface ConnectMethods {
    * 
    * @remarks C: `virNetworkCreateXML` (libvirt >= 0.2.0)
    * @param xmlDesc - an XML description of the network
-   * @returns a new network object or NULL in case of failure
+   * @returns A Promise of a `Network` wrapper holding its own reference (dropped when collected, or by `free()`). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   networkCreateXML(xmlDesc: string): Promise<Network>;
   /**
@@ -1152,7 +1340,7 @@ export interface ConnectMethods {
    * @remarks C: `virNetworkCreateXMLFlags` (libvirt >= 7.8.0)
    * @param xmlDesc - an XML description of the network
    * @param flags - bitwise-OR of virNetworkCreateFlags
-   * @returns a new network object or NULL in case of failure
+   * @returns A Promise of a `Network` wrapper holding its own reference (dropped when collected, or by `free()`). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   networkCreateXMLFlags(xmlDesc: string, flags?: number): Promise<Network>;
   /**
@@ -1164,7 +1352,7 @@ export interface ConnectMethods {
    * 
    * @remarks C: `virNetworkDefineXML` (libvirt >= 0.2.0)
    * @param xml - the XML description for the network, preferably in UTF-8
-   * @returns NULL in case of error, a pointer to the network otherwise
+   * @returns A Promise of a `Network` wrapper holding its own reference (dropped when collected, or by `free()`). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   networkDefineXML(xml: string): Promise<Network>;
   /**
@@ -1177,9 +1365,21 @@ export interface ConnectMethods {
    * @remarks C: `virNetworkDefineXMLFlags` (libvirt >= 7.7.0)
    * @param xml - the XML description for the network, preferably in UTF-8
    * @param flags - bitwise-OR of virNetworkDefineFlags
-   * @returns NULL in case of error, a pointer to the network otherwise
+   * @returns A Promise of a `Network` wrapper holding its own reference (dropped when collected, or by `free()`). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   networkDefineXMLFlags(xml: string, flags?: number): Promise<Network>;
+  /**
+   * `virConnectNetworkEventDeregisterAny`
+   * 
+   * @remarks C: `virConnectNetworkEventDeregisterAny` (libvirt >= 1.2.1), hand-written in native/src/manual_events.cc
+   */
+  networkEventDeregisterAny(callbackID: number): Promise<void>;
+  /**
+   * `virConnectNetworkEventRegisterAny`
+   * 
+   * @remarks C: `virConnectNetworkEventRegisterAny` (libvirt >= 1.2.1), hand-written in native/src/manual_events.cc
+   */
+  networkEventRegisterAny<E extends keyof NetworkEventArgs>(net: Network | null, eventID: E, cb: (net: Network, ...args: NetworkEventArgs[E]) => void): Promise<number>;
   /**
    * Try to lookup a network on the given hypervisor based on its name.
    * 
@@ -1188,7 +1388,7 @@ export interface ConnectMethods {
    * 
    * @remarks C: `virNetworkLookupByName` (libvirt >= 0.2.0)
    * @param name - name for the network
-   * @returns a new network object or NULL in case of failure. If the network cannot be found, then VIR_ERR_NO_NETWORK error is raised.
+   * @returns A Promise of a `Network` wrapper holding its own reference (dropped when collected, or by `free()`). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   networkLookupByName(name: string): Promise<Network>;
   /**
@@ -1199,7 +1399,7 @@ export interface ConnectMethods {
    * 
    * @remarks C: `virNetworkLookupByUUID` (libvirt >= 0.2.0)
    * @param uuid - the raw UUID for the network
-   * @returns a new network object or NULL in case of failure. If the network cannot be found, then VIR_ERR_NO_NETWORK error is raised.
+   * @returns A Promise of a `Network` wrapper holding its own reference (dropped when collected, or by `free()`). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   networkLookupByUUID(uuid: Uint8Array): Promise<Network>;
   /**
@@ -1207,9 +1407,15 @@ export interface ConnectMethods {
    * 
    * @remarks C: `virNetworkLookupByUUIDString` (libvirt >= 0.2.0)
    * @param uuidstr - the string UUID for the network
-   * @returns a new network object or NULL in case of failure. If the network cannot be found, then VIR_ERR_NO_NETWORK error is raised.
+   * @returns A Promise of a `Network` wrapper holding its own reference (dropped when collected, or by `free()`). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   networkLookupByUUIDString(uuidstr: string): Promise<Network>;
+  /**
+   * `virNodeAllocPages`: resolves to the number of nodes successfully adjusted.
+   * 
+   * @remarks C: `virNodeAllocPages` (libvirt >= 1.2.9), hand-written in native/src/manual_arrays.cc
+   */
+  nodeAllocPages(pageSizes: number[], pageCounts: Array<number | bigint>, startCell: number, cellCount: number, flags?: number): Promise<number>;
   /**
    * Create a new device on the VM host machine, for example, virtual
    * HBAs created using vport_create.
@@ -1220,7 +1426,7 @@ export interface ConnectMethods {
    * @remarks C: `virNodeDeviceCreateXML` (libvirt >= 0.6.3)
    * @param xmlDesc - string containing an XML description of the device to be created
    * @param flags - bitwise-OR of supported virNodeDeviceCreateXMLFlags
-   * @returns a node device object if successful, NULL in case of failure
+   * @returns A Promise of a `NodeDevice` wrapper holding its own reference (dropped when collected, or by `free()`). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   nodeDeviceCreateXML(xmlDesc: string, flags?: number): Promise<NodeDevice>;
   /**
@@ -1232,9 +1438,21 @@ export interface ConnectMethods {
    * @remarks C: `virNodeDeviceDefineXML` (libvirt >= 7.3.0)
    * @param xmlDesc - string containing an XML description of the device to be defined
    * @param flags - bitwise-OR of supported virNodeDeviceDefineXMLFlags
-   * @returns a node device object if successful, NULL in case of failure
+   * @returns A Promise of a `NodeDevice` wrapper holding its own reference (dropped when collected, or by `free()`). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   nodeDeviceDefineXML(xmlDesc: string, flags?: number): Promise<NodeDevice>;
+  /**
+   * `virConnectNodeDeviceEventDeregisterAny`
+   * 
+   * @remarks C: `virConnectNodeDeviceEventDeregisterAny` (libvirt >= 2.2.0), hand-written in native/src/manual_events.cc
+   */
+  nodeDeviceEventDeregisterAny(callbackID: number): Promise<void>;
+  /**
+   * `virConnectNodeDeviceEventRegisterAny`
+   * 
+   * @remarks C: `virConnectNodeDeviceEventRegisterAny` (libvirt >= 2.2.0), hand-written in native/src/manual_events.cc
+   */
+  nodeDeviceEventRegisterAny<E extends keyof NodeDeviceEventArgs>(dev: NodeDevice | null, eventID: E, cb: (dev: NodeDevice, ...args: NodeDeviceEventArgs[E]) => void): Promise<number>;
   /**
    * Lookup a node device by its name.
    * 
@@ -1243,7 +1461,7 @@ export interface ConnectMethods {
    * 
    * @remarks C: `virNodeDeviceLookupByName` (libvirt >= 0.5.0)
    * @param name - unique device name
-   * @returns a virNodeDevicePtr if found, NULL otherwise.
+   * @returns A Promise of a `NodeDevice` wrapper holding its own reference (dropped when collected, or by `free()`). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   nodeDeviceLookupByName(name: string): Promise<NodeDevice>;
   /**
@@ -1256,18 +1474,42 @@ export interface ConnectMethods {
    * @param wwnn - WWNN of the SCSI Host.
    * @param wwpn - WWPN of the SCSI Host.
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns a virNodeDevicePtr if found, NULL otherwise.
+   * @returns A Promise of a `NodeDevice` wrapper holding its own reference (dropped when collected, or by `free()`). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   nodeDeviceLookupSCSIHostByWWN(wwnn: string, wwpn: string, flags?: number): Promise<NodeDevice>;
+  /**
+   * `virNodeGetCPUMap`: the host's CPUs; `ret` is the CPU count, `online` how many are online.
+   * 
+   * @remarks C: `virNodeGetCPUMap` (libvirt >= 1.0.0), hand-written in native/src/manual_node.cc
+   */
+  nodeGetCPUMap(flags?: number): Promise<NodeCPUMap>;
+  /**
+   * `virNodeGetCPUStats`: `{kernel, user, idle, iowait, utilization, ...}` in ns (or %). `cpuNum` -1 is the total.
+   * 
+   * @remarks C: `virNodeGetCPUStats` (libvirt >= 0.9.3), hand-written in native/src/manual_node.cc
+   */
+  nodeGetCPUStats(cpuNum: number, flags?: number): Promise<Record<string, bigint>>;
+  /**
+   * `virNodeGetCellsFreeMemory`: free bytes of NUMA cells `startCell ..< startCell + maxCells`.
+   * 
+   * @remarks C: `virNodeGetCellsFreeMemory` (libvirt >= 0.3.3), hand-written in native/src/manual_node.cc
+   */
+  nodeGetCellsFreeMemory(startCell: number, maxCells: number): Promise<bigint[]>;
   /**
    * provides the free memory available on the Node
    * Note: most libvirt APIs provide memory sizes in kibibytes, but in this
    * function the returned value is in bytes. Divide by 1024 as necessary.
    * 
    * @remarks C: `virNodeGetFreeMemory` (libvirt >= 0.3.3)
-   * @returns the available free memory in bytes or 0 in case of error
+   * @returns A Promise of the C return value (bigint). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   nodeGetFreeMemory(): Promise<bigint>;
+  /**
+   * `virNodeGetFreePages`: free page counts, `cellCount` rows of `pages.length` entries.
+   * 
+   * @remarks C: `virNodeGetFreePages` (libvirt >= 1.2.6), hand-written in native/src/manual_arrays.cc
+   */
+  nodeGetFreePages(pages: number[], startCell: number, cellCount: number, flags?: number): Promise<bigint[]>;
   /**
    * Extract hardware information about the node.
    * 
@@ -1288,7 +1530,7 @@ export interface ConnectMethods {
    * in a more accurate representation.
    * 
    * @remarks C: `virNodeGetInfo` (libvirt >= 0.1.0)
-   * @returns 0 in case of success and -1 in case of failure.
+   * @returns A Promise of the out-parameter `info`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   nodeGetInfo(): Promise<virNodeInfo>;
   /**
@@ -1306,9 +1548,15 @@ export interface ConnectMethods {
    * 
    * @remarks C: `virNodeGetMemoryParameters` (libvirt >= 0.10.2)
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns 0 in case of success, and -1 in case of failure.
+   * @returns A Promise of the out-parameter `params`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   nodeGetMemoryParameters(flags?: number): Promise<TypedParams>;
+  /**
+   * `virNodeGetMemoryStats`: `{total, free, buffers, cached}` in KiB. `cellNum` -1 is the total.
+   * 
+   * @remarks C: `virNodeGetMemoryStats` (libvirt >= 0.9.3), hand-written in native/src/manual_node.cc
+   */
+  nodeGetMemoryStats(cellNum: number, flags?: number): Promise<Record<string, bigint>>;
   /**
    * If hypervisor supports AMD's SEV feature, then `params` will contain various
    * platform specific information like PDH and certificate chain. Caller is
@@ -1316,9 +1564,15 @@ export interface ConnectMethods {
    * 
    * @remarks C: `virNodeGetSEVInfo` (libvirt >= 4.5.0)
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns 0 in case of success, and -1 in case of failure.
+   * @returns A Promise of the out-parameter `params`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   nodeGetSEVInfo(flags?: number): Promise<TypedParams>;
+  /**
+   * `virNodeGetSecurityModel`.
+   * 
+   * @remarks C: `virNodeGetSecurityModel` (libvirt >= 0.6.1), hand-written in native/src/manual_node.cc
+   */
+  nodeGetSecurityModel(): Promise<SecurityModel>;
   /**
    * Collect the list of node devices, and store their names in `names`
    * 
@@ -1331,7 +1585,7 @@ export interface ConnectMethods {
    * @remarks C: `virNodeListDevices` (libvirt >= 0.5.0)
    * @param cap - capability name
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns the number of node devices found or -1 in case of error
+   * @returns A Promise of the out-parameter `names`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   nodeListDevices(cap?: string | null, flags?: number): Promise<string[]>;
   /**
@@ -1343,7 +1597,7 @@ export interface ConnectMethods {
    * @remarks C: `virNodeNumOfDevices` (libvirt >= 0.5.0)
    * @param cap - capability name
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns the number of node devices or -1 in case of error
+   * @returns A Promise of the number of node devices. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   nodeNumOfDevices(cap?: string | null, flags?: number): Promise<number>;
   /**
@@ -1360,7 +1614,7 @@ export interface ConnectMethods {
    * @remarks C: `virNodeSetMemoryParameters` (libvirt >= 0.10.2)
    * @param params - pointer to scheduler parameter objects
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns 0 in case of success, -1 in case of failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   nodeSetMemoryParameters(params: TypedParamsInput, flags?: number): Promise<void>;
   /**
@@ -1373,77 +1627,77 @@ export interface ConnectMethods {
    * @param target - the state to which the host must be suspended to, such as: VIR_NODE_SUSPEND_TARGET_MEM (Suspend-to-RAM) VIR_NODE_SUSPEND_TARGET_DISK (Suspend-to-Disk) VIR_NODE_SUSPEND_TARGET_HYBRID (Hybrid-Suspend, which is a combination of the former modes).
    * @param duration - the time duration in seconds for which the host has to be suspended
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns 0 on success (i.e., the node will be suspended after a short delay), -1 on failure (the operation is not supported, or an attempted suspend is already underway).
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   nodeSuspendForDuration(target: number, duration: number | bigint, flags?: number): Promise<void>;
   /**
    * Provides the number of defined but inactive domains.
    * 
    * @remarks C: `virConnectNumOfDefinedDomains` (libvirt >= 0.1.5)
-   * @returns the number of domain found or -1 in case of error
+   * @returns A Promise of the number of domain found. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   numOfDefinedDomains(): Promise<number>;
   /**
    * Provides the number of defined (inactive) interfaces on the physical host.
    * 
    * @remarks C: `virConnectNumOfDefinedInterfaces` (libvirt >= 0.7.0)
-   * @returns the number of defined interface found or -1 in case of error
+   * @returns A Promise of the number of defined interface found. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   numOfDefinedInterfaces(): Promise<number>;
   /**
    * Provides the number of inactive networks.
    * 
    * @remarks C: `virConnectNumOfDefinedNetworks` (libvirt >= 0.2.0)
-   * @returns the number of networks found or -1 in case of error
+   * @returns A Promise of the number of networks found. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   numOfDefinedNetworks(): Promise<number>;
   /**
    * Provides the number of inactive storage pools
    * 
    * @remarks C: `virConnectNumOfDefinedStoragePools` (libvirt >= 0.4.1)
-   * @returns the number of pools found, or -1 on error
+   * @returns A Promise of the number of pools found. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   numOfDefinedStoragePools(): Promise<number>;
   /**
    * Provides the number of active domains.
    * 
    * @remarks C: `virConnectNumOfDomains` (libvirt >= 0.0.3)
-   * @returns the number of domain found or -1 in case of error
+   * @returns A Promise of the number of domain found. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   numOfDomains(): Promise<number>;
   /**
    * Provides the number of active interfaces on the physical host.
    * 
    * @remarks C: `virConnectNumOfInterfaces` (libvirt >= 0.6.4)
-   * @returns the number of active interfaces found or -1 in case of error
+   * @returns A Promise of the number of active interfaces found. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   numOfInterfaces(): Promise<number>;
   /**
    * Provides the number of nwfilters.
    * 
    * @remarks C: `virConnectNumOfNWFilters` (libvirt >= 0.8.0)
-   * @returns the number of nwfilters found or -1 in case of error
+   * @returns A Promise of the number of nwfilters found. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   numOfNWFilters(): Promise<number>;
   /**
    * Provides the number of active networks.
    * 
    * @remarks C: `virConnectNumOfNetworks` (libvirt >= 0.2.0)
-   * @returns the number of network found or -1 in case of error
+   * @returns A Promise of the number of network found. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   numOfNetworks(): Promise<number>;
   /**
    * Fetch number of currently defined secrets.
    * 
    * @remarks C: `virConnectNumOfSecrets` (libvirt >= 0.7.1)
-   * @returns the number currently defined secrets.
+   * @returns A Promise of the number currently defined secrets. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   numOfSecrets(): Promise<number>;
   /**
    * Provides the number of active storage pools
    * 
    * @remarks C: `virConnectNumOfStoragePools` (libvirt >= 0.4.1)
-   * @returns the number of pools found, or -1 on error
+   * @returns A Promise of the number of pools found. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   numOfStoragePools(): Promise<number>;
   /**
@@ -1463,7 +1717,7 @@ export interface ConnectMethods {
    * @remarks C: `virNWFilterBindingCreateXML` (libvirt >= 4.5.0)
    * @param xml - an XML description of the binding
    * @param flags - bitwise-OR of virNWFilterBindingCreateFlags
-   * @returns a new binding object or NULL in case of failure
+   * @returns A Promise of a `NWFilterBinding` wrapper holding its own reference (dropped when collected, or by `free()`). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   nwFilterBindingCreateXML(xml: string, flags?: number): Promise<NWFilterBinding>;
   /**
@@ -1475,7 +1729,7 @@ export interface ConnectMethods {
    * 
    * @remarks C: `virNWFilterBindingLookupByPortDev` (libvirt >= 4.5.0)
    * @param portdev - name for the network port device
-   * @returns a new binding object or NULL in case of failure. If the network filter cannot be found, then VIR_ERR_NO_NWFILTER_BINDING error is raised.
+   * @returns A Promise of a `NWFilterBinding` wrapper holding its own reference (dropped when collected, or by `free()`). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   nwFilterBindingLookupByPortDev(portdev: string): Promise<NWFilterBinding>;
   /**
@@ -1487,7 +1741,7 @@ export interface ConnectMethods {
    * 
    * @remarks C: `virNWFilterDefineXML` (libvirt >= 0.8.0)
    * @param xmlDesc - an XML description of the nwfilter
-   * @returns a new nwfilter object or NULL in case of failure
+   * @returns A Promise of a `NWFilter` wrapper holding its own reference (dropped when collected, or by `free()`). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   nwFilterDefineXML(xmlDesc: string): Promise<NWFilter>;
   /**
@@ -1500,7 +1754,7 @@ export interface ConnectMethods {
    * @remarks C: `virNWFilterDefineXMLFlags` (libvirt >= 7.7.0)
    * @param xmlDesc - an XML description of the nwfilter
    * @param flags - bitwise-OR of virNWFilterDefineFlags
-   * @returns a new nwfilter object or NULL in case of failure
+   * @returns A Promise of a `NWFilter` wrapper holding its own reference (dropped when collected, or by `free()`). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   nwFilterDefineXMLFlags(xmlDesc: string, flags?: number): Promise<NWFilter>;
   /**
@@ -1511,7 +1765,7 @@ export interface ConnectMethods {
    * 
    * @remarks C: `virNWFilterLookupByName` (libvirt >= 0.8.0)
    * @param name - name for the network filter
-   * @returns a new nwfilter object or NULL in case of failure. If the network filter cannot be found, then VIR_ERR_NO_NWFILTER error is raised.
+   * @returns A Promise of a `NWFilter` wrapper holding its own reference (dropped when collected, or by `free()`). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   nwFilterLookupByName(name: string): Promise<NWFilter>;
   /**
@@ -1522,7 +1776,7 @@ export interface ConnectMethods {
    * 
    * @remarks C: `virNWFilterLookupByUUID` (libvirt >= 0.8.0)
    * @param uuid - the raw UUID for the network filter
-   * @returns a new nwfilter object or NULL in case of failure. If the nwfdilter cannot be found, then VIR_ERR_NO_NWFILTER error is raised.
+   * @returns A Promise of a `NWFilter` wrapper holding its own reference (dropped when collected, or by `free()`). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   nwFilterLookupByUUID(uuid: Uint8Array): Promise<NWFilter>;
   /**
@@ -1533,9 +1787,15 @@ export interface ConnectMethods {
    * 
    * @remarks C: `virNWFilterLookupByUUIDString` (libvirt >= 0.8.0)
    * @param uuidstr - the string UUID for the nwfilter
-   * @returns a new nwfilter object or NULL in case of failure. If the nwfilter cannot be found, then VIR_ERR_NO_NWFILTER error is raised.
+   * @returns A Promise of a `NWFilter` wrapper holding its own reference (dropped when collected, or by `free()`). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   nwFilterLookupByUUIDString(uuidstr: string): Promise<NWFilter>;
+  /**
+   * `virConnectRegisterCloseCallback`: `cb(conn, reason)` with a `VIR_CONNECT_CLOSE_REASON_*`. One per connection.
+   * 
+   * @remarks C: `virConnectRegisterCloseCallback` (libvirt >= 0.10.0), hand-written in native/src/manual_events.cc
+   */
+  registerCloseCallback(cb: (conn: Connect, reason: number) => void): Promise<void>;
   /**
    * If XML specifies a UUID, locates the specified secret and replaces all
    * attributes of the secret specified by UUID by attributes specified in xml
@@ -1550,9 +1810,21 @@ export interface ConnectMethods {
    * @remarks C: `virSecretDefineXML` (libvirt >= 0.7.1)
    * @param xml - XML describing the secret.
    * @param flags - bitwise-OR of virSecretDefineFlags
-   * @returns a secret on success, NULL on failure.
+   * @returns A Promise of a `Secret` wrapper holding its own reference (dropped when collected, or by `free()`). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   secretDefineXML(xml: string, flags?: number): Promise<Secret>;
+  /**
+   * `virConnectSecretEventDeregisterAny`
+   * 
+   * @remarks C: `virConnectSecretEventDeregisterAny` (libvirt >= 3.0.0), hand-written in native/src/manual_events.cc
+   */
+  secretEventDeregisterAny(callbackID: number): Promise<void>;
+  /**
+   * `virConnectSecretEventRegisterAny`
+   * 
+   * @remarks C: `virConnectSecretEventRegisterAny` (libvirt >= 3.0.0), hand-written in native/src/manual_events.cc
+   */
+  secretEventRegisterAny<E extends keyof SecretEventArgs>(secret: Secret | null, eventID: E, cb: (secret: Secret, ...args: SecretEventArgs[E]) => void): Promise<number>;
   /**
    * Try to lookup a secret on the given hypervisor based on its UUID.
    * Uses the 16 bytes of raw data to describe the UUID
@@ -1562,7 +1834,7 @@ export interface ConnectMethods {
    * 
    * @remarks C: `virSecretLookupByUUID` (libvirt >= 0.7.1)
    * @param uuid - the raw UUID for the secret
-   * @returns a new secret object or NULL in case of failure. If the secret cannot be found, then VIR_ERR_NO_SECRET error is raised.
+   * @returns A Promise of a `Secret` wrapper holding its own reference (dropped when collected, or by `free()`). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   secretLookupByUUID(uuid: Uint8Array): Promise<Secret>;
   /**
@@ -1574,7 +1846,7 @@ export interface ConnectMethods {
    * 
    * @remarks C: `virSecretLookupByUUIDString` (libvirt >= 0.7.1)
    * @param uuidstr - the string UUID for the secret
-   * @returns a new secret object or NULL in case of failure. If the secret cannot be found, then VIR_ERR_NO_SECRET error is raised.
+   * @returns A Promise of a `Secret` wrapper holding its own reference (dropped when collected, or by `free()`). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   secretLookupByUUIDString(uuidstr: string): Promise<Secret>;
   /**
@@ -1588,7 +1860,7 @@ export interface ConnectMethods {
    * @remarks C: `virSecretLookupByUsage` (libvirt >= 0.7.1)
    * @param usageType - the type of secret usage
    * @param usageID - identifier of the object using the secret
-   * @returns a new secret object or NULL in case of failure. If the secret cannot be found, then VIR_ERR_NO_SECRET error is raised.
+   * @returns A Promise of a `Secret` wrapper holding its own reference (dropped when collected, or by `free()`). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   secretLookupByUsage(usageType: number, usageID: string): Promise<Secret>;
   /**
@@ -1611,7 +1883,7 @@ export interface ConnectMethods {
    * @remarks C: `virConnectSetIdentity` (libvirt >= 5.8.0)
    * @param params - parameters containing the identity attributes
    * @param flags - currently unused, pass 0
-   * @returns 0 if the identity change was accepted, -1 on error
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   setIdentity(params: TypedParamsInput, flags?: number): Promise<void>;
   /**
@@ -1635,7 +1907,7 @@ export interface ConnectMethods {
    * @remarks C: `virConnectSetKeepAlive` (libvirt >= 0.9.8)
    * @param interval - number of seconds of inactivity before a keepalive message is sent
    * @param count - number of messages that can be sent in a row
-   * @returns -1 on error, 0 on success, 1 when remote party doesn't support keepalive messages.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   setKeepAlive(interval: number, count: number): Promise<void>;
   /**
@@ -1649,7 +1921,7 @@ export interface ConnectMethods {
    * @remarks C: `virStoragePoolCreateXML` (libvirt >= 0.4.1)
    * @param xmlDesc - XML description for new pool
    * @param flags - bitwise-OR of virStoragePoolCreateFlags
-   * @returns a virStoragePoolPtr object, or NULL if creation failed
+   * @returns A Promise of a `StoragePool` wrapper holding its own reference (dropped when collected, or by `free()`). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   storagePoolCreateXML(xmlDesc: string, flags?: number): Promise<StoragePool>;
   /**
@@ -1662,9 +1934,21 @@ export interface ConnectMethods {
    * @remarks C: `virStoragePoolDefineXML` (libvirt >= 0.4.1)
    * @param xml - XML description for new pool
    * @param flags - bitwise-OR of virStoragePoolDefineFlags
-   * @returns a virStoragePoolPtr object, or NULL if creation failed
+   * @returns A Promise of a `StoragePool` wrapper holding its own reference (dropped when collected, or by `free()`). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   storagePoolDefineXML(xml: string, flags?: number): Promise<StoragePool>;
+  /**
+   * `virConnectStoragePoolEventDeregisterAny`
+   * 
+   * @remarks C: `virConnectStoragePoolEventDeregisterAny` (libvirt >= 2.0.0), hand-written in native/src/manual_events.cc
+   */
+  storagePoolEventDeregisterAny(callbackID: number): Promise<void>;
+  /**
+   * `virConnectStoragePoolEventRegisterAny`
+   * 
+   * @remarks C: `virConnectStoragePoolEventRegisterAny` (libvirt >= 2.0.0), hand-written in native/src/manual_events.cc
+   */
+  storagePoolEventRegisterAny<E extends keyof StoragePoolEventArgs>(pool: StoragePool | null, eventID: E, cb: (pool: StoragePool, ...args: StoragePoolEventArgs[E]) => void): Promise<number>;
   /**
    * Fetch a storage pool based on its unique name
    * 
@@ -1673,7 +1957,7 @@ export interface ConnectMethods {
    * 
    * @remarks C: `virStoragePoolLookupByName` (libvirt >= 0.4.1)
    * @param name - name of pool to fetch
-   * @returns a virStoragePoolPtr object, or NULL if no matching pool is found
+   * @returns A Promise of a `StoragePool` wrapper holding its own reference (dropped when collected, or by `free()`). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   storagePoolLookupByName(name: string): Promise<StoragePool>;
   /**
@@ -1686,7 +1970,7 @@ export interface ConnectMethods {
    * 
    * @remarks C: `virStoragePoolLookupByTargetPath` (libvirt >= 4.1.0)
    * @param path - path at which the pool is exposed
-   * @returns a virStoragePoolPtr object, or NULL if no matching pool is found
+   * @returns A Promise of a `StoragePool` wrapper holding its own reference (dropped when collected, or by `free()`). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   storagePoolLookupByTargetPath(path: string): Promise<StoragePool>;
   /**
@@ -1697,7 +1981,7 @@ export interface ConnectMethods {
    * 
    * @remarks C: `virStoragePoolLookupByUUID` (libvirt >= 0.4.1)
    * @param uuid - globally unique id of pool to fetch
-   * @returns a virStoragePoolPtr object, or NULL if no matching pool is found
+   * @returns A Promise of a `StoragePool` wrapper holding its own reference (dropped when collected, or by `free()`). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   storagePoolLookupByUUID(uuid: Uint8Array): Promise<StoragePool>;
   /**
@@ -1708,7 +1992,7 @@ export interface ConnectMethods {
    * 
    * @remarks C: `virStoragePoolLookupByUUIDString` (libvirt >= 0.4.1)
    * @param uuidstr - globally unique id of pool to fetch
-   * @returns a virStoragePoolPtr object, or NULL if no matching pool is found
+   * @returns A Promise of a `StoragePool` wrapper holding its own reference (dropped when collected, or by `free()`). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   storagePoolLookupByUUIDString(uuidstr: string): Promise<StoragePool>;
   /**
@@ -1720,7 +2004,7 @@ export interface ConnectMethods {
    * 
    * @remarks C: `virStorageVolLookupByKey` (libvirt >= 0.4.1)
    * @param key - globally unique key
-   * @returns a storage volume, or NULL if not found / error
+   * @returns A Promise of a `StorageVol` wrapper holding its own reference (dropped when collected, or by `free()`). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   storageVolLookupByKey(key: string): Promise<StorageVol>;
   /**
@@ -1732,7 +2016,7 @@ export interface ConnectMethods {
    * 
    * @remarks C: `virStorageVolLookupByPath` (libvirt >= 0.4.1)
    * @param path - locally unique path
-   * @returns a storage volume, or NULL if not found / error
+   * @returns A Promise of a `StorageVol` wrapper holding its own reference (dropped when collected, or by `free()`). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   storageVolLookupByPath(path: string): Promise<StorageVol>;
   /**
@@ -1750,9 +2034,15 @@ export interface ConnectMethods {
    * 
    * @remarks C: `virStreamNew` (libvirt >= 0.7.2)
    * @param flags - bitwise-OR of virStreamFlags
-   * @returns the new stream, or NULL upon error
+   * @returns A Promise of a `Stream` wrapper holding its own reference (dropped when collected, or by `free()`). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   streamNew(flags?: number): Promise<Stream>;
+  /**
+   * `virConnectUnregisterCloseCallback`
+   * 
+   * @remarks C: `virConnectUnregisterCloseCallback` (libvirt >= 0.10.0), hand-written in native/src/manual_events.cc
+   */
+  unregisterCloseCallback(): Promise<void>;
 }
 
 export interface ConnectStatic {
@@ -1778,9 +2068,15 @@ export interface ConnectStatic {
    * 
    * @remarks C: `virConnectOpen` (libvirt >= 0.0.3)
    * @param name - (optional) URI of the hypervisor
-   * @returns a pointer to the hypervisor connection or NULL in case of error
+   * @returns A Promise of a `Connect` wrapper holding its own reference (dropped when collected, or by `free()`). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   open(name?: string | null): Promise<Connect>;
+  /**
+   * `virConnectOpenAuth` with a JS credential callback; `auth` null opens without one (C NULL).
+   * 
+   * @remarks C: `virConnectOpenAuth` (libvirt >= 0.4.0), hand-written in native/src/manual_connect.cc
+   */
+  openAuth(name: string | null, auth: ConnectAuth | null, flags?: number): Promise<Connect>;
   /**
    * This function should be called first to get a restricted connection to the
    * library functionalities. The set of APIs usable are then restricted
@@ -1793,7 +2089,7 @@ export interface ConnectStatic {
    * 
    * @remarks C: `virConnectOpenReadOnly` (libvirt >= 0.0.3)
    * @param name - (optional) URI of the hypervisor
-   * @returns a pointer to the hypervisor connection or NULL in case of error
+   * @returns A Promise of a `Connect` wrapper holding its own reference (dropped when collected, or by `free()`). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   openReadOnly(name?: string | null): Promise<Connect>;
 }
@@ -1806,7 +2102,7 @@ export interface DomainMethods {
    * for more details).
    * 
    * @remarks C: `virDomainAbortJob` (libvirt >= 0.7.7)
-   * @returns 0 in case of success and -1 in case of failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   abortJob(): Promise<void>;
   /**
@@ -1817,7 +2113,7 @@ export interface DomainMethods {
    * 
    * @remarks C: `virDomainAbortJobFlags` (libvirt >= 8.5.0)
    * @param flags - bitwise-OR of virDomainAbortJobFlagsValues
-   * @returns 0 in case of success and -1 in case of failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   abortJobFlags(flags?: number): Promise<void>;
   /**
@@ -1842,7 +2138,7 @@ export interface DomainMethods {
    * @remarks C: `virDomainAddIOThread` (libvirt >= 1.2.15)
    * @param iothread_id - the specific IOThread ID value to add
    * @param flags - bitwise-OR of virDomainModificationImpact
-   * @returns 0 in case of success, -1 in case of failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   addIOThread(iothread_id: number, flags?: number): Promise<void>;
   /**
@@ -1861,7 +2157,7 @@ export interface DomainMethods {
    * @remarks C: `virDomainAgentSetResponseTimeout` (libvirt >= 5.10.0)
    * @param timeout - timeout in seconds
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns 0 on success, -1 on failure
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   agentSetResponseTimeout(timeout: number, flags?: number): Promise<void>;
   /**
@@ -1878,7 +2174,7 @@ export interface DomainMethods {
    * 
    * @remarks C: `virDomainAttachDevice` (libvirt >= 0.1.9)
    * @param xml - pointer to XML description of one device
-   * @returns 0 in case of success, -1 in case of failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   attachDevice(xml: string): Promise<void>;
   /**
@@ -1905,7 +2201,7 @@ export interface DomainMethods {
    * @remarks C: `virDomainAttachDeviceFlags` (libvirt >= 0.7.7)
    * @param xml - pointer to XML description of one device
    * @param flags - bitwise-OR of virDomainDeviceModifyFlags
-   * @returns 0 in case of success, -1 in case of failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   attachDeviceFlags(xml: string, flags?: number): Promise<void>;
   /**
@@ -1923,7 +2219,7 @@ export interface DomainMethods {
    * @remarks C: `virDomainAuthorizedSSHKeysGet` (libvirt >= 6.10.0)
    * @param user - user to list keys for
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns number of keys stored in `keys`, -1 otherwise.
+   * @returns A Promise of the out-parameter `keys`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   authorizedSSHKeysGet(user: string, flags?: number): Promise<string[]>;
   /**
@@ -1952,7 +2248,7 @@ export interface DomainMethods {
    * @param user - user to add keys for
    * @param keys - authorized keys to set
    * @param flags - bitwise or of virDomainAuthorizedSSHKeysSetFlags
-   * @returns 0 on success, -1 otherwise.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   authorizedSSHKeysSet(user: string, keys: string[], flags?: number): Promise<void>;
   /**
@@ -2016,7 +2312,7 @@ export interface DomainMethods {
    * @param backupXML - description of the requested backup
    * @param checkpointXML - description of a checkpoint to create or NULL
    * @param flags - bitwise or of virDomainBackupBeginFlags
-   * @returns 0 on success or -1 on failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   backupBegin(backupXML: string, checkpointXML?: string | null, flags?: number): Promise<void>;
   /**
@@ -2029,7 +2325,7 @@ export interface DomainMethods {
    * 
    * @remarks C: `virDomainBackupGetXMLDesc` (libvirt >= 6.0.0)
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns a NUL-terminated UTF-8 encoded XML instance or NULL in case of error. The caller must free() the returned value.
+   * @returns A Promise of a NUL-terminated UTF-8 encoded XML instance. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   backupGetXMLDesc(flags?: number): Promise<string>;
   /**
@@ -2129,7 +2425,7 @@ export interface DomainMethods {
    * @param top - path to file within backing chain that contains data to be merged, or device shorthand, or NULL to merge all possible data
    * @param bandwidth - (optional) specify bandwidth limit; flags determine the unit
    * @param flags - bitwise-OR of virDomainBlockCommitFlags
-   * @returns 0 if the operation has started, -1 on failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   blockCommit(disk: string, base: string | null, top: string | null, bandwidth: number, flags?: number): Promise<void>;
   /**
@@ -2210,9 +2506,9 @@ export interface DomainMethods {
    * @param destxml - XML description of the copy destination
    * @param params - Pointer to block copy parameter objects, or NULL
    * @param flags - bitwise-OR of virDomainBlockCopyFlags
-   * @returns 0 if the operation has started, -1 on failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
-  blockCopy(disk: string, destxml: string, params: TypedParamsInput, flags?: number): Promise<void>;
+  blockCopy(disk: string, destxml: string, params: TypedParamsInput | null, flags?: number): Promise<void>;
   /**
    * Cancel the active block job on the given disk.
    * 
@@ -2252,7 +2548,7 @@ export interface DomainMethods {
    * @remarks C: `virDomainBlockJobAbort` (libvirt >= 0.9.4)
    * @param disk - path to the block device, or device shorthand
    * @param flags - bitwise-OR of virDomainBlockJobAbortFlags
-   * @returns -1 in case of failure, 0 when successful.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   blockJobAbort(disk: string, flags?: number): Promise<void>;
   /**
@@ -2279,9 +2575,15 @@ export interface DomainMethods {
    * @param disk - path to the block device, or device shorthand
    * @param bandwidth - specify bandwidth limit; flags determine the unit
    * @param flags - bitwise-OR of virDomainBlockJobSetSpeedFlags
-   * @returns -1 in case of failure, 0 when successful.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   blockJobSetSpeed(disk: string, bandwidth: number, flags?: number): Promise<void>;
+  /**
+   * `virDomainBlockPeek`: `size` bytes (at most 64 MiB) of a disk at `offset`.
+   * 
+   * @remarks C: `virDomainBlockPeek` (libvirt >= 0.4.2), hand-written in native/src/manual_domain.cc
+   */
+  blockPeek(disk: string, offset: number | bigint, size: number | bigint, flags?: number): Promise<Buffer>;
   /**
    * Populate a disk image with data from its backing image.  Once all data from
    * its backing image has been pulled, the disk no longer depends on a backing
@@ -2319,7 +2621,7 @@ export interface DomainMethods {
    * @param disk - path to the block device, or device shorthand
    * @param bandwidth - (optional) specify bandwidth limit; flags determine the unit
    * @param flags - bitwise-OR of virDomainBlockPullFlags
-   * @returns 0 if the operation has started, -1 on failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   blockPull(disk: string, bandwidth: number, flags?: number): Promise<void>;
   /**
@@ -2428,7 +2730,7 @@ export interface DomainMethods {
    * @param base - path to backing file to keep, or device shorthand, or NULL for no backing file
    * @param bandwidth - (optional) specify bandwidth limit; flags determine the unit
    * @param flags - bitwise-OR of virDomainBlockRebaseFlags
-   * @returns 0 if the operation has started, -1 on failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   blockRebase(disk: string, base: string | null, bandwidth: number, flags?: number): Promise<void>;
   /**
@@ -2454,7 +2756,7 @@ export interface DomainMethods {
    * @param disk - path to the block image, or shorthand
    * @param size - new size of the block image, see below for unit
    * @param flags - bitwise-OR of virDomainBlockResizeFlags
-   * @returns 0 in case of success or -1 in case of failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   blockResize(disk: string, size: number | bigint, flags?: number): Promise<void>;
   /**
@@ -2479,7 +2781,7 @@ export interface DomainMethods {
    * 
    * @remarks C: `virDomainBlockStats` (libvirt >= 0.3.2)
    * @param disk - path to the block device, or device shorthand
-   * @returns 0 in case of success or -1 in case of failure.
+   * @returns A Promise of the out-parameter `stats`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   blockStats(disk: string): Promise<virDomainBlockStatsStruct>;
   /**
@@ -2514,7 +2816,7 @@ export interface DomainMethods {
    * @remarks C: `virDomainBlockStatsFlags` (libvirt >= 0.9.5)
    * @param disk - path to the block device, or device shorthand
    * @param flags - bitwise-OR of virTypedParameterFlags
-   * @returns -1 in case of error, 0 in case of success.
+   * @returns A Promise of the out-parameter `params`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   blockStatsFlags(disk: string, flags?: number): Promise<TypedParams>;
   /**
@@ -2567,7 +2869,7 @@ export interface DomainMethods {
    * @remarks C: `virDomainCheckpointCreateXML` (libvirt >= 5.6.0)
    * @param xmlDesc - description of the checkpoint to create
    * @param flags - bitwise-OR of supported virDomainCheckpointCreateFlags
-   * @returns an (opaque) new virDomainCheckpointPtr on success or NULL on failure.
+   * @returns A Promise of a `DomainCheckpoint` wrapper holding its own reference (dropped when collected, or by `free()`). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   checkpointCreateXML(xmlDesc: string, flags?: number): Promise<DomainCheckpoint>;
   /**
@@ -2576,7 +2878,7 @@ export interface DomainMethods {
    * @remarks C: `virDomainCheckpointLookupByName` (libvirt >= 5.6.0)
    * @param name - name for the domain checkpoint
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns a domain checkpoint object or NULL in case of failure. If the domain checkpoint cannot be found, then the VIR_ERR_NO_DOMAIN_CHECKPOINT error is raised.
+   * @returns A Promise of a `DomainCheckpoint` wrapper holding its own reference (dropped when collected, or by `free()`). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   checkpointLookupByName(name: string, flags?: number): Promise<DomainCheckpoint>;
   /**
@@ -2602,7 +2904,7 @@ export interface DomainMethods {
    * @remarks C: `virDomainCoreDump` (libvirt >= 0.1.9)
    * @param to - path for the core file
    * @param flags - bitwise-OR of virDomainCoreDumpFlags
-   * @returns 0 in case of success and -1 in case of failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   coreDump(to: string, flags?: number): Promise<void>;
   /**
@@ -2631,7 +2933,7 @@ export interface DomainMethods {
    * @param to - path for the core file
    * @param dumpformat - format of domain memory's dump (one of virDomainCoreDumpFormat enum)
    * @param flags - bitwise-OR of virDomainCoreDumpFlags
-   * @returns 0 in case of success and -1 in case of failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   coreDumpWithFormat(to: string, dumpformat: number, flags?: number): Promise<void>;
   /**
@@ -2641,7 +2943,7 @@ export interface DomainMethods {
    * control, see virDomainCreateWithFlags().
    * 
    * @remarks C: `virDomainCreate` (libvirt >= 0.1.1)
-   * @returns 0 in case of success, -1 in case of error
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   create(): Promise<void>;
   /**
@@ -2685,7 +2987,7 @@ export interface DomainMethods {
    * @remarks C: `virDomainCreateWithFiles` (libvirt >= 1.1.1)
    * @param files - list of file descriptors passed
    * @param flags - bitwise-OR of supported virDomainCreateFlags
-   * @returns 0 in case of success, -1 in case of error
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   createWithFiles(files: number[], flags?: number): Promise<void>;
   /**
@@ -2722,7 +3024,7 @@ export interface DomainMethods {
    * 
    * @remarks C: `virDomainCreateWithFlags` (libvirt >= 0.8.2)
    * @param flags - bitwise-OR of supported virDomainCreateFlags
-   * @returns 0 in case of success, -1 in case of error
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   createWithFlags(flags?: number): Promise<void>;
   /**
@@ -2747,7 +3049,7 @@ export interface DomainMethods {
    * @remarks C: `virDomainDelIOThread` (libvirt >= 1.2.15)
    * @param iothread_id - the specific IOThread ID value to delete
    * @param flags - bitwise-OR of virDomainModificationImpact
-   * @returns 0 in case of success, -1 in case of failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   delIOThread(iothread_id: number, flags?: number): Promise<void>;
   /**
@@ -2770,7 +3072,7 @@ export interface DomainMethods {
    * be deleted when the domain quits.
    * 
    * @remarks C: `virDomainDestroy` (libvirt >= 0.0.3)
-   * @returns 0 in case of success and -1 in case of failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   destroy(): Promise<void>;
   /**
@@ -2803,7 +3105,7 @@ export interface DomainMethods {
    * 
    * @remarks C: `virDomainDestroyFlags` (libvirt >= 0.9.4)
    * @param flags - bitwise-OR of virDomainDestroyFlagsValues
-   * @returns 0 in case of success and -1 in case of failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   destroyFlags(flags?: number): Promise<void>;
   /**
@@ -2814,7 +3116,7 @@ export interface DomainMethods {
    * 
    * @remarks C: `virDomainDetachDevice` (libvirt >= 0.1.9)
    * @param xml - pointer to XML description of one device
-   * @returns 0 in case of success, -1 in case of failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   detachDevice(xml: string): Promise<void>;
   /**
@@ -2835,7 +3137,7 @@ export interface DomainMethods {
    * @remarks C: `virDomainDetachDeviceAlias` (libvirt >= 4.4.0)
    * @param alias - device alias
    * @param flags - bitwise-OR of virDomainDeviceModifyFlags
-   * @returns 0 in case of success, -1 in case of failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   detachDeviceAlias(alias: string, flags?: number): Promise<void>;
   /**
@@ -2885,7 +3187,7 @@ export interface DomainMethods {
    * @remarks C: `virDomainDetachDeviceFlags` (libvirt >= 0.7.7)
    * @param xml - pointer to XML description of one device
    * @param flags - bitwise-OR of virDomainDeviceModifyFlags
-   * @returns 0 in case of success, -1 in case of failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   detachDeviceFlags(xml: string, flags?: number): Promise<void>;
   /**
@@ -2914,7 +3216,7 @@ export interface DomainMethods {
    * @param name - name for the file descriptor group
    * @param fds - file descriptors to associate with domain
    * @param flags - optional flags; bitwise-OR of supported virDomainFDAssociateFlags
-   * @returns 0 on success, -1 on error.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   fdAssociate(name: string, fds: number[], flags?: number): Promise<void>;
   /**
@@ -2927,7 +3229,7 @@ export interface DomainMethods {
    * @remarks C: `virDomainFSFreeze` (libvirt >= 1.2.5)
    * @param mountpoints - list of mount points to be frozen
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns the number of frozen filesystems on success, -1 otherwise.
+   * @returns A Promise of the C return value (number). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   fsFreeze(mountpoints: string[], flags?: number): Promise<number>;
   /**
@@ -2938,7 +3240,7 @@ export interface DomainMethods {
    * @remarks C: `virDomainFSThaw` (libvirt >= 1.2.5)
    * @param mountpoints - list of mount points to be thawed
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns the number of thawed filesystems on success, -1 otherwise.
+   * @returns A Promise of the C return value (number). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   fsThaw(mountpoints: string[], flags?: number): Promise<number>;
   /**
@@ -2956,16 +3258,16 @@ export interface DomainMethods {
    * @param mountPoint - which mount point to trim
    * @param minimum - Minimum contiguous free range to discard in bytes
    * @param flags - extra flags, not used yet, so callers should always pass 0
-   * @returns 0 on success, -1 otherwise.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
-  fsTrim(mountPoint: string, minimum: number | bigint, flags?: number): Promise<void>;
+  fsTrim(mountPoint: string | null, minimum: number | bigint, flags?: number): Promise<void>;
   /**
    * Provides a boolean value indicating whether the domain
    * configured to be automatically started when the host
    * machine boots.
    * 
    * @remarks C: `virDomainGetAutostart` (libvirt >= 0.2.1)
-   * @returns -1 in case of error, 0 in case of success
+   * @returns A Promise of the out-parameter `autostart`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getAutostart(): Promise<boolean>;
   /**
@@ -2987,7 +3289,7 @@ export interface DomainMethods {
    * 
    * @remarks C: `virDomainGetBlkioParameters` (libvirt >= 0.9.0)
    * @param flags - bitwise-OR of virDomainModificationImpact and virTypedParameterFlags
-   * @returns -1 in case of error, 0 in case of success.
+   * @returns A Promise of the out-parameter `params`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getBlkioParameters(flags?: number): Promise<TypedParams>;
   /**
@@ -3056,7 +3358,7 @@ export interface DomainMethods {
    * @remarks C: `virDomainGetBlockInfo` (libvirt >= 0.8.1)
    * @param disk - path to the block device, or device shorthand
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns 0 in case of success and -1 in case of failure.
+   * @returns A Promise of the out-parameter `info`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getBlockInfo(disk: string, flags?: number): Promise<virDomainBlockInfo>;
   /**
@@ -3085,9 +3387,9 @@ export interface DomainMethods {
    * @remarks C: `virDomainGetBlockIoTune` (libvirt >= 0.9.8)
    * @param disk - path to the block device, or device shorthand
    * @param flags - bitwise-OR of virDomainModificationImpact and virTypedParameterFlags
-   * @returns -1 in case of error, 0 in case of success.
+   * @returns A Promise of the out-parameter `params`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
-  getBlockIoTune(disk: string, flags?: number): Promise<TypedParams>;
+  getBlockIoTune(disk?: string | null, flags?: number): Promise<TypedParams>;
   /**
    * Request block job information for the given disk.  If an operation is active
    * `info` will be updated with the current progress.  The units used for the
@@ -3128,16 +3430,22 @@ export interface DomainMethods {
    * @remarks C: `virDomainGetBlockJobInfo` (libvirt >= 0.9.4)
    * @param disk - path to the block device, or device shorthand
    * @param flags - bitwise-OR of virDomainBlockJobInfoFlags
-   * @returns -1 in case of failure, 0 when nothing found, 1 when info was found.
+   * @returns A Promise of an object with the out-parameters under their C names: `ret`, `info` (`ret` is the C return value). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getBlockJobInfo(disk: string, flags?: number): Promise<{ ret: number; info: virDomainBlockJobInfo }>;
+  /**
+   * `virDomainGetCPUStats`: one typed-params object per CPU; `(-1, 1)` gives one object with the totals.
+   * 
+   * @remarks C: `virDomainGetCPUStats` (libvirt >= 0.9.10), hand-written in native/src/manual_domain.cc
+   */
+  getCPUStats(start_cpu: number, ncpus: number, flags?: number): Promise<TypedParams[]>;
   /**
    * Provides the connection pointer associated with a domain.  The
    * reference counter on the connection is not increased by this
    * call.
    * 
    * @remarks C: `virDomainGetConnect` (libvirt >= 0.3.0)
-   * @returns the virConnectPtr or NULL in case of failure.
+   * @returns A `Connect` wrapper holding its own reference (dropped when collected, or by `free()`). Throws a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getConnect(): Connect;
   /**
@@ -3145,9 +3453,27 @@ export interface DomainMethods {
    * 
    * @remarks C: `virDomainGetControlInfo` (libvirt >= 0.9.3)
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns 0 in case of success and -1 in case of failure.
+   * @returns A Promise of the out-parameter `info`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getControlInfo(flags?: number): Promise<virDomainControlInfo>;
+  /**
+   * `virDomainGetDiskErrors`: disks with errors and their `VIR_DOMAIN_DISK_ERROR_*` code.
+   * 
+   * @remarks C: `virDomainGetDiskErrors` (libvirt >= 0.9.10), hand-written in native/src/manual_arrays.cc
+   */
+  getDiskErrors(flags?: number): Promise<Array<{ disk: string | null; error: number }>>;
+  /**
+   * `virDomainGetEmulatorPinInfo`: the emulator threads' cpumap (one bit per host CPU).
+   * 
+   * @remarks C: `virDomainGetEmulatorPinInfo` (libvirt >= 0.10.0), hand-written in native/src/manual_domain.cc
+   */
+  getEmulatorPinInfo(flags?: number): Promise<Buffer>;
+  /**
+   * `virDomainGetFSInfo` (needs the guest agent).
+   * 
+   * @remarks C: `virDomainGetFSInfo` (libvirt >= 1.2.11), hand-written in native/src/manual_domain.cc
+   */
+  getFSInfo(flags?: number): Promise<DomainFSInfo[]>;
   /**
    * Queries the guest agent for the various information about the guest system.
    * The reported data depends on the guest agent implementation. The information
@@ -3263,7 +3589,7 @@ export interface DomainMethods {
    * @remarks C: `virDomainGetGuestInfo` (libvirt >= 5.7.0)
    * @param types - types of information to return, binary-OR of virDomainGuestInfoTypes
    * @param flags - currently unused, set to 0
-   * @returns 0 on success, -1 on error.
+   * @returns A Promise of the out-parameter `params`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getGuestInfo(types: number, flags?: number): Promise<TypedParams>;
   /**
@@ -3284,7 +3610,7 @@ export interface DomainMethods {
    * 
    * @remarks C: `virDomainGetGuestVcpus` (libvirt >= 2.0.0)
    * @param flags - currently unused, callers shall pass 0
-   * @returns 0 on success, -1 on error.
+   * @returns A Promise of the out-parameter `params`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getGuestVcpus(flags?: number): Promise<TypedParams>;
   /**
@@ -3296,23 +3622,29 @@ export interface DomainMethods {
    * 
    * @remarks C: `virDomainGetHostname` (libvirt >= 0.10.0)
    * @param flags - bitwise-OR of virDomainGetHostnameFlags
-   * @returns the hostname which must be freed by the caller, or NULL if there was an error.
+   * @returns A Promise of the string libvirt returns. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getHostname(flags?: number): Promise<string>;
   /**
    * Get the hypervisor ID number for the domain
    * 
    * @remarks C: `virDomainGetID` (libvirt >= 0.0.3)
-   * @returns the domain ID number or (unsigned int) -1 in case of error
+   * @returns The number, or -1 where libvirt has none (an inactive domain has no ID). Throws a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getID(): number;
+  /**
+   * `virDomainGetIOThreadInfo`.
+   * 
+   * @remarks C: `virDomainGetIOThreadInfo` (libvirt >= 1.2.14), hand-written in native/src/manual_domain.cc
+   */
+  getIOThreadInfo(flags?: number): Promise<DomainIOThreadInfo[]>;
   /**
    * Extract information about a domain. Note that if the connection
    * used to get the domain is limited only a partial set of the information
    * can be extracted.
    * 
    * @remarks C: `virDomainGetInfo` (libvirt >= 0.0.3)
-   * @returns 0 in case of success and -1 in case of failure.
+   * @returns A Promise of the out-parameter `info`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getInfo(): Promise<virDomainInfo>;
   /**
@@ -3334,7 +3666,7 @@ export interface DomainMethods {
    * @remarks C: `virDomainGetInterfaceParameters` (libvirt >= 0.9.9)
    * @param device - the interface name or mac address
    * @param flags - bitwise-OR of virDomainModificationImpact and virTypedParameterFlags
-   * @returns -1 in case of error, 0 in case of success.
+   * @returns A Promise of the out-parameter `params`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getInterfaceParameters(device: string, flags?: number): Promise<TypedParams>;
   /**
@@ -3345,7 +3677,7 @@ export interface DomainMethods {
    * to virDomainGetJobStats().
    * 
    * @remarks C: `virDomainGetJobInfo` (libvirt >= 0.7.7)
-   * @returns 0 in case of success and -1 in case of failure.
+   * @returns A Promise of the out-parameter `info`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getJobInfo(): Promise<virDomainJobInfo>;
   /**
@@ -3372,16 +3704,16 @@ export interface DomainMethods {
    * 
    * @remarks C: `virDomainGetJobStats` (libvirt >= 1.0.3)
    * @param flags - bitwise-OR of virDomainGetJobStatsFlags
-   * @returns 0 in case of success and -1 in case of failure.
+   * @returns A Promise of an object with the out-parameters under their C names: `type`, `params`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
-  getJobStats(flags?: number): Promise<{ type: number; params: TypedParams }>;
+  getJobStats(flags?: number): Promise<{ type: E.virDomainJobType; params: TypedParams }>;
   /**
    * Get the launch security info. In case of the SEV guest, this will
    * return the launch measurement.
    * 
    * @remarks C: `virDomainGetLaunchSecurityInfo` (libvirt >= 4.5.0)
    * @param flags - currently used, set to 0.
-   * @returns -1 in case of failure, 0 in case of success.
+   * @returns A Promise of the out-parameter `params`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getLaunchSecurityInfo(flags?: number): Promise<TypedParams>;
   /**
@@ -3390,7 +3722,7 @@ export interface DomainMethods {
    * to Domain0 i.e. the domain where the application runs.
    * 
    * @remarks C: `virDomainGetMaxMemory` (libvirt >= 0.0.3)
-   * @returns the memory size in kibibytes (blocks of 1024 bytes), or 0 in case of error.
+   * @returns A Promise of the memory size in kibibytes (blocks of 1024 bytes). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getMaxMemory(): Promise<number>;
   /**
@@ -3401,7 +3733,7 @@ export interface DomainMethods {
    * guest was booted with.  For more details, see virDomainGetVcpusFlags().
    * 
    * @remarks C: `virDomainGetMaxVcpus` (libvirt >= 0.2.1)
-   * @returns the maximum of virtual CPU or -1 in case of error.
+   * @returns A Promise of the maximum of virtual CPU. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getMaxVcpus(): Promise<number>;
   /**
@@ -3432,7 +3764,7 @@ export interface DomainMethods {
    * 
    * @remarks C: `virDomainGetMemoryParameters` (libvirt >= 0.8.5)
    * @param flags - bitwise-OR of virDomainModificationImpact and virTypedParameterFlags
-   * @returns -1 in case of error, 0 in case of success.
+   * @returns A Promise of the out-parameter `params`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getMemoryParameters(flags?: number): Promise<TypedParams>;
   /**
@@ -3453,7 +3785,7 @@ export interface DomainMethods {
    * 
    * @remarks C: `virDomainGetMessages` (libvirt >= 7.1.0)
    * @param flags - zero or more virDomainMessageType flags
-   * @returns number of messages stored in `msgs`, -1 otherwise.
+   * @returns A Promise of the out-parameter `msgs`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getMessages(flags?: number): Promise<string[]>;
   /**
@@ -3474,14 +3806,14 @@ export interface DomainMethods {
    * @param type - type of metadata, from virDomainMetadataType
    * @param uri - XML namespace identifier
    * @param flags - bitwise-OR of virDomainModificationImpact
-   * @returns the metadata string on success (caller must free), or NULL in case of failure.
+   * @returns A Promise of the string libvirt returns. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getMetadata(type: number, uri?: string | null, flags?: number): Promise<string>;
   /**
    * Get the public name for that domain
    * 
    * @remarks C: `virDomainGetName` (libvirt >= 0.0.3)
-   * @returns a pointer to the name or NULL, the string need not be deallocated its lifetime will be the same as the domain object.
+   * @returns The string libvirt returns. Throws a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getName(): string;
   /**
@@ -3503,14 +3835,14 @@ export interface DomainMethods {
    * 
    * @remarks C: `virDomainGetNumaParameters` (libvirt >= 0.9.9)
    * @param flags - bitwise-OR of virDomainModificationImpact and virTypedParameterFlags
-   * @returns -1 in case of error, 0 in case of success.
+   * @returns A Promise of the out-parameter `params`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getNumaParameters(flags?: number): Promise<TypedParams>;
   /**
    * Get the type of domain operation system.
    * 
    * @remarks C: `virDomainGetOSType` (libvirt >= 0.0.3)
-   * @returns the new string or NULL in case of error, the string must be freed by the caller.
+   * @returns A Promise of the string libvirt returns. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getOSType(): Promise<string>;
   /**
@@ -3522,34 +3854,52 @@ export interface DomainMethods {
    * 
    * @remarks C: `virDomainGetPerfEvents` (libvirt >= 1.3.3)
    * @param flags - bitwise-OR of virDomainModificationImpact and virTypedParameterFlags
-   * @returns -1 in case of failure, 0 in case of success.
+   * @returns A Promise of the out-parameter `params`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getPerfEvents(flags?: number): Promise<TypedParams>;
+  /**
+   * `virDomainGetSchedulerParameters`.
+   * 
+   * @remarks C: `virDomainGetSchedulerParameters` (libvirt >= 0.2.3), hand-written in native/src/manual_domain.cc
+   */
+  getSchedulerParameters(): Promise<TypedParams>;
+  /**
+   * `virDomainGetSchedulerParametersFlags`.
+   * 
+   * @remarks C: `virDomainGetSchedulerParametersFlags` (libvirt >= 0.9.2), hand-written in native/src/manual_domain.cc
+   */
+  getSchedulerParametersFlags(flags?: number): Promise<TypedParams>;
   /**
    * Get the scheduler type and the number of scheduler parameters.
    * 
    * @remarks C: `virDomainGetSchedulerType` (libvirt >= 0.2.3)
-   * @returns NULL in case of error. The caller must free the returned string.
+   * @returns A Promise of the string libvirt returns. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
-  getSchedulerType(): Promise<number>;
+  getSchedulerType(): Promise<string>;
   /**
    * Extract security label of an active domain. The 'label' field
    * in the `seclabel` argument will be initialized to the empty
    * string if the domain is not running under a security model.
    * 
    * @remarks C: `virDomainGetSecurityLabel` (libvirt >= 0.6.1)
-   * @returns 0 in case of success, -1 in case of failure
+   * @returns A Promise of the out-parameter `seclabel`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getSecurityLabel(): Promise<virSecurityLabel>;
+  /**
+   * `virDomainGetSecurityLabelList`.
+   * 
+   * @remarks C: `virDomainGetSecurityLabelList` (libvirt >= 0.10.0), hand-written in native/src/manual_domain.cc
+   */
+  getSecurityLabelList(): Promise<SecurityLabel[]>;
   /**
    * Extract domain state. Each state can be accompanied with a reason (if known)
    * which led to the state.
    * 
    * @remarks C: `virDomainGetState` (libvirt >= 0.9.2)
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns 0 in case of success and -1 in case of failure.
+   * @returns A Promise of an object with the out-parameters under their C names: `state`, `reason`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
-  getState(flags?: number): Promise<{ state: number; reason: number }>;
+  getState(flags?: number): Promise<{ state: E.virDomainState; reason: number }>;
   /**
    * Extract information about guest time and store it into
    * `seconds` and `nseconds`. The `seconds` represents the number of
@@ -3560,14 +3910,14 @@ export interface DomainMethods {
    * 
    * @remarks C: `virDomainGetTime` (libvirt >= 1.2.5)
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns 0 on success, -1 otherwise.
+   * @returns A Promise of an object with the out-parameters under their C names: `seconds`, `nseconds`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getTime(flags?: number): Promise<{ seconds: bigint; nseconds: number }>;
   /**
    * Get the UUID for a domain
    * 
    * @remarks C: `virDomainGetUUID` (libvirt >= 0.0.5)
-   * @returns -1 in case of error, 0 in case of success
+   * @returns The out-parameter `uuid`. Throws a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getUUID(): Buffer;
   /**
@@ -3575,9 +3925,21 @@ export interface DomainMethods {
    * UUID see RFC4122.
    * 
    * @remarks C: `virDomainGetUUIDString` (libvirt >= 0.1.1)
-   * @returns -1 in case of error, 0 in case of success
+   * @returns The out-parameter `uuid`. Throws a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getUUIDString(): string;
+  /**
+   * `virDomainGetVcpuPinInfo`: one cpumap per vCPU.
+   * 
+   * @remarks C: `virDomainGetVcpuPinInfo` (libvirt >= 0.9.3), hand-written in native/src/manual_domain.cc
+   */
+  getVcpuPinInfo(flags?: number): Promise<Buffer[]>;
+  /**
+   * `virDomainGetVcpus`: per-vCPU info and cpumaps (running domains).
+   * 
+   * @remarks C: `virDomainGetVcpus` (libvirt >= 0.1.4), hand-written in native/src/manual_domain.cc
+   */
+  getVcpus(): Promise<{ info: VcpuInfo[]; cpumaps: Buffer[] }>;
   /**
    * Query the number of virtual CPUs used by the domain.  Note that
    * this call may fail if the underlying virtualization hypervisor does
@@ -3602,7 +3964,7 @@ export interface DomainMethods {
    * 
    * @remarks C: `virDomainGetVcpusFlags` (libvirt >= 0.8.5)
    * @param flags - bitwise-OR of virDomainVcpuFlags
-   * @returns the number of vCPUs in case of success, -1 in case of failure.
+   * @returns A Promise of the number of vCPUs in case of success. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getVcpusFlags(flags?: number): Promise<number>;
   /**
@@ -3630,7 +3992,7 @@ export interface DomainMethods {
    * 
    * @remarks C: `virDomainGetXMLDesc` (libvirt >= 0.0.3)
    * @param flags - bitwise-OR of virDomainXMLFlags
-   * @returns a 0 terminated UTF-8 encoded XML instance, or NULL in case of error. The caller must free() the returned value.
+   * @returns A Promise of the XML instance. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getXMLDesc(flags?: number): Promise<string>;
   /**
@@ -3638,7 +4000,7 @@ export interface DomainMethods {
    * 
    * @remarks C: `virDomainHasCurrentSnapshot` (libvirt >= 0.8.0)
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns 1 if such snapshot exists, 0 if it doesn't, -1 on error.
+   * @returns A Promise of `true` or `false` (C's 1 or 0). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   hasCurrentSnapshot(flags?: number): Promise<boolean>;
   /**
@@ -3648,7 +4010,7 @@ export interface DomainMethods {
    * 
    * @remarks C: `virDomainHasManagedSaveImage` (libvirt >= 0.8.0)
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns 0 if no image is present, 1 if an image is present, and -1 in case of error
+   * @returns A Promise of `true` or `false` (C's 1 or 0). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   hasManagedSaveImage(flags?: number): Promise<boolean>;
   /**
@@ -3656,9 +4018,15 @@ export interface DomainMethods {
    * 
    * @remarks C: `virDomainInjectNMI` (libvirt >= 0.9.2)
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns 0 in case of success, -1 in case of failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   injectNMI(flags?: number): Promise<void>;
+  /**
+   * `virDomainInterfaceAddresses`; `source` is a `VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_*` value.
+   * 
+   * @remarks C: `virDomainInterfaceAddresses` (libvirt >= 1.2.14), hand-written in native/src/manual_domain.cc
+   */
+  interfaceAddresses(source: number, flags?: number): Promise<DomainInterface[]>;
   /**
    * This function returns network interface stats for interfaces
    * attached to the domain.
@@ -3677,14 +4045,14 @@ export interface DomainMethods {
    * 
    * @remarks C: `virDomainInterfaceStats` (libvirt >= 0.3.2)
    * @param device - the interface name or MAC address
-   * @returns 0 in case of success or -1 in case of failure.
+   * @returns A Promise of the out-parameter `stats`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   interfaceStats(device: string): Promise<virDomainInterfaceStatsStruct>;
   /**
    * Determine if the domain is currently running
    * 
    * @remarks C: `virDomainIsActive` (libvirt >= 0.7.3)
-   * @returns 1 if running, 0 if inactive, -1 on error
+   * @returns A Promise of `true` or `false` (C's 1 or 0). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   isActive(): Promise<boolean>;
   /**
@@ -3692,14 +4060,14 @@ export interface DomainMethods {
    * which means it will still exist after shutting down
    * 
    * @remarks C: `virDomainIsPersistent` (libvirt >= 0.7.3)
-   * @returns 1 if persistent, 0 if transient, -1 on error
+   * @returns A Promise of `true` or `false` (C's 1 or 0). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   isPersistent(): Promise<boolean>;
   /**
    * Determine if the domain has been updated.
    * 
    * @remarks C: `virDomainIsUpdated` (libvirt >= 0.8.6)
-   * @returns 1 if updated, 0 if not, -1 on error
+   * @returns A Promise of `true` or `false` (C's 1 or 0). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   isUpdated(): Promise<boolean>;
   /**
@@ -3730,7 +4098,7 @@ export interface DomainMethods {
    * 
    * @remarks C: `virDomainListAllCheckpoints` (libvirt >= 5.6.0)
    * @param flags - bitwise-OR of supported virDomainCheckpointListFlags
-   * @returns the number of domain checkpoints found or -1 and sets `checkpoints` to NULL in case of error. On success, the array stored into `checkpoints` is guaranteed to have an extra allocated element set to NULL but not included in the return count, to make iteration easier. The caller is responsible for calling virDomainCheckpointFree() on each array element, then calling free() on `checkpoints`.
+   * @returns A Promise of the out-parameter `checkpoints`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   listAllCheckpoints(flags?: number): Promise<DomainCheckpoint[]>;
   /**
@@ -3777,9 +4145,15 @@ export interface DomainMethods {
    * 
    * @remarks C: `virDomainListAllSnapshots` (libvirt >= 0.9.13)
    * @param flags - bitwise-OR of supported virDomainSnapshotListFlags
-   * @returns the number of domain snapshots found or -1 and sets `snaps` to NULL in case of error. On success, the array stored into `snaps` is guaranteed to have an extra allocated element set to NULL but not included in the return count, to make iteration easier. The caller is responsible for calling virDomainSnapshotFree() on each array element, then calling free() on `snaps`.
+   * @returns A Promise of the out-parameter `snaps`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   listAllSnapshots(flags?: number): Promise<DomainSnapshot[]>;
+  /**
+   * `virDomainLxcOpenNamespace`: file descriptors of the container's namespaces (the caller closes them).
+   * 
+   * @remarks C: `virDomainLxcOpenNamespace` (libvirt >= 1.0.2), hand-written in native/src/manual_domain.cc
+   */
+  lxcOpenNamespace(flags?: number): Promise<number[]>;
   /**
    * This method will suspend a domain and save its memory contents to
    * a file on disk. After the call, if successful, the domain is not
@@ -3805,7 +4179,7 @@ export interface DomainMethods {
    * 
    * @remarks C: `virDomainManagedSave` (libvirt >= 0.8.0)
    * @param flags - bitwise-OR of virDomainSaveRestoreFlags
-   * @returns 0 in case of success or -1 in case of failure
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   managedSave(flags?: number): Promise<void>;
   /**
@@ -3827,7 +4201,7 @@ export interface DomainMethods {
    * @remarks C: `virDomainManagedSaveDefineXML` (libvirt >= 3.7.0)
    * @param dxml - XML config for adjusting guest xml used on restore
    * @param flags - bitwise-OR of virDomainSaveRestoreFlags
-   * @returns 0 in case of success and -1 in case of failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   managedSaveDefineXML(dxml: string, flags?: number): Promise<void>;
   /**
@@ -3840,7 +4214,7 @@ export interface DomainMethods {
    * 
    * @remarks C: `virDomainManagedSaveGetXMLDesc` (libvirt >= 3.7.0)
    * @param flags - bitwise-OR of supported virDomainSaveImageXMLFlags
-   * @returns a 0 terminated UTF-8 encoded XML instance, or NULL in case of error. The caller must free() the returned value.
+   * @returns A Promise of the XML instance. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   managedSaveGetXMLDesc(flags?: number): Promise<string>;
   /**
@@ -3848,9 +4222,21 @@ export interface DomainMethods {
    * 
    * @remarks C: `virDomainManagedSaveRemove` (libvirt >= 0.8.0)
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns 0 in case of success, and -1 in case of error
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   managedSaveRemove(flags?: number): Promise<void>;
+  /**
+   * `virDomainMemoryPeek`: `size` bytes (at most 64 MiB) of guest memory; flags `VIR_MEMORY_VIRTUAL` or `VIR_MEMORY_PHYSICAL`.
+   * 
+   * @remarks C: `virDomainMemoryPeek` (libvirt >= 0.4.2), hand-written in native/src/manual_domain.cc
+   */
+  memoryPeek(start: number | bigint, size: number | bigint, flags?: number): Promise<Buffer>;
+  /**
+   * `virDomainMemoryStats`: `nr_stats` (default: all known, `VIR_DOMAIN_MEMORY_STAT_NR`) caps how many are asked.
+   * 
+   * @remarks C: `virDomainMemoryStats` (libvirt >= 0.7.5), hand-written in native/src/manual_domain.cc
+   */
+  memoryStats(nr_stats?: number, flags?: number): Promise<DomainMemoryStats>;
   /**
    * Migrate the domain object from its current host to the destination
    * host given by dconn (a connection to the destination host).
@@ -3868,7 +4254,7 @@ export interface DomainMethods {
    * @param dname - (optional) rename domain to this at destination
    * @param uri - (optional) dest hostname/URI as seen from the source host
    * @param bandwidth - (optional) specify migration bandwidth limit in MiB/s
-   * @returns the new domain object if the migration was successful, or NULL in case of error. Note that the new domain object exists in the scope of the destination connection (dconn).
+   * @returns A Promise of a `Domain` wrapper holding its own reference (dropped when collected, or by `free()`). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   migrate(dconn: Connect, flags: number, dname: string | null, uri: string | null, bandwidth: number): Promise<Domain>;
   /**
@@ -3890,7 +4276,7 @@ export interface DomainMethods {
    * @param dname - (optional) rename domain to this at destination
    * @param uri - (optional) dest hostname/URI as seen from the source host
    * @param bandwidth - (optional) specify migration bandwidth limit in MiB/s
-   * @returns the new domain object if the migration was successful, or NULL in case of error. Note that the new domain object exists in the scope of the destination connection (dconn).
+   * @returns A Promise of a `Domain` wrapper holding its own reference (dropped when collected, or by `free()`). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   migrate2(dconn: Connect, dxml: string | null, flags: number, dname: string | null, uri: string | null, bandwidth: number): Promise<Domain>;
   /**
@@ -3917,16 +4303,16 @@ export interface DomainMethods {
    * @param dconn - destination host (a connection object)
    * @param params - (optional) migration parameters
    * @param flags - bitwise-OR of virDomainMigrateFlags
-   * @returns the new domain object if the migration was successful, or NULL in case of error. Note that the new domain object exists in the scope of the destination connection (dconn).
+   * @returns A Promise of a `Domain` wrapper holding its own reference (dropped when collected, or by `free()`). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
-  migrate3(dconn: Connect, params: TypedParamsInput, flags?: number): Promise<Domain>;
+  migrate3(dconn: Connect, params: TypedParamsInput | null, flags?: number): Promise<Domain>;
   /**
    * Gets current size of the cache (in bytes) used for compressing repeatedly
    * transferred memory pages during live migration.
    * 
    * @remarks C: `virDomainMigrateGetCompressionCache` (libvirt >= 1.0.3)
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns 0 in case of success, -1 otherwise.
+   * @returns A Promise of the out-parameter `cacheSize`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   migrateGetCompressionCache(flags?: number): Promise<bigint>;
   /**
@@ -3935,7 +4321,7 @@ export interface DomainMethods {
    * 
    * @remarks C: `virDomainMigrateGetMaxDowntime` (libvirt >= 3.7.0)
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns 0 in case of success, -1 otherwise.
+   * @returns A Promise of the out-parameter `downtime`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   migrateGetMaxDowntime(flags?: number): Promise<bigint>;
   /**
@@ -3947,7 +4333,7 @@ export interface DomainMethods {
    * 
    * @remarks C: `virDomainMigrateGetMaxSpeed` (libvirt >= 0.9.5)
    * @param flags - bitwise-OR of virDomainMigrateMaxSpeedFlags
-   * @returns 0 in case of success, -1 otherwise.
+   * @returns A Promise of the out-parameter `bandwidth`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   migrateGetMaxSpeed(flags?: number): Promise<number>;
   /**
@@ -3960,7 +4346,7 @@ export interface DomainMethods {
    * @remarks C: `virDomainMigrateSetCompressionCache` (libvirt >= 1.0.3)
    * @param cacheSize - size of the cache (in bytes) used for compression
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns 0 in case of success, -1 otherwise.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   migrateSetCompressionCache(cacheSize: number | bigint, flags?: number): Promise<void>;
   /**
@@ -3971,7 +4357,7 @@ export interface DomainMethods {
    * @remarks C: `virDomainMigrateSetMaxDowntime` (libvirt >= 0.8.0)
    * @param downtime - maximum tolerable downtime for live migration, in milliseconds
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns 0 in case of success, -1 otherwise.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   migrateSetMaxDowntime(downtime: number | bigint, flags?: number): Promise<void>;
   /**
@@ -3984,7 +4370,7 @@ export interface DomainMethods {
    * @remarks C: `virDomainMigrateSetMaxSpeed` (libvirt >= 0.9.0)
    * @param bandwidth - migration bandwidth limit in MiB/s
    * @param flags - bitwise-OR of virDomainMigrateMaxSpeedFlags
-   * @returns 0 in case of success, -1 otherwise.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   migrateSetMaxSpeed(bandwidth: number, flags?: number): Promise<void>;
   /**
@@ -4058,7 +4444,7 @@ export interface DomainMethods {
    * 
    * @remarks C: `virDomainMigrateStartPostCopy` (libvirt >= 1.3.3)
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns 0 in case of success, -1 otherwise.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   migrateStartPostCopy(flags?: number): Promise<void>;
   /**
@@ -4085,7 +4471,7 @@ export interface DomainMethods {
    * @param flags - bitwise-OR of virDomainMigrateFlags
    * @param dname - (optional) rename domain to this at destination
    * @param bandwidth - (optional) specify migration bandwidth limit in MiB/s
-   * @returns 0 if the migration succeeded, -1 upon error.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   migrateToURI(duri: string, flags: number, dname: string | null, bandwidth: number): Promise<void>;
   /**
@@ -4116,7 +4502,7 @@ export interface DomainMethods {
    * @param flags - bitwise-OR of virDomainMigrateFlags
    * @param dname - (optional) rename domain to this at destination
    * @param bandwidth - (optional) specify migration bandwidth limit in MiB/s
-   * @returns 0 if the migration succeeded, -1 upon error.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   migrateToURI2(dconnuri: string | null, miguri: string | null, dxml: string | null, flags: number, dname: string | null, bandwidth: number): Promise<void>;
   /**
@@ -4150,9 +4536,9 @@ export interface DomainMethods {
    * @param dconnuri - (optional) URI for target libvirtd if `flags` includes VIR_MIGRATE_PEER2PEER
    * @param params - (optional) migration parameters
    * @param flags - bitwise-OR of virDomainMigrateFlags
-   * @returns 0 if the migration succeeded, -1 upon error.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
-  migrateToURI3(dconnuri: string, params: TypedParamsInput, flags?: number): Promise<void>;
+  migrateToURI3(dconnuri: string | null, params: TypedParamsInput | null, flags?: number): Promise<void>;
   /**
    * This opens the host interface associated with a channel device on a
    * guest, if the host interface is supported.  If `name` is given, it
@@ -4171,7 +4557,7 @@ export interface DomainMethods {
    * @param name - the channel name, or NULL
    * @param st - a stream to associate with the channel
    * @param flags - bitwise-OR of virDomainChannelFlags
-   * @returns 0 if the channel was opened, -1 on error
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   openChannel(name: string | null, st: Stream, flags?: number): Promise<void>;
   /**
@@ -4200,7 +4586,7 @@ export interface DomainMethods {
    * @param dev_name - the console, serial or parallel port device alias, or NULL
    * @param st - a stream to associate with the console
    * @param flags - bitwise-OR of virDomainConsoleFlags
-   * @returns 0 if the console was opened, -1 on error
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   openConsole(dev_name: string | null, st: Stream, flags?: number): Promise<void>;
   /**
@@ -4223,7 +4609,7 @@ export interface DomainMethods {
    * @param idx - index of graphics config to open
    * @param fd - file descriptor to attach graphics to
    * @param flags - bitwise-OR of virDomainOpenGraphicsFlags
-   * @returns 0 on success, -1 on failure
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   openGraphics(idx: number, fd: number, flags?: number): Promise<void>;
   /**
@@ -4243,7 +4629,7 @@ export interface DomainMethods {
    * @remarks C: `virDomainOpenGraphicsFD` (libvirt >= 1.2.8)
    * @param idx - index of graphics config to open
    * @param flags - bitwise-OR of virDomainOpenGraphicsFlags
-   * @returns an fd on success, -1 on failure
+   * @returns A Promise of an fd on success. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   openGraphicsFD(idx: number, flags?: number): Promise<number>;
   /**
@@ -4266,7 +4652,7 @@ export interface DomainMethods {
    * @remarks C: `virDomainPinEmulator` (libvirt >= 0.10.0)
    * @param cpumap - pointer to a bit map of real CPUs (in 8-bit bytes) (IN) Each bit set to 1 means that corresponding CPU is usable. Bytes are stored in little-endian order: CPU0-7, 8-15... In each byte, lowest CPU number is least significant bit.
    * @param flags - bitwise-OR of virDomainModificationImpact
-   * @returns 0 in case of success, -1 in case of failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   pinEmulator(cpumap: Uint8Array | string, flags?: number): Promise<void>;
   /**
@@ -4290,7 +4676,7 @@ export interface DomainMethods {
    * @param iothread_id - the IOThread ID to set the CPU affinity
    * @param cpumap - pointer to a bit map of real CPUs (in 8-bit bytes) (IN) Each bit set to 1 means that corresponding CPU is usable. Bytes are stored in little-endian order: CPU0-7, 8-15... In each byte, lowest CPU number is least significant bit.
    * @param flags - bitwise-OR of virDomainModificationImpact
-   * @returns 0 in case of success, -1 in case of failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   pinIOThread(iothread_id: number, cpumap: Uint8Array | string, flags?: number): Promise<void>;
   /**
@@ -4303,7 +4689,7 @@ export interface DomainMethods {
    * @remarks C: `virDomainPinVcpu` (libvirt >= 0.1.4)
    * @param vcpu - virtual CPU number
    * @param cpumap - pointer to a bit map of real CPUs (in 8-bit bytes) (IN) Each bit set to 1 means that corresponding CPU is usable. Bytes are stored in little-endian order: CPU0-7, 8-15... In each byte, lowest CPU number is least significant bit.
-   * @returns 0 in case of success, -1 in case of failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   pinVcpu(vcpu: number, cpumap: Uint8Array | string): Promise<void>;
   /**
@@ -4327,7 +4713,7 @@ export interface DomainMethods {
    * @param vcpu - virtual CPU number
    * @param cpumap - pointer to a bit map of real CPUs (in 8-bit bytes) (IN) Each bit set to 1 means that corresponding CPU is usable. Bytes are stored in little-endian order: CPU0-7, 8-15... In each byte, lowest CPU number is least significant bit.
    * @param flags - bitwise-OR of virDomainModificationImpact
-   * @returns 0 in case of success, -1 in case of failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   pinVcpuFlags(vcpu: number, cpumap: Uint8Array | string, flags?: number): Promise<void>;
   /**
@@ -4351,7 +4737,7 @@ export interface DomainMethods {
    * @param target - a value from virNodeSuspendTarget
    * @param duration - duration in seconds to suspend, or 0 for indefinite
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns 0 on success, -1 on failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   pmSuspendForDuration(target: number, duration: number | bigint, flags?: number): Promise<void>;
   /**
@@ -4361,7 +4747,7 @@ export interface DomainMethods {
    * 
    * @remarks C: `virDomainPMWakeup` (libvirt >= 0.9.11)
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns 0 on success, -1 on failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   pmWakeup(flags?: number): Promise<void>;
   /**
@@ -4379,7 +4765,7 @@ export interface DomainMethods {
    * @param cmd - the guest agent command string
    * @param timeout - timeout seconds
    * @param flags - execution flags
-   * @returns strings if success, NULL in failure.
+   * @returns A Promise of the string libvirt returns. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   qemuAgentCommand(cmd: string, timeout: number, flags?: number): Promise<string>;
   /**
@@ -4408,9 +4794,15 @@ export interface DomainMethods {
    * @remarks C: `virDomainQemuMonitorCommand` (libvirt >= 0.8.3)
    * @param cmd - the QEMU monitor command string
    * @param flags - bitwise-or of supported virDomainQemuMonitorCommandFlags
-   * @returns 0 in case of success, -1 in case of failure
+   * @returns A Promise of the out-parameter `result`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   qemuMonitorCommand(cmd: string, flags?: number): Promise<string | null>;
+  /**
+   * `virDomainQemuMonitorCommandWithFiles`, passing no file descriptors in.
+   * 
+   * @remarks C: `virDomainQemuMonitorCommandWithFiles` (libvirt >= 8.2.0), hand-written in native/src/manual_domain.cc
+   */
+  qemuMonitorCommandWithFiles(cmd: string, flags?: number): Promise<QemuMonitorCommandResult>;
   /**
    * Reboot a domain, the domain object is still usable thereafter, but
    * the domain OS is being stopped for a restart.
@@ -4435,7 +4827,7 @@ export interface DomainMethods {
    * 
    * @remarks C: `virDomainReboot` (libvirt >= 0.1.0)
    * @param flags - bitwise-OR of virDomainRebootFlagValues
-   * @returns 0 in case of success and -1 in case of failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   reboot(flags?: number): Promise<void>;
   /**
@@ -4451,7 +4843,7 @@ export interface DomainMethods {
    * @remarks C: `virDomainRename` (libvirt >= 1.2.19)
    * @param new_name - new domain name
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns 0 if successfully renamed, -1 on error
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   rename(new_name: string, flags?: number): Promise<void>;
   /**
@@ -4464,7 +4856,7 @@ export interface DomainMethods {
    * 
    * @remarks C: `virDomainReset` (libvirt >= 0.9.7)
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns 0 in case of success and -1 in case of failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   reset(flags?: number): Promise<void>;
   /**
@@ -4475,7 +4867,7 @@ export interface DomainMethods {
    * special state like VIR_DOMAIN_PMSUSPENDED.
    * 
    * @remarks C: `virDomainResume` (libvirt >= 0.0.3)
-   * @returns 0 in case of success and -1 in case of failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   resume(): Promise<void>;
   /**
@@ -4490,7 +4882,7 @@ export interface DomainMethods {
    * 
    * @remarks C: `virDomainSave` (libvirt >= 0.0.3)
    * @param to - path for the output file
-   * @returns 0 in case of success and -1 in case of failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   save(to: string): Promise<void>;
   /**
@@ -4528,9 +4920,9 @@ export interface DomainMethods {
    * @param to - path for the output file
    * @param dxml - (optional) XML config for adjusting guest xml used on restore
    * @param flags - bitwise-OR of virDomainSaveRestoreFlags
-   * @returns 0 in case of success and -1 in case of failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
-  saveFlags(to: string, dxml: string, flags?: number): Promise<void>;
+  saveFlags(to: string, dxml?: string | null, flags?: number): Promise<void>;
   /**
    * This method extends virDomainSaveFlags by adding parameters.
    * If VIR_DOMAIN_SAVE_PARAM_FILE is not provided then a managed save is
@@ -4539,7 +4931,7 @@ export interface DomainMethods {
    * @remarks C: `virDomainSaveParams` (libvirt >= 8.4.0)
    * @param params - save parameters
    * @param flags - bitwise-OR of virDomainSaveRestoreFlags
-   * @returns 0 in case of success and -1 in case of failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   saveParams(params: TypedParamsInput, flags?: number): Promise<void>;
   /**
@@ -4560,7 +4952,7 @@ export interface DomainMethods {
    * @param stream - stream to use as output
    * @param screen - monitor ID to take screenshot from
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns a string representing the mime-type of the image format, or NULL upon error. The caller must free() the returned value.
+   * @returns A Promise of a string representing the mime-type of the image format. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   screenshot(stream: Stream, screen: number, flags?: number): Promise<string>;
   /**
@@ -4571,7 +4963,7 @@ export interface DomainMethods {
    * @param holdtime - the duration (in milliseconds) that the keys will be held
    * @param keycodes - array of keycodes
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns 0 in case of success, -1 in case of failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   sendKey(codeset: number, holdtime: number, keycodes: number[], flags?: number): Promise<void>;
   /**
@@ -4603,7 +4995,7 @@ export interface DomainMethods {
    * @param pid_value - a positive integer process ID, or negative integer process group ID
    * @param signum - a signal from the virDomainProcessSignal enum
    * @param flags - currently unused, pass 0
-   * @returns 0 in case of success, -1 in case of failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   sendProcessSignal(pid_value: number | bigint, signum: number, flags?: number): Promise<void>;
   /**
@@ -4612,9 +5004,9 @@ export interface DomainMethods {
    * 
    * @remarks C: `virDomainSetAutostart` (libvirt >= 0.2.1)
    * @param autostart - whether the domain should be automatically started 0 or 1
-   * @returns -1 in case of error, 0 in case of success
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
-  setAutostart(autostart: number): Promise<void>;
+  setAutostart(autostart: boolean): Promise<void>;
   /**
    * Change all or a subset of the blkio tunables.
    * This function may require privileged access to the hypervisor.
@@ -4622,7 +5014,7 @@ export interface DomainMethods {
    * @remarks C: `virDomainSetBlkioParameters` (libvirt >= 0.9.0)
    * @param params - pointer to blkio parameter objects
    * @param flags - bitwise-OR of virDomainModificationImpact
-   * @returns -1 in case of error, 0 in case of success.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   setBlkioParameters(params: TypedParamsInput, flags?: number): Promise<void>;
   /**
@@ -4639,7 +5031,7 @@ export interface DomainMethods {
    * @param disk - path to the block device, or device shorthand
    * @param params - Pointer to blkio parameter objects
    * @param flags - bitwise-OR of virDomainModificationImpact
-   * @returns -1 in case of error, 0 in case of success.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   setBlockIoTune(disk: string, params: TypedParamsInput, flags?: number): Promise<void>;
   /**
@@ -4678,7 +5070,7 @@ export interface DomainMethods {
    * @param dev - string specifying the block device or backing chain element
    * @param threshold - threshold in bytes when to fire the event
    * @param flags - currently unused, callers should pass 0
-   * @returns 0 if the operation has started, -1 on failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   setBlockThreshold(dev: string, threshold: number | bigint, flags?: number): Promise<void>;
   /**
@@ -4701,9 +5093,9 @@ export interface DomainMethods {
    * @param cpumap - text representation of a bitmap of vcpus to set
    * @param state - 0 to disable/1 to enable cpus described by `cpumap`
    * @param flags - currently unused, callers shall pass 0
-   * @returns 0 on success, -1 on error.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
-  setGuestVcpus(cpumap: string, state: number, flags?: number): Promise<void>;
+  setGuestVcpus(cpumap: string, state: boolean, flags?: number): Promise<void>;
   /**
    * Dynamically set IOThread parameters to the domain. It is left up to
    * the underlying virtual hypervisor to determine the valid range for an
@@ -4727,7 +5119,7 @@ export interface DomainMethods {
    * @param iothread_id - the specific IOThread ID value to add
    * @param params - pointer to IOThread parameter objects
    * @param flags - bitwise-OR of virDomainModificationImpact and virTypedParameterFlags
-   * @returns 0 in case of success, -1 in case of failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   setIOThreadParams(iothread_id: number, params: TypedParamsInput, flags?: number): Promise<void>;
   /**
@@ -4743,7 +5135,7 @@ export interface DomainMethods {
    * @param device - the interface name or mac address
    * @param params - pointer to interface parameter objects
    * @param flags - bitwise-OR of virDomainModificationImpact
-   * @returns -1 in case of error, 0 in case of success.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   setInterfaceParameters(device: string, params: TypedParamsInput, flags?: number): Promise<void>;
   /**
@@ -4766,7 +5158,7 @@ export interface DomainMethods {
    * @remarks C: `virDomainSetLaunchSecurityState` (libvirt >= 8.0.0)
    * @param params - pointer to launch security parameter objects
    * @param flags - currently used, set to 0.
-   * @returns -1 in case of failure, 0 in case of success.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   setLaunchSecurityState(params: TypedParamsInput, flags?: number): Promise<void>;
   /**
@@ -4781,7 +5173,7 @@ export interface DomainMethods {
    * @param type - the lifecycle type from virDomainLifecycle
    * @param action - the action type from virDomainLifecycleAction
    * @param flags - bitwise-OR of virDomainModificationImpact
-   * @returns 0 on success, -1 on failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   setLifecycleAction(type: number, action: number, flags?: number): Promise<void>;
   /**
@@ -4796,7 +5188,7 @@ export interface DomainMethods {
    * 
    * @remarks C: `virDomainSetMaxMemory` (libvirt >= 0.0.3)
    * @param memory - the memory size in kibibytes (blocks of 1024 bytes)
-   * @returns 0 in case of success and -1 in case of failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   setMaxMemory(memory: number): Promise<void>;
   /**
@@ -4811,7 +5203,7 @@ export interface DomainMethods {
    * 
    * @remarks C: `virDomainSetMemory` (libvirt >= 0.1.1)
    * @param memory - the memory size in kibibytes (blocks of 1024 bytes)
-   * @returns 0 in case of success and -1 in case of failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   setMemory(memory: number): Promise<void>;
   /**
@@ -4835,7 +5227,7 @@ export interface DomainMethods {
    * @remarks C: `virDomainSetMemoryFlags` (libvirt >= 0.9.0)
    * @param memory - the memory size in kibibytes (blocks of 1024 bytes)
    * @param flags - bitwise-OR of virDomainMemoryModFlags
-   * @returns 0 in case of success, -1 in case of failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   setMemoryFlags(memory: number, flags?: number): Promise<void>;
   /**
@@ -4848,7 +5240,7 @@ export interface DomainMethods {
    * @remarks C: `virDomainSetMemoryParameters` (libvirt >= 0.8.5)
    * @param params - pointer to memory parameter objects
    * @param flags - bitwise-OR of virDomainModificationImpact
-   * @returns -1 in case of error, 0 in case of success.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   setMemoryParameters(params: TypedParamsInput, flags?: number): Promise<void>;
   /**
@@ -4869,7 +5261,7 @@ export interface DomainMethods {
    * @remarks C: `virDomainSetMemoryStatsPeriod` (libvirt >= 1.1.1)
    * @param period - the period in seconds for stats collection
    * @param flags - bitwise-OR of virDomainMemoryModFlags
-   * @returns 0 in case of success, -1 in case of failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   setMemoryStatsPeriod(period: number, flags?: number): Promise<void>;
   /**
@@ -4898,7 +5290,7 @@ export interface DomainMethods {
    * @param key - XML namespace key, or NULL
    * @param uri - XML namespace URI, or NULL
    * @param flags - bitwise-OR of virDomainModificationImpact
-   * @returns 0 on success, -1 in case of failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   setMetadata(type: number, metadata?: string | null, key?: string | null, uri?: string | null, flags?: number): Promise<void>;
   /**
@@ -4915,7 +5307,7 @@ export interface DomainMethods {
    * @remarks C: `virDomainSetNumaParameters` (libvirt >= 0.9.9)
    * @param params - pointer to numa parameter objects
    * @param flags - bitwise-OR of virDomainModificationImpact
-   * @returns -1 in case of error, 0 in case of success.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   setNumaParameters(params: TypedParamsInput, flags?: number): Promise<void>;
   /**
@@ -4928,7 +5320,7 @@ export interface DomainMethods {
    * @remarks C: `virDomainSetPerfEvents` (libvirt >= 1.3.3)
    * @param params - pointer to perf events parameter object
    * @param flags - bitwise-OR of virDomainModificationImpact
-   * @returns -1 in case of error, 0 in case of success.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   setPerfEvents(params: TypedParamsInput, flags?: number): Promise<void>;
   /**
@@ -4939,7 +5331,7 @@ export interface DomainMethods {
    * 
    * @remarks C: `virDomainSetSchedulerParameters` (libvirt >= 0.2.3)
    * @param params - pointer to scheduler parameter objects
-   * @returns -1 in case of error, 0 in case of success.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   setSchedulerParameters(params: TypedParamsInput): Promise<void>;
   /**
@@ -4952,7 +5344,7 @@ export interface DomainMethods {
    * @remarks C: `virDomainSetSchedulerParametersFlags` (libvirt >= 0.9.2)
    * @param params - pointer to scheduler parameter objects
    * @param flags - bitwise-OR of virDomainModificationImpact
-   * @returns -1 in case of error, 0 in case of success.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   setSchedulerParametersFlags(params: TypedParamsInput, flags?: number): Promise<void>;
   /**
@@ -4972,7 +5364,7 @@ export interface DomainMethods {
    * @param seconds - time to set
    * @param nseconds - the nanosecond part of `seconds`
    * @param flags - bitwise-OR of virDomainSetTimeFlags
-   * @returns 0 on success, -1 otherwise.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   setTime(seconds: number | bigint, nseconds: number, flags?: number): Promise<void>;
   /**
@@ -4987,7 +5379,7 @@ export interface DomainMethods {
    * @param user - the username that will get a new password
    * @param password - the password to set
    * @param flags - bitwise-OR of virDomainSetUserPasswordFlags
-   * @returns 0 on success, -1 otherwise.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   setUserPassword(user: string, password: string, flags?: number): Promise<void>;
   /**
@@ -5002,9 +5394,9 @@ export interface DomainMethods {
    * @param vcpumap - text representation of a bitmap of vcpus to set
    * @param state - 0 to disable/1 to enable cpus described by `vcpumap`
    * @param flags - bitwise-OR of virDomainModificationImpact
-   * @returns 0 on success, -1 on error.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
-  setVcpu(vcpumap: string, state: number, flags?: number): Promise<void>;
+  setVcpu(vcpumap: string, state: boolean, flags?: number): Promise<void>;
   /**
    * Dynamically change the number of virtual CPUs used by the domain.
    * Note that this call may fail if the underlying virtualization hypervisor
@@ -5021,7 +5413,7 @@ export interface DomainMethods {
    * 
    * @remarks C: `virDomainSetVcpus` (libvirt >= 0.1.4)
    * @param nvcpus - the new number of virtual CPUs for this domain
-   * @returns 0 in case of success, -1 in case of failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   setVcpus(nvcpus: number): Promise<void>;
   /**
@@ -5060,7 +5452,7 @@ export interface DomainMethods {
    * @remarks C: `virDomainSetVcpusFlags` (libvirt >= 0.8.5)
    * @param nvcpus - the new number of virtual CPUs for this domain, must be at least 1
    * @param flags - bitwise-OR of virDomainVcpuFlags
-   * @returns 0 in case of success, -1 in case of failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   setVcpusFlags(nvcpus: number, flags?: number): Promise<void>;
   /**
@@ -5079,7 +5471,7 @@ export interface DomainMethods {
    * be deleted when the domain quits.
    * 
    * @remarks C: `virDomainShutdown` (libvirt >= 0.0.3)
-   * @returns 0 in case of success and -1 in case of failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   shutdown(): Promise<void>;
   /**
@@ -5108,7 +5500,7 @@ export interface DomainMethods {
    * 
    * @remarks C: `virDomainShutdownFlags` (libvirt >= 0.9.10)
    * @param flags - bitwise-OR of virDomainShutdownFlagValues
-   * @returns 0 in case of success and -1 in case of failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   shutdownFlags(flags?: number): Promise<void>;
   /**
@@ -5225,7 +5617,7 @@ export interface DomainMethods {
    * @remarks C: `virDomainSnapshotCreateXML` (libvirt >= 0.8.0)
    * @param xmlDesc - string containing an XML description of the domain snapshot
    * @param flags - bitwise-OR of virDomainSnapshotCreateFlags
-   * @returns an (opaque) new virDomainSnapshotPtr on success or NULL on failure.
+   * @returns A Promise of a `DomainSnapshot` wrapper holding its own reference (dropped when collected, or by `free()`). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   snapshotCreateXML(xmlDesc: string, flags?: number): Promise<DomainSnapshot>;
   /**
@@ -5236,7 +5628,7 @@ export interface DomainMethods {
    * 
    * @remarks C: `virDomainSnapshotCurrent` (libvirt >= 0.8.0)
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns a domain snapshot object or NULL in case of failure. If the current domain snapshot cannot be found, then the VIR_ERR_NO_DOMAIN_SNAPSHOT error is raised.
+   * @returns A Promise of a `DomainSnapshot` wrapper holding its own reference (dropped when collected, or by `free()`). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   snapshotCurrent(flags?: number): Promise<DomainSnapshot>;
   /**
@@ -5270,7 +5662,7 @@ export interface DomainMethods {
    * 
    * @remarks C: `virDomainSnapshotListNames` (libvirt >= 0.8.0)
    * @param flags - bitwise-OR of supported virDomainSnapshotListFlags
-   * @returns the number of domain snapshots found or -1 in case of error. The caller is responsible to call free() for each member of the array.
+   * @returns A Promise of the out-parameter `names`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   snapshotListNames(flags?: number): Promise<string[]>;
   /**
@@ -5279,7 +5671,7 @@ export interface DomainMethods {
    * @remarks C: `virDomainSnapshotLookupByName` (libvirt >= 0.8.0)
    * @param name - name for the domain snapshot
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns a domain snapshot object or NULL in case of failure. If the domain snapshot cannot be found, then the VIR_ERR_NO_DOMAIN_SNAPSHOT error is raised.
+   * @returns A Promise of a `DomainSnapshot` wrapper holding its own reference (dropped when collected, or by `free()`). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   snapshotLookupByName(name: string, flags?: number): Promise<DomainSnapshot>;
   /**
@@ -5297,7 +5689,7 @@ export interface DomainMethods {
    * 
    * @remarks C: `virDomainSnapshotNum` (libvirt >= 0.8.0)
    * @param flags - bitwise-OR of supported virDomainSnapshotListFlags
-   * @returns the number of domain snapshots found or -1 in case of error.
+   * @returns A Promise of the number of domain snapshots found. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   snapshotNum(flags?: number): Promise<number>;
   /**
@@ -5308,7 +5700,7 @@ export interface DomainMethods {
    * @remarks C: `virDomainStartDirtyRateCalc` (libvirt >= 7.2.0)
    * @param seconds - specified calculating time in seconds
    * @param flags - bitwise-OR of supported virDomainDirtyRateCalcFlags
-   * @returns 0 in case of success, -1 otherwise.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   startDirtyRateCalc(seconds: number, flags?: number): Promise<void>;
   /**
@@ -5321,7 +5713,7 @@ export interface DomainMethods {
    * special state like VIR_DOMAIN_PMSUSPENDED.
    * 
    * @remarks C: `virDomainSuspend` (libvirt >= 0.0.3)
-   * @returns 0 in case of success and -1 in case of failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   suspend(): Promise<void>;
   /**
@@ -5336,7 +5728,7 @@ export interface DomainMethods {
    * will fail. See virDomainUndefineFlags() for more control.
    * 
    * @remarks C: `virDomainUndefine` (libvirt >= 0.1.1)
-   * @returns 0 in case of success, -1 in case of error
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   undefine(): Promise<void>;
   /**
@@ -5374,7 +5766,7 @@ export interface DomainMethods {
    * 
    * @remarks C: `virDomainUndefineFlags` (libvirt >= 0.9.4)
    * @param flags - bitwise-OR of supported virDomainUndefineFlagsValues
-   * @returns 0 in case of success, -1 in case of error
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   undefineFlags(flags?: number): Promise<void>;
   /**
@@ -5405,7 +5797,7 @@ export interface DomainMethods {
    * @remarks C: `virDomainUpdateDeviceFlags` (libvirt >= 0.8.0)
    * @param xml - pointer to XML description of one device
    * @param flags - bitwise-OR of virDomainDeviceModifyFlags
-   * @returns 0 in case of success, -1 in case of failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   updateDeviceFlags(xml: string, flags?: number): Promise<void>;
 }
@@ -5435,7 +5827,7 @@ export interface DomainCheckpointMethods {
    * 
    * @remarks C: `virDomainCheckpointDelete` (libvirt >= 5.6.0)
    * @param flags - bitwise-OR of supported virDomainCheckpointDeleteFlags
-   * @returns 0 on success, -1 on error.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   delete(flags?: number): Promise<void>;
   /**
@@ -5444,7 +5836,7 @@ export interface DomainCheckpointMethods {
    * call.
    * 
    * @remarks C: `virDomainCheckpointGetConnect` (libvirt >= 5.6.0)
-   * @returns the connection or NULL.
+   * @returns A Promise of a `Connect` wrapper holding its own reference (dropped when collected, or by `free()`). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getConnect(): Promise<Connect>;
   /**
@@ -5453,14 +5845,14 @@ export interface DomainCheckpointMethods {
    * call.
    * 
    * @remarks C: `virDomainCheckpointGetDomain` (libvirt >= 5.6.0)
-   * @returns the domain or NULL.
+   * @returns A `Domain` wrapper holding its own reference (dropped when collected, or by `free()`). Throws a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getDomain(): Domain;
   /**
    * Get the public name for that checkpoint
    * 
    * @remarks C: `virDomainCheckpointGetName` (libvirt >= 5.6.0)
-   * @returns a pointer to the name or NULL, the string need not be deallocated as its lifetime will be the same as the checkpoint object.
+   * @returns The string libvirt returns. Throws a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getName(): string;
   /**
@@ -5471,7 +5863,7 @@ export interface DomainCheckpointMethods {
    * 
    * @remarks C: `virDomainCheckpointGetParent` (libvirt >= 5.6.0)
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns a domain checkpoint object or NULL in case of failure. If the given checkpoint is a root (no parent), then the VIR_ERR_NO_DOMAIN_CHECKPOINT error is raised.
+   * @returns A Promise of a `DomainCheckpoint` wrapper holding its own reference (dropped when collected, or by `free()`). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getParent(flags?: number): Promise<DomainCheckpoint>;
   /**
@@ -5498,7 +5890,7 @@ export interface DomainCheckpointMethods {
    * 
    * @remarks C: `virDomainCheckpointGetXMLDesc` (libvirt >= 5.6.0)
    * @param flags - bitwise-OR of supported virDomainCheckpointXMLFlags
-   * @returns a 0 terminated UTF-8 encoded XML instance or NULL in case of error. The caller must free() the returned value.
+   * @returns A Promise of the XML instance. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getXMLDesc(flags?: number): Promise<string>;
   /**
@@ -5524,7 +5916,7 @@ export interface DomainCheckpointMethods {
    * 
    * @remarks C: `virDomainCheckpointListAllChildren` (libvirt >= 5.6.0)
    * @param flags - bitwise-OR of supported virDomainCheckpointListFlags
-   * @returns the number of domain checkpoints found or -1 and sets `children` to NULL in case of error. On success, the array stored into `children` is guaranteed to have an extra allocated element set to NULL but not included in the return count, to make iteration easier. The caller is responsible for calling virDomainCheckpointFree() on each array element, then calling free() on `children`.
+   * @returns A Promise of the out-parameter `children`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   listAllChildren(flags?: number): Promise<DomainCheckpoint[]>;
 }
@@ -5559,7 +5951,7 @@ export interface DomainSnapshotMethods {
    * 
    * @remarks C: `virDomainSnapshotDelete` (libvirt >= 0.8.0)
    * @param flags - bitwise-OR of supported virDomainSnapshotDeleteFlags
-   * @returns 0 if the selected snapshot(s) were successfully deleted, -1 on error.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   delete(flags?: number): Promise<void>;
   /**
@@ -5609,7 +6001,7 @@ export interface DomainSnapshotMethods {
    * 
    * @remarks C: `virDomainRevertToSnapshot` (libvirt >= 0.8.0)
    * @param flags - bitwise-OR of virDomainSnapshotRevertFlags
-   * @returns 0 if the creation is successful, -1 on error.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   domainRevertToSnapshot(flags?: number): Promise<void>;
   /**
@@ -5618,7 +6010,7 @@ export interface DomainSnapshotMethods {
    * call.
    * 
    * @remarks C: `virDomainSnapshotGetConnect` (libvirt >= 0.9.5)
-   * @returns the connection or NULL.
+   * @returns A `Connect` wrapper holding its own reference (dropped when collected, or by `free()`). Throws a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getConnect(): Connect;
   /**
@@ -5627,14 +6019,14 @@ export interface DomainSnapshotMethods {
    * call.
    * 
    * @remarks C: `virDomainSnapshotGetDomain` (libvirt >= 0.9.5)
-   * @returns the domain or NULL.
+   * @returns A `Domain` wrapper holding its own reference (dropped when collected, or by `free()`). Throws a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getDomain(): Domain;
   /**
    * Get the public name for that snapshot
    * 
    * @remarks C: `virDomainSnapshotGetName` (libvirt >= 0.9.5)
-   * @returns a pointer to the name or NULL, the string need not be deallocated as its lifetime will be the same as the snapshot object.
+   * @returns The string libvirt returns. Throws a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getName(): string;
   /**
@@ -5645,7 +6037,7 @@ export interface DomainSnapshotMethods {
    * 
    * @remarks C: `virDomainSnapshotGetParent` (libvirt >= 0.9.7)
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns a domain snapshot object or NULL in case of failure. If the given snapshot is a root (no parent), then the VIR_ERR_NO_DOMAIN_SNAPSHOT error is raised.
+   * @returns A Promise of a `DomainSnapshot` wrapper holding its own reference (dropped when collected, or by `free()`). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getParent(flags?: number): Promise<DomainSnapshot>;
   /**
@@ -5658,7 +6050,7 @@ export interface DomainSnapshotMethods {
    * 
    * @remarks C: `virDomainSnapshotGetXMLDesc` (libvirt >= 0.8.0)
    * @param flags - bitwise-OR of supported virDomainSnapshotXMLFlags
-   * @returns a 0 terminated UTF-8 encoded XML instance or NULL in case of error. The caller must free() the returned value.
+   * @returns A Promise of the XML instance. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getXMLDesc(flags?: number): Promise<string>;
   /**
@@ -5667,7 +6059,7 @@ export interface DomainSnapshotMethods {
    * 
    * @remarks C: `virDomainSnapshotHasMetadata` (libvirt >= 0.9.13)
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns 1 if the snapshot has metadata, 0 if the snapshot exists without help from libvirt, or -1 on error.
+   * @returns A Promise of `true` or `false` (C's 1 or 0). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   hasMetadata(flags?: number): Promise<boolean>;
   /**
@@ -5676,7 +6068,7 @@ export interface DomainSnapshotMethods {
    * 
    * @remarks C: `virDomainSnapshotIsCurrent` (libvirt >= 0.9.13)
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns 1 if current, 0 if not current, or -1 on error.
+   * @returns A Promise of `true` or `false` (C's 1 or 0). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   isCurrent(flags?: number): Promise<boolean>;
   /**
@@ -5703,7 +6095,7 @@ export interface DomainSnapshotMethods {
    * 
    * @remarks C: `virDomainSnapshotListAllChildren` (libvirt >= 0.9.13)
    * @param flags - bitwise-OR of supported virDomainSnapshotListFlags
-   * @returns the number of domain snapshots found or -1 and sets `snaps` to NULL in case of error. On success, the array stored into `snaps` is guaranteed to have an extra allocated element set to NULL but not included in the return count, to make iteration easier. The caller is responsible for calling virDomainSnapshotFree() on each array element, then calling free() on `snaps`.
+   * @returns A Promise of the out-parameter `snaps`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   listAllChildren(flags?: number): Promise<DomainSnapshot[]>;
   /**
@@ -5739,7 +6131,7 @@ export interface DomainSnapshotMethods {
    * 
    * @remarks C: `virDomainSnapshotListChildrenNames` (libvirt >= 0.9.7)
    * @param flags - bitwise-OR of supported virDomainSnapshotListFlags
-   * @returns the number of domain snapshots found or -1 in case of error. The caller is responsible to call free() for each member of the array.
+   * @returns A Promise of the out-parameter `names`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   listChildrenNames(flags?: number): Promise<string[]>;
   /**
@@ -5757,7 +6149,7 @@ export interface DomainSnapshotMethods {
    * 
    * @remarks C: `virDomainSnapshotNumChildren` (libvirt >= 0.9.7)
    * @param flags - bitwise-OR of supported virDomainSnapshotListFlags
-   * @returns the number of domain snapshots found or -1 in case of error.
+   * @returns A Promise of the number of domain snapshots found. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   numChildren(flags?: number): Promise<number>;
 }
@@ -5776,7 +6168,7 @@ export interface InterfaceMethods {
    * 
    * @remarks C: `virInterfaceCreate` (libvirt >= 0.6.4)
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns 0 in case of success, -1 in case of error
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   create(flags?: number): Promise<void>;
   /**
@@ -5792,7 +6184,7 @@ export interface InterfaceMethods {
    * 
    * @remarks C: `virInterfaceDestroy` (libvirt >= 0.6.4)
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns 0 in case of success and -1 in case of failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   destroy(flags?: number): Promise<void>;
   /**
@@ -5801,7 +6193,7 @@ export interface InterfaceMethods {
    * call.
    * 
    * @remarks C: `virInterfaceGetConnect` (libvirt >= 0.6.4)
-   * @returns the virConnectPtr or NULL in case of failure.
+   * @returns A `Connect` wrapper holding its own reference (dropped when collected, or by `free()`). Throws a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getConnect(): Connect;
   /**
@@ -5809,14 +6201,14 @@ export interface InterfaceMethods {
    * MAC see RFC4122.
    * 
    * @remarks C: `virInterfaceGetMACString` (libvirt >= 0.6.4)
-   * @returns a pointer to the MAC address (in null-terminated ASCII format) or NULL, the string need not be deallocated its lifetime will be the same as the interface object.
+   * @returns The string libvirt returns. Throws a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getMACString(): string;
   /**
    * Get the public name for that interface
    * 
    * @remarks C: `virInterfaceGetName` (libvirt >= 0.6.4)
-   * @returns a pointer to the name or NULL, the string need not be deallocated its lifetime will be the same as the interface object.
+   * @returns The string libvirt returns. Throws a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getName(): string;
   /**
@@ -5832,14 +6224,14 @@ export interface InterfaceMethods {
    * 
    * @remarks C: `virInterfaceGetXMLDesc` (libvirt >= 0.6.4)
    * @param flags - bitwise-OR of extraction flags. Current valid bits:
-   * @returns a 0 terminated UTF-8 encoded XML instance, or NULL in case of error. The caller must free() the returned value.
+   * @returns A Promise of the XML instance. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getXMLDesc(flags?: number): Promise<string>;
   /**
    * Determine if the interface is currently running
    * 
    * @remarks C: `virInterfaceIsActive` (libvirt >= 0.7.3)
-   * @returns 1 if running, 0 if inactive, -1 on error
+   * @returns A Promise of `true` or `false` (C's 1 or 0). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   isActive(): Promise<boolean>;
   /**
@@ -5857,7 +6249,7 @@ export interface InterfaceMethods {
    * during the next reboot of the system running libvirtd.
    * 
    * @remarks C: `virInterfaceUndefine` (libvirt >= 0.6.4)
-   * @returns 0 in case of success, -1 in case of error
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   undefine(): Promise<void>;
 }
@@ -5870,14 +6262,14 @@ export interface NWFilterMethods {
    * Get the public name for the network filter
    * 
    * @remarks C: `virNWFilterGetName` (libvirt >= 0.8.0)
-   * @returns a pointer to the name or NULL, the string need not be deallocated its lifetime will be the same as the nwfilter object.
+   * @returns The string libvirt returns. Throws a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getName(): string;
   /**
    * Get the UUID for a network filter
    * 
    * @remarks C: `virNWFilterGetUUID` (libvirt >= 0.8.0)
-   * @returns -1 in case of error, 0 in case of success
+   * @returns The out-parameter `uuid`. Throws a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getUUID(): Buffer;
   /**
@@ -5885,7 +6277,7 @@ export interface NWFilterMethods {
    * UUID see RFC4122.
    * 
    * @remarks C: `virNWFilterGetUUIDString` (libvirt >= 0.8.0)
-   * @returns -1 in case of error, 0 in case of success
+   * @returns The out-parameter `uuid`. Throws a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getUUIDString(): string;
   /**
@@ -5894,7 +6286,7 @@ export interface NWFilterMethods {
    * 
    * @remarks C: `virNWFilterGetXMLDesc` (libvirt >= 0.8.0)
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns a 0 terminated UTF-8 encoded XML instance, or NULL in case of error. The caller must free() the returned value.
+   * @returns A Promise of the XML instance. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getXMLDesc(flags?: number): Promise<string>;
   /**
@@ -5903,7 +6295,7 @@ export interface NWFilterMethods {
    * associated virNWFilterPtr object.
    * 
    * @remarks C: `virNWFilterUndefine` (libvirt >= 0.8.0)
-   * @returns 0 in case of success and -1 in case of failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   undefine(): Promise<void>;
 }
@@ -5922,21 +6314,21 @@ export interface NWFilterBindingMethods {
    * would be accomplished by using virNWFilterBindingCreateXML.
    * 
    * @remarks C: `virNWFilterBindingDelete` (libvirt >= 4.5.0)
-   * @returns 0 in case of success and -1 in case of failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   delete(): Promise<void>;
   /**
    * Get the filter name for the network filter binding
    * 
    * @remarks C: `virNWFilterBindingGetFilterName` (libvirt >= 4.5.0)
-   * @returns a pointer to the name or NULL, the string need not be deallocated its lifetime will be the same as the binding object.
+   * @returns The string libvirt returns. Throws a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getFilterName(): string;
   /**
    * Get the port dev name for the network filter binding
    * 
    * @remarks C: `virNWFilterBindingGetPortDev` (libvirt >= 4.5.0)
-   * @returns a pointer to the name or NULL, the string need not be deallocated its lifetime will be the same as the binding object.
+   * @returns The string libvirt returns. Throws a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getPortDev(): string;
   /**
@@ -5945,7 +6337,7 @@ export interface NWFilterBindingMethods {
    * 
    * @remarks C: `virNWFilterBindingGetXMLDesc` (libvirt >= 4.5.0)
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns a 0 terminated UTF-8 encoded XML instance, or NULL in case of error. The caller must free() the returned value.
+   * @returns A Promise of the XML instance. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getXMLDesc(flags?: number): Promise<string>;
 }
@@ -5959,7 +6351,7 @@ export interface NetworkMethods {
    * moves from the defined to the running networks pools.
    * 
    * @remarks C: `virNetworkCreate` (libvirt >= 0.2.0)
-   * @returns 0 in case of success, -1 in case of error
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   create(): Promise<void>;
   /**
@@ -5969,7 +6361,7 @@ export interface NetworkMethods {
    * This function may require privileged access
    * 
    * @remarks C: `virNetworkDestroy` (libvirt >= 0.2.0)
-   * @returns 0 in case of success and -1 in case of failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   destroy(): Promise<void>;
   /**
@@ -5978,7 +6370,7 @@ export interface NetworkMethods {
    * machine boots.
    * 
    * @remarks C: `virNetworkGetAutostart` (libvirt >= 0.2.1)
-   * @returns -1 in case of error, 0 in case of success
+   * @returns A Promise of the out-parameter `autostart`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getAutostart(): Promise<boolean>;
   /**
@@ -5986,7 +6378,7 @@ export interface NetworkMethods {
    * a network interface in order to join the network.
    * 
    * @remarks C: `virNetworkGetBridgeName` (libvirt >= 0.2.0)
-   * @returns a 0 terminated interface name, or NULL in case of error. The caller must free() the returned value.
+   * @returns A Promise of a 0 terminated interface name. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getBridgeName(): Promise<string>;
   /**
@@ -5995,21 +6387,27 @@ export interface NetworkMethods {
    * call.
    * 
    * @remarks C: `virNetworkGetConnect` (libvirt >= 0.3.0)
-   * @returns the virConnectPtr or NULL in case of failure.
+   * @returns A `Connect` wrapper holding its own reference (dropped when collected, or by `free()`). Throws a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getConnect(): Connect;
+  /**
+   * `virNetworkGetDHCPLeases`: all leases, or those of one MAC address.
+   * 
+   * @remarks C: `virNetworkGetDHCPLeases` (libvirt >= 1.2.6), hand-written in native/src/manual_network.cc
+   */
+  getDHCPLeases(mac?: string | null, flags?: number): Promise<NetworkDHCPLease[]>;
   /**
    * Get the public name for that network
    * 
    * @remarks C: `virNetworkGetName` (libvirt >= 0.2.0)
-   * @returns a pointer to the name or NULL, the string need not be deallocated its lifetime will be the same as the network object.
+   * @returns The string libvirt returns. Throws a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getName(): string;
   /**
    * Get the UUID for a network
    * 
    * @remarks C: `virNetworkGetUUID` (libvirt >= 0.2.0)
-   * @returns -1 in case of error, 0 in case of success
+   * @returns The out-parameter `uuid`. Throws a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getUUID(): Buffer;
   /**
@@ -6017,7 +6415,7 @@ export interface NetworkMethods {
    * UUID see RFC4122.
    * 
    * @remarks C: `virNetworkGetUUIDString` (libvirt >= 0.2.0)
-   * @returns -1 in case of error, 0 in case of success
+   * @returns The out-parameter `uuid`. Throws a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getUUIDString(): string;
   /**
@@ -6031,14 +6429,14 @@ export interface NetworkMethods {
    * 
    * @remarks C: `virNetworkGetXMLDesc` (libvirt >= 0.2.0)
    * @param flags - bitwise-OR of virNetworkXMLFlags
-   * @returns a 0 terminated UTF-8 encoded XML instance, or NULL in case of error. The caller must free() the returned value.
+   * @returns A Promise of the XML instance. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getXMLDesc(flags?: number): Promise<string>;
   /**
    * Determine if the network is currently running
    * 
    * @remarks C: `virNetworkIsActive` (libvirt >= 0.7.3)
-   * @returns 1 if running, 0 if inactive, -1 on error
+   * @returns A Promise of `true` or `false` (C's 1 or 0). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   isActive(): Promise<boolean>;
   /**
@@ -6046,7 +6444,7 @@ export interface NetworkMethods {
    * which means it will still exist after shutting down
    * 
    * @remarks C: `virNetworkIsPersistent` (libvirt >= 0.7.3)
-   * @returns 1 if persistent, 0 if transient, -1 on error
+   * @returns A Promise of `true` or `false` (C's 1 or 0). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   isPersistent(): Promise<boolean>;
   /**
@@ -6055,7 +6453,7 @@ export interface NetworkMethods {
    * 
    * @remarks C: `virNetworkListAllPorts` (libvirt >= 5.5.0)
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns the number of network ports found or -1 and sets `ports` to NULL in case of error. On success, the array stored into `ports` is guaranteed to have an extra allocated element set to NULL but not included in the return count, to make iteration easier. The caller is responsible for calling virNetworkPortFree() on each array element, then calling free() on `ports`.
+   * @returns A Promise of the out-parameter `ports`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   listAllPorts(flags?: number): Promise<NetworkPort[]>;
   /**
@@ -6068,7 +6466,7 @@ export interface NetworkMethods {
    * @remarks C: `virNetworkPortCreateXML` (libvirt >= 5.5.0)
    * @param xmldesc - an XML description of the port
    * @param flags - bitwise-OR of virNetworkPortCreateFlags
-   * @returns a new network port object or NULL in case of failure
+   * @returns A Promise of a `NetworkPort` wrapper holding its own reference (dropped when collected, or by `free()`). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   portCreateXML(xmldesc: string, flags?: number): Promise<NetworkPort>;
   /**
@@ -6079,7 +6477,7 @@ export interface NetworkMethods {
    * 
    * @remarks C: `virNetworkPortLookupByUUID` (libvirt >= 5.5.0)
    * @param uuid - the raw UUID for the network port
-   * @returns a new network port object or NULL in case of failure. If the network port cannot be found, then VIR_ERR_NO_NETWORK_PORT error is raised.
+   * @returns A Promise of a `NetworkPort` wrapper holding its own reference (dropped when collected, or by `free()`). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   portLookupByUUID(uuid: Uint8Array): Promise<NetworkPort>;
   /**
@@ -6087,7 +6485,7 @@ export interface NetworkMethods {
    * 
    * @remarks C: `virNetworkPortLookupByUUIDString` (libvirt >= 5.5.0)
    * @param uuidstr - the string UUID for the port
-   * @returns a new network port object or NULL in case of failure. If the network port cannot be found, then VIR_ERR_NO_NETWORK_PORT error is raised.
+   * @returns A Promise of a `NetworkPort` wrapper holding its own reference (dropped when collected, or by `free()`). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   portLookupByUUIDString(uuidstr: string): Promise<NetworkPort>;
   /**
@@ -6096,14 +6494,14 @@ export interface NetworkMethods {
    * 
    * @remarks C: `virNetworkSetAutostart` (libvirt >= 0.2.1)
    * @param autostart - whether the network should be automatically started 0 or 1
-   * @returns -1 in case of error, 0 in case of success
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
-  setAutostart(autostart: number): Promise<void>;
+  setAutostart(autostart: boolean): Promise<void>;
   /**
    * Undefine a network but does not stop it if it is running
    * 
    * @remarks C: `virNetworkUndefine` (libvirt >= 0.2.0)
-   * @returns 0 in case of success, -1 in case of error
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   undefine(): Promise<void>;
   /**
@@ -6116,7 +6514,7 @@ export interface NetworkMethods {
    * @param parentIndex - which parent element, if there are multiple parents of the same type (e.g. which <ip> element when modifying a <dhcp>/<host> element), or "-1" for "don't care" or "automatically find appropriate one".
    * @param xml - the XML description for the network, preferably in UTF-8
    * @param flags - bitwise OR of virNetworkUpdateFlags.
-   * @returns 0 in case of success, -1 in case of error virNetworkUpdateCommand virNetworkUpdateSection
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   update(command: number, section: number, parentIndex: number, xml: string, flags?: number): Promise<void>;
 }
@@ -6134,7 +6532,7 @@ export interface NetworkPortMethods {
    * 
    * @remarks C: `virNetworkPortDelete` (libvirt >= 5.5.0)
    * @param flags - currently unused, pass 0
-   * @returns 0 in case of success and -1 in case of failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   delete(flags?: number): Promise<void>;
   /**
@@ -6143,7 +6541,7 @@ export interface NetworkPortMethods {
    * call.
    * 
    * @remarks C: `virNetworkPortGetNetwork` (libvirt >= 5.5.0)
-   * @returns the virNetworkPtr or NULL in case of failure.
+   * @returns A `Network` wrapper holding its own reference (dropped when collected, or by `free()`). Throws a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getNetwork(): Network;
   /**
@@ -6155,14 +6553,14 @@ export interface NetworkPortMethods {
    * 
    * @remarks C: `virNetworkPortGetParameters` (libvirt >= 5.5.0)
    * @param flags - currently unused, pass 0
-   * @returns -1 in case of error, 0 in case of success.
+   * @returns A Promise of the out-parameter `params`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getParameters(flags?: number): Promise<TypedParams>;
   /**
    * Get the UUID for a network port
    * 
    * @remarks C: `virNetworkPortGetUUID` (libvirt >= 5.5.0)
-   * @returns -1 in case of error, 0 in case of success
+   * @returns The out-parameter `uuid`. Throws a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getUUID(): Buffer;
   /**
@@ -6170,7 +6568,7 @@ export interface NetworkPortMethods {
    * UUID see RFC4122.
    * 
    * @remarks C: `virNetworkPortGetUUIDString` (libvirt >= 5.5.0)
-   * @returns -1 in case of error, 0 in case of success
+   * @returns The out-parameter `uuid`. Throws a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getUUIDString(): string;
   /**
@@ -6179,7 +6577,7 @@ export interface NetworkPortMethods {
    * 
    * @remarks C: `virNetworkPortGetXMLDesc` (libvirt >= 5.5.0)
    * @param flags - currently unused, pass 0
-   * @returns a 0 terminated UTF-8 encoded XML instance, or NULL in case of error. the caller must free() the returned value.
+   * @returns A Promise of the XML instance. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getXMLDesc(flags?: number): Promise<string>;
   /**
@@ -6189,7 +6587,7 @@ export interface NetworkPortMethods {
    * @remarks C: `virNetworkPortSetParameters` (libvirt >= 5.5.0)
    * @param params - pointer to interface parameter objects
    * @param flags - currently unused, pass 0
-   * @returns -1 in case of error, 0 in case of success.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   setParameters(params: TypedParamsInput, flags?: number): Promise<void>;
 }
@@ -6203,7 +6601,7 @@ export interface NodeDeviceMethods {
    * 
    * @remarks C: `virNodeDeviceCreate` (libvirt >= 7.3.0)
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns 0 in case of success and -1 in case of failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   create(flags?: number): Promise<void>;
   /**
@@ -6212,7 +6610,7 @@ export interface NodeDeviceMethods {
    * may require privileged access.
    * 
    * @remarks C: `virNodeDeviceDestroy` (libvirt >= 0.6.3)
-   * @returns 0 in case of success and -1 in case of failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   destroy(): Promise<void>;
   /**
@@ -6236,7 +6634,7 @@ export interface NodeDeviceMethods {
    * @remarks C: `virNodeDeviceDetachFlags` (libvirt >= 1.0.5)
    * @param driverName - name of backend driver that will be used for later device assignment to a domain. NULL means "use the hypervisor default driver"
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns 0 in case of success, -1 in case of failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   detachFlags(driverName?: string | null, flags?: number): Promise<void>;
   /**
@@ -6259,7 +6657,7 @@ export interface NodeDeviceMethods {
    * API should be used instead.
    * 
    * @remarks C: `virNodeDeviceDettach` (libvirt >= 0.6.1)
-   * @returns 0 in case of success, -1 in case of failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   dettach(): Promise<void>;
   /**
@@ -6268,21 +6666,21 @@ export interface NodeDeviceMethods {
    * becomes available.
    * 
    * @remarks C: `virNodeDeviceGetAutostart` (libvirt >= 7.8.0)
-   * @returns -1 in case of error, 0 in case of success
+   * @returns A Promise of the out-parameter `autostart`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getAutostart(): Promise<boolean>;
   /**
    * Just return the device name
    * 
    * @remarks C: `virNodeDeviceGetName` (libvirt >= 0.5.0)
-   * @returns the device name or NULL in case of error
+   * @returns The device name. Throws a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getName(): string;
   /**
    * Accessor for the parent of the device
    * 
    * @remarks C: `virNodeDeviceGetParent` (libvirt >= 0.5.0)
-   * @returns the name of the device's parent, or NULL if an error occurred or when the device has no parent.
+   * @returns The name of the device's parent occurred or when the device has no parent. Throws a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getParent(): string;
   /**
@@ -6291,14 +6689,14 @@ export interface NodeDeviceMethods {
    * 
    * @remarks C: `virNodeDeviceGetXMLDesc` (libvirt >= 0.5.0)
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns the XML document, or NULL on error
+   * @returns A Promise of the XML document. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getXMLDesc(flags?: number): Promise<string>;
   /**
    * Determine if the node device is currently active
    * 
    * @remarks C: `virNodeDeviceIsActive` (libvirt >= 7.8.0)
-   * @returns 1 if active, 0 if inactive, -1 on error
+   * @returns A Promise of `true` or `false` (C's 1 or 0). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   isActive(): Promise<boolean>;
   /**
@@ -6306,21 +6704,21 @@ export interface NodeDeviceMethods {
    * which means it will still exist after shutting down
    * 
    * @remarks C: `virNodeDeviceIsPersistent` (libvirt >= 7.8.0)
-   * @returns 1 if persistent, 0 if transient, -1 on error
+   * @returns A Promise of `true` or `false` (C's 1 or 0). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   isPersistent(): Promise<boolean>;
   /**
    * Lists the names of the capabilities supported by the device.
    * 
    * @remarks C: `virNodeDeviceListCaps` (libvirt >= 0.5.0)
-   * @returns the number of capability names listed in `names` or -1 in case of error.
+   * @returns A Promise of the out-parameter `names`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   listCaps(): Promise<string[]>;
   /**
    * Accessor for the number of capabilities supported by the device.
    * 
    * @remarks C: `virNodeDeviceNumOfCaps` (libvirt >= 0.5.0)
-   * @returns the number of capabilities supported by the device or -1 in case of error.
+   * @returns A Promise of the number of capabilities supported by the device. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   numOfCaps(): Promise<number>;
   /**
@@ -6334,7 +6732,7 @@ export interface NodeDeviceMethods {
    * If the device is currently in use by a guest, this method may fail.
    * 
    * @remarks C: `virNodeDeviceReAttach` (libvirt >= 0.6.1)
-   * @returns 0 in case of success, -1 in case of failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   reAttach(): Promise<void>;
   /**
@@ -6350,7 +6748,7 @@ export interface NodeDeviceMethods {
    * this function may fail.
    * 
    * @remarks C: `virNodeDeviceReset` (libvirt >= 0.6.1)
-   * @returns 0 in case of success, -1 in case of failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   reset(): Promise<void>;
   /**
@@ -6359,16 +6757,16 @@ export interface NodeDeviceMethods {
    * 
    * @remarks C: `virNodeDeviceSetAutostart` (libvirt >= 7.8.0)
    * @param autostart - whether the device should be automatically started
-   * @returns -1 in case of error, 0 in case of success
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
-  setAutostart(autostart: number): Promise<void>;
+  setAutostart(autostart: boolean): Promise<void>;
   /**
    * Undefine the device object. The virtual device  is removed from the host
    * operating system.  This function may require privileged access.
    * 
    * @remarks C: `virNodeDeviceUndefine` (libvirt >= 7.3.0)
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns 0 in case of success and -1 in case of failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   undefine(flags?: number): Promise<void>;
 }
@@ -6382,14 +6780,14 @@ export interface SecretMethods {
    * counter on the connection is not increased by this call.
    * 
    * @remarks C: `virSecretGetConnect` (libvirt >= 0.7.1)
-   * @returns the virConnectPtr or NULL in case of failure.
+   * @returns A `Connect` wrapper holding its own reference (dropped when collected, or by `free()`). Throws a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getConnect(): Connect;
   /**
    * Fetches the UUID of the secret.
    * 
    * @remarks C: `virSecretGetUUID` (libvirt >= 0.7.1)
-   * @returns 0 on success with the uuid buffer being filled, or -1 upon failure.
+   * @returns The out-parameter `uuid`. Throws a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getUUID(): Buffer;
   /**
@@ -6397,7 +6795,7 @@ export interface SecretMethods {
    * UUID see RFC4122.
    * 
    * @remarks C: `virSecretGetUUIDString` (libvirt >= 0.7.1)
-   * @returns -1 in case of error, 0 in case of success
+   * @returns The out-parameter `uuid`. Throws a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getUUIDString(): string;
   /**
@@ -6411,7 +6809,7 @@ export interface SecretMethods {
    * only ever be one secret for each volume path.
    * 
    * @remarks C: `virSecretGetUsageID` (libvirt >= 0.7.1)
-   * @returns a string identifying the object using the secret, or NULL upon error
+   * @returns A string identifying the object using the secret. Throws a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getUsageID(): string;
   /**
@@ -6422,15 +6820,21 @@ export interface SecretMethods {
    * do not explicitly know about.
    * 
    * @remarks C: `virSecretGetUsageType` (libvirt >= 0.7.1)
-   * @returns a positive integer identifying the type of object, or -1 upon error.
+   * @returns A positive integer identifying the type of object. Throws a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getUsageType(): number;
+  /**
+   * `virSecretGetValue`: the secret's bytes (the C copy is zeroed before it is freed).
+   * 
+   * @remarks C: `virSecretGetValue` (libvirt >= 0.7.1), hand-written in native/src/manual_secret.cc
+   */
+  getValue(flags?: number): Promise<Buffer>;
   /**
    * Fetches an XML document describing attributes of the secret.
    * 
    * @remarks C: `virSecretGetXMLDesc` (libvirt >= 0.7.1)
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns the XML document on success, NULL on failure. The caller must free() the XML.
+   * @returns A Promise of the XML document on success. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getXMLDesc(flags?: number): Promise<string>;
   /**
@@ -6439,7 +6843,7 @@ export interface SecretMethods {
    * @remarks C: `virSecretSetValue` (libvirt >= 0.7.1)
    * @param value - Value of the secret
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns 0 on success, -1 on failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   setValue(value: Uint8Array | string, flags?: number): Promise<void>;
   /**
@@ -6447,7 +6851,7 @@ export interface SecretMethods {
    * virSecretPtr object.
    * 
    * @remarks C: `virSecretUndefine` (libvirt >= 0.7.1)
-   * @returns 0 on success, -1 on failure.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   undefine(): Promise<void>;
 }
@@ -6464,7 +6868,7 @@ export interface StoragePoolMethods {
    * 
    * @remarks C: `virStoragePoolBuild` (libvirt >= 0.4.1)
    * @param flags - bitwise-OR of virStoragePoolBuildFlags
-   * @returns 0 on success, or -1 upon failure
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   build(flags?: number): Promise<void>;
   /**
@@ -6472,7 +6876,7 @@ export interface StoragePoolMethods {
    * 
    * @remarks C: `virStoragePoolCreate` (libvirt >= 0.4.1)
    * @param flags - bitwise-OR of virStoragePoolCreateFlags
-   * @returns 0 on success, or -1 if it could not be started
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   create(flags?: number): Promise<void>;
   /**
@@ -6482,7 +6886,7 @@ export interface StoragePoolMethods {
    * 
    * @remarks C: `virStoragePoolDelete` (libvirt >= 0.4.1)
    * @param flags - bitwise-OR of virStoragePoolDeleteFlags
-   * @returns 0 on success, or -1 if it could not be obliterate
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   delete(flags?: number): Promise<void>;
   /**
@@ -6493,7 +6897,7 @@ export interface StoragePoolMethods {
    * the associated virStoragePoolPtr object.
    * 
    * @remarks C: `virStoragePoolDestroy` (libvirt >= 0.4.1)
-   * @returns 0 on success, or -1 if it could not be destroyed
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   destroy(): Promise<void>;
   /**
@@ -6501,7 +6905,7 @@ export interface StoragePoolMethods {
    * whether the pool is automatically started at boot time
    * 
    * @remarks C: `virStoragePoolGetAutostart` (libvirt >= 0.4.1)
-   * @returns 0 on success, -1 on failure
+   * @returns A Promise of the out-parameter `autostart`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getAutostart(): Promise<boolean>;
   /**
@@ -6510,7 +6914,7 @@ export interface StoragePoolMethods {
    * call.
    * 
    * @remarks C: `virStoragePoolGetConnect` (libvirt >= 0.4.1)
-   * @returns the virConnectPtr or NULL in case of failure.
+   * @returns A `Connect` wrapper holding its own reference (dropped when collected, or by `free()`). Throws a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getConnect(): Connect;
   /**
@@ -6518,28 +6922,28 @@ export interface StoragePoolMethods {
    * such as free space / usage summary
    * 
    * @remarks C: `virStoragePoolGetInfo` (libvirt >= 0.4.1)
-   * @returns 0 on success, or -1 on failure.
+   * @returns A Promise of the out-parameter `info`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getInfo(): Promise<virStoragePoolInfo>;
   /**
    * Fetch the locally unique name of the storage pool
    * 
    * @remarks C: `virStoragePoolGetName` (libvirt >= 0.4.1)
-   * @returns the name of the pool, or NULL on error
+   * @returns The name of the pool. Throws a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getName(): string;
   /**
    * Fetch the globally unique ID of the storage pool
    * 
    * @remarks C: `virStoragePoolGetUUID` (libvirt >= 0.4.1)
-   * @returns 0 on success, or -1 on error;
+   * @returns The out-parameter `uuid`. Throws a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getUUID(): Buffer;
   /**
    * Fetch the globally unique ID of the storage pool as a string
    * 
    * @remarks C: `virStoragePoolGetUUIDString` (libvirt >= 0.4.1)
-   * @returns 0 on success, or -1 on error;
+   * @returns The out-parameter `uuid`. Throws a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getUUIDString(): string;
   /**
@@ -6549,14 +6953,14 @@ export interface StoragePoolMethods {
    * 
    * @remarks C: `virStoragePoolGetXMLDesc` (libvirt >= 0.4.1)
    * @param flags - bitwise-OR of virStorageXMLFlags
-   * @returns a XML document (caller frees), or NULL on error
+   * @returns A Promise of the string libvirt returns. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getXMLDesc(flags?: number): Promise<string>;
   /**
    * Determine if the storage pool is currently running
    * 
    * @remarks C: `virStoragePoolIsActive` (libvirt >= 0.7.3)
-   * @returns 1 if running, 0 if inactive, -1 on error
+   * @returns A Promise of `true` or `false` (C's 1 or 0). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   isActive(): Promise<boolean>;
   /**
@@ -6564,7 +6968,7 @@ export interface StoragePoolMethods {
    * which means it will still exist after shutting down
    * 
    * @remarks C: `virStoragePoolIsPersistent` (libvirt >= 0.7.3)
-   * @returns 1 if persistent, 0 if transient, -1 on error
+   * @returns A Promise of `true` or `false` (C's 1 or 0). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   isPersistent(): Promise<boolean>;
   /**
@@ -6573,7 +6977,7 @@ export interface StoragePoolMethods {
    * 
    * @remarks C: `virStoragePoolListAllVolumes` (libvirt >= 0.10.2)
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns the number of storage volumes found or -1 and sets `vols` to NULL in case of error. On success, the array stored into `vols` is guaranteed to have an extra allocated element set to NULL but not included in the return count, to make iteration easier. The caller is responsible for calling virStorageVolFree() on each array element, then calling free() on `vols`.
+   * @returns A Promise of the out-parameter `vols`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   listAllVolumes(flags?: number): Promise<StorageVol[]>;
   /**
@@ -6584,14 +6988,14 @@ export interface StoragePoolMethods {
    * virStoragePoolListAllVolumes().
    * 
    * @remarks C: `virStoragePoolListVolumes` (libvirt >= 0.4.1)
-   * @returns the number of names fetched, or -1 on error
+   * @returns A Promise of the out-parameter `names`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   listVolumes(): Promise<string[]>;
   /**
    * Fetch the number of storage volumes within a pool
    * 
    * @remarks C: `virStoragePoolNumOfVolumes` (libvirt >= 0.4.1)
-   * @returns the number of storage pools, or -1 on failure
+   * @returns A Promise of the number of storage pools. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   numOfVolumes(): Promise<number>;
   /**
@@ -6601,7 +7005,7 @@ export interface StoragePoolMethods {
    * 
    * @remarks C: `virStoragePoolRefresh` (libvirt >= 0.4.1)
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns 0 if the volume list was refreshed, -1 on failure
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   refresh(flags?: number): Promise<void>;
   /**
@@ -6610,9 +7014,9 @@ export interface StoragePoolMethods {
    * 
    * @remarks C: `virStoragePoolSetAutostart` (libvirt >= 0.4.1)
    * @param autostart - whether the storage pool should be automatically started 0 or 1
-   * @returns 0 on success, -1 on failure
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
-  setAutostart(autostart: number): Promise<void>;
+  setAutostart(autostart: boolean): Promise<void>;
   /**
    * Create a storage volume within a pool based
    * on an XML description. Not all pools support
@@ -6629,7 +7033,7 @@ export interface StoragePoolMethods {
    * @remarks C: `virStorageVolCreateXML` (libvirt >= 0.4.1)
    * @param xmlDesc - description of volume to create
    * @param flags - bitwise-OR of virStorageVolCreateFlags
-   * @returns the storage volume, or NULL on error
+   * @returns A Promise of a `StorageVol` wrapper holding its own reference (dropped when collected, or by `free()`). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   storageVolCreateXML(xmlDesc: string, flags?: number): Promise<StorageVol>;
   /**
@@ -6650,7 +7054,7 @@ export interface StoragePoolMethods {
    * @param xmlDesc - description of volume to create
    * @param clonevol - storage volume to use as input
    * @param flags - bitwise-OR of virStorageVolCreateFlags
-   * @returns the storage volume, or NULL on error
+   * @returns A Promise of a `StorageVol` wrapper holding its own reference (dropped when collected, or by `free()`). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   storageVolCreateXMLFrom(xmlDesc: string, clonevol: StorageVol, flags?: number): Promise<StorageVol>;
   /**
@@ -6662,14 +7066,14 @@ export interface StoragePoolMethods {
    * 
    * @remarks C: `virStorageVolLookupByName` (libvirt >= 0.4.1)
    * @param name - name of storage volume
-   * @returns a storage volume, or NULL if not found / error
+   * @returns A Promise of a `StorageVol` wrapper holding its own reference (dropped when collected, or by `free()`). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   storageVolLookupByName(name: string): Promise<StorageVol>;
   /**
    * Undefine an inactive storage pool
    * 
    * @remarks C: `virStoragePoolUndefine` (libvirt >= 0.4.1)
-   * @returns 0 on success, -1 on failure
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   undefine(): Promise<void>;
 }
@@ -6683,7 +7087,7 @@ export interface StorageVolMethods {
    * 
    * @remarks C: `virStorageVolDelete` (libvirt >= 0.4.1)
    * @param flags - bitwise-OR of virStorageVolDeleteFlags
-   * @returns 0 on success, or -1 on error
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   delete(flags?: number): Promise<void>;
   /**
@@ -6712,7 +7116,7 @@ export interface StorageVolMethods {
    * @param offset - position in `vol` to start reading from
    * @param length - limit on amount of data to download
    * @param flags - bitwise-OR of virStorageVolDownloadFlags
-   * @returns 0, or -1 upon error.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   download(stream: Stream, offset: number | bigint, length: number | bigint, flags?: number): Promise<void>;
   /**
@@ -6721,7 +7125,7 @@ export interface StorageVolMethods {
    * call.
    * 
    * @remarks C: `virStorageVolGetConnect` (libvirt >= 0.4.1)
-   * @returns the virConnectPtr or NULL in case of failure.
+   * @returns A `Connect` wrapper holding its own reference (dropped when collected, or by `free()`). Throws a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getConnect(): Connect;
   /**
@@ -6729,7 +7133,7 @@ export interface StorageVolMethods {
    * volume such as its current allocation
    * 
    * @remarks C: `virStorageVolGetInfo` (libvirt >= 0.4.1)
-   * @returns 0 on success, or -1 on failure
+   * @returns A Promise of the out-parameter `info`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getInfo(): Promise<virStorageVolInfo>;
   /**
@@ -6744,7 +7148,7 @@ export interface StorageVolMethods {
    * 
    * @remarks C: `virStorageVolGetInfoFlags` (libvirt >= 3.0.0)
    * @param flags - bitwise-OR of virStorageVolInfoFlags
-   * @returns 0 on success, or -1 on failure
+   * @returns A Promise of the out-parameter `info`. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getInfoFlags(flags?: number): Promise<virStorageVolInfo>;
   /**
@@ -6753,7 +7157,7 @@ export interface StorageVolMethods {
    * key no matter what host it is accessed from
    * 
    * @remarks C: `virStorageVolGetKey` (libvirt >= 0.4.1)
-   * @returns the volume key, or NULL on error
+   * @returns The volume key. Throws a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getKey(): string;
   /**
@@ -6761,7 +7165,7 @@ export interface StorageVolMethods {
    * within the scope of a pool
    * 
    * @remarks C: `virStorageVolGetName` (libvirt >= 0.4.1)
-   * @returns the volume name, or NULL on error
+   * @returns The volume name. Throws a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getName(): string;
   /**
@@ -6772,7 +7176,7 @@ export interface StorageVolMethods {
    * persistent naming
    * 
    * @remarks C: `virStorageVolGetPath` (libvirt >= 0.4.1)
-   * @returns the storage volume path, or NULL on error. The caller must free() the returned path after use.
+   * @returns A Promise of the storage volume path. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getPath(): Promise<string>;
   /**
@@ -6781,7 +7185,7 @@ export interface StorageVolMethods {
    * 
    * @remarks C: `virStorageVolGetXMLDesc` (libvirt >= 0.4.1)
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns the XML document, or NULL on error
+   * @returns A Promise of the XML document. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   getXMLDesc(flags?: number): Promise<string>;
   /**
@@ -6814,7 +7218,7 @@ export interface StorageVolMethods {
    * @remarks C: `virStorageVolResize` (libvirt >= 0.9.10)
    * @param capacity - new capacity, in bytes
    * @param flags - bitwise-OR of virStorageVolResizeFlags
-   * @returns 0 on success, or -1 on error.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   resize(capacity: number | bigint, flags?: number): Promise<void>;
   /**
@@ -6824,7 +7228,7 @@ export interface StorageVolMethods {
    * storage pool object is no longer needed.
    * 
    * @remarks C: `virStoragePoolLookupByVolume` (libvirt >= 0.4.1)
-   * @returns a virStoragePoolPtr object, or NULL if no matching pool is found
+   * @returns A Promise of a `StoragePool` wrapper holding its own reference (dropped when collected, or by `free()`). It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   storagePoolLookupByVolume(): Promise<StoragePool>;
   /**
@@ -6862,7 +7266,7 @@ export interface StorageVolMethods {
    * @param offset - position to start writing to
    * @param length - limit on amount of data to upload
    * @param flags - bitwise-OR of virStorageVolUploadFlags
-   * @returns 0, or -1 upon error.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   upload(stream: Stream, offset: number | bigint, length: number | bigint, flags?: number): Promise<void>;
   /**
@@ -6880,7 +7284,7 @@ export interface StorageVolMethods {
    * 
    * @remarks C: `virStorageVolWipe` (libvirt >= 0.8.0)
    * @param flags - extra flags; not used yet, so callers should always pass 0
-   * @returns 0 on success, or -1 on error
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   wipe(flags?: number): Promise<void>;
   /**
@@ -6895,7 +7299,7 @@ export interface StorageVolMethods {
    * @remarks C: `virStorageVolWipePattern` (libvirt >= 0.9.10)
    * @param algorithm - one of virStorageVolWipeAlgorithm
    * @param flags - future flags, use 0 for now
-   * @returns 0 on success, or -1 on error.
+   * @returns A Promise of `undefined` once the call succeeded. It rejects with a `LibvirtError` when libvirt reports a failure (its code, domain and message).
    */
   wipePattern(algorithm: number, flags?: number): Promise<void>;
 }
@@ -6904,6 +7308,97 @@ export interface StorageVolStatic {
 }
 
 export interface StreamMethods {
+  /**
+   * `virStreamAbort`: ends the stream early (for a non-blocking stream, remove
+   * its callback first). A pending sendAll/recvAll/sparse*All whose handler
+   * is still running or awaited rejects instead of waiting for it. Runs
+   * after any other call already running on this stream (e.g. a blocking
+   * `recv`) has returned, never alongside it: libvirt 9.0's fd streams crash
+   * when an end races another call. Later `sendHole` calls reject.
+   * 
+   * @remarks C: `virStreamAbort` (libvirt >= 0.7.2), hand-written in native/src/manual_stream.cc
+   */
+  abort(): Promise<void>;
+  /**
+   * `virStreamEventAddCallback`: `cb(stream, events)` with `VIR_STREAM_EVENT_*` bits; holds the process while registered.
+   * 
+   * @remarks C: `virStreamEventAddCallback` (libvirt >= 0.7.2), hand-written in native/src/manual_stream.cc
+   */
+  eventAddCallback(events: number, cb: (stream: Stream, events: number) => void): Promise<void>;
+  /**
+   * `virStreamEventRemoveCallback`: also drops the callback's hold on the process at once.
+   * 
+   * @remarks C: `virStreamEventRemoveCallback` (libvirt >= 0.7.2), hand-written in native/src/manual_stream.cc
+   */
+  eventRemoveCallback(): Promise<void>;
+  /**
+   * `virStreamEventUpdateCallback`
+   * 
+   * @remarks C: `virStreamEventUpdateCallback` (libvirt >= 0.7.2), hand-written in native/src/manual_stream.cc
+   */
+  eventUpdateCallback(events: number): Promise<void>;
+  /**
+   * `virStreamFinish`: completes the transfer; success means every byte was
+   * processed (for a non-blocking stream, remove its callback first). A
+   * pending *All call whose handler is awaited rejects, as with abort.
+   * 
+   * @remarks C: `virStreamFinish` (libvirt >= 0.7.2), hand-written in native/src/manual_stream.cc
+   */
+  finish(): Promise<void>;
+  /**
+   * `virStreamRecv`: a Buffer (empty at end of stream), or -2 when a non-blocking stream has no data yet.
+   * 
+   * @remarks C: `virStreamRecv` (libvirt >= 0.7.2), hand-written in native/src/manual_stream.cc
+   */
+  recv(nbytes: number): Promise<Buffer | -2>;
+  /**
+   * `virStreamRecvAll`: `handler(chunk)` for each chunk; a returned Promise is awaited (backpressure).
+   * 
+   * @remarks C: `virStreamRecvAll` (libvirt >= 0.7.2), hand-written in native/src/manual_stream.cc
+   */
+  recvAll(handler: (chunk: Buffer) => void | Promise<void>): Promise<void>;
+  /**
+   * `virStreamRecvFlags`: as recv; -3 at a hole with `VIR_STREAM_RECV_STOP_AT_HOLE`.
+   * 
+   * @remarks C: `virStreamRecvFlags` (libvirt >= 3.4.0), hand-written in native/src/manual_stream.cc
+   */
+  recvFlags(nbytes: number, flags?: number): Promise<Buffer | -2 | -3>;
+  /**
+   * `virStreamRecvHole`: the hole's length.
+   * 
+   * @remarks C: `virStreamRecvHole` (libvirt >= 3.4.0), hand-written in native/src/manual_stream.cc
+   */
+  recvHole(flags?: number): Promise<bigint>;
+  /**
+   * `virStreamSend`: resolves to bytes sent, or -2 when a non-blocking stream would block.
+   * 
+   * @remarks C: `virStreamSend` (libvirt >= 0.7.2), hand-written in native/src/manual_stream.cc
+   */
+  send(data: Uint8Array | string): Promise<number>;
+  /**
+   * `virStreamSendAll`: `handler(nbytes)` returns the next data (empty or null at the end), or a Promise of it. Blocks one pool thread meanwhile.
+   * 
+   * @remarks C: `virStreamSendAll` (libvirt >= 0.7.2), hand-written in native/src/manual_stream.cc
+   */
+  sendAll(handler: (nbytes: number) => Uint8Array | string | null | Promise<Uint8Array | string | null>): Promise<void>;
+  /**
+   * `virStreamSendHole`
+   * 
+   * @remarks C: `virStreamSendHole` (libvirt >= 3.4.0), hand-written in native/src/manual_stream.cc
+   */
+  sendHole(length: number | bigint, flags?: number): Promise<void>;
+  /**
+   * `virStreamSparseRecvAll`: as recvAll, plus `holeHandler(length)` for each hole.
+   * 
+   * @remarks C: `virStreamSparseRecvAll` (libvirt >= 3.4.0), hand-written in native/src/manual_stream.cc
+   */
+  sparseRecvAll(handler: (chunk: Buffer) => void | Promise<void>, holeHandler: (length: bigint) => void | Promise<void>): Promise<void>;
+  /**
+   * `virStreamSparseSendAll`: as sendAll, plus `holeHandler()` telling whether the source is in data and for how long, and `skipHandler(length)` to skip a hole.
+   * 
+   * @remarks C: `virStreamSparseSendAll` (libvirt >= 3.4.0), hand-written in native/src/manual_stream.cc
+   */
+  sparseSendAll( handler: (nbytes: number) => Uint8Array | string | null | Promise<Uint8Array | string | null>, holeHandler: () => { inData: boolean; length: number | bigint } | Promise<{ inData: boolean; length: number | bigint }>, skipHandler: (length: bigint) => void | Promise<void>, ): Promise<void>;
 }
 
 export interface StreamStatic {

@@ -1840,6 +1840,8 @@ export const virBlkioParameterType = {
   VIR_DOMAIN_BLKIO_PARAM_UINT: 2,
   VIR_DOMAIN_BLKIO_PARAM_ULLONG: 4,
 } as const;
+/** A value of the `virBlkioParameterType` enum. */
+export type virBlkioParameterType = (typeof virBlkioParameterType)[keyof typeof virBlkioParameterType];
 /** The `virCPUCompareResult` enum: C name to value. */
 export const virCPUCompareResult = {
   VIR_CPU_COMPARE_ERROR: -1,
@@ -1848,11 +1850,15 @@ export const virCPUCompareResult = {
   VIR_CPU_COMPARE_LAST: 3,
   VIR_CPU_COMPARE_SUPERSET: 2,
 } as const;
+/** A value of the `virCPUCompareResult` enum. */
+export type virCPUCompareResult = (typeof virCPUCompareResult)[keyof typeof virCPUCompareResult];
 /** The `virConnectBaselineCPUFlags` enum: C name to value. */
 export const virConnectBaselineCPUFlags = {
   VIR_CONNECT_BASELINE_CPU_EXPAND_FEATURES: 1,
   VIR_CONNECT_BASELINE_CPU_MIGRATABLE: 2,
 } as const;
+/** A value of the `virConnectBaselineCPUFlags` enum. */
+export type virConnectBaselineCPUFlags = (typeof virConnectBaselineCPUFlags)[keyof typeof virConnectBaselineCPUFlags];
 /** The `virConnectCloseReason` enum: C name to value. */
 export const virConnectCloseReason = {
   VIR_CONNECT_CLOSE_REASON_CLIENT: 3,
@@ -1861,11 +1867,15 @@ export const virConnectCloseReason = {
   VIR_CONNECT_CLOSE_REASON_KEEPALIVE: 2,
   VIR_CONNECT_CLOSE_REASON_LAST: 4,
 } as const;
+/** A value of the `virConnectCloseReason` enum. */
+export type virConnectCloseReason = (typeof virConnectCloseReason)[keyof typeof virConnectCloseReason];
 /** The `virConnectCompareCPUFlags` enum: C name to value. */
 export const virConnectCompareCPUFlags = {
   VIR_CONNECT_COMPARE_CPU_FAIL_INCOMPATIBLE: 1,
   VIR_CONNECT_COMPARE_CPU_VALIDATE_XML: 2,
 } as const;
+/** A value of the `virConnectCompareCPUFlags` enum. */
+export type virConnectCompareCPUFlags = (typeof virConnectCompareCPUFlags)[keyof typeof virConnectCompareCPUFlags];
 /** The `virConnectCredentialType` enum: C name to value. */
 export const virConnectCredentialType = {
   VIR_CRED_AUTHNAME: 2,
@@ -1879,6 +1889,8 @@ export const virConnectCredentialType = {
   VIR_CRED_REALM: 8,
   VIR_CRED_USERNAME: 1,
 } as const;
+/** A value of the `virConnectCredentialType` enum. */
+export type virConnectCredentialType = (typeof virConnectCredentialType)[keyof typeof virConnectCredentialType];
 /** The `virConnectDomainEventAgentLifecycleReason` enum: C name to value. */
 export const virConnectDomainEventAgentLifecycleReason = {
   VIR_CONNECT_DOMAIN_EVENT_AGENT_LIFECYCLE_REASON_CHANNEL: 2,
@@ -1886,12 +1898,16 @@ export const virConnectDomainEventAgentLifecycleReason = {
   VIR_CONNECT_DOMAIN_EVENT_AGENT_LIFECYCLE_REASON_LAST: 3,
   VIR_CONNECT_DOMAIN_EVENT_AGENT_LIFECYCLE_REASON_UNKNOWN: 0,
 } as const;
+/** A value of the `virConnectDomainEventAgentLifecycleReason` enum. */
+export type virConnectDomainEventAgentLifecycleReason = (typeof virConnectDomainEventAgentLifecycleReason)[keyof typeof virConnectDomainEventAgentLifecycleReason];
 /** The `virConnectDomainEventAgentLifecycleState` enum: C name to value. */
 export const virConnectDomainEventAgentLifecycleState = {
   VIR_CONNECT_DOMAIN_EVENT_AGENT_LIFECYCLE_STATE_CONNECTED: 1,
   VIR_CONNECT_DOMAIN_EVENT_AGENT_LIFECYCLE_STATE_DISCONNECTED: 2,
   VIR_CONNECT_DOMAIN_EVENT_AGENT_LIFECYCLE_STATE_LAST: 3,
 } as const;
+/** A value of the `virConnectDomainEventAgentLifecycleState` enum. */
+export type virConnectDomainEventAgentLifecycleState = (typeof virConnectDomainEventAgentLifecycleState)[keyof typeof virConnectDomainEventAgentLifecycleState];
 /** The `virConnectDomainEventBlockJobStatus` enum: C name to value. */
 export const virConnectDomainEventBlockJobStatus = {
   VIR_DOMAIN_BLOCK_JOB_CANCELED: 2,
@@ -1900,22 +1916,30 @@ export const virConnectDomainEventBlockJobStatus = {
   VIR_DOMAIN_BLOCK_JOB_LAST: 4,
   VIR_DOMAIN_BLOCK_JOB_READY: 3,
 } as const;
+/** A value of the `virConnectDomainEventBlockJobStatus` enum. */
+export type virConnectDomainEventBlockJobStatus = (typeof virConnectDomainEventBlockJobStatus)[keyof typeof virConnectDomainEventBlockJobStatus];
 /** The `virConnectDomainEventDiskChangeReason` enum: C name to value. */
 export const virConnectDomainEventDiskChangeReason = {
   VIR_DOMAIN_EVENT_DISK_CHANGE_LAST: 2,
   VIR_DOMAIN_EVENT_DISK_CHANGE_MISSING_ON_START: 0,
   VIR_DOMAIN_EVENT_DISK_DROP_MISSING_ON_START: 1,
 } as const;
+/** A value of the `virConnectDomainEventDiskChangeReason` enum. */
+export type virConnectDomainEventDiskChangeReason = (typeof virConnectDomainEventDiskChangeReason)[keyof typeof virConnectDomainEventDiskChangeReason];
 /** The `virConnectDomainQemuMonitorEventRegisterFlags` enum: C name to value. */
 export const virConnectDomainQemuMonitorEventRegisterFlags = {
   VIR_CONNECT_DOMAIN_QEMU_MONITOR_EVENT_REGISTER_NOCASE: 2,
   VIR_CONNECT_DOMAIN_QEMU_MONITOR_EVENT_REGISTER_REGEX: 1,
 } as const;
+/** A value of the `virConnectDomainQemuMonitorEventRegisterFlags` enum. */
+export type virConnectDomainQemuMonitorEventRegisterFlags = (typeof virConnectDomainQemuMonitorEventRegisterFlags)[keyof typeof virConnectDomainQemuMonitorEventRegisterFlags];
 /** The `virConnectFlags` enum: C name to value. */
 export const virConnectFlags = {
   VIR_CONNECT_NO_ALIASES: 2,
   VIR_CONNECT_RO: 1,
 } as const;
+/** A value of the `virConnectFlags` enum. */
+export type virConnectFlags = (typeof virConnectFlags)[keyof typeof virConnectFlags];
 /** The `virConnectGetAllDomainStatsFlags` enum: C name to value. */
 export const virConnectGetAllDomainStatsFlags = {
   VIR_CONNECT_GET_ALL_DOMAINS_STATS_ACTIVE: 1,
@@ -1930,6 +1954,8 @@ export const virConnectGetAllDomainStatsFlags = {
   VIR_CONNECT_GET_ALL_DOMAINS_STATS_SHUTOFF: 64,
   VIR_CONNECT_GET_ALL_DOMAINS_STATS_TRANSIENT: 8,
 } as const;
+/** A value of the `virConnectGetAllDomainStatsFlags` enum. */
+export type virConnectGetAllDomainStatsFlags = (typeof virConnectGetAllDomainStatsFlags)[keyof typeof virConnectGetAllDomainStatsFlags];
 /** The `virConnectListAllDomainsFlags` enum: C name to value. */
 export const virConnectListAllDomainsFlags = {
   VIR_CONNECT_LIST_DOMAINS_ACTIVE: 1,
@@ -1949,11 +1975,15 @@ export const virConnectListAllDomainsFlags = {
   VIR_CONNECT_LIST_DOMAINS_SHUTOFF: 64,
   VIR_CONNECT_LIST_DOMAINS_TRANSIENT: 8,
 } as const;
+/** A value of the `virConnectListAllDomainsFlags` enum. */
+export type virConnectListAllDomainsFlags = (typeof virConnectListAllDomainsFlags)[keyof typeof virConnectListAllDomainsFlags];
 /** The `virConnectListAllInterfacesFlags` enum: C name to value. */
 export const virConnectListAllInterfacesFlags = {
   VIR_CONNECT_LIST_INTERFACES_ACTIVE: 2,
   VIR_CONNECT_LIST_INTERFACES_INACTIVE: 1,
 } as const;
+/** A value of the `virConnectListAllInterfacesFlags` enum. */
+export type virConnectListAllInterfacesFlags = (typeof virConnectListAllInterfacesFlags)[keyof typeof virConnectListAllInterfacesFlags];
 /** The `virConnectListAllNetworksFlags` enum: C name to value. */
 export const virConnectListAllNetworksFlags = {
   VIR_CONNECT_LIST_NETWORKS_ACTIVE: 2,
@@ -1963,6 +1993,8 @@ export const virConnectListAllNetworksFlags = {
   VIR_CONNECT_LIST_NETWORKS_PERSISTENT: 4,
   VIR_CONNECT_LIST_NETWORKS_TRANSIENT: 8,
 } as const;
+/** A value of the `virConnectListAllNetworksFlags` enum. */
+export type virConnectListAllNetworksFlags = (typeof virConnectListAllNetworksFlags)[keyof typeof virConnectListAllNetworksFlags];
 /** The `virConnectListAllNodeDeviceFlags` enum: C name to value. */
 export const virConnectListAllNodeDeviceFlags = {
   VIR_CONNECT_LIST_NODE_DEVICES_ACTIVE: 2147483648,
@@ -1990,6 +2022,8 @@ export const virConnectListAllNodeDeviceFlags = {
   VIR_CONNECT_LIST_NODE_DEVICES_CAP_VPORTS: 1024,
   VIR_CONNECT_LIST_NODE_DEVICES_INACTIVE: 1073741824,
 } as const;
+/** A value of the `virConnectListAllNodeDeviceFlags` enum. */
+export type virConnectListAllNodeDeviceFlags = (typeof virConnectListAllNodeDeviceFlags)[keyof typeof virConnectListAllNodeDeviceFlags];
 /** The `virConnectListAllSecretsFlags` enum: C name to value. */
 export const virConnectListAllSecretsFlags = {
   VIR_CONNECT_LIST_SECRETS_EPHEMERAL: 1,
@@ -1997,6 +2031,8 @@ export const virConnectListAllSecretsFlags = {
   VIR_CONNECT_LIST_SECRETS_NO_PRIVATE: 8,
   VIR_CONNECT_LIST_SECRETS_PRIVATE: 4,
 } as const;
+/** A value of the `virConnectListAllSecretsFlags` enum. */
+export type virConnectListAllSecretsFlags = (typeof virConnectListAllSecretsFlags)[keyof typeof virConnectListAllSecretsFlags];
 /** The `virConnectListAllStoragePoolsFlags` enum: C name to value. */
 export const virConnectListAllStoragePoolsFlags = {
   VIR_CONNECT_LIST_STORAGE_POOLS_ACTIVE: 2,
@@ -2020,25 +2056,35 @@ export const virConnectListAllStoragePoolsFlags = {
   VIR_CONNECT_LIST_STORAGE_POOLS_VSTORAGE: 262144,
   VIR_CONNECT_LIST_STORAGE_POOLS_ZFS: 131072,
 } as const;
+/** A value of the `virConnectListAllStoragePoolsFlags` enum. */
+export type virConnectListAllStoragePoolsFlags = (typeof virConnectListAllStoragePoolsFlags)[keyof typeof virConnectListAllStoragePoolsFlags];
 /** The `virDomainAbortJobFlagsValues` enum: C name to value. */
 export const virDomainAbortJobFlagsValues = {
   VIR_DOMAIN_ABORT_JOB_POSTCOPY: 1,
 } as const;
+/** A value of the `virDomainAbortJobFlagsValues` enum. */
+export type virDomainAbortJobFlagsValues = (typeof virDomainAbortJobFlagsValues)[keyof typeof virDomainAbortJobFlagsValues];
 /** The `virDomainAgentResponseTimeoutValues` enum: C name to value. */
 export const virDomainAgentResponseTimeoutValues = {
   VIR_DOMAIN_AGENT_RESPONSE_TIMEOUT_BLOCK: -2,
   VIR_DOMAIN_AGENT_RESPONSE_TIMEOUT_DEFAULT: -1,
   VIR_DOMAIN_AGENT_RESPONSE_TIMEOUT_NOWAIT: 0,
 } as const;
+/** A value of the `virDomainAgentResponseTimeoutValues` enum. */
+export type virDomainAgentResponseTimeoutValues = (typeof virDomainAgentResponseTimeoutValues)[keyof typeof virDomainAgentResponseTimeoutValues];
 /** The `virDomainAuthorizedSSHKeysSetFlags` enum: C name to value. */
 export const virDomainAuthorizedSSHKeysSetFlags = {
   VIR_DOMAIN_AUTHORIZED_SSH_KEYS_SET_APPEND: 1,
   VIR_DOMAIN_AUTHORIZED_SSH_KEYS_SET_REMOVE: 2,
 } as const;
+/** A value of the `virDomainAuthorizedSSHKeysSetFlags` enum. */
+export type virDomainAuthorizedSSHKeysSetFlags = (typeof virDomainAuthorizedSSHKeysSetFlags)[keyof typeof virDomainAuthorizedSSHKeysSetFlags];
 /** The `virDomainBackupBeginFlags` enum: C name to value. */
 export const virDomainBackupBeginFlags = {
   VIR_DOMAIN_BACKUP_BEGIN_REUSE_EXTERNAL: 1,
 } as const;
+/** A value of the `virDomainBackupBeginFlags` enum. */
+export type virDomainBackupBeginFlags = (typeof virDomainBackupBeginFlags)[keyof typeof virDomainBackupBeginFlags];
 /** The `virDomainBlockCommitFlags` enum: C name to value. */
 export const virDomainBlockCommitFlags = {
   VIR_DOMAIN_BLOCK_COMMIT_ACTIVE: 4,
@@ -2047,6 +2093,8 @@ export const virDomainBlockCommitFlags = {
   VIR_DOMAIN_BLOCK_COMMIT_RELATIVE: 8,
   VIR_DOMAIN_BLOCK_COMMIT_SHALLOW: 1,
 } as const;
+/** A value of the `virDomainBlockCommitFlags` enum. */
+export type virDomainBlockCommitFlags = (typeof virDomainBlockCommitFlags)[keyof typeof virDomainBlockCommitFlags];
 /** The `virDomainBlockCopyFlags` enum: C name to value. */
 export const virDomainBlockCopyFlags = {
   VIR_DOMAIN_BLOCK_COPY_REUSE_EXT: 2,
@@ -2054,19 +2102,27 @@ export const virDomainBlockCopyFlags = {
   VIR_DOMAIN_BLOCK_COPY_SYNCHRONOUS_WRITES: 8,
   VIR_DOMAIN_BLOCK_COPY_TRANSIENT_JOB: 4,
 } as const;
+/** A value of the `virDomainBlockCopyFlags` enum. */
+export type virDomainBlockCopyFlags = (typeof virDomainBlockCopyFlags)[keyof typeof virDomainBlockCopyFlags];
 /** The `virDomainBlockJobAbortFlags` enum: C name to value. */
 export const virDomainBlockJobAbortFlags = {
   VIR_DOMAIN_BLOCK_JOB_ABORT_ASYNC: 1,
   VIR_DOMAIN_BLOCK_JOB_ABORT_PIVOT: 2,
 } as const;
+/** A value of the `virDomainBlockJobAbortFlags` enum. */
+export type virDomainBlockJobAbortFlags = (typeof virDomainBlockJobAbortFlags)[keyof typeof virDomainBlockJobAbortFlags];
 /** The `virDomainBlockJobInfoFlags` enum: C name to value. */
 export const virDomainBlockJobInfoFlags = {
   VIR_DOMAIN_BLOCK_JOB_INFO_BANDWIDTH_BYTES: 1,
 } as const;
+/** A value of the `virDomainBlockJobInfoFlags` enum. */
+export type virDomainBlockJobInfoFlags = (typeof virDomainBlockJobInfoFlags)[keyof typeof virDomainBlockJobInfoFlags];
 /** The `virDomainBlockJobSetSpeedFlags` enum: C name to value. */
 export const virDomainBlockJobSetSpeedFlags = {
   VIR_DOMAIN_BLOCK_JOB_SPEED_BANDWIDTH_BYTES: 1,
 } as const;
+/** A value of the `virDomainBlockJobSetSpeedFlags` enum. */
+export type virDomainBlockJobSetSpeedFlags = (typeof virDomainBlockJobSetSpeedFlags)[keyof typeof virDomainBlockJobSetSpeedFlags];
 /** The `virDomainBlockJobType` enum: C name to value. */
 export const virDomainBlockJobType = {
   VIR_DOMAIN_BLOCK_JOB_TYPE_ACTIVE_COMMIT: 4,
@@ -2077,10 +2133,14 @@ export const virDomainBlockJobType = {
   VIR_DOMAIN_BLOCK_JOB_TYPE_PULL: 1,
   VIR_DOMAIN_BLOCK_JOB_TYPE_UNKNOWN: 0,
 } as const;
+/** A value of the `virDomainBlockJobType` enum. */
+export type virDomainBlockJobType = (typeof virDomainBlockJobType)[keyof typeof virDomainBlockJobType];
 /** The `virDomainBlockPullFlags` enum: C name to value. */
 export const virDomainBlockPullFlags = {
   VIR_DOMAIN_BLOCK_PULL_BANDWIDTH_BYTES: 64,
 } as const;
+/** A value of the `virDomainBlockPullFlags` enum. */
+export type virDomainBlockPullFlags = (typeof virDomainBlockPullFlags)[keyof typeof virDomainBlockPullFlags];
 /** The `virDomainBlockRebaseFlags` enum: C name to value. */
 export const virDomainBlockRebaseFlags = {
   VIR_DOMAIN_BLOCK_REBASE_BANDWIDTH_BYTES: 64,
@@ -2091,31 +2151,43 @@ export const virDomainBlockRebaseFlags = {
   VIR_DOMAIN_BLOCK_REBASE_REUSE_EXT: 2,
   VIR_DOMAIN_BLOCK_REBASE_SHALLOW: 1,
 } as const;
+/** A value of the `virDomainBlockRebaseFlags` enum. */
+export type virDomainBlockRebaseFlags = (typeof virDomainBlockRebaseFlags)[keyof typeof virDomainBlockRebaseFlags];
 /** The `virDomainBlockResizeFlags` enum: C name to value. */
 export const virDomainBlockResizeFlags = {
   VIR_DOMAIN_BLOCK_RESIZE_BYTES: 1,
 } as const;
+/** A value of the `virDomainBlockResizeFlags` enum. */
+export type virDomainBlockResizeFlags = (typeof virDomainBlockResizeFlags)[keyof typeof virDomainBlockResizeFlags];
 /** The `virDomainBlockedReason` enum: C name to value. */
 export const virDomainBlockedReason = {
   VIR_DOMAIN_BLOCKED_LAST: 1,
   VIR_DOMAIN_BLOCKED_UNKNOWN: 0,
 } as const;
+/** A value of the `virDomainBlockedReason` enum. */
+export type virDomainBlockedReason = (typeof virDomainBlockedReason)[keyof typeof virDomainBlockedReason];
 /** The `virDomainChannelFlags` enum: C name to value. */
 export const virDomainChannelFlags = {
   VIR_DOMAIN_CHANNEL_FORCE: 1,
 } as const;
+/** A value of the `virDomainChannelFlags` enum. */
+export type virDomainChannelFlags = (typeof virDomainChannelFlags)[keyof typeof virDomainChannelFlags];
 /** The `virDomainCheckpointCreateFlags` enum: C name to value. */
 export const virDomainCheckpointCreateFlags = {
   VIR_DOMAIN_CHECKPOINT_CREATE_QUIESCE: 2,
   VIR_DOMAIN_CHECKPOINT_CREATE_REDEFINE: 1,
   VIR_DOMAIN_CHECKPOINT_CREATE_REDEFINE_VALIDATE: 4,
 } as const;
+/** A value of the `virDomainCheckpointCreateFlags` enum. */
+export type virDomainCheckpointCreateFlags = (typeof virDomainCheckpointCreateFlags)[keyof typeof virDomainCheckpointCreateFlags];
 /** The `virDomainCheckpointDeleteFlags` enum: C name to value. */
 export const virDomainCheckpointDeleteFlags = {
   VIR_DOMAIN_CHECKPOINT_DELETE_CHILDREN: 1,
   VIR_DOMAIN_CHECKPOINT_DELETE_CHILDREN_ONLY: 4,
   VIR_DOMAIN_CHECKPOINT_DELETE_METADATA_ONLY: 2,
 } as const;
+/** A value of the `virDomainCheckpointDeleteFlags` enum. */
+export type virDomainCheckpointDeleteFlags = (typeof virDomainCheckpointDeleteFlags)[keyof typeof virDomainCheckpointDeleteFlags];
 /** The `virDomainCheckpointListFlags` enum: C name to value. */
 export const virDomainCheckpointListFlags = {
   VIR_DOMAIN_CHECKPOINT_LIST_DESCENDANTS: 1,
@@ -2124,17 +2196,23 @@ export const virDomainCheckpointListFlags = {
   VIR_DOMAIN_CHECKPOINT_LIST_ROOTS: 1,
   VIR_DOMAIN_CHECKPOINT_LIST_TOPOLOGICAL: 2,
 } as const;
+/** A value of the `virDomainCheckpointListFlags` enum. */
+export type virDomainCheckpointListFlags = (typeof virDomainCheckpointListFlags)[keyof typeof virDomainCheckpointListFlags];
 /** The `virDomainCheckpointXMLFlags` enum: C name to value. */
 export const virDomainCheckpointXMLFlags = {
   VIR_DOMAIN_CHECKPOINT_XML_NO_DOMAIN: 2,
   VIR_DOMAIN_CHECKPOINT_XML_SECURE: 1,
   VIR_DOMAIN_CHECKPOINT_XML_SIZE: 4,
 } as const;
+/** A value of the `virDomainCheckpointXMLFlags` enum. */
+export type virDomainCheckpointXMLFlags = (typeof virDomainCheckpointXMLFlags)[keyof typeof virDomainCheckpointXMLFlags];
 /** The `virDomainConsoleFlags` enum: C name to value. */
 export const virDomainConsoleFlags = {
   VIR_DOMAIN_CONSOLE_FORCE: 1,
   VIR_DOMAIN_CONSOLE_SAFE: 2,
 } as const;
+/** A value of the `virDomainConsoleFlags` enum. */
+export type virDomainConsoleFlags = (typeof virDomainConsoleFlags)[keyof typeof virDomainConsoleFlags];
 /** The `virDomainControlErrorReason` enum: C name to value. */
 export const virDomainControlErrorReason = {
   VIR_DOMAIN_CONTROL_ERROR_REASON_INTERNAL: 3,
@@ -2143,6 +2221,8 @@ export const virDomainControlErrorReason = {
   VIR_DOMAIN_CONTROL_ERROR_REASON_NONE: 0,
   VIR_DOMAIN_CONTROL_ERROR_REASON_UNKNOWN: 1,
 } as const;
+/** A value of the `virDomainControlErrorReason` enum. */
+export type virDomainControlErrorReason = (typeof virDomainControlErrorReason)[keyof typeof virDomainControlErrorReason];
 /** The `virDomainControlState` enum: C name to value. */
 export const virDomainControlState = {
   VIR_DOMAIN_CONTROL_ERROR: 3,
@@ -2151,6 +2231,8 @@ export const virDomainControlState = {
   VIR_DOMAIN_CONTROL_OCCUPIED: 2,
   VIR_DOMAIN_CONTROL_OK: 0,
 } as const;
+/** A value of the `virDomainControlState` enum. */
+export type virDomainControlState = (typeof virDomainControlState)[keyof typeof virDomainControlState];
 /** The `virDomainCoreDumpFlags` enum: C name to value. */
 export const virDomainCoreDumpFlags = {
   VIR_DUMP_BYPASS_CACHE: 4,
@@ -2159,6 +2241,8 @@ export const virDomainCoreDumpFlags = {
   VIR_DUMP_MEMORY_ONLY: 16,
   VIR_DUMP_RESET: 8,
 } as const;
+/** A value of the `virDomainCoreDumpFlags` enum. */
+export type virDomainCoreDumpFlags = (typeof virDomainCoreDumpFlags)[keyof typeof virDomainCoreDumpFlags];
 /** The `virDomainCoreDumpFormat` enum: C name to value. */
 export const virDomainCoreDumpFormat = {
   VIR_DOMAIN_CORE_DUMP_FORMAT_KDUMP_LZO: 2,
@@ -2168,12 +2252,16 @@ export const virDomainCoreDumpFormat = {
   VIR_DOMAIN_CORE_DUMP_FORMAT_RAW: 0,
   VIR_DOMAIN_CORE_DUMP_FORMAT_WIN_DMP: 4,
 } as const;
+/** A value of the `virDomainCoreDumpFormat` enum. */
+export type virDomainCoreDumpFormat = (typeof virDomainCoreDumpFormat)[keyof typeof virDomainCoreDumpFormat];
 /** The `virDomainCrashedReason` enum: C name to value. */
 export const virDomainCrashedReason = {
   VIR_DOMAIN_CRASHED_LAST: 2,
   VIR_DOMAIN_CRASHED_PANICKED: 1,
   VIR_DOMAIN_CRASHED_UNKNOWN: 0,
 } as const;
+/** A value of the `virDomainCrashedReason` enum. */
+export type virDomainCrashedReason = (typeof virDomainCrashedReason)[keyof typeof virDomainCrashedReason];
 /** The `virDomainCreateFlags` enum: C name to value. */
 export const virDomainCreateFlags = {
   VIR_DOMAIN_NONE: 0,
@@ -2184,16 +2272,22 @@ export const virDomainCreateFlags = {
   VIR_DOMAIN_START_RESET_NVRAM: 32,
   VIR_DOMAIN_START_VALIDATE: 16,
 } as const;
+/** A value of the `virDomainCreateFlags` enum. */
+export type virDomainCreateFlags = (typeof virDomainCreateFlags)[keyof typeof virDomainCreateFlags];
 /** The `virDomainDefineFlags` enum: C name to value. */
 export const virDomainDefineFlags = {
   VIR_DOMAIN_DEFINE_VALIDATE: 1,
 } as const;
+/** A value of the `virDomainDefineFlags` enum. */
+export type virDomainDefineFlags = (typeof virDomainDefineFlags)[keyof typeof virDomainDefineFlags];
 /** The `virDomainDestroyFlagsValues` enum: C name to value. */
 export const virDomainDestroyFlagsValues = {
   VIR_DOMAIN_DESTROY_DEFAULT: 0,
   VIR_DOMAIN_DESTROY_GRACEFUL: 1,
   VIR_DOMAIN_DESTROY_REMOVE_LOGS: 2,
 } as const;
+/** A value of the `virDomainDestroyFlagsValues` enum. */
+export type virDomainDestroyFlagsValues = (typeof virDomainDestroyFlagsValues)[keyof typeof virDomainDestroyFlagsValues];
 /** The `virDomainDeviceModifyFlags` enum: C name to value. */
 export const virDomainDeviceModifyFlags = {
   VIR_DOMAIN_DEVICE_MODIFY_CONFIG: 2,
@@ -2201,12 +2295,16 @@ export const virDomainDeviceModifyFlags = {
   VIR_DOMAIN_DEVICE_MODIFY_FORCE: 4,
   VIR_DOMAIN_DEVICE_MODIFY_LIVE: 1,
 } as const;
+/** A value of the `virDomainDeviceModifyFlags` enum. */
+export type virDomainDeviceModifyFlags = (typeof virDomainDeviceModifyFlags)[keyof typeof virDomainDeviceModifyFlags];
 /** The `virDomainDirtyRateCalcFlags` enum: C name to value. */
 export const virDomainDirtyRateCalcFlags = {
   VIR_DOMAIN_DIRTYRATE_MODE_DIRTY_BITMAP: 1,
   VIR_DOMAIN_DIRTYRATE_MODE_DIRTY_RING: 2,
   VIR_DOMAIN_DIRTYRATE_MODE_PAGE_SAMPLING: 0,
 } as const;
+/** A value of the `virDomainDirtyRateCalcFlags` enum. */
+export type virDomainDirtyRateCalcFlags = (typeof virDomainDirtyRateCalcFlags)[keyof typeof virDomainDirtyRateCalcFlags];
 /** The `virDomainDirtyRateStatus` enum: C name to value. */
 export const virDomainDirtyRateStatus = {
   VIR_DOMAIN_DIRTYRATE_LAST: 3,
@@ -2214,6 +2312,8 @@ export const virDomainDirtyRateStatus = {
   VIR_DOMAIN_DIRTYRATE_MEASURING: 1,
   VIR_DOMAIN_DIRTYRATE_UNSTARTED: 0,
 } as const;
+/** A value of the `virDomainDirtyRateStatus` enum. */
+export type virDomainDirtyRateStatus = (typeof virDomainDirtyRateStatus)[keyof typeof virDomainDirtyRateStatus];
 /** The `virDomainDiskErrorCode` enum: C name to value. */
 export const virDomainDiskErrorCode = {
   VIR_DOMAIN_DISK_ERROR_LAST: 3,
@@ -2221,12 +2321,16 @@ export const virDomainDiskErrorCode = {
   VIR_DOMAIN_DISK_ERROR_NO_SPACE: 2,
   VIR_DOMAIN_DISK_ERROR_UNSPEC: 1,
 } as const;
+/** A value of the `virDomainDiskErrorCode` enum. */
+export type virDomainDiskErrorCode = (typeof virDomainDiskErrorCode)[keyof typeof virDomainDiskErrorCode];
 /** The `virDomainEventCrashedDetailType` enum: C name to value. */
 export const virDomainEventCrashedDetailType = {
   VIR_DOMAIN_EVENT_CRASHED_CRASHLOADED: 1,
   VIR_DOMAIN_EVENT_CRASHED_LAST: 2,
   VIR_DOMAIN_EVENT_CRASHED_PANICKED: 0,
 } as const;
+/** A value of the `virDomainEventCrashedDetailType` enum. */
+export type virDomainEventCrashedDetailType = (typeof virDomainEventCrashedDetailType)[keyof typeof virDomainEventCrashedDetailType];
 /** The `virDomainEventDefinedDetailType` enum: C name to value. */
 export const virDomainEventDefinedDetailType = {
   VIR_DOMAIN_EVENT_DEFINED_ADDED: 0,
@@ -2235,6 +2339,8 @@ export const virDomainEventDefinedDetailType = {
   VIR_DOMAIN_EVENT_DEFINED_RENAMED: 2,
   VIR_DOMAIN_EVENT_DEFINED_UPDATED: 1,
 } as const;
+/** A value of the `virDomainEventDefinedDetailType` enum. */
+export type virDomainEventDefinedDetailType = (typeof virDomainEventDefinedDetailType)[keyof typeof virDomainEventDefinedDetailType];
 /** The `virDomainEventGraphicsAddressType` enum: C name to value. */
 export const virDomainEventGraphicsAddressType = {
   VIR_DOMAIN_EVENT_GRAPHICS_ADDRESS_IPV4: 0,
@@ -2242,6 +2348,8 @@ export const virDomainEventGraphicsAddressType = {
   VIR_DOMAIN_EVENT_GRAPHICS_ADDRESS_LAST: 3,
   VIR_DOMAIN_EVENT_GRAPHICS_ADDRESS_UNIX: 2,
 } as const;
+/** A value of the `virDomainEventGraphicsAddressType` enum. */
+export type virDomainEventGraphicsAddressType = (typeof virDomainEventGraphicsAddressType)[keyof typeof virDomainEventGraphicsAddressType];
 /** The `virDomainEventGraphicsPhase` enum: C name to value. */
 export const virDomainEventGraphicsPhase = {
   VIR_DOMAIN_EVENT_GRAPHICS_CONNECT: 0,
@@ -2249,6 +2357,8 @@ export const virDomainEventGraphicsPhase = {
   VIR_DOMAIN_EVENT_GRAPHICS_INITIALIZE: 1,
   VIR_DOMAIN_EVENT_GRAPHICS_LAST: 3,
 } as const;
+/** A value of the `virDomainEventGraphicsPhase` enum. */
+export type virDomainEventGraphicsPhase = (typeof virDomainEventGraphicsPhase)[keyof typeof virDomainEventGraphicsPhase];
 /** The `virDomainEventID` enum: C name to value. */
 export const virDomainEventID = {
   VIR_DOMAIN_EVENT_ID_AGENT_LIFECYCLE: 18,
@@ -2280,6 +2390,8 @@ export const virDomainEventID = {
   VIR_DOMAIN_EVENT_ID_TUNABLE: 17,
   VIR_DOMAIN_EVENT_ID_WATCHDOG: 3,
 } as const;
+/** A value of the `virDomainEventID` enum. */
+export type virDomainEventID = (typeof virDomainEventID)[keyof typeof virDomainEventID];
 /** The `virDomainEventIOErrorAction` enum: C name to value. */
 export const virDomainEventIOErrorAction = {
   VIR_DOMAIN_EVENT_IO_ERROR_LAST: 3,
@@ -2287,12 +2399,16 @@ export const virDomainEventIOErrorAction = {
   VIR_DOMAIN_EVENT_IO_ERROR_PAUSE: 1,
   VIR_DOMAIN_EVENT_IO_ERROR_REPORT: 2,
 } as const;
+/** A value of the `virDomainEventIOErrorAction` enum. */
+export type virDomainEventIOErrorAction = (typeof virDomainEventIOErrorAction)[keyof typeof virDomainEventIOErrorAction];
 /** The `virDomainEventPMSuspendedDetailType` enum: C name to value. */
 export const virDomainEventPMSuspendedDetailType = {
   VIR_DOMAIN_EVENT_PMSUSPENDED_DISK: 1,
   VIR_DOMAIN_EVENT_PMSUSPENDED_LAST: 2,
   VIR_DOMAIN_EVENT_PMSUSPENDED_MEMORY: 0,
 } as const;
+/** A value of the `virDomainEventPMSuspendedDetailType` enum. */
+export type virDomainEventPMSuspendedDetailType = (typeof virDomainEventPMSuspendedDetailType)[keyof typeof virDomainEventPMSuspendedDetailType];
 /** The `virDomainEventResumedDetailType` enum: C name to value. */
 export const virDomainEventResumedDetailType = {
   VIR_DOMAIN_EVENT_RESUMED_FROM_SNAPSHOT: 2,
@@ -2302,6 +2418,8 @@ export const virDomainEventResumedDetailType = {
   VIR_DOMAIN_EVENT_RESUMED_POSTCOPY_FAILED: 4,
   VIR_DOMAIN_EVENT_RESUMED_UNPAUSED: 0,
 } as const;
+/** A value of the `virDomainEventResumedDetailType` enum. */
+export type virDomainEventResumedDetailType = (typeof virDomainEventResumedDetailType)[keyof typeof virDomainEventResumedDetailType];
 /** The `virDomainEventShutdownDetailType` enum: C name to value. */
 export const virDomainEventShutdownDetailType = {
   VIR_DOMAIN_EVENT_SHUTDOWN_FINISHED: 0,
@@ -2309,6 +2427,8 @@ export const virDomainEventShutdownDetailType = {
   VIR_DOMAIN_EVENT_SHUTDOWN_HOST: 2,
   VIR_DOMAIN_EVENT_SHUTDOWN_LAST: 3,
 } as const;
+/** A value of the `virDomainEventShutdownDetailType` enum. */
+export type virDomainEventShutdownDetailType = (typeof virDomainEventShutdownDetailType)[keyof typeof virDomainEventShutdownDetailType];
 /** The `virDomainEventStartedDetailType` enum: C name to value. */
 export const virDomainEventStartedDetailType = {
   VIR_DOMAIN_EVENT_STARTED_BOOTED: 0,
@@ -2318,6 +2438,8 @@ export const virDomainEventStartedDetailType = {
   VIR_DOMAIN_EVENT_STARTED_RESTORED: 2,
   VIR_DOMAIN_EVENT_STARTED_WAKEUP: 4,
 } as const;
+/** A value of the `virDomainEventStartedDetailType` enum. */
+export type virDomainEventStartedDetailType = (typeof virDomainEventStartedDetailType)[keyof typeof virDomainEventStartedDetailType];
 /** The `virDomainEventStoppedDetailType` enum: C name to value. */
 export const virDomainEventStoppedDetailType = {
   VIR_DOMAIN_EVENT_STOPPED_CRASHED: 2,
@@ -2329,6 +2451,8 @@ export const virDomainEventStoppedDetailType = {
   VIR_DOMAIN_EVENT_STOPPED_SAVED: 4,
   VIR_DOMAIN_EVENT_STOPPED_SHUTDOWN: 0,
 } as const;
+/** A value of the `virDomainEventStoppedDetailType` enum. */
+export type virDomainEventStoppedDetailType = (typeof virDomainEventStoppedDetailType)[keyof typeof virDomainEventStoppedDetailType];
 /** The `virDomainEventSuspendedDetailType` enum: C name to value. */
 export const virDomainEventSuspendedDetailType = {
   VIR_DOMAIN_EVENT_SUSPENDED_API_ERROR: 6,
@@ -2342,12 +2466,16 @@ export const virDomainEventSuspendedDetailType = {
   VIR_DOMAIN_EVENT_SUSPENDED_RESTORED: 4,
   VIR_DOMAIN_EVENT_SUSPENDED_WATCHDOG: 3,
 } as const;
+/** A value of the `virDomainEventSuspendedDetailType` enum. */
+export type virDomainEventSuspendedDetailType = (typeof virDomainEventSuspendedDetailType)[keyof typeof virDomainEventSuspendedDetailType];
 /** The `virDomainEventTrayChangeReason` enum: C name to value. */
 export const virDomainEventTrayChangeReason = {
   VIR_DOMAIN_EVENT_TRAY_CHANGE_CLOSE: 1,
   VIR_DOMAIN_EVENT_TRAY_CHANGE_LAST: 2,
   VIR_DOMAIN_EVENT_TRAY_CHANGE_OPEN: 0,
 } as const;
+/** A value of the `virDomainEventTrayChangeReason` enum. */
+export type virDomainEventTrayChangeReason = (typeof virDomainEventTrayChangeReason)[keyof typeof virDomainEventTrayChangeReason];
 /** The `virDomainEventType` enum: C name to value. */
 export const virDomainEventType = {
   VIR_DOMAIN_EVENT_CRASHED: 8,
@@ -2361,12 +2489,16 @@ export const virDomainEventType = {
   VIR_DOMAIN_EVENT_SUSPENDED: 3,
   VIR_DOMAIN_EVENT_UNDEFINED: 1,
 } as const;
+/** A value of the `virDomainEventType` enum. */
+export type virDomainEventType = (typeof virDomainEventType)[keyof typeof virDomainEventType];
 /** The `virDomainEventUndefinedDetailType` enum: C name to value. */
 export const virDomainEventUndefinedDetailType = {
   VIR_DOMAIN_EVENT_UNDEFINED_LAST: 2,
   VIR_DOMAIN_EVENT_UNDEFINED_REMOVED: 0,
   VIR_DOMAIN_EVENT_UNDEFINED_RENAMED: 1,
 } as const;
+/** A value of the `virDomainEventUndefinedDetailType` enum. */
+export type virDomainEventUndefinedDetailType = (typeof virDomainEventUndefinedDetailType)[keyof typeof virDomainEventUndefinedDetailType];
 /** The `virDomainEventWatchdogAction` enum: C name to value. */
 export const virDomainEventWatchdogAction = {
   VIR_DOMAIN_EVENT_WATCHDOG_DEBUG: 5,
@@ -2378,21 +2510,29 @@ export const virDomainEventWatchdogAction = {
   VIR_DOMAIN_EVENT_WATCHDOG_RESET: 2,
   VIR_DOMAIN_EVENT_WATCHDOG_SHUTDOWN: 4,
 } as const;
+/** A value of the `virDomainEventWatchdogAction` enum. */
+export type virDomainEventWatchdogAction = (typeof virDomainEventWatchdogAction)[keyof typeof virDomainEventWatchdogAction];
 /** The `virDomainFDAssociateFlags` enum: C name to value. */
 export const virDomainFDAssociateFlags = {
   VIR_DOMAIN_FD_ASSOCIATE_SECLABEL_RESTORE: 1,
   VIR_DOMAIN_FD_ASSOCIATE_SECLABEL_WRITABLE: 2,
 } as const;
+/** A value of the `virDomainFDAssociateFlags` enum. */
+export type virDomainFDAssociateFlags = (typeof virDomainFDAssociateFlags)[keyof typeof virDomainFDAssociateFlags];
 /** The `virDomainGetHostnameFlags` enum: C name to value. */
 export const virDomainGetHostnameFlags = {
   VIR_DOMAIN_GET_HOSTNAME_AGENT: 2,
   VIR_DOMAIN_GET_HOSTNAME_LEASE: 1,
 } as const;
+/** A value of the `virDomainGetHostnameFlags` enum. */
+export type virDomainGetHostnameFlags = (typeof virDomainGetHostnameFlags)[keyof typeof virDomainGetHostnameFlags];
 /** The `virDomainGetJobStatsFlags` enum: C name to value. */
 export const virDomainGetJobStatsFlags = {
   VIR_DOMAIN_JOB_STATS_COMPLETED: 1,
   VIR_DOMAIN_JOB_STATS_KEEP_COMPLETED: 2,
 } as const;
+/** A value of the `virDomainGetJobStatsFlags` enum. */
+export type virDomainGetJobStatsFlags = (typeof virDomainGetJobStatsFlags)[keyof typeof virDomainGetJobStatsFlags];
 /** The `virDomainGuestInfoTypes` enum: C name to value. */
 export const virDomainGuestInfoTypes = {
   VIR_DOMAIN_GUEST_INFO_DISKS: 32,
@@ -2403,6 +2543,8 @@ export const virDomainGuestInfoTypes = {
   VIR_DOMAIN_GUEST_INFO_TIMEZONE: 4,
   VIR_DOMAIN_GUEST_INFO_USERS: 1,
 } as const;
+/** A value of the `virDomainGuestInfoTypes` enum. */
+export type virDomainGuestInfoTypes = (typeof virDomainGuestInfoTypes)[keyof typeof virDomainGuestInfoTypes];
 /** The `virDomainInterfaceAddressesSource` enum: C name to value. */
 export const virDomainInterfaceAddressesSource = {
   VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_AGENT: 1,
@@ -2410,6 +2552,8 @@ export const virDomainInterfaceAddressesSource = {
   VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_LAST: 3,
   VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_LEASE: 0,
 } as const;
+/** A value of the `virDomainInterfaceAddressesSource` enum. */
+export type virDomainInterfaceAddressesSource = (typeof virDomainInterfaceAddressesSource)[keyof typeof virDomainInterfaceAddressesSource];
 /** The `virDomainJobOperation` enum: C name to value. */
 export const virDomainJobOperation = {
   VIR_DOMAIN_JOB_OPERATION_BACKUP: 9,
@@ -2425,6 +2569,8 @@ export const virDomainJobOperation = {
   VIR_DOMAIN_JOB_OPERATION_START: 1,
   VIR_DOMAIN_JOB_OPERATION_UNKNOWN: 0,
 } as const;
+/** A value of the `virDomainJobOperation` enum. */
+export type virDomainJobOperation = (typeof virDomainJobOperation)[keyof typeof virDomainJobOperation];
 /** The `virDomainJobType` enum: C name to value. */
 export const virDomainJobType = {
   VIR_DOMAIN_JOB_BOUNDED: 1,
@@ -2435,6 +2581,8 @@ export const virDomainJobType = {
   VIR_DOMAIN_JOB_NONE: 0,
   VIR_DOMAIN_JOB_UNBOUNDED: 2,
 } as const;
+/** A value of the `virDomainJobType` enum. */
+export type virDomainJobType = (typeof virDomainJobType)[keyof typeof virDomainJobType];
 /** The `virDomainLifecycle` enum: C name to value. */
 export const virDomainLifecycle = {
   VIR_DOMAIN_LIFECYCLE_CRASH: 2,
@@ -2442,6 +2590,8 @@ export const virDomainLifecycle = {
   VIR_DOMAIN_LIFECYCLE_POWEROFF: 0,
   VIR_DOMAIN_LIFECYCLE_REBOOT: 1,
 } as const;
+/** A value of the `virDomainLifecycle` enum. */
+export type virDomainLifecycle = (typeof virDomainLifecycle)[keyof typeof virDomainLifecycle];
 /** The `virDomainLifecycleAction` enum: C name to value. */
 export const virDomainLifecycleAction = {
   VIR_DOMAIN_LIFECYCLE_ACTION_COREDUMP_DESTROY: 4,
@@ -2452,6 +2602,8 @@ export const virDomainLifecycleAction = {
   VIR_DOMAIN_LIFECYCLE_ACTION_RESTART: 1,
   VIR_DOMAIN_LIFECYCLE_ACTION_RESTART_RENAME: 2,
 } as const;
+/** A value of the `virDomainLifecycleAction` enum. */
+export type virDomainLifecycleAction = (typeof virDomainLifecycleAction)[keyof typeof virDomainLifecycleAction];
 /** The `virDomainMemoryFailureActionType` enum: C name to value. */
 export const virDomainMemoryFailureActionType = {
   VIR_DOMAIN_EVENT_MEMORY_FAILURE_ACTION_FATAL: 2,
@@ -2460,22 +2612,30 @@ export const virDomainMemoryFailureActionType = {
   VIR_DOMAIN_EVENT_MEMORY_FAILURE_ACTION_LAST: 4,
   VIR_DOMAIN_EVENT_MEMORY_FAILURE_ACTION_RESET: 3,
 } as const;
+/** A value of the `virDomainMemoryFailureActionType` enum. */
+export type virDomainMemoryFailureActionType = (typeof virDomainMemoryFailureActionType)[keyof typeof virDomainMemoryFailureActionType];
 /** The `virDomainMemoryFailureFlags` enum: C name to value. */
 export const virDomainMemoryFailureFlags = {
   VIR_DOMAIN_MEMORY_FAILURE_ACTION_REQUIRED: 1,
   VIR_DOMAIN_MEMORY_FAILURE_RECURSIVE: 2,
 } as const;
+/** A value of the `virDomainMemoryFailureFlags` enum. */
+export type virDomainMemoryFailureFlags = (typeof virDomainMemoryFailureFlags)[keyof typeof virDomainMemoryFailureFlags];
 /** The `virDomainMemoryFailureRecipientType` enum: C name to value. */
 export const virDomainMemoryFailureRecipientType = {
   VIR_DOMAIN_EVENT_MEMORY_FAILURE_RECIPIENT_GUEST: 1,
   VIR_DOMAIN_EVENT_MEMORY_FAILURE_RECIPIENT_HYPERVISOR: 0,
   VIR_DOMAIN_EVENT_MEMORY_FAILURE_RECIPIENT_LAST: 2,
 } as const;
+/** A value of the `virDomainMemoryFailureRecipientType` enum. */
+export type virDomainMemoryFailureRecipientType = (typeof virDomainMemoryFailureRecipientType)[keyof typeof virDomainMemoryFailureRecipientType];
 /** The `virDomainMemoryFlags` enum: C name to value. */
 export const virDomainMemoryFlags = {
   VIR_MEMORY_PHYSICAL: 2,
   VIR_MEMORY_VIRTUAL: 1,
 } as const;
+/** A value of the `virDomainMemoryFlags` enum. */
+export type virDomainMemoryFlags = (typeof virDomainMemoryFlags)[keyof typeof virDomainMemoryFlags];
 /** The `virDomainMemoryModFlags` enum: C name to value. */
 export const virDomainMemoryModFlags = {
   VIR_DOMAIN_MEM_CONFIG: 2,
@@ -2483,6 +2643,8 @@ export const virDomainMemoryModFlags = {
   VIR_DOMAIN_MEM_LIVE: 1,
   VIR_DOMAIN_MEM_MAXIMUM: 4,
 } as const;
+/** A value of the `virDomainMemoryModFlags` enum. */
+export type virDomainMemoryModFlags = (typeof virDomainMemoryModFlags)[keyof typeof virDomainMemoryModFlags];
 /** The `virDomainMemoryStatTags` enum: C name to value. */
 export const virDomainMemoryStatTags = {
   VIR_DOMAIN_MEMORY_STAT_ACTUAL_BALLOON: 6,
@@ -2501,11 +2663,15 @@ export const virDomainMemoryStatTags = {
   VIR_DOMAIN_MEMORY_STAT_UNUSED: 4,
   VIR_DOMAIN_MEMORY_STAT_USABLE: 8,
 } as const;
+/** A value of the `virDomainMemoryStatTags` enum. */
+export type virDomainMemoryStatTags = (typeof virDomainMemoryStatTags)[keyof typeof virDomainMemoryStatTags];
 /** The `virDomainMessageType` enum: C name to value. */
 export const virDomainMessageType = {
   VIR_DOMAIN_MESSAGE_DEPRECATION: 1,
   VIR_DOMAIN_MESSAGE_TAINTING: 2,
 } as const;
+/** A value of the `virDomainMessageType` enum. */
+export type virDomainMessageType = (typeof virDomainMessageType)[keyof typeof virDomainMessageType];
 /** The `virDomainMetadataType` enum: C name to value. */
 export const virDomainMetadataType = {
   VIR_DOMAIN_METADATA_DESCRIPTION: 0,
@@ -2513,6 +2679,8 @@ export const virDomainMetadataType = {
   VIR_DOMAIN_METADATA_LAST: 3,
   VIR_DOMAIN_METADATA_TITLE: 1,
 } as const;
+/** A value of the `virDomainMetadataType` enum. */
+export type virDomainMetadataType = (typeof virDomainMetadataType)[keyof typeof virDomainMetadataType];
 /** The `virDomainMigrateFlags` enum: C name to value. */
 export const virDomainMigrateFlags = {
   VIR_MIGRATE_ABORT_ON_ERROR: 4096,
@@ -2537,21 +2705,29 @@ export const virDomainMigrateFlags = {
   VIR_MIGRATE_UNSAFE: 512,
   VIR_MIGRATE_ZEROCOPY: 1048576,
 } as const;
+/** A value of the `virDomainMigrateFlags` enum. */
+export type virDomainMigrateFlags = (typeof virDomainMigrateFlags)[keyof typeof virDomainMigrateFlags];
 /** The `virDomainMigrateMaxSpeedFlags` enum: C name to value. */
 export const virDomainMigrateMaxSpeedFlags = {
   VIR_DOMAIN_MIGRATE_MAX_SPEED_POSTCOPY: 1,
 } as const;
+/** A value of the `virDomainMigrateMaxSpeedFlags` enum. */
+export type virDomainMigrateMaxSpeedFlags = (typeof virDomainMigrateMaxSpeedFlags)[keyof typeof virDomainMigrateMaxSpeedFlags];
 /** The `virDomainModificationImpact` enum: C name to value. */
 export const virDomainModificationImpact = {
   VIR_DOMAIN_AFFECT_CONFIG: 2,
   VIR_DOMAIN_AFFECT_CURRENT: 0,
   VIR_DOMAIN_AFFECT_LIVE: 1,
 } as const;
+/** A value of the `virDomainModificationImpact` enum. */
+export type virDomainModificationImpact = (typeof virDomainModificationImpact)[keyof typeof virDomainModificationImpact];
 /** The `virDomainNostateReason` enum: C name to value. */
 export const virDomainNostateReason = {
   VIR_DOMAIN_NOSTATE_LAST: 1,
   VIR_DOMAIN_NOSTATE_UNKNOWN: 0,
 } as const;
+/** A value of the `virDomainNostateReason` enum. */
+export type virDomainNostateReason = (typeof virDomainNostateReason)[keyof typeof virDomainNostateReason];
 /** The `virDomainNumatuneMemMode` enum: C name to value. */
 export const virDomainNumatuneMemMode = {
   VIR_DOMAIN_NUMATUNE_MEM_INTERLEAVE: 2,
@@ -2560,20 +2736,28 @@ export const virDomainNumatuneMemMode = {
   VIR_DOMAIN_NUMATUNE_MEM_RESTRICTIVE: 3,
   VIR_DOMAIN_NUMATUNE_MEM_STRICT: 0,
 } as const;
+/** A value of the `virDomainNumatuneMemMode` enum. */
+export type virDomainNumatuneMemMode = (typeof virDomainNumatuneMemMode)[keyof typeof virDomainNumatuneMemMode];
 /** The `virDomainOpenGraphicsFlags` enum: C name to value. */
 export const virDomainOpenGraphicsFlags = {
   VIR_DOMAIN_OPEN_GRAPHICS_SKIPAUTH: 1,
 } as const;
+/** A value of the `virDomainOpenGraphicsFlags` enum. */
+export type virDomainOpenGraphicsFlags = (typeof virDomainOpenGraphicsFlags)[keyof typeof virDomainOpenGraphicsFlags];
 /** The `virDomainPMSuspendedDiskReason` enum: C name to value. */
 export const virDomainPMSuspendedDiskReason = {
   VIR_DOMAIN_PMSUSPENDED_DISK_LAST: 1,
   VIR_DOMAIN_PMSUSPENDED_DISK_UNKNOWN: 0,
 } as const;
+/** A value of the `virDomainPMSuspendedDiskReason` enum. */
+export type virDomainPMSuspendedDiskReason = (typeof virDomainPMSuspendedDiskReason)[keyof typeof virDomainPMSuspendedDiskReason];
 /** The `virDomainPMSuspendedReason` enum: C name to value. */
 export const virDomainPMSuspendedReason = {
   VIR_DOMAIN_PMSUSPENDED_LAST: 1,
   VIR_DOMAIN_PMSUSPENDED_UNKNOWN: 0,
 } as const;
+/** A value of the `virDomainPMSuspendedReason` enum. */
+export type virDomainPMSuspendedReason = (typeof virDomainPMSuspendedReason)[keyof typeof virDomainPMSuspendedReason];
 /** The `virDomainPausedReason` enum: C name to value. */
 export const virDomainPausedReason = {
   VIR_DOMAIN_PAUSED_CRASHED: 10,
@@ -2592,6 +2776,8 @@ export const virDomainPausedReason = {
   VIR_DOMAIN_PAUSED_USER: 1,
   VIR_DOMAIN_PAUSED_WATCHDOG: 6,
 } as const;
+/** A value of the `virDomainPausedReason` enum. */
+export type virDomainPausedReason = (typeof virDomainPausedReason)[keyof typeof virDomainPausedReason];
 /** The `virDomainProcessSignal` enum: C name to value. */
 export const virDomainProcessSignal = {
   VIR_DOMAIN_PROCESS_SIGNAL_ABRT: 6,
@@ -2661,6 +2847,8 @@ export const virDomainProcessSignal = {
   VIR_DOMAIN_PROCESS_SIGNAL_XCPU: 24,
   VIR_DOMAIN_PROCESS_SIGNAL_XFSZ: 25,
 } as const;
+/** A value of the `virDomainProcessSignal` enum. */
+export type virDomainProcessSignal = (typeof virDomainProcessSignal)[keyof typeof virDomainProcessSignal];
 /** The `virDomainQemuAgentCommandTimeoutValues` enum: C name to value. */
 export const virDomainQemuAgentCommandTimeoutValues = {
   VIR_DOMAIN_QEMU_AGENT_COMMAND_BLOCK: -2,
@@ -2669,11 +2857,15 @@ export const virDomainQemuAgentCommandTimeoutValues = {
   VIR_DOMAIN_QEMU_AGENT_COMMAND_NOWAIT: 0,
   VIR_DOMAIN_QEMU_AGENT_COMMAND_SHUTDOWN: 60,
 } as const;
+/** A value of the `virDomainQemuAgentCommandTimeoutValues` enum. */
+export type virDomainQemuAgentCommandTimeoutValues = (typeof virDomainQemuAgentCommandTimeoutValues)[keyof typeof virDomainQemuAgentCommandTimeoutValues];
 /** The `virDomainQemuMonitorCommandFlags` enum: C name to value. */
 export const virDomainQemuMonitorCommandFlags = {
   VIR_DOMAIN_QEMU_MONITOR_COMMAND_DEFAULT: 0,
   VIR_DOMAIN_QEMU_MONITOR_COMMAND_HMP: 1,
 } as const;
+/** A value of the `virDomainQemuMonitorCommandFlags` enum. */
+export type virDomainQemuMonitorCommandFlags = (typeof virDomainQemuMonitorCommandFlags)[keyof typeof virDomainQemuMonitorCommandFlags];
 /** The `virDomainRebootFlagValues` enum: C name to value. */
 export const virDomainRebootFlagValues = {
   VIR_DOMAIN_REBOOT_ACPI_POWER_BTN: 1,
@@ -2683,6 +2875,8 @@ export const virDomainRebootFlagValues = {
   VIR_DOMAIN_REBOOT_PARAVIRT: 16,
   VIR_DOMAIN_REBOOT_SIGNAL: 8,
 } as const;
+/** A value of the `virDomainRebootFlagValues` enum. */
+export type virDomainRebootFlagValues = (typeof virDomainRebootFlagValues)[keyof typeof virDomainRebootFlagValues];
 /** The `virDomainRunningReason` enum: C name to value. */
 export const virDomainRunningReason = {
   VIR_DOMAIN_RUNNING_BOOTED: 1,
@@ -2699,10 +2893,14 @@ export const virDomainRunningReason = {
   VIR_DOMAIN_RUNNING_UNPAUSED: 5,
   VIR_DOMAIN_RUNNING_WAKEUP: 8,
 } as const;
+/** A value of the `virDomainRunningReason` enum. */
+export type virDomainRunningReason = (typeof virDomainRunningReason)[keyof typeof virDomainRunningReason];
 /** The `virDomainSaveImageXMLFlags` enum: C name to value. */
 export const virDomainSaveImageXMLFlags = {
   VIR_DOMAIN_SAVE_IMAGE_XML_SECURE: 1,
 } as const;
+/** A value of the `virDomainSaveImageXMLFlags` enum. */
+export type virDomainSaveImageXMLFlags = (typeof virDomainSaveImageXMLFlags)[keyof typeof virDomainSaveImageXMLFlags];
 /** The `virDomainSaveRestoreFlags` enum: C name to value. */
 export const virDomainSaveRestoreFlags = {
   VIR_DOMAIN_SAVE_BYPASS_CACHE: 1,
@@ -2710,14 +2908,20 @@ export const virDomainSaveRestoreFlags = {
   VIR_DOMAIN_SAVE_RESET_NVRAM: 8,
   VIR_DOMAIN_SAVE_RUNNING: 2,
 } as const;
+/** A value of the `virDomainSaveRestoreFlags` enum. */
+export type virDomainSaveRestoreFlags = (typeof virDomainSaveRestoreFlags)[keyof typeof virDomainSaveRestoreFlags];
 /** The `virDomainSetTimeFlags` enum: C name to value. */
 export const virDomainSetTimeFlags = {
   VIR_DOMAIN_TIME_SYNC: 1,
 } as const;
+/** A value of the `virDomainSetTimeFlags` enum. */
+export type virDomainSetTimeFlags = (typeof virDomainSetTimeFlags)[keyof typeof virDomainSetTimeFlags];
 /** The `virDomainSetUserPasswordFlags` enum: C name to value. */
 export const virDomainSetUserPasswordFlags = {
   VIR_DOMAIN_PASSWORD_ENCRYPTED: 1,
 } as const;
+/** A value of the `virDomainSetUserPasswordFlags` enum. */
+export type virDomainSetUserPasswordFlags = (typeof virDomainSetUserPasswordFlags)[keyof typeof virDomainSetUserPasswordFlags];
 /** The `virDomainShutdownFlagValues` enum: C name to value. */
 export const virDomainShutdownFlagValues = {
   VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN: 1,
@@ -2727,12 +2931,16 @@ export const virDomainShutdownFlagValues = {
   VIR_DOMAIN_SHUTDOWN_PARAVIRT: 16,
   VIR_DOMAIN_SHUTDOWN_SIGNAL: 8,
 } as const;
+/** A value of the `virDomainShutdownFlagValues` enum. */
+export type virDomainShutdownFlagValues = (typeof virDomainShutdownFlagValues)[keyof typeof virDomainShutdownFlagValues];
 /** The `virDomainShutdownReason` enum: C name to value. */
 export const virDomainShutdownReason = {
   VIR_DOMAIN_SHUTDOWN_LAST: 2,
   VIR_DOMAIN_SHUTDOWN_UNKNOWN: 0,
   VIR_DOMAIN_SHUTDOWN_USER: 1,
 } as const;
+/** A value of the `virDomainShutdownReason` enum. */
+export type virDomainShutdownReason = (typeof virDomainShutdownReason)[keyof typeof virDomainShutdownReason];
 /** The `virDomainShutoffReason` enum: C name to value. */
 export const virDomainShutoffReason = {
   VIR_DOMAIN_SHUTOFF_CRASHED: 3,
@@ -2746,6 +2954,8 @@ export const virDomainShutoffReason = {
   VIR_DOMAIN_SHUTOFF_SHUTDOWN: 1,
   VIR_DOMAIN_SHUTOFF_UNKNOWN: 0,
 } as const;
+/** A value of the `virDomainShutoffReason` enum. */
+export type virDomainShutoffReason = (typeof virDomainShutoffReason)[keyof typeof virDomainShutoffReason];
 /** The `virDomainSnapshotCreateFlags` enum: C name to value. */
 export const virDomainSnapshotCreateFlags = {
   VIR_DOMAIN_SNAPSHOT_CREATE_ATOMIC: 128,
@@ -2759,12 +2969,16 @@ export const virDomainSnapshotCreateFlags = {
   VIR_DOMAIN_SNAPSHOT_CREATE_REUSE_EXT: 32,
   VIR_DOMAIN_SNAPSHOT_CREATE_VALIDATE: 512,
 } as const;
+/** A value of the `virDomainSnapshotCreateFlags` enum. */
+export type virDomainSnapshotCreateFlags = (typeof virDomainSnapshotCreateFlags)[keyof typeof virDomainSnapshotCreateFlags];
 /** The `virDomainSnapshotDeleteFlags` enum: C name to value. */
 export const virDomainSnapshotDeleteFlags = {
   VIR_DOMAIN_SNAPSHOT_DELETE_CHILDREN: 1,
   VIR_DOMAIN_SNAPSHOT_DELETE_CHILDREN_ONLY: 4,
   VIR_DOMAIN_SNAPSHOT_DELETE_METADATA_ONLY: 2,
 } as const;
+/** A value of the `virDomainSnapshotDeleteFlags` enum. */
+export type virDomainSnapshotDeleteFlags = (typeof virDomainSnapshotDeleteFlags)[keyof typeof virDomainSnapshotDeleteFlags];
 /** The `virDomainSnapshotListFlags` enum: C name to value. */
 export const virDomainSnapshotListFlags = {
   VIR_DOMAIN_SNAPSHOT_LIST_ACTIVE: 64,
@@ -2780,6 +2994,8 @@ export const virDomainSnapshotListFlags = {
   VIR_DOMAIN_SNAPSHOT_LIST_ROOTS: 1,
   VIR_DOMAIN_SNAPSHOT_LIST_TOPOLOGICAL: 1024,
 } as const;
+/** A value of the `virDomainSnapshotListFlags` enum. */
+export type virDomainSnapshotListFlags = (typeof virDomainSnapshotListFlags)[keyof typeof virDomainSnapshotListFlags];
 /** The `virDomainSnapshotRevertFlags` enum: C name to value. */
 export const virDomainSnapshotRevertFlags = {
   VIR_DOMAIN_SNAPSHOT_REVERT_FORCE: 4,
@@ -2787,10 +3003,14 @@ export const virDomainSnapshotRevertFlags = {
   VIR_DOMAIN_SNAPSHOT_REVERT_RESET_NVRAM: 8,
   VIR_DOMAIN_SNAPSHOT_REVERT_RUNNING: 1,
 } as const;
+/** A value of the `virDomainSnapshotRevertFlags` enum. */
+export type virDomainSnapshotRevertFlags = (typeof virDomainSnapshotRevertFlags)[keyof typeof virDomainSnapshotRevertFlags];
 /** The `virDomainSnapshotXMLFlags` enum: C name to value. */
 export const virDomainSnapshotXMLFlags = {
   VIR_DOMAIN_SNAPSHOT_XML_SECURE: 1,
 } as const;
+/** A value of the `virDomainSnapshotXMLFlags` enum. */
+export type virDomainSnapshotXMLFlags = (typeof virDomainSnapshotXMLFlags)[keyof typeof virDomainSnapshotXMLFlags];
 /** The `virDomainState` enum: C name to value. */
 export const virDomainState = {
   VIR_DOMAIN_BLOCKED: 2,
@@ -2803,6 +3023,8 @@ export const virDomainState = {
   VIR_DOMAIN_SHUTDOWN: 4,
   VIR_DOMAIN_SHUTOFF: 5,
 } as const;
+/** A value of the `virDomainState` enum. */
+export type virDomainState = (typeof virDomainState)[keyof typeof virDomainState];
 /** The `virDomainStatsTypes` enum: C name to value. */
 export const virDomainStatsTypes = {
   VIR_DOMAIN_STATS_BALLOON: 4,
@@ -2817,6 +3039,8 @@ export const virDomainStatsTypes = {
   VIR_DOMAIN_STATS_VCPU: 8,
   VIR_DOMAIN_STATS_VM: 1024,
 } as const;
+/** A value of the `virDomainStatsTypes` enum. */
+export type virDomainStatsTypes = (typeof virDomainStatsTypes)[keyof typeof virDomainStatsTypes];
 /** The `virDomainUndefineFlagsValues` enum: C name to value. */
 export const virDomainUndefineFlagsValues = {
   VIR_DOMAIN_UNDEFINE_CHECKPOINTS_METADATA: 16,
@@ -2827,6 +3051,8 @@ export const virDomainUndefineFlagsValues = {
   VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA: 2,
   VIR_DOMAIN_UNDEFINE_TPM: 32,
 } as const;
+/** A value of the `virDomainUndefineFlagsValues` enum. */
+export type virDomainUndefineFlagsValues = (typeof virDomainUndefineFlagsValues)[keyof typeof virDomainUndefineFlagsValues];
 /** The `virDomainVcpuFlags` enum: C name to value. */
 export const virDomainVcpuFlags = {
   VIR_DOMAIN_VCPU_CONFIG: 2,
@@ -2836,6 +3062,8 @@ export const virDomainVcpuFlags = {
   VIR_DOMAIN_VCPU_LIVE: 1,
   VIR_DOMAIN_VCPU_MAXIMUM: 4,
 } as const;
+/** A value of the `virDomainVcpuFlags` enum. */
+export type virDomainVcpuFlags = (typeof virDomainVcpuFlags)[keyof typeof virDomainVcpuFlags];
 /** The `virDomainXMLFlags` enum: C name to value. */
 export const virDomainXMLFlags = {
   VIR_DOMAIN_XML_INACTIVE: 2,
@@ -2843,6 +3071,8 @@ export const virDomainXMLFlags = {
   VIR_DOMAIN_XML_SECURE: 1,
   VIR_DOMAIN_XML_UPDATE_CPU: 4,
 } as const;
+/** A value of the `virDomainXMLFlags` enum. */
+export type virDomainXMLFlags = (typeof virDomainXMLFlags)[keyof typeof virDomainXMLFlags];
 /** The `virErrorDomain` enum: C name to value. */
 export const virErrorDomain = {
   VIR_ERR_DOMAIN_LAST: 73,
@@ -2920,12 +3150,16 @@ export const virErrorDomain = {
   VIR_FROM_XEN_INOTIFY: 23,
   VIR_FROM_XML: 5,
 } as const;
+/** A value of the `virErrorDomain` enum. */
+export type virErrorDomain = (typeof virErrorDomain)[keyof typeof virErrorDomain];
 /** The `virErrorLevel` enum: C name to value. */
 export const virErrorLevel = {
   VIR_ERR_ERROR: 2,
   VIR_ERR_NONE: 0,
   VIR_ERR_WARNING: 1,
 } as const;
+/** A value of the `virErrorLevel` enum. */
+export type virErrorLevel = (typeof virErrorLevel)[keyof typeof virErrorLevel];
 /** The `virErrorNumber` enum: C name to value. */
 export const virErrorNumber = {
   VIR_ERR_ACCESS_DENIED: 88,
@@ -3041,6 +3275,8 @@ export const virErrorNumber = {
   VIR_WAR_NO_SECRET: 64,
   VIR_WAR_NO_STORAGE: 48,
 } as const;
+/** A value of the `virErrorNumber` enum. */
+export type virErrorNumber = (typeof virErrorNumber)[keyof typeof virErrorNumber];
 /** The `virEventHandleType` enum: C name to value. */
 export const virEventHandleType = {
   VIR_EVENT_HANDLE_ERROR: 4,
@@ -3048,20 +3284,28 @@ export const virEventHandleType = {
   VIR_EVENT_HANDLE_READABLE: 1,
   VIR_EVENT_HANDLE_WRITABLE: 2,
 } as const;
+/** A value of the `virEventHandleType` enum. */
+export type virEventHandleType = (typeof virEventHandleType)[keyof typeof virEventHandleType];
 /** The `virIPAddrType` enum: C name to value. */
 export const virIPAddrType = {
   VIR_IP_ADDR_TYPE_IPV4: 0,
   VIR_IP_ADDR_TYPE_IPV6: 1,
   VIR_IP_ADDR_TYPE_LAST: 2,
 } as const;
+/** A value of the `virIPAddrType` enum. */
+export type virIPAddrType = (typeof virIPAddrType)[keyof typeof virIPAddrType];
 /** The `virInterfaceDefineFlags` enum: C name to value. */
 export const virInterfaceDefineFlags = {
   VIR_INTERFACE_DEFINE_VALIDATE: 1,
 } as const;
+/** A value of the `virInterfaceDefineFlags` enum. */
+export type virInterfaceDefineFlags = (typeof virInterfaceDefineFlags)[keyof typeof virInterfaceDefineFlags];
 /** The `virInterfaceXMLFlags` enum: C name to value. */
 export const virInterfaceXMLFlags = {
   VIR_INTERFACE_XML_INACTIVE: 1,
 } as const;
+/** A value of the `virInterfaceXMLFlags` enum. */
+export type virInterfaceXMLFlags = (typeof virInterfaceXMLFlags)[keyof typeof virInterfaceXMLFlags];
 /** The `virKeycodeSet` enum: C name to value. */
 export const virKeycodeSet = {
   VIR_KEYCODE_SET_ATSET1: 2,
@@ -3076,6 +3320,8 @@ export const virKeycodeSet = {
   VIR_KEYCODE_SET_XT: 1,
   VIR_KEYCODE_SET_XT_KBD: 6,
 } as const;
+/** A value of the `virKeycodeSet` enum. */
+export type virKeycodeSet = (typeof virKeycodeSet)[keyof typeof virKeycodeSet];
 /** The `virMemoryParameterType` enum: C name to value. */
 export const virMemoryParameterType = {
   VIR_DOMAIN_MEMORY_PARAM_BOOLEAN: 6,
@@ -3085,27 +3331,39 @@ export const virMemoryParameterType = {
   VIR_DOMAIN_MEMORY_PARAM_UINT: 2,
   VIR_DOMAIN_MEMORY_PARAM_ULLONG: 4,
 } as const;
+/** A value of the `virMemoryParameterType` enum. */
+export type virMemoryParameterType = (typeof virMemoryParameterType)[keyof typeof virMemoryParameterType];
 /** The `virNWFilterBindingCreateFlags` enum: C name to value. */
 export const virNWFilterBindingCreateFlags = {
   VIR_NWFILTER_BINDING_CREATE_VALIDATE: 1,
 } as const;
+/** A value of the `virNWFilterBindingCreateFlags` enum. */
+export type virNWFilterBindingCreateFlags = (typeof virNWFilterBindingCreateFlags)[keyof typeof virNWFilterBindingCreateFlags];
 /** The `virNWFilterDefineFlags` enum: C name to value. */
 export const virNWFilterDefineFlags = {
   VIR_NWFILTER_DEFINE_VALIDATE: 1,
 } as const;
+/** A value of the `virNWFilterDefineFlags` enum. */
+export type virNWFilterDefineFlags = (typeof virNWFilterDefineFlags)[keyof typeof virNWFilterDefineFlags];
 /** The `virNetworkCreateFlags` enum: C name to value. */
 export const virNetworkCreateFlags = {
   VIR_NETWORK_CREATE_VALIDATE: 1,
 } as const;
+/** A value of the `virNetworkCreateFlags` enum. */
+export type virNetworkCreateFlags = (typeof virNetworkCreateFlags)[keyof typeof virNetworkCreateFlags];
 /** The `virNetworkDefineFlags` enum: C name to value. */
 export const virNetworkDefineFlags = {
   VIR_NETWORK_DEFINE_VALIDATE: 1,
 } as const;
+/** A value of the `virNetworkDefineFlags` enum. */
+export type virNetworkDefineFlags = (typeof virNetworkDefineFlags)[keyof typeof virNetworkDefineFlags];
 /** The `virNetworkEventID` enum: C name to value. */
 export const virNetworkEventID = {
   VIR_NETWORK_EVENT_ID_LAST: 1,
   VIR_NETWORK_EVENT_ID_LIFECYCLE: 0,
 } as const;
+/** A value of the `virNetworkEventID` enum. */
+export type virNetworkEventID = (typeof virNetworkEventID)[keyof typeof virNetworkEventID];
 /** The `virNetworkEventLifecycleType` enum: C name to value. */
 export const virNetworkEventLifecycleType = {
   VIR_NETWORK_EVENT_DEFINED: 0,
@@ -3114,11 +3372,15 @@ export const virNetworkEventLifecycleType = {
   VIR_NETWORK_EVENT_STOPPED: 3,
   VIR_NETWORK_EVENT_UNDEFINED: 1,
 } as const;
+/** A value of the `virNetworkEventLifecycleType` enum. */
+export type virNetworkEventLifecycleType = (typeof virNetworkEventLifecycleType)[keyof typeof virNetworkEventLifecycleType];
 /** The `virNetworkPortCreateFlags` enum: C name to value. */
 export const virNetworkPortCreateFlags = {
   VIR_NETWORK_PORT_CREATE_RECLAIM: 1,
   VIR_NETWORK_PORT_CREATE_VALIDATE: 2,
 } as const;
+/** A value of the `virNetworkPortCreateFlags` enum. */
+export type virNetworkPortCreateFlags = (typeof virNetworkPortCreateFlags)[keyof typeof virNetworkPortCreateFlags];
 /** The `virNetworkUpdateCommand` enum: C name to value. */
 export const virNetworkUpdateCommand = {
   VIR_NETWORK_UPDATE_COMMAND_ADD_FIRST: 4,
@@ -3128,12 +3390,16 @@ export const virNetworkUpdateCommand = {
   VIR_NETWORK_UPDATE_COMMAND_MODIFY: 1,
   VIR_NETWORK_UPDATE_COMMAND_NONE: 0,
 } as const;
+/** A value of the `virNetworkUpdateCommand` enum. */
+export type virNetworkUpdateCommand = (typeof virNetworkUpdateCommand)[keyof typeof virNetworkUpdateCommand];
 /** The `virNetworkUpdateFlags` enum: C name to value. */
 export const virNetworkUpdateFlags = {
   VIR_NETWORK_UPDATE_AFFECT_CONFIG: 2,
   VIR_NETWORK_UPDATE_AFFECT_CURRENT: 0,
   VIR_NETWORK_UPDATE_AFFECT_LIVE: 1,
 } as const;
+/** A value of the `virNetworkUpdateFlags` enum. */
+export type virNetworkUpdateFlags = (typeof virNetworkUpdateFlags)[keyof typeof virNetworkUpdateFlags];
 /** The `virNetworkUpdateSection` enum: C name to value. */
 export const virNetworkUpdateSection = {
   VIR_NETWORK_SECTION_BRIDGE: 1,
@@ -3151,29 +3417,41 @@ export const virNetworkUpdateSection = {
   VIR_NETWORK_SECTION_NONE: 0,
   VIR_NETWORK_SECTION_PORTGROUP: 9,
 } as const;
+/** A value of the `virNetworkUpdateSection` enum. */
+export type virNetworkUpdateSection = (typeof virNetworkUpdateSection)[keyof typeof virNetworkUpdateSection];
 /** The `virNetworkXMLFlags` enum: C name to value. */
 export const virNetworkXMLFlags = {
   VIR_NETWORK_XML_INACTIVE: 1,
 } as const;
+/** A value of the `virNetworkXMLFlags` enum. */
+export type virNetworkXMLFlags = (typeof virNetworkXMLFlags)[keyof typeof virNetworkXMLFlags];
 /** The `virNodeAllocPagesFlags` enum: C name to value. */
 export const virNodeAllocPagesFlags = {
   VIR_NODE_ALLOC_PAGES_ADD: 0,
   VIR_NODE_ALLOC_PAGES_SET: 1,
 } as const;
+/** A value of the `virNodeAllocPagesFlags` enum. */
+export type virNodeAllocPagesFlags = (typeof virNodeAllocPagesFlags)[keyof typeof virNodeAllocPagesFlags];
 /** The `virNodeDeviceCreateXMLFlags` enum: C name to value. */
 export const virNodeDeviceCreateXMLFlags = {
   VIR_NODE_DEVICE_CREATE_XML_VALIDATE: 1,
 } as const;
+/** A value of the `virNodeDeviceCreateXMLFlags` enum. */
+export type virNodeDeviceCreateXMLFlags = (typeof virNodeDeviceCreateXMLFlags)[keyof typeof virNodeDeviceCreateXMLFlags];
 /** The `virNodeDeviceDefineXMLFlags` enum: C name to value. */
 export const virNodeDeviceDefineXMLFlags = {
   VIR_NODE_DEVICE_DEFINE_XML_VALIDATE: 1,
 } as const;
+/** A value of the `virNodeDeviceDefineXMLFlags` enum. */
+export type virNodeDeviceDefineXMLFlags = (typeof virNodeDeviceDefineXMLFlags)[keyof typeof virNodeDeviceDefineXMLFlags];
 /** The `virNodeDeviceEventID` enum: C name to value. */
 export const virNodeDeviceEventID = {
   VIR_NODE_DEVICE_EVENT_ID_LAST: 2,
   VIR_NODE_DEVICE_EVENT_ID_LIFECYCLE: 0,
   VIR_NODE_DEVICE_EVENT_ID_UPDATE: 1,
 } as const;
+/** A value of the `virNodeDeviceEventID` enum. */
+export type virNodeDeviceEventID = (typeof virNodeDeviceEventID)[keyof typeof virNodeDeviceEventID];
 /** The `virNodeDeviceEventLifecycleType` enum: C name to value. */
 export const virNodeDeviceEventLifecycleType = {
   VIR_NODE_DEVICE_EVENT_CREATED: 0,
@@ -3182,14 +3460,20 @@ export const virNodeDeviceEventLifecycleType = {
   VIR_NODE_DEVICE_EVENT_LAST: 4,
   VIR_NODE_DEVICE_EVENT_UNDEFINED: 3,
 } as const;
+/** A value of the `virNodeDeviceEventLifecycleType` enum. */
+export type virNodeDeviceEventLifecycleType = (typeof virNodeDeviceEventLifecycleType)[keyof typeof virNodeDeviceEventLifecycleType];
 /** The `virNodeGetCPUStatsAllCPUs` enum: C name to value. */
 export const virNodeGetCPUStatsAllCPUs = {
   VIR_NODE_CPU_STATS_ALL_CPUS: -1,
 } as const;
+/** A value of the `virNodeGetCPUStatsAllCPUs` enum. */
+export type virNodeGetCPUStatsAllCPUs = (typeof virNodeGetCPUStatsAllCPUs)[keyof typeof virNodeGetCPUStatsAllCPUs];
 /** The `virNodeGetMemoryStatsAllCells` enum: C name to value. */
 export const virNodeGetMemoryStatsAllCells = {
   VIR_NODE_MEMORY_STATS_ALL_CELLS: -1,
 } as const;
+/** A value of the `virNodeGetMemoryStatsAllCells` enum. */
+export type virNodeGetMemoryStatsAllCells = (typeof virNodeGetMemoryStatsAllCells)[keyof typeof virNodeGetMemoryStatsAllCells];
 /** The `virNodeSuspendTarget` enum: C name to value. */
 export const virNodeSuspendTarget = {
   VIR_NODE_SUSPEND_TARGET_DISK: 1,
@@ -3197,6 +3481,8 @@ export const virNodeSuspendTarget = {
   VIR_NODE_SUSPEND_TARGET_LAST: 3,
   VIR_NODE_SUSPEND_TARGET_MEM: 0,
 } as const;
+/** A value of the `virNodeSuspendTarget` enum. */
+export type virNodeSuspendTarget = (typeof virNodeSuspendTarget)[keyof typeof virNodeSuspendTarget];
 /** The `virSchedParameterType` enum: C name to value. */
 export const virSchedParameterType = {
   VIR_DOMAIN_SCHED_FIELD_BOOLEAN: 6,
@@ -3206,22 +3492,30 @@ export const virSchedParameterType = {
   VIR_DOMAIN_SCHED_FIELD_UINT: 2,
   VIR_DOMAIN_SCHED_FIELD_ULLONG: 4,
 } as const;
+/** A value of the `virSchedParameterType` enum. */
+export type virSchedParameterType = (typeof virSchedParameterType)[keyof typeof virSchedParameterType];
 /** The `virSecretDefineFlags` enum: C name to value. */
 export const virSecretDefineFlags = {
   VIR_SECRET_DEFINE_VALIDATE: 1,
 } as const;
+/** A value of the `virSecretDefineFlags` enum. */
+export type virSecretDefineFlags = (typeof virSecretDefineFlags)[keyof typeof virSecretDefineFlags];
 /** The `virSecretEventID` enum: C name to value. */
 export const virSecretEventID = {
   VIR_SECRET_EVENT_ID_LAST: 2,
   VIR_SECRET_EVENT_ID_LIFECYCLE: 0,
   VIR_SECRET_EVENT_ID_VALUE_CHANGED: 1,
 } as const;
+/** A value of the `virSecretEventID` enum. */
+export type virSecretEventID = (typeof virSecretEventID)[keyof typeof virSecretEventID];
 /** The `virSecretEventLifecycleType` enum: C name to value. */
 export const virSecretEventLifecycleType = {
   VIR_SECRET_EVENT_DEFINED: 0,
   VIR_SECRET_EVENT_LAST: 2,
   VIR_SECRET_EVENT_UNDEFINED: 1,
 } as const;
+/** A value of the `virSecretEventLifecycleType` enum. */
+export type virSecretEventLifecycleType = (typeof virSecretEventLifecycleType)[keyof typeof virSecretEventLifecycleType];
 /** The `virSecretUsageType` enum: C name to value. */
 export const virSecretUsageType = {
   VIR_SECRET_USAGE_TYPE_CEPH: 2,
@@ -3232,6 +3526,8 @@ export const virSecretUsageType = {
   VIR_SECRET_USAGE_TYPE_VOLUME: 1,
   VIR_SECRET_USAGE_TYPE_VTPM: 5,
 } as const;
+/** A value of the `virSecretUsageType` enum. */
+export type virSecretUsageType = (typeof virSecretUsageType)[keyof typeof virSecretUsageType];
 /** The `virStoragePoolBuildFlags` enum: C name to value. */
 export const virStoragePoolBuildFlags = {
   VIR_STORAGE_POOL_BUILD_NEW: 0,
@@ -3240,6 +3536,8 @@ export const virStoragePoolBuildFlags = {
   VIR_STORAGE_POOL_BUILD_REPAIR: 1,
   VIR_STORAGE_POOL_BUILD_RESIZE: 2,
 } as const;
+/** A value of the `virStoragePoolBuildFlags` enum. */
+export type virStoragePoolBuildFlags = (typeof virStoragePoolBuildFlags)[keyof typeof virStoragePoolBuildFlags];
 /** The `virStoragePoolCreateFlags` enum: C name to value. */
 export const virStoragePoolCreateFlags = {
   VIR_STORAGE_POOL_CREATE_NORMAL: 0,
@@ -3247,21 +3545,29 @@ export const virStoragePoolCreateFlags = {
   VIR_STORAGE_POOL_CREATE_WITH_BUILD_NO_OVERWRITE: 4,
   VIR_STORAGE_POOL_CREATE_WITH_BUILD_OVERWRITE: 2,
 } as const;
+/** A value of the `virStoragePoolCreateFlags` enum. */
+export type virStoragePoolCreateFlags = (typeof virStoragePoolCreateFlags)[keyof typeof virStoragePoolCreateFlags];
 /** The `virStoragePoolDefineFlags` enum: C name to value. */
 export const virStoragePoolDefineFlags = {
   VIR_STORAGE_POOL_DEFINE_VALIDATE: 1,
 } as const;
+/** A value of the `virStoragePoolDefineFlags` enum. */
+export type virStoragePoolDefineFlags = (typeof virStoragePoolDefineFlags)[keyof typeof virStoragePoolDefineFlags];
 /** The `virStoragePoolDeleteFlags` enum: C name to value. */
 export const virStoragePoolDeleteFlags = {
   VIR_STORAGE_POOL_DELETE_NORMAL: 0,
   VIR_STORAGE_POOL_DELETE_ZEROED: 1,
 } as const;
+/** A value of the `virStoragePoolDeleteFlags` enum. */
+export type virStoragePoolDeleteFlags = (typeof virStoragePoolDeleteFlags)[keyof typeof virStoragePoolDeleteFlags];
 /** The `virStoragePoolEventID` enum: C name to value. */
 export const virStoragePoolEventID = {
   VIR_STORAGE_POOL_EVENT_ID_LAST: 2,
   VIR_STORAGE_POOL_EVENT_ID_LIFECYCLE: 0,
   VIR_STORAGE_POOL_EVENT_ID_REFRESH: 1,
 } as const;
+/** A value of the `virStoragePoolEventID` enum. */
+export type virStoragePoolEventID = (typeof virStoragePoolEventID)[keyof typeof virStoragePoolEventID];
 /** The `virStoragePoolEventLifecycleType` enum: C name to value. */
 export const virStoragePoolEventLifecycleType = {
   VIR_STORAGE_POOL_EVENT_CREATED: 4,
@@ -3272,6 +3578,8 @@ export const virStoragePoolEventLifecycleType = {
   VIR_STORAGE_POOL_EVENT_STOPPED: 3,
   VIR_STORAGE_POOL_EVENT_UNDEFINED: 1,
 } as const;
+/** A value of the `virStoragePoolEventLifecycleType` enum. */
+export type virStoragePoolEventLifecycleType = (typeof virStoragePoolEventLifecycleType)[keyof typeof virStoragePoolEventLifecycleType];
 /** The `virStoragePoolState` enum: C name to value. */
 export const virStoragePoolState = {
   VIR_STORAGE_POOL_BUILDING: 1,
@@ -3281,33 +3589,45 @@ export const virStoragePoolState = {
   VIR_STORAGE_POOL_RUNNING: 2,
   VIR_STORAGE_POOL_STATE_LAST: 5,
 } as const;
+/** A value of the `virStoragePoolState` enum. */
+export type virStoragePoolState = (typeof virStoragePoolState)[keyof typeof virStoragePoolState];
 /** The `virStorageVolCreateFlags` enum: C name to value. */
 export const virStorageVolCreateFlags = {
   VIR_STORAGE_VOL_CREATE_PREALLOC_METADATA: 1,
   VIR_STORAGE_VOL_CREATE_REFLINK: 2,
   VIR_STORAGE_VOL_CREATE_VALIDATE: 4,
 } as const;
+/** A value of the `virStorageVolCreateFlags` enum. */
+export type virStorageVolCreateFlags = (typeof virStorageVolCreateFlags)[keyof typeof virStorageVolCreateFlags];
 /** The `virStorageVolDeleteFlags` enum: C name to value. */
 export const virStorageVolDeleteFlags = {
   VIR_STORAGE_VOL_DELETE_NORMAL: 0,
   VIR_STORAGE_VOL_DELETE_WITH_SNAPSHOTS: 2,
   VIR_STORAGE_VOL_DELETE_ZEROED: 1,
 } as const;
+/** A value of the `virStorageVolDeleteFlags` enum. */
+export type virStorageVolDeleteFlags = (typeof virStorageVolDeleteFlags)[keyof typeof virStorageVolDeleteFlags];
 /** The `virStorageVolDownloadFlags` enum: C name to value. */
 export const virStorageVolDownloadFlags = {
   VIR_STORAGE_VOL_DOWNLOAD_SPARSE_STREAM: 1,
 } as const;
+/** A value of the `virStorageVolDownloadFlags` enum. */
+export type virStorageVolDownloadFlags = (typeof virStorageVolDownloadFlags)[keyof typeof virStorageVolDownloadFlags];
 /** The `virStorageVolInfoFlags` enum: C name to value. */
 export const virStorageVolInfoFlags = {
   VIR_STORAGE_VOL_GET_PHYSICAL: 1,
   VIR_STORAGE_VOL_USE_ALLOCATION: 0,
 } as const;
+/** A value of the `virStorageVolInfoFlags` enum. */
+export type virStorageVolInfoFlags = (typeof virStorageVolInfoFlags)[keyof typeof virStorageVolInfoFlags];
 /** The `virStorageVolResizeFlags` enum: C name to value. */
 export const virStorageVolResizeFlags = {
   VIR_STORAGE_VOL_RESIZE_ALLOCATE: 1,
   VIR_STORAGE_VOL_RESIZE_DELTA: 2,
   VIR_STORAGE_VOL_RESIZE_SHRINK: 4,
 } as const;
+/** A value of the `virStorageVolResizeFlags` enum. */
+export type virStorageVolResizeFlags = (typeof virStorageVolResizeFlags)[keyof typeof virStorageVolResizeFlags];
 /** The `virStorageVolType` enum: C name to value. */
 export const virStorageVolType = {
   VIR_STORAGE_VOL_BLOCK: 1,
@@ -3318,10 +3638,14 @@ export const virStorageVolType = {
   VIR_STORAGE_VOL_NETWORK: 3,
   VIR_STORAGE_VOL_PLOOP: 5,
 } as const;
+/** A value of the `virStorageVolType` enum. */
+export type virStorageVolType = (typeof virStorageVolType)[keyof typeof virStorageVolType];
 /** The `virStorageVolUploadFlags` enum: C name to value. */
 export const virStorageVolUploadFlags = {
   VIR_STORAGE_VOL_UPLOAD_SPARSE_STREAM: 1,
 } as const;
+/** A value of the `virStorageVolUploadFlags` enum. */
+export type virStorageVolUploadFlags = (typeof virStorageVolUploadFlags)[keyof typeof virStorageVolUploadFlags];
 /** The `virStorageVolWipeAlgorithm` enum: C name to value. */
 export const virStorageVolWipeAlgorithm = {
   VIR_STORAGE_VOL_WIPE_ALG_BSI: 3,
@@ -3336,10 +3660,14 @@ export const virStorageVolWipeAlgorithm = {
   VIR_STORAGE_VOL_WIPE_ALG_TRIM: 9,
   VIR_STORAGE_VOL_WIPE_ALG_ZERO: 0,
 } as const;
+/** A value of the `virStorageVolWipeAlgorithm` enum. */
+export type virStorageVolWipeAlgorithm = (typeof virStorageVolWipeAlgorithm)[keyof typeof virStorageVolWipeAlgorithm];
 /** The `virStorageXMLFlags` enum: C name to value. */
 export const virStorageXMLFlags = {
   VIR_STORAGE_XML_INACTIVE: 1,
 } as const;
+/** A value of the `virStorageXMLFlags` enum. */
+export type virStorageXMLFlags = (typeof virStorageXMLFlags)[keyof typeof virStorageXMLFlags];
 /** The `virStreamEventType` enum: C name to value. */
 export const virStreamEventType = {
   VIR_STREAM_EVENT_ERROR: 4,
@@ -3347,18 +3675,26 @@ export const virStreamEventType = {
   VIR_STREAM_EVENT_READABLE: 1,
   VIR_STREAM_EVENT_WRITABLE: 2,
 } as const;
+/** A value of the `virStreamEventType` enum. */
+export type virStreamEventType = (typeof virStreamEventType)[keyof typeof virStreamEventType];
 /** The `virStreamFlags` enum: C name to value. */
 export const virStreamFlags = {
   VIR_STREAM_NONBLOCK: 1,
 } as const;
+/** A value of the `virStreamFlags` enum. */
+export type virStreamFlags = (typeof virStreamFlags)[keyof typeof virStreamFlags];
 /** The `virStreamRecvFlagsValues` enum: C name to value. */
 export const virStreamRecvFlagsValues = {
   VIR_STREAM_RECV_STOP_AT_HOLE: 1,
 } as const;
+/** A value of the `virStreamRecvFlagsValues` enum. */
+export type virStreamRecvFlagsValues = (typeof virStreamRecvFlagsValues)[keyof typeof virStreamRecvFlagsValues];
 /** The `virTypedParameterFlags` enum: C name to value. */
 export const virTypedParameterFlags = {
   VIR_TYPED_PARAM_STRING_OKAY: 4,
 } as const;
+/** A value of the `virTypedParameterFlags` enum. */
+export type virTypedParameterFlags = (typeof virTypedParameterFlags)[keyof typeof virTypedParameterFlags];
 /** The `virTypedParameterType` enum: C name to value. */
 export const virTypedParameterType = {
   VIR_TYPED_PARAM_BOOLEAN: 6,
@@ -3370,11 +3706,15 @@ export const virTypedParameterType = {
   VIR_TYPED_PARAM_UINT: 2,
   VIR_TYPED_PARAM_ULLONG: 4,
 } as const;
+/** A value of the `virTypedParameterType` enum. */
+export type virTypedParameterType = (typeof virTypedParameterType)[keyof typeof virTypedParameterType];
 /** The `virVcpuHostCpuState` enum: C name to value. */
 export const virVcpuHostCpuState = {
   VIR_VCPU_INFO_CPU_OFFLINE: -1,
   VIR_VCPU_INFO_CPU_UNAVAILABLE: -2,
 } as const;
+/** A value of the `virVcpuHostCpuState` enum. */
+export type virVcpuHostCpuState = (typeof virVcpuHostCpuState)[keyof typeof virVcpuHostCpuState];
 /** The `virVcpuState` enum: C name to value. */
 export const virVcpuState = {
   VIR_VCPU_BLOCKED: 2,
@@ -3382,3 +3722,5 @@ export const virVcpuState = {
   VIR_VCPU_OFFLINE: 0,
   VIR_VCPU_RUNNING: 1,
 } as const;
+/** A value of the `virVcpuState` enum. */
+export type virVcpuState = (typeof virVcpuState)[keyof typeof virVcpuState];
