@@ -29,7 +29,7 @@ export function mapLibvirtError(e: unknown, name: string, expected: GuestState =
 /** libvirt refuses `/` in names; the rest of the facade's rule is non-empty string. */
 function checkLibvirtName(n: string): void {
   if (n.includes('/')) throw new RangeError('must not contain "/"');
-  if (/[\x00-\x1f]/.test(n)) throw new RangeError('contains control characters');
+  if ([...n].some((ch) => ch.charCodeAt(0) < 0x20)) throw new RangeError('contains control characters');
 }
 
 async function infoOf(dom: Domain): Promise<GuestInfo> {

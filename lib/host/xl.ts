@@ -1,7 +1,7 @@
 import type { ProcessDuplex } from '../backends/transport/types.js';
 import { validateName } from '../backends/transport/validate.js';
 import { checkGuestName, isNotFound, notFound, runOperation } from './contract.js';
-import { GuestNotFoundError, GuestStateError } from './errors.js';
+import { GuestStateError } from './errors.js';
 import type { Xl, XlDomain } from '../backends/xl/xl.js';
 import { stateFromXl, xlFlagString } from './state.js';
 import type { Guest, GuestInfo, GuestStats, Host, StopOptions } from './types.js';
@@ -42,7 +42,7 @@ export class XlGuest implements Guest {
   }
   /**
    * xl domains exist only while running: an existing one is started already (resolves); a
-   * gone one cannot be started by name ({@link GuestNotFoundError}; use `Xl.create`).
+   * gone one cannot be started by name (`GuestNotFoundError`; use `Xl.create`).
    */
   async start(): Promise<void> {
     await this.info();
