@@ -3,13 +3,20 @@
 import { createRequire } from 'node:module';
 import { parseArgs } from 'node:util';
 // The package entry: it installs the error class and the stream helpers (console).
-import { Connect, LibvirtError, getVersion, type Domain } from '../libvirt/index.js';
+import { Connect, ReconnectingConnection, getVersion, type Domain } from '../libvirt/index.js';
+import { errorJSON, errorLine, reconnectNotices } from './errors.js';
 import { attachConsole } from './console.js';
 import { watchEvents } from './events.js';
 import { json, mib, stateKey, stateWord, table } from './format.js';
 import { top } from './top.js';
 
+/** The URI when neither `--connect` nor `LIBVIRT_DEFAULT_URI` gives one. */
 export const DEFAULT_URI = 'test:///default';
+
+/** `--connect`, else `LIBVIRT_DEFAULT_URI` (as virsh), else {@link DEFAULT_URI}. */
+export function defaultURI(env: NodeJS.ProcessEnv = process.env): string {
+  return env.LIBVIRT_DEFAULT_URI || DEFAULT_URI;
+}
 
 export const USAGE = `Usage: virtkit [options] <command> [arguments]
 
@@ -28,9 +35,10 @@ Commands:
                            is not a terminal
 
 Options:
-  -c, --connect URI        libvirt URI (default ${DEFAULT_URI})
+  -c, --connect URI        libvirt URI (default $LIBVIRT_DEFAULT_URI, else ${DEFAULT_URI})
   -r, --readonly           open the connection read-only
-      --json               machine-readable output (JSON; JSON lines for top/events)
+      --json               machine-readable output (JSON; JSON lines for top/events);
+                           errors are then one JSON object {code, codeName, message}
   -i, --interval SECONDS   top: refresh interval (default 1)
   -n, --iterations N       top: stop after N refreshes (default: until 'q')
       --force              console: take the console from another client
@@ -99,7 +107,7 @@ export function parse(argv: string[]): ParsedArgs {
   const out: ParsedArgs = {
     command,
     args,
-    uri: v.connect ?? DEFAULT_URI,
+    uri: v.connect ?? defaultURI(),
     readonly: !!v.readonly,
     json: !!v.json,
     help: !!v.help,
@@ -222,7 +230,8 @@ export async function main(argv: string[]): Promise<number> {
     a = parse(argv);
   } catch (e) {
     if (e instanceof UsageError) {
-      process.stderr.write(`virtkit: ${e.message}\n\n${USAGE}`);
+      if (argv.includes('--json')) process.stderr.write(errorJSON(e) + '\n');
+      else process.stderr.write(`virtkit: ${e.message}\n\n${USAGE}`);
       return 2;
     }
     throw e;
@@ -232,12 +241,21 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   let conn: Connect | null = null;
+  let rc: ReconnectingConnection | null = null;
   try {
     if (a.version) {
       const n = getVersion().libVer;
       const version = `${Math.floor(n / 1e6)}.${Math.floor(n / 1e3) % 1000}.${n % 1000}`;
       if (a.json) print(json({ virtkit: VERSION, libvirt: version }));
       else print(`virtkit ${VERSION} (libvirt ${version})`);
+      return 0;
+    }
+    if (a.command === 'events' || a.command === 'top') {
+      // Long-running: a daemon restart is waited out (reconnect with backoff), not fatal.
+      rc = await ReconnectingConnection.open(a.uri, { readOnly: a.readonly });
+      reconnectNotices(rc, a.json);
+      if (a.command === 'events') await watchEvents(rc, a.json);
+      else await top(rc, a.uri, { intervalMs: a.intervalMs, iterations: a.iterations, json: a.json });
       return 0;
     }
     conn = a.readonly ? await Connect.openReadOnly(a.uri) : await Connect.open(a.uri);
@@ -249,41 +267,23 @@ export async function main(argv: string[]): Promise<number> {
       case 'info':
         await info(await lookup(), a.json);
         break;
-      case 'events':
-        await watchEvents(conn, a.json);
-        break;
       case 'console':
         await attachConsole(await lookup(), { force: a.force, devName: a.devName, json: a.json });
-        break;
-      case 'top':
-        await top(conn, a.uri, { intervalMs: a.intervalMs, iterations: a.iterations, json: a.json });
         break;
       default:
         await action(await lookup(), a.command!, a.json);
     }
     return 0;
   } catch (e) {
-    process.stderr.write(errorLine(e) + '\n');
+    process.stderr.write((a.json ? errorJSON(e) : errorLine(e)) + '\n');
     return 1;
   } finally {
     if (conn) await conn.close().catch(() => {});
+    if (rc) await rc.close().catch(() => {});
   }
 }
 
-/** `virtkit: <message> (<codeName>)`, one line. */
-export function errorLine(e: unknown): string {
-  if (e instanceof LibvirtError) {
-    const code = e.codeName || (e as { virtkitCode?: string }).virtkitCode;
-    return `virtkit: ${oneLine(e.message)}${code ? ` (${code})` : ''}`;
-  }
-  const err = e as { message?: string; code?: string };
-  const msg = oneLine(err?.message ?? String(e));
-  return `virtkit: ${msg}${typeof err?.code === 'string' ? ` (${err.code})` : ''}`;
-}
-
-function oneLine(s: string): string {
-  return s.replace(/\s*\n\s*/g, ' ').trim();
-}
+export { errorLine, errorJSON } from './errors.js';
 
 function packageVersion(): string {
   try {
@@ -312,7 +312,7 @@ export function run(argv: string[] = process.argv.slice(2)): void {
   main(argv).then(
     (code) => exitAfterFlush(code),
     (e) => {
-      process.stderr.write(errorLine(e) + '\n');
+      process.stderr.write((argv.includes('--json') ? errorJSON(e) : errorLine(e)) + '\n');
       exitAfterFlush(1);
     },
   );
