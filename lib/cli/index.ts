@@ -48,7 +48,9 @@ Options:
 `;
 
 /** A usage error: printed with the usage text, exit code 2. */
-export class UsageError extends Error {}
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
 
 const OPTIONS = {
   connect: { type: 'string', short: 'c' },
