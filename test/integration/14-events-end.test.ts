@@ -1,13 +1,14 @@
 // When libvirt closes the connection under an event stream (the daemon drops the
 // client, as on a crash), the stream ends with the reason; on a reconnecting
 // connection it resumes.
+import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import {
-  Connect, ConnectEventEmitter, ConnectionClosedError, ReconnectingConnection, events,
+  Connect, ConnectEventEmitter, ConnectionClosedError, ReconnectingConnection, events, pollStats,
   VIR_DOMAIN_EVENT_DEFINED, VIR_DOMAIN_EVENT_UNDEFINED,
 } from '../../lib/libvirt/index.js';
 import { uniq, waitFor } from '../helpers/index.js';
-import { SYSTEM, needDaemon, removeDomain, tinyGuestXML } from '../helpers/qemu.js';
+import { SYSTEM, daemonUp, needDaemon, removeDomain, tinyGuestXML } from '../helpers/qemu.js';
 import { disconnectMyClients } from '../helpers/admin.js';
 
 const gate = needDaemon();
@@ -74,4 +75,52 @@ describe.skipIf(gate.skip)(`event streams when the connection dies (${gate.reaso
       await rc.close();
     }
   });
+
+  it('with the close callback taken by the application, events() still ends (liveness is polled)', async () => {
+    const conn = await Connect.open(SYSTEM);
+    const mine: number[] = [];
+    await conn.registerCloseCallback((_c, reason) => mine.push(reason));
+    const it = events(conn, 'domain');
+    await it.ready;
+    const ended = (async () => {
+      for await (const _ of it) { /* none expected */ }
+    })().then(() => null, (e: unknown) => e);
+    disconnectMyClients();
+    const err = await within(ended, 10000, 'the iterator to end');
+    expect(err).toBeInstanceOf(ConnectionClosedError);
+    expect(mine).toHaveLength(1); // the application's own callback still fired
+    await conn.unregisterCloseCallback().catch(() => {});
+    await conn.close().catch(() => {});
+  });
+
+  it('libvirtd SIGKILLed: events(), the emitter and pollStats on one connection all end with the close reason', async () => {
+    const conn = await Connect.open(SYSTEM);
+    const it = events(conn, 'domain');
+    const em = new ConnectEventEmitter(conn);
+    em.on('domain.reboot', () => {});
+    const closed = new Promise<ConnectionClosedError>((r) => em.once('close', r));
+    await it.ready;
+    await em.ready();
+    const iterEnd = (async () => {
+      for await (const _ of it) { /* drain */ }
+    })().then(() => null, (e: unknown) => e);
+    const poll = pollStats(conn, { intervalMs: 100 });
+    expect((await poll.next()).done).toBe(false);
+    const pollEnd = (async () => {
+      for await (const _ of poll) { /* drain */ }
+    })().then(() => null, (e: unknown) => e);
+    const pid = execFileSync('pidof', ['libvirtd'], { encoding: 'utf8' }).trim().split(/\s+/)[0]!;
+    try {
+      execFileSync('kill', ['-9', pid]);
+      const [a, b, c] = await within(Promise.all([iterEnd, closed, pollEnd]), 15000, 'all three to end');
+      expect(a).toBeInstanceOf(ConnectionClosedError);
+      expect(b).toBeInstanceOf(ConnectionClosedError);
+      expect(c).toBeInstanceOf(ConnectionClosedError);
+      expect((a as ConnectionClosedError).reason).toBe(b.reason);
+    } finally {
+      if (!daemonUp()) execFileSync('bash', ['scripts/start-services.sh'], { stdio: 'ignore' });
+      await em.close();
+      await conn.close().catch(() => {});
+    }
+  }, 60_000);
 });
