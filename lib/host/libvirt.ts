@@ -7,6 +7,7 @@ import { LIBVIRT_STATE_NAMES, stateFromLibvirt, stateFromLibvirtEvent } from './
 import type { Guest, GuestInfo, GuestState, GuestStats, Host, HostKind, StateChange, StateWatch, StopOptions, WatchOptions } from './types.js';
 import { watchOptions } from './watch.js';
 import { AsyncQueue, endOnAbort } from '../util/async-queue.js';
+import { ConnectionClosedError, watchClose } from '../libvirt/close-watch.js';
 
 const VIR_ERR_NO_DOMAIN = 42;
 const VIR_ERR_OPERATION_INVALID = 55;
@@ -183,10 +184,13 @@ export class LibvirtHost implements Host {
     let id: number | undefined;
     let ended = false;
     this.watches.add(q as AsyncQueue<unknown>);
+    // libvirt closing the connection (daemon gone) ends the watch with the reason.
+    const unwatch = watchClose(api, (reason) => q.fail(new ConnectionClosedError(reason, 'watch')));
     q.onClose(async () => {
       ended = true;
       this.watches.delete(q as AsyncQueue<unknown>);
       if (id !== undefined && !this.closed) await api.domainEventDeregisterAny(id).catch(() => undefined);
+      await unwatch();
     });
     const onEvent = (dom: Domain, event: number, detail: number): void => {
       let name: string;

@@ -196,7 +196,8 @@ export interface Host extends AsyncDisposable {
    * State changes as an async iterable, until `signal` aborts or the loop breaks.
    * libvirt: lifecycle events (`VIR_DOMAIN_EVENT_ID_LIFECYCLE`), no polling; xl and LXC:
    * `list()` every `intervalMs`, reporting the guests whose state differs (the first snapshot is
-   * the baseline and is not reported). A failing poll ends the iteration with that error.
+   * the baseline and is not reported). A failing poll ends the iteration with that error; on
+   * libvirt, the connection closed by libvirt (daemon gone) ends it with `ConnectionClosedError`.
    */
   watch(opts?: WatchOptions | AbortSignal): StateWatch;
   /** Release the connection (libvirt) — idempotent; CLI backends hold nothing. */

@@ -13,7 +13,8 @@ import {
   type Guest, type Host,
 } from '../../lib/host/index.js';
 import { FakeTransport, type FakeCall } from '../../lib/testing/index.js';
-import { Connect } from '../../lib/libvirt/index.js';
+import { Connect, ConnectionClosedError } from '../../lib/libvirt/index.js';
+import { disconnectMyClients } from '../helpers/admin.js';
 import { requireLxc } from '../helpers/lxc.js';
 import { SYSTEM, needDaemon, removeDomain, tinyGuestXML } from '../helpers/qemu.js';
 
@@ -249,6 +250,24 @@ describe.skipIf(daemon.skip)(`host console() on qemu:///system (${daemon.reason}
       await host.close();
       await removeDomain(conn, name);
       await conn.close();
+    }
+  });
+});
+
+describe.skipIf(daemon.skip)(`host watch() when libvirtd drops the connection (${daemon.reason})`, () => {
+  it('ends with ConnectionClosedError instead of waiting forever', async () => {
+    const host = await openHost({ kind: 'kvm' });
+    try {
+      const w = host.watch();
+      await w.ready;
+      const ended = (async () => {
+        for await (const _ of w) { /* changes of other guests, if any */ }
+      })().then(() => null, (e: unknown) => e);
+      expect(disconnectMyClients()).toBeGreaterThan(0);
+      const err = await Promise.race([ended, new Promise((r) => setTimeout(() => r('timeout'), 10_000))]);
+      expect(err).toBeInstanceOf(ConnectionClosedError);
+    } finally {
+      await host.close().catch(() => undefined);
     }
   });
 });
