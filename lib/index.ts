@@ -6,3 +6,5 @@
  */
 export * from './libvirt/index.js';
 export { VirtkitError } from './errors.js';
+export * from './exporter/index.js';
+export * from './fleet/index.js';

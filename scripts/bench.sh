@@ -32,9 +32,13 @@ bash scripts/start-services.sh >/dev/null 2>&1 || echo "bench: libvirtd could no
 VK_ROOT="$ROOT" node --expose-gc "$OUT/bench.cjs"
 # Events (issue 3) and stream transfers (issue 4) use the built package.
 [ -f dist/index.mjs ] || npx tsup >/dev/null
+echo; echo "== exporter: CPU per scrape vs prometheus-libvirt-exporter ==" && npx esbuild test/bench/exporter.ts --bundle --platform=node --format=cjs --target=node20 --outfile="$OUT/exporter.cjs" --log-level=warning --define:__dirname="\"$ROOT/lib/libvirt\"" --define:__filename="\"$ROOT/lib/libvirt/binding.ts\"" && node --expose-gc "$OUT/exporter.cjs" > "$OUT/exporter.json"
 echo
 echo "== event delivery (libvirt C callback -> JS callback), test:///default =="
 node test/bench/events.mjs | tee "$OUT/events.json"
 echo
 echo "== volume upload/download throughput vs virsh, qemu:///system =="
 node test/bench/streams.mjs | tee "$OUT/streams.json"
+echo
+echo "== fleet: migration vs virsh migrate, fleet-wide snapshot, cost per connection (private hosts) =="
+bash test/bench/fleet.sh | tee "$OUT/fleet.json"

@@ -43,7 +43,7 @@ export interface ReconnectEvents {
   /** Reopened and resubscribed, after `attempts` tries. */
   reconnect: [conn: Connect, attempts: number];
   /** A reopen failed; the next one is in `delayMs`. */
-  retry: [error: unknown, attempt: number, delayMs: number];
+  retry: [error: Error, attempt: number, delayMs: number];
 }
 
 /**
@@ -127,7 +127,7 @@ export class ReconnectingConnection extends EventEmitter<ReconnectEvents> {
         this.emit('reconnect', this.current!, attempt + 1);
       } catch (err) {
         this.reconnecting = false;
-        this.emit('retry', err, attempt + 1, delay);
+        this.emit('retry', err instanceof Error ? err : new Error(String(err)), attempt + 1, delay);
         this.scheduleReconnect(attempt + 1);
       }
     }, delay);
