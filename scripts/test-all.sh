@@ -9,6 +9,7 @@ bash scripts/setup-lxc.sh
 [ -d node_modules/vitest ] || npm ci --no-audit --no-fund --ignore-scripts
 npm run build
 python3 scripts/generate.py --check
+python3 scripts/gen-xml.py --check
 bash scripts/start-services.sh
 # Two private libvirt hosts for the fleet and migration tests; down again however we exit.
 trap 'bash scripts/fleet-hosts.sh down >/dev/null 2>&1 || true' EXIT
