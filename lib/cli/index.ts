@@ -3,7 +3,8 @@
 import { createRequire } from 'node:module';
 import { parseArgs } from 'node:util';
 // The package entry: it installs the error class and the stream helpers (console).
-import { Connect, LibvirtError, getVersion, type Domain } from '../libvirt/index.js';
+import { Connect, ReconnectingConnection, getVersion, type Domain } from '../libvirt/index.js';
+import { errorJSON, errorLine, reconnectNotices } from './errors.js';
 import { attachConsole } from './console.js';
 import { watchEvents } from './events.js';
 import { json, mib, stateKey, stateWord, table } from './format.js';
@@ -13,7 +14,13 @@ import { parseListen } from '../exporter/listen.js';
 import { fleetListCommand, fleetSnapshots, openFleet } from './fleet.js';
 import { migrateCommand } from './migrate.js';
 
+/** The URI when neither `--connect` nor `LIBVIRT_DEFAULT_URI` gives one. */
 export const DEFAULT_URI = 'test:///default';
+
+/** `--connect`, else `LIBVIRT_DEFAULT_URI` (as virsh), else {@link DEFAULT_URI}. */
+export function defaultURI(env: NodeJS.ProcessEnv = process.env): string {
+  return env.LIBVIRT_DEFAULT_URI || DEFAULT_URI;
+}
 
 export const USAGE = `Usage: virtkit [options] <command> [arguments]
 
@@ -37,10 +44,12 @@ Commands:
                            more URIs (label host= with several); stops on SIGTERM
 
 Options:
-  -c, --connect URI        libvirt URI (default ${DEFAULT_URI}); list and top take it
-                           more than once (one row per domain per host, a host column)
+  -c, --connect URI        libvirt URI (default $LIBVIRT_DEFAULT_URI, else ${DEFAULT_URI});
+                           list and top take it more than once (one row per domain
+                           per host, a host column)
   -r, --readonly           open the connection read-only
-      --json               machine-readable output (JSON; JSON lines for top/events)
+      --json               machine-readable output (JSON; JSON lines for top/events);
+                           errors are then one JSON object {code, codeName, message}
   -i, --interval SECONDS   top: refresh interval (default 1)
   -n, --iterations N       top: stop after N refreshes (default: until 'q')
       --force              console: take the console from another client
@@ -55,7 +64,9 @@ Options:
 `;
 
 /** A usage error: printed with the usage text, exit code 2. */
-export class UsageError extends Error {}
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
 
 const OPTIONS = {
   connect: { type: 'string', short: 'c', multiple: true },
@@ -133,8 +144,8 @@ export function parse(argv: string[]): ParsedArgs {
   const out: ParsedArgs = {
     command,
     args,
-    uri: v.connect?.[0] ?? DEFAULT_URI,
-    uris: v.connect?.length ? [...v.connect] : [DEFAULT_URI],
+    uri: v.connect?.[0] ?? defaultURI(),
+    uris: v.connect?.length ? [...v.connect] : [defaultURI()],
     listen: v.listen ?? null,
     readonly: !!v.readonly,
     json: !!v.json,
@@ -276,7 +287,8 @@ export async function main(argv: string[]): Promise<number> {
     a = parse(argv);
   } catch (e) {
     if (e instanceof UsageError) {
-      process.stderr.write(`virtkit: ${e.message}\n\n${USAGE}`);
+      if (argv.includes('--json')) process.stderr.write(errorJSON(e) + '\n');
+      else process.stderr.write(`virtkit: ${e.message}\n\n${USAGE}`);
       return 2;
     }
     throw e;
@@ -286,6 +298,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   let conn: Connect | null = null;
+  let rc: ReconnectingConnection | null = null;
   try {
     if (a.version) {
       const n = getVersion().libVer;
@@ -299,6 +312,14 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     if (a.uris.length > 1) return await multiHost(a);
+    if (a.command === 'events' || a.command === 'top') {
+      // Long-running: a daemon restart is waited out (reconnect with backoff), not fatal.
+      rc = await ReconnectingConnection.open(a.uri, { readOnly: a.readonly });
+      reconnectNotices(rc, a.json);
+      if (a.command === 'events') await watchEvents(rc, a.json);
+      else await top(rc, a.uri, { intervalMs: a.intervalMs, iterations: a.iterations, json: a.json });
+      return 0;
+    }
     conn = a.readonly ? await Connect.openReadOnly(a.uri) : await Connect.open(a.uri);
     const lookup = () => conn!.domainLookupByName(a.args[0]);
     switch (a.command) {
@@ -308,14 +329,8 @@ export async function main(argv: string[]): Promise<number> {
       case 'info':
         await info(await lookup(), a.json);
         break;
-      case 'events':
-        await watchEvents(conn, a.json);
-        break;
       case 'console':
         await attachConsole(await lookup(), { force: a.force, devName: a.devName, json: a.json });
-        break;
-      case 'top':
-        await top(conn, a.uri, { intervalMs: a.intervalMs, iterations: a.iterations, json: a.json });
         break;
       case 'migrate':
         await migrateCommand(await lookup(), a.args[1], a);
@@ -325,10 +340,11 @@ export async function main(argv: string[]): Promise<number> {
     }
     return 0;
   } catch (e) {
-    process.stderr.write(errorLine(e) + '\n');
+    process.stderr.write((a.json ? errorJSON(e) : errorLine(e)) + '\n');
     return 1;
   } finally {
     if (conn) await conn.close().catch(() => {});
+    if (rc) await rc.close().catch(() => {});
   }
 }
 
@@ -349,20 +365,7 @@ async function multiHost(a: ParsedArgs): Promise<number> {
   }
 }
 
-/** `virtkit: <message> (<codeName>)`, one line. */
-export function errorLine(e: unknown): string {
-  if (e instanceof LibvirtError) {
-    const code = e.codeName || (e as { virtkitCode?: string }).virtkitCode;
-    return `virtkit: ${oneLine(e.message)}${code ? ` (${code})` : ''}`;
-  }
-  const err = e as { message?: string; code?: string };
-  const msg = oneLine(err?.message ?? String(e));
-  return `virtkit: ${msg}${typeof err?.code === 'string' ? ` (${err.code})` : ''}`;
-}
-
-function oneLine(s: string): string {
-  return s.replace(/\s*\n\s*/g, ' ').trim();
-}
+export { errorLine, errorJSON } from './errors.js';
 
 function packageVersion(): string {
   try {
@@ -391,7 +394,7 @@ export function run(argv: string[] = process.argv.slice(2)): void {
   main(argv).then(
     (code) => exitAfterFlush(code),
     (e) => {
-      process.stderr.write(errorLine(e) + '\n');
+      process.stderr.write((argv.includes('--json') ? errorJSON(e) : errorLine(e)) + '\n');
       exitAfterFlush(1);
     },
   );

@@ -5,6 +5,7 @@
 import type { Connect } from '../libvirt/classes.js';
 import * as C from '../libvirt/generated/constants.js';
 import { pollStats, type PollSnapshot } from '../libvirt/poller.js';
+import type { ReconnectingConnection } from '../libvirt/reconnect.js';
 import { stateKey } from './format.js';
 
 /** One domain in a snapshot. Rates are null on the first sample or when unknown. */
@@ -31,6 +32,8 @@ export interface DomainRow {
 export interface Snapshot {
   time: string;
   uri: string;
+  /** Seconds without snapshots before this one because the connection was being reopened. */
+  gapSeconds?: number;
   /** Seconds since the previous snapshot (null on the first). */
   elapsed: number | null;
   domains: DomainRow[];
@@ -40,9 +43,9 @@ function active(state: number): boolean {
   return state !== C.VIR_DOMAIN_SHUTOFF && state !== C.VIR_DOMAIN_CRASHED;
 }
 
-/** Snapshots every `intervalMs` until `signal` aborts. */
+/** Snapshots every `intervalMs` until `signal` aborts; domains in name order. */
 export async function* snapshots(
-  conn: Connect,
+  conn: Connect | ReconnectingConnection,
   uri: string,
   opts: { intervalMs: number; signal: AbortSignal },
 ): AsyncGenerator<Snapshot> {
@@ -91,12 +94,15 @@ export async function* snapshots(
     );
     prevCpu = nextCpu;
     const domains = rows.filter((r): r is DomainRow => r !== null);
-    domains.sort((a, b) => (b.cpuPercent ?? -1) - (a.cpuPercent ?? -1) || a.name.localeCompare(b.name));
-    return {
+    // A stable order for consumers of the JSON lines (the table sorts by CPU itself).
+    domains.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.uuid < b.uuid ? -1 : a.uuid > b.uuid ? 1 : 0));
+    const out: Snapshot = {
       time: snap.time.toISOString(),
       uri,
       elapsed: snap.elapsedNs === null ? null : Number(snap.elapsedNs) / 1e9,
       domains,
     };
+    if (snap.gap) out.gapSeconds = (snap.gap.until.getTime() - snap.gap.since.getTime()) / 1000;
+    return out;
   }
 }

@@ -1,6 +1,7 @@
 // `virtkit top`: a live table of domains (CPU %, memory, disk and network rates),
 // or JSON lines (one snapshot per line) when stdout is not a terminal or with --json.
 import type { Connect } from '../libvirt/classes.js';
+import type { ReconnectingConnection } from '../libvirt/reconnect.js';
 import { json, mib, percent, rate, stateWord, table, type Column } from './format.js';
 import { snapshots, type Snapshot } from './stats.js';
 
@@ -35,7 +36,8 @@ export function renderTop(snap: Snapshot, intervalMs: number): string[] {
     `Domains: ${snap.domains.length} total, ${running} active   CPU: ${percent(cpu)}%`,
     '',
   ];
-  const rows = snap.domains.map((d) => [
+  const byCpu = [...snap.domains].sort((a, b) => (b.cpuPercent ?? -1) - (a.cpuPercent ?? -1) || a.name.localeCompare(b.name));
+  const rows = byCpu.map((d) => [
     d.id === null ? '-' : String(d.id),
     d.name,
     stateWord(d.stateCode),
@@ -67,7 +69,7 @@ function write(s: string): Promise<void> {
  * then unused.
  */
 export async function top(
-  conn: Connect | null,
+  conn: Connect | ReconnectingConnection | null,
   uri: string,
   opts: TopOptions & { source?: (signal: AbortSignal) => AsyncIterable<Snapshot> },
 ): Promise<void> {

@@ -12,6 +12,7 @@
  */
 import { EventEmitter, setMaxListeners } from 'node:events';
 import { C, pollStats, type Connect, type VirEvent } from './libvirt.js';
+import type { EventIDOf } from '../libvirt/event-types.js';
 import { Channel } from './channel.js';
 import { FleetHost } from './host.js';
 import { Limiter, withTimeout } from './limit.js';
@@ -128,7 +129,7 @@ export class Fleet extends EventEmitter {
           state,
           reason: Number(r.params['state.reason'] ?? 0),
         };
-        r.domain.free();
+        // No free(): the connection keeps one Domain per domain, which a caller may hold.
         return d;
       });
     });
@@ -152,7 +153,6 @@ export class Fleet extends EventEmitter {
     const found = ok.map(([, l]) => l).filter((l): l is FleetLocation => l !== null);
     const rank = (l: FleetLocation) => (l.state === C.VIR_DOMAIN_RUNNING ? 0 : l.state === C.VIR_DOMAIN_PAUSED ? 1 : 2);
     found.sort((a, b) => rank(a) - rank(b));
-    for (const other of found.slice(1)) other.domain.free();
     return found[0] ?? null;
   }
 
@@ -166,7 +166,6 @@ export class Fleet extends EventEmitter {
       const domains = recs.map((r) => {
         const state = Number(r.params['state.state'] ?? C.VIR_DOMAIN_RUNNING);
         const d = { name: r.domain.getName(), uuid: r.domain.getUUIDString(), id: activeId(r.domain, state), params: r.params };
-        r.domain.free();
         return d;
       });
       return { host: h.name, uri: h.uri, callMs, domains };
@@ -203,7 +202,7 @@ export class Fleet extends EventEmitter {
         if (subscribed || ch.closed || !h.rc) return;
         subscribed = true;
         for (const id of ids) {
-          const s = await h.rc.subscribe('domain', id, (e: VirEvent) => {
+          const s = await h.rc.subscribe('domain', id as EventIDOf<'domain'>, (e: VirEvent) => {
             const dom = e.object as { getName(): string; getUUIDString(): string };
             ch.push({ type: 'domain', host: h.name, uri: h.uri, name: e.name, domain: dom.getName(), uuid: dom.getUUIDString(), args: e.args, event: e });
           }).catch(() => null);

@@ -1,35 +1,28 @@
-import { NotFoundError, StateError } from '../backends/errors.js';
+import type { Duplex } from 'node:stream';
 import type { Connect, Domain } from '../libvirt/index.js';
 import { LibvirtError } from '../libvirt/errors.js';
-import type { ProcessDuplex } from '../backends/transport/types.js';
-import { UnsupportedError } from './errors.js';
+import { GuestStateError } from './errors.js';
+import { checkGuestName, notFound, runOperation } from './contract.js';
 import { LIBVIRT_STATE_NAMES, stateFromLibvirt, stateFromLibvirtEvent } from './state.js';
-import type { Guest, GuestInfo, GuestState, GuestStats, Host, HostKind, StateWatch, StopOptions, WatchOptions } from './types.js';
-import { ChangeQueue, endOnAbort, watchOptions } from './watch.js';
+import type { Guest, GuestInfo, GuestState, GuestStats, Host, HostKind, StateChange, StateWatch, StopOptions, WatchOptions } from './types.js';
+import { watchOptions } from './watch.js';
+import { AsyncQueue, endOnAbort } from '../util/async-queue.js';
+import { ConnectionClosedError, watchClose } from '../libvirt/close-watch.js';
 
 const VIR_ERR_NO_DOMAIN = 42;
 const VIR_ERR_OPERATION_INVALID = 55;
 const VIR_DOMAIN_EVENT_ID_LIFECYCLE = 0;
-const INACTIVE: readonly GuestState[] = ['shutoff', 'crashed'];
-const ACTIVE: readonly GuestState[] = ['running', 'blocked', 'paused', 'shutdown', 'unknown'];
-const RUNNING: readonly GuestState[] = ['running', 'blocked', 'unknown'];
-const PAUSED: readonly GuestState[] = ['paused', 'unknown'];
-
-/** Events API of the addon (bound natively; typed here until the shared typings cover it). */
-interface EventApi {
-  domainEventRegisterAny(dom: Domain | null, eventID: number, cb: (dom: Domain, event: number, detail: number) => void): Promise<number>;
-  domainEventDeregisterAny(callbackID: number): Promise<unknown>;
-}
 
 /**
- * Map libvirt failures to the facade's vocabulary: `VIR_ERR_NO_DOMAIN` → {@link NotFoundError};
- * `VIR_ERR_OPERATION_INVALID` ("domain is not running"…) → {@link StateError}. The
- * LibvirtError is kept as `cause`; other errors pass through.
+ * Map libvirt failures to the facade's vocabulary: `VIR_ERR_NO_DOMAIN` → `GuestNotFoundError`;
+ * `VIR_ERR_OPERATION_INVALID` ("domain is not running"…) → {@link GuestStateError} (state
+ * `unknown`: use the guest's methods, which read the state). The LibvirtError is kept as
+ * `cause`; other errors pass through.
  */
-export function mapLibvirtError(e: unknown, name: string, expected = ''): unknown {
+export function mapLibvirtError(e: unknown, name: string, expected: GuestState = 'unknown', operation = 'call'): unknown {
   if (e instanceof LibvirtError) {
-    if (e.code === VIR_ERR_NO_DOMAIN) return new NotFoundError(name, `libvirt: domain ${JSON.stringify(name)} not found: ${e.message}`, { cause: e });
-    if (e.code === VIR_ERR_OPERATION_INVALID) return new StateError(`libvirt: ${e.message}`, expected, 'unknown', { cause: e });
+    if (e.code === VIR_ERR_NO_DOMAIN) return notFound(name, e);
+    if (e.code === VIR_ERR_OPERATION_INVALID) return new GuestStateError(name, operation, expected, 'unknown', { cause: e });
   }
   return e;
 }
@@ -37,6 +30,12 @@ export function mapLibvirtError(e: unknown, name: string, expected = ''): unknow
 function idOf(dom: Domain): number | null {
   const id = dom.getID();
   return id >= 0 && id !== 0xffffffff ? id : null;
+}
+
+/** libvirt refuses `/` in names; the rest of the facade's rule is non-empty string. */
+function checkLibvirtName(n: string): void {
+  if (n.includes('/')) throw new RangeError('must not contain "/"');
+  if ([...n].some((ch) => ch.charCodeAt(0) < 0x20)) throw new RangeError('contains control characters');
 }
 
 async function infoOf(dom: Domain): Promise<GuestInfo> {
@@ -65,74 +64,62 @@ export class LibvirtGuest implements Guest {
     this.name = domain.getName();
   }
 
-  /**
-   * Run `fn`; on failure map not-found to {@link NotFoundError}, and when the guest is not in
-   * one of the states `ok` allows, to {@link StateError} (drivers word this differently: QEMU
-   * says `VIR_ERR_OPERATION_INVALID`, the test driver `VIR_ERR_INTERNAL_ERROR`, so the state
-   * is asked afterwards instead of trusting the code).
-   */
-  private async call<T>(ok: readonly GuestState[] | undefined, fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (e) {
-      if (ok && e instanceof LibvirtError && e.code !== VIR_ERR_NO_DOMAIN) {
-        const actual = await this.domain.getState(0).then((r) => stateFromLibvirt(r.state), () => undefined);
-        if (actual !== undefined && !ok.includes(actual)) {
-          throw new StateError(`libvirt: ${this.name} is ${actual}, expected ${ok.join(' or ')}: ${e.message}`, ok[0]!, actual, { cause: e });
-        }
-      }
-      throw mapLibvirtError(e, this.name, ok?.[0]);
-    }
-  }
-
   /** {@inheritDoc Guest.info} */
-  info(): Promise<GuestInfo> {
-    // The ID libvirt cached in the Domain may predate a restart or restore made elsewhere: a
-    // lookup by UUID refreshes it (the connection keeps one Domain per UUID), beside getState.
-    return this.call(undefined, async () => {
+  async info(): Promise<GuestInfo> {
+    try {
+      // The ID libvirt cached in the Domain may predate a restart or restore made elsewhere: a
+      // lookup by UUID refreshes it (the connection keeps one Domain per UUID), beside getState.
       const fresh = this.domain.getConnect().domainLookupByUUIDString(this.domain.getUUIDString());
       const [info] = await Promise.all([infoOf(this.domain), fresh]);
       return { ...info, id: idOf(this.domain) };
-    });
+    } catch (e) {
+      throw mapLibvirtError(e, this.name);
+    }
   }
   /** {@inheritDoc Guest.start} */
   start(): Promise<void> {
-    return this.call(INACTIVE, () => this.domain.create());
+    return runOperation(this, 'start', () => this.domain.create());
   }
   /** {@inheritDoc Guest.stop} */
   stop(opts: StopOptions = {}): Promise<void> {
-    return opts.force ? this.call(ACTIVE, () => this.domain.destroy()) : this.shutdown();
+    return opts.force ? runOperation(this, 'stop', () => this.domain.destroy()) : this.shutdown();
   }
   /** {@inheritDoc Guest.shutdown} */
   shutdown(): Promise<void> {
-    return this.call(ACTIVE, () => this.domain.shutdown());
+    return runOperation(this, 'shutdown', () => this.domain.shutdown());
   }
   /** {@inheritDoc Guest.reboot} */
   reboot(): Promise<void> {
-    return this.call(ACTIVE, () => this.domain.reboot(0));
+    return runOperation(this, 'reboot', () => this.domain.reboot(0));
   }
   /** {@inheritDoc Guest.pause} */
   pause(): Promise<void> {
-    return this.call(RUNNING, () => this.domain.suspend());
+    return runOperation(this, 'pause', () => this.domain.suspend());
   }
   /** {@inheritDoc Guest.resume} */
   resume(): Promise<void> {
-    return this.call(PAUSED, () => this.domain.resume());
+    return runOperation(this, 'resume', () => this.domain.resume());
   }
   /** {@inheritDoc Guest.save} */
   save(path: string): Promise<void> {
-    return this.call(ACTIVE, () => this.domain.save(path));
+    return runOperation(this, 'save', () => this.domain.save(path));
   }
-  /** {@inheritDoc Guest.console} */
-  console(): ProcessDuplex {
-    throw new UnsupportedError('libvirt', 'console', 'virStreamSend/virStreamRecv are not bound by the addon yet; use `virsh console` in a terminal');
+  /** The first console (`Domain#console()`, a libvirt stream). See {@link Guest.console}. */
+  async console(): Promise<Duplex> {
+    try {
+      return await this.domain.console();
+    } catch (e) {
+      throw mapLibvirtError(e, this.name);
+    }
   }
   /** {@inheritDoc Guest.stats} */
-  stats(): Promise<GuestStats> {
-    return this.call(undefined, async () => {
+  async stats(): Promise<GuestStats> {
+    try {
       const i = await this.domain.getInfo();
       return { state: stateFromLibvirt(i.state), cpuTimeNs: BigInt(i.cpuTime), memoryKiB: Number(i.memory), vcpus: i.nrVirtCpu };
-    });
+    } catch (e) {
+      throw mapLibvirtError(e, this.name);
+    }
   }
 }
 
@@ -151,7 +138,7 @@ export class LibvirtHost implements Host {
   /** The libvirt connection (escape hatch to the whole API). */
   readonly connection: Connect;
   private closed = false;
-  private readonly watches = new Set<ChangeQueue<unknown>>();
+  private readonly watches = new Set<AsyncQueue<unknown>>();
 
   /** @param conn - an open connection (closed by {@link close}). @param kind - kind. @param uri - its URI. @param selection - how it was chosen. */
   constructor(conn: Connect, kind: HostKind, uri: string, selection: string) {
@@ -179,7 +166,7 @@ export class LibvirtHost implements Host {
 
   /** {@inheritDoc Host.lookup} */
   async lookup(name: string): Promise<Guest> {
-    if (typeof name !== 'string' || name === '') throw new TypeError('name must be a non-empty string');
+    checkGuestName(name, checkLibvirtName);
     try {
       return new LibvirtGuest(await this.connection.domainLookupByName(name));
     } catch (e) {
@@ -195,24 +182,27 @@ export class LibvirtHost implements Host {
   /** {@inheritDoc Host.watch} */
   watch(opts?: WatchOptions | AbortSignal): StateWatch {
     const o = watchOptions(opts);
-    const q = new ChangeQueue<import('./types.js').StateChange>();
+    const q = new AsyncQueue<StateChange>();
     if (endOnAbort(q, o.signal)) return q;
     const known = new Map<string, GuestState>();
-    const api = this.connection as unknown as EventApi;
+    const api = this.connection;
     let id: number | undefined;
     let ended = false;
-    this.watches.add(q as ChangeQueue<unknown>);
+    this.watches.add(q as AsyncQueue<unknown>);
+    // libvirt closing the connection (daemon gone) ends the watch with the reason.
+    const unwatch = watchClose(api, (reason) => q.fail(new ConnectionClosedError(reason, 'watch')));
     q.onClose(async () => {
       ended = true;
-      this.watches.delete(q as ChangeQueue<unknown>);
+      this.watches.delete(q as AsyncQueue<unknown>);
       if (id !== undefined && !this.closed) await api.domainEventDeregisterAny(id).catch(() => undefined);
+      await unwatch();
     });
     const onEvent = (dom: Domain, event: number, detail: number): void => {
-      let name: string;
-      name = dom.getName(); // no free(): the event's Domain is the one a Guest may hold
+      const name = dom.getName(); // no free(): the event's Domain is the one a Guest may hold
       const state = stateFromLibvirtEvent(event);
       if (state === undefined) return;
       const previous = known.get(name);
+      if (previous === state) return; // QEMU's start sends RESUMED then STARTED: one change
       known.set(name, state);
       q.push(previous === undefined ? { name, state, at: new Date(), event: { type: event, detail } } : { name, state, previous, at: new Date(), event: { type: event, detail } });
     };

@@ -1,9 +1,10 @@
-import { CliError, NotFoundError, StateError } from '../backends/errors.js';
+import { CliError, StateError } from '../backends/errors.js';
 import type { Lxc } from '../backends/lxc/lxc.js';
 import type { LxcListEntry } from '../backends/lxc/parse.js';
 import type { ProcessDuplex } from '../backends/transport/types.js';
 import { validateName } from '../backends/transport/validate.js';
-import { UnsupportedError } from './errors.js';
+import { GuestNotFoundError, UnsupportedError } from './errors.js';
+import { checkGuestName, isNotFound, notFound, runOperation } from './contract.js';
 import { stateFromLxc } from './state.js';
 import type { Guest, GuestInfo, GuestStats, Host, StopOptions } from './types.js';
 import { PollingHost, type CliHostInit } from './watch.js';
@@ -48,51 +49,57 @@ export class LxcGuest implements Guest {
 
   /** {@inheritDoc Guest.info} */
   async info(): Promise<GuestInfo> {
-    const i = await this.lxc.info(this.name);
-    return lxcGuestInfo({ name: this.name, state: i.state, pid: i.pid });
+    try {
+      const i = await this.lxc.info(this.name);
+      return lxcGuestInfo({ name: this.name, state: i.state, pid: i.pid });
+    } catch (e) {
+      throw isNotFound(e) ? notFound(this.name, e) : e;
+    }
   }
   /** {@inheritDoc Guest.start} */
-  async start(): Promise<void> {
-    await this.lxc.start(this.name);
+  start(): Promise<void> {
+    return runOperation(this, 'start', () => this.lxc.start(this.name));
   }
   /** {@inheritDoc Guest.stop} */
-  async stop(opts: StopOptions = {}): Promise<void> {
-    if (opts.force) await this.lxc.stop(this.name, { kill: true });
-    else await this.shutdown();
+  stop(opts: StopOptions = {}): Promise<void> {
+    return opts.force ? runOperation(this, 'stop', () => this.lxc.stop(this.name, { kill: true })) : this.shutdown();
   }
   /** {@inheritDoc Guest.shutdown} */
-  async shutdown(): Promise<void> {
-    await this.lxc.stop(this.name);
+  shutdown(): Promise<void> {
+    return runOperation(this, 'shutdown', () => this.lxc.stop(this.name));
   }
   /** `lxc-stop -r`: the container's init is asked to reboot. See {@link Guest.reboot}. */
-  async reboot(): Promise<void> {
-    const args = ['-n', this.name, '-r'];
-    const res = await this.lxc.exec('lxc-stop', args);
-    if (res.code === 0) return;
-    const init = { command: 'lxc-stop', args, exitCode: res.code, stderr: res.stderr };
-    if (!(await this.lxc.exists(this.name))) throw new NotFoundError(this.name, `lxc-stop: container ${JSON.stringify(this.name)} does not exist`, init);
-    if (res.code === 2) throw new StateError(`lxc-stop -r: ${this.name} is not running`, 'running', 'shutoff', init);
-    throw new CliError(`lxc-stop -r ${this.name} failed (exit ${res.code ?? res.signal}): ${res.stderr.trim()}`, init);
+  reboot(): Promise<void> {
+    return runOperation(this, 'reboot', async () => {
+      const args = ['-n', this.name, '-r'];
+      const res = await this.lxc.exec('lxc-stop', args);
+      if (res.code === 0) return;
+      const init = { command: 'lxc-stop', args, exitCode: res.code, stderr: res.stderr };
+      if (res.code === 2) throw new StateError(`lxc-stop -r: ${this.name} is not running`, 'running', 'shutoff', init);
+      throw new CliError(`lxc-stop -r ${this.name} failed (exit ${res.code ?? res.signal}): ${res.stderr.trim()}`, init);
+    });
   }
   /** {@inheritDoc Guest.pause} */
-  async pause(): Promise<void> {
-    await this.lxc.freeze(this.name);
+  pause(): Promise<void> {
+    return runOperation(this, 'pause', () => this.lxc.freeze(this.name));
   }
   /** {@inheritDoc Guest.resume} */
-  async resume(): Promise<void> {
-    await this.lxc.unfreeze(this.name);
+  resume(): Promise<void> {
+    return runOperation(this, 'resume', () => this.lxc.unfreeze(this.name));
   }
   /** Always throws {@link UnsupportedError} (see {@link Guest.save}). */
   async save(_path: string): Promise<void> {
     throw new UnsupportedError('lxc', 'save', CONTAINERS_CANNOT_SAVE);
   }
   /** {@inheritDoc Guest.console} */
-  console(): ProcessDuplex {
+  async console(): Promise<ProcessDuplex> {
     return this.lxc.console(this.name, { sshTty: true });
   }
   /** {@inheritDoc Guest.stats} */
   async stats(): Promise<GuestStats> {
-    const i = await this.lxc.info(this.name); // NotFoundError
+    const i = await this.lxc.info(this.name).catch((e: unknown) => {
+      throw isNotFound(e) ? notFound(this.name, e) : e;
+    });
     const state = stateFromLxc(i.state);
     let vcpus: number | null = null;
     if (i.pid !== null) {
@@ -130,8 +137,8 @@ export class LxcHost extends PollingHost implements Host {
   }
   /** {@inheritDoc Host.lookup} */
   async lookup(name: string): Promise<Guest> {
-    validateName(name);
-    if (!(await this.lxc.exists(name))) throw new NotFoundError(name, `container ${JSON.stringify(name)} does not exist`);
+    checkGuestName(name, (n) => validateName(n));
+    if (!(await this.lxc.exists(name))) throw new GuestNotFoundError(name, `container ${JSON.stringify(name)} does not exist`);
     return new LxcGuest(this.lxc, name);
   }
   /** Always throws {@link UnsupportedError} (see {@link Host.restore}). */

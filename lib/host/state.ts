@@ -32,7 +32,8 @@ export function stateFromLibvirt(state: number): GuestState {
 
 /**
  * Map a libvirt lifecycle event type (`VIR_DOMAIN_EVENT_*`) to the state it leads to, or
- * `undefined` for DEFINED/UNDEFINED (configuration changes, no state change).
+ * `undefined` for DEFINED/UNDEFINED (configuration changes) and SHUTDOWN (sent just before
+ * STOPPED: the guest goes from running to shutoff once, not through `shutdown`).
  */
 export function stateFromLibvirtEvent(event: number): GuestState | undefined {
   switch (event) {
@@ -44,8 +45,8 @@ export function stateFromLibvirtEvent(event: number): GuestState | undefined {
       return 'paused';
     case 5: // STOPPED
       return 'shutoff';
-    case 6: // SHUTDOWN (guest finished shutting down; STOPPED usually follows)
-      return 'shutdown';
+    case 6: // SHUTDOWN: the guest finished shutting down and STOPPED follows; not a state of its own
+      return undefined;
     case 8: // CRASHED
       return 'crashed';
     default:

@@ -1,4 +1,4 @@
-import type { ProcessDuplex } from '../backends/transport/types.js';
+import type { Duplex } from 'node:stream';
 
 /** Which technology a host runs (selects the libvirt driver and the CLI fallback). */
 export type HostKind = 'kvm' | 'qemu' | 'xen' | 'lxc' | 'test';
@@ -70,18 +70,32 @@ export interface StopOptions {
   force?: boolean;
 }
 
-/** A domain or container on a {@link Host}. Obtained from {@link Host.lookup}. */
+/**
+ * A domain or container on a {@link Host}. Obtained from {@link Host.lookup}.
+ *
+ * The contract, the same on every backend (see `RULES` in `contract.ts`):
+ * - `start`, `stop`, `shutdown`, `pause`, `resume` are idempotent: a guest already in the state
+ *   asked for (started: running/blocked/paused; stopped: shutoff; paused; running) resolves
+ *   without doing anything.
+ * - From a state the operation cannot leave (`pause`/`resume`/`reboot`/`save` of a stopped
+ *   guest, `start` of one shutting down) it rejects with `GuestStateError`, whose
+ *   `expected`/`actual` are {@link GuestState} words.
+ * - A guest that no longer exists gives `GuestNotFoundError` (an xl domain that stopped is gone:
+ *   `stop`/`shutdown` then resolve).
+ * - One `resume()` runs the guest again, however many times it was paused (Xen counts pauses).
+ */
 export interface Guest {
   /** Name. */
   readonly name: string;
   /** The backend driving it. */
   readonly backend: HostBackend;
-  /** Current {@link GuestInfo}. @throws NotFoundError if it no longer exists. */
+  /** Current {@link GuestInfo}. @throws GuestNotFoundError if it no longer exists. */
   info(): Promise<GuestInfo>;
   /**
    * Start (boot) the guest. libvirt: `virDomainCreate`; LXC: `lxc-start -d`, waiting for
    * RUNNING. xl has no stopped-but-defined domains: an xl guest exists only while running, so
-   * this throws `StateError` (create xl domains with `Xl.create`).
+   * this resolves for an existing one and a stopped (gone) one gives `GuestNotFoundError`
+   * (create xl domains with `Xl.create`).
    */
   start(): Promise<void>;
   /** Stop it: graceful ({@link shutdown}) or, with `force`, a hard power-off. */
@@ -105,13 +119,13 @@ export interface Guest {
    */
   save(path: string): Promise<void>;
   /**
-   * The guest's console as a Duplex. xl: `xl console`; LXC: `lxc-console` (needs a terminal:
-   * over SSH it asks for a remote tty, locally it fails without one — use `Lxc.attach` for
-   * scripted I/O). libvirt: throws {@link UnsupportedError} (the addon does not bind
-   * `virStreamSend`/`virStreamRecv` yet). `destroy()` the stream to end it.
+   * The guest's console as a Duplex. libvirt: `Domain#console()` (a libvirt stream on the first
+   * console); xl: `xl console`; LXC: `lxc-console` (needs a terminal: over SSH it asks for a
+   * remote tty, locally it fails without one — use `Lxc.attach` for scripted I/O); xl and LXC
+   * resolve to a `ProcessDuplex`. `destroy()` the stream to end it.
    */
-  console(): ProcessDuplex;
-  /** Current {@link GuestStats}. @throws NotFoundError if it no longer exists. */
+  console(): Promise<Duplex>;
+  /** Current {@link GuestStats}. @throws GuestNotFoundError if it no longer exists. */
   stats(): Promise<GuestStats>;
 }
 
@@ -167,7 +181,11 @@ export interface Host extends AsyncDisposable {
   readonly selection: string;
   /** All guests, running or not (xl only knows running domains). */
   list(): Promise<GuestInfo[]>;
-  /** One guest by name. @throws NotFoundError when there is none. */
+  /**
+   * One guest by name. @throws GuestNotFoundError when there is none; InvalidGuestNameError for
+   * a name that is not a non-empty string or breaks the backend's naming rule (xl/LXC: no
+   * whitespace, shell metacharacters or `/`; libvirt: no `/`).
+   */
   lookup(name: string): Promise<Guest>;
   /**
    * Restore a guest saved with {@link Guest.save} (libvirt `virDomainRestore`, `xl restore`).
@@ -178,7 +196,8 @@ export interface Host extends AsyncDisposable {
    * State changes as an async iterable, until `signal` aborts or the loop breaks.
    * libvirt: lifecycle events (`VIR_DOMAIN_EVENT_ID_LIFECYCLE`), no polling; xl and LXC:
    * `list()` every `intervalMs`, reporting the guests whose state differs (the first snapshot is
-   * the baseline and is not reported). A failing poll ends the iteration with that error.
+   * the baseline and is not reported). A failing poll ends the iteration with that error; on
+   * libvirt, the connection closed by libvirt (daemon gone) ends it with `ConnectionClosedError`.
    */
   watch(opts?: WatchOptions | AbortSignal): StateWatch;
   /** Release the connection (libvirt) — idempotent; CLI backends hold nothing. */

@@ -1,6 +1,7 @@
-import { StateError } from '../backends/errors.js';
 import type { ProcessDuplex } from '../backends/transport/types.js';
 import { validateName } from '../backends/transport/validate.js';
+import { checkGuestName, isNotFound, notFound, runOperation } from './contract.js';
+import { GuestStateError } from './errors.js';
 import type { Xl, XlDomain } from '../backends/xl/xl.js';
 import { stateFromXl, xlFlagString } from './state.js';
 import type { Guest, GuestInfo, GuestStats, Host, StopOptions } from './types.js';
@@ -12,6 +13,9 @@ export function xlGuestInfo(d: XlDomain): GuestInfo {
   if (d.uuid) info.uuid = d.uuid;
   return info;
 }
+
+/** Unpauses tried by one resume (Xen's pause count is rarely above a few). */
+const MAX_UNPAUSE = 64;
 
 /** A Xen domain driven by `xl`, behind the {@link Guest} interface. */
 export class XlGuest implements Guest {
@@ -30,49 +34,62 @@ export class XlGuest implements Guest {
 
   /** {@inheritDoc Guest.info} */
   async info(): Promise<GuestInfo> {
-    return xlGuestInfo(await this.xl.listOne(this.name));
+    try {
+      return xlGuestInfo(await this.xl.listOne(this.name));
+    } catch (e) {
+      throw isNotFound(e) ? notFound(this.name, e) : e;
+    }
   }
-  /** {@inheritDoc Guest.start} */
+  /**
+   * xl domains exist only while running: an existing one is started already (resolves); a
+   * gone one cannot be started by name (`GuestNotFoundError`; use `Xl.create`).
+   */
   async start(): Promise<void> {
-    const d = await this.xl.listOne(this.name); // NotFoundError when it is gone
-    throw new StateError(
-      `xl: domain ${this.name} already exists (${xlFlagString(d.flags)}); xl domains exist only while running — create them with Xl.create()`,
-      'shutoff',
-      stateFromXl(d.flags),
-    );
+    await this.info();
   }
   /** {@inheritDoc Guest.stop} */
-  async stop(opts: StopOptions = {}): Promise<void> {
-    if (opts.force) await this.xl.destroy(this.name);
-    else await this.shutdown();
+  stop(opts: StopOptions = {}): Promise<void> {
+    return opts.force ? runOperation(this, 'stop', () => this.xl.destroy(this.name), true) : this.shutdown();
   }
   /** {@inheritDoc Guest.shutdown} */
-  async shutdown(): Promise<void> {
-    await this.xl.shutdown(this.name);
+  shutdown(): Promise<void> {
+    return runOperation(this, 'shutdown', () => this.xl.shutdown(this.name), true);
   }
   /** {@inheritDoc Guest.reboot} */
-  async reboot(): Promise<void> {
-    await this.xl.reboot(this.name);
+  reboot(): Promise<void> {
+    return runOperation(this, 'reboot', () => this.xl.reboot(this.name));
   }
   /** {@inheritDoc Guest.pause} */
-  async pause(): Promise<void> {
-    await this.xl.pause(this.name);
+  pause(): Promise<void> {
+    return runOperation(this, 'pause', () => this.xl.pause(this.name));
   }
-  /** {@inheritDoc Guest.resume} */
-  async resume(): Promise<void> {
-    await this.xl.unpause(this.name);
+  /**
+   * Xen counts pauses (two `xl pause` need two `xl unpause`); the facade's resume runs the
+   * domain again whatever the count: it unpauses until the domain is no longer paused.
+   */
+  resume(): Promise<void> {
+    return runOperation(this, 'resume', async () => {
+      for (let i = 0; i < MAX_UNPAUSE; i++) {
+        await this.xl.exec(['unpause', this.name], { target: this.name });
+        const d = await this.xl.listOne(this.name);
+        if (!d.flags.paused) return;
+      }
+      throw new GuestStateError(this.name, 'resume', 'paused', 'paused');
+    });
   }
   /** {@inheritDoc Guest.save} */
-  async save(path: string): Promise<void> {
-    await this.xl.save(this.name, path);
+  save(path: string): Promise<void> {
+    return runOperation(this, 'save', () => this.xl.save(this.name, path));
   }
   /** {@inheritDoc Guest.console} */
-  console(): ProcessDuplex {
+  async console(): Promise<ProcessDuplex> {
     return this.xl.console(this.name);
   }
   /** {@inheritDoc Guest.stats} */
   async stats(): Promise<GuestStats> {
-    const d = await this.xl.listOne(this.name);
+    const d = await this.xl.listOne(this.name).catch((e: unknown) => {
+      throw isNotFound(e) ? notFound(this.name, e) : e;
+    });
     return {
       state: stateFromXl(d.flags),
       cpuTimeNs: BigInt(Math.round(d.cpuTimeSeconds * 1e9)),
@@ -101,9 +118,10 @@ export class XlHost extends PollingHost implements Host {
   }
   /** {@inheritDoc Host.lookup} */
   async lookup(name: string): Promise<Guest> {
-    validateName(name);
-    await this.xl.listOne(name); // NotFoundError
-    return new XlGuest(this.xl, name);
+    checkGuestName(name, (n) => validateName(n));
+    const g = new XlGuest(this.xl, name);
+    await g.info(); // GuestNotFoundError
+    return g;
   }
   /** {@inheritDoc Host.restore} */
   async restore(path: string): Promise<void> {

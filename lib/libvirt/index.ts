@@ -17,8 +17,9 @@ export type * from './manual-types.js';
 export { LibvirtError } from './errors.js';
 export * from './event-types.js';
 export { events, subscribe, eventIDs, eventName, ConnectEventEmitter } from './events.js';
-export type { EventKind, VirEvent, EventsOptions } from './events.js';
+export type { EventsOptions, EventIterator, EventSource, ConnectEmitterEvents } from './events.js';
 export { ReconnectingConnection } from './reconnect.js';
+export { ConnectionClosedError, CLOSE_REASON_NAMES } from './close-watch.js';
 import './stream.js';
 import './stream-helpers.js';
 export { toReadable, toWritable, toDuplex, readChunk, writeAll, STREAM_CHUNK } from './stream.js';
@@ -26,7 +27,7 @@ export type { StreamAdapters, StreamAdapterOptions } from './stream.js';
 /** The native Stream methods (generated and hand-written). */
 export type { StreamMethods as StreamNative } from './generated/api.js';
 export type { DomainStreamHelpers, StorageVolStreamHelpers, ConsoleOptions, VolTransferOptions } from './stream-helpers.js';
-export type { ReconnectOptions, Subscription } from './reconnect.js';
+export type { ReconnectOptions, Subscription, ReconnectEvents } from './reconnect.js';
 export type { LibvirtErrorFields } from './errors.js';
 
 const fns = native as G.ModuleFunctions;

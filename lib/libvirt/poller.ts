@@ -25,13 +25,19 @@
  *   host CPUs busy reads 200. Divide by the vCPU count (or the host's CPU count) to normalize.
  * - Aborting `signal`, or leaving the loop (`break`, `return`), stops the timer; the loop
  *   ends normally. A failed call rejects the pending `next()` with its `LibvirtError` and
- *   ends polling.
+ *   ends polling; a connection closed by libvirt ends it with a `ConnectionClosedError`.
+ * - On a `ReconnectingConnection`, polls lost while it reconnects are reported as
+ *   {@link PollSnapshot.gap} on the next snapshot, and polling carries on.
  * - Snapshots not yet consumed are buffered up to `maxBuffered` (oldest dropped and counted
  *   in {@link PollSnapshot.droppedSnapshots}); rates never depend on what was consumed.
  */
 import type { Connect, Domain } from './classes.js';
 import type { TypedParams } from './typed-params.js';
+import { AsyncQueue, endOnAbort } from '../util/async-queue.js';
+import { ConnectionClosedError, watchClose } from './close-watch.js';
+import { ReconnectingConnection } from './reconnect.js';
 import {
+  VIR_CONNECT_CLOSE_REASON_ERROR,
   VIR_DOMAIN_STATS_BALLOON, VIR_DOMAIN_STATS_BLOCK, VIR_DOMAIN_STATS_CPU_TOTAL,
   VIR_DOMAIN_STATS_INTERFACE, VIR_DOMAIN_STATS_STATE, VIR_DOMAIN_STATS_VCPU,
 } from './generated/constants.js';
@@ -150,6 +156,8 @@ export interface PollSnapshot {
   appeared: string[];
   /** Domains in the previous call that are absent from this one. */
   disappeared: Array<{ uuid: string; name: string }>;
+  /** Set on the first snapshot after polls were lost to a reconnect ({@link ReconnectingConnection} only). */
+  gap?: PollGap;
 }
 
 /** Counters kept between calls, per UUID. */
@@ -308,11 +316,33 @@ export function computeRates(
   return { domains, next };
 }
 
+/** Polls that could not run while a {@link ReconnectingConnection} was reconnecting. */
+export interface PollGap {
+  /** When the first failed or skipped poll happened. */
+  since: Date;
+  /** When polling worked again (this snapshot). */
+  until: Date;
+  /** Ticks that gave no snapshot during the gap. */
+  missedTicks: number;
+  /** Why: the close reason (`"eof"`, `"keepalive"`, ...) or the failed call's message. */
+  reason: string;
+}
+
+function isReconnecting(c: Connect | ReconnectingConnection): c is ReconnectingConnection {
+  return c instanceof ReconnectingConnection;
+}
+
 /**
  * Polls `conn.getAllDomainStats(stats, flags)` every `intervalMs` and yields snapshots with
  * rates. See the module comment for the exact semantics.
+ *
+ * With a {@link ReconnectingConnection}, polling carries on across reconnects: ticks while it
+ * is down give no snapshot, and the first snapshot after it is back has {@link PollSnapshot.gap}
+ * (rates then span the gap: the daemon's counters keep running while it is away). With a plain
+ * {@link Connect}, libvirt closing the connection ends the iteration with a
+ * {@link ConnectionClosedError} (its `cause` is the failed call's error, if one failed first).
  */
-export function pollStats(conn: Connect, opts: PollOptions = {}): AsyncIterableIterator<PollSnapshot> {
+export function pollStats(conn: Connect | ReconnectingConnection, opts: PollOptions = {}): AsyncIterableIterator<PollSnapshot> {
   const intervalMs = opts.intervalMs ?? 1000;
   if (typeof intervalMs !== 'number' || !Number.isFinite(intervalMs) || intervalMs <= 0) {
     throw new RangeError('pollStats: intervalMs must be a positive finite number');
@@ -323,71 +353,86 @@ export function pollStats(conn: Connect, opts: PollOptions = {}): AsyncIterableI
   if (!Number.isInteger(flags) || flags < 0) throw new RangeError('pollStats: flags must be a non-negative integer');
   const maxBuffered = opts.maxBuffered ?? 16;
   if (!Number.isInteger(maxBuffered) || maxBuffered < 1) throw new RangeError('pollStats: maxBuffered must be >= 1');
-  const signal = opts.signal;
 
-  const buffered: PollSnapshot[] = [];
-  const waiters: Array<{ resolve: (r: IteratorResult<PollSnapshot>) => void; reject: (e: unknown) => void }> = [];
-  let failure: { error: unknown } | null = null;
-  let done = false;
+  const q = new AsyncQueue<PollSnapshot>(maxBuffered);
+  if (endOnAbort(q, opts.signal)) return q;
+  const rc = isReconnecting(conn) ? conn : null;
   let inFlight = false;
-  let timer: NodeJS.Timeout | undefined;
   let prev = new Map<string, Prev>();
   let prevMono: bigint | null = null;
   let seq = 0;
   let skipped = 0;
   let skippedAtLast = 0;
-  let dropped = 0;
+  let gap: { since: Date; missed: number; reason: string } | null = null;
+  let closedReason: number | null = null;
 
-  const stop = (): void => {
-    if (done) return;
-    done = true;
-    if (timer) clearInterval(timer);
-    signal?.removeEventListener('abort', stop);
-    if (!failure) for (const w of waiters.splice(0)) w.resolve({ value: undefined, done: true });
+  let unwatch: (() => Promise<void>) | null = null;
+  if (rc) {
+    const onDisconnect = (_r: number, name: string): void => {
+      gap ??= { since: new Date(), missed: 0, reason: name };
+    };
+    rc.on('disconnect', onDisconnect);
+    q.onClose(() => rc.off('disconnect', onDisconnect));
+  } else if (typeof (conn as Partial<Connect>).registerCloseCallback === 'function') {
+    unwatch = watchClose(conn as Connect, (reason) => {
+      closedReason = reason;
+      if (!inFlight) q.fail(new ConnectionClosedError(reason, 'stats polling'));
+    });
+    q.onClose(() => unwatch?.());
+  }
+
+  const missed = (reason: string): void => {
+    gap ??= { since: new Date(), missed: 0, reason };
+    gap.missed++;
   };
 
-  const fail = (error: unknown): void => {
-    if (done) return;
-    failure = { error };
-    const w = waiters.shift();
-    if (w) {
-      failure = null; // delivered
-      w.reject(error);
+  const failed = async (c: Connect, e: unknown): Promise<void> => {
+    if (rc) {
+      // A call lost with the connection is a gap; any other failure ends polling.
+      const alive = rc.connected && rc.conn === c && (await c.isAlive().catch(() => false));
+      if (!alive) return missed(e instanceof Error ? e.message : String(e));
+      return q.fail(e);
     }
-    stop();
-    for (const rest of waiters.splice(0)) rest.resolve({ value: undefined, done: true });
-  };
-
-  const deliver = (s: PollSnapshot): void => {
-    const w = waiters.shift();
-    if (w) return w.resolve({ value: s, done: false });
-    buffered.push(s);
-    if (buffered.length > maxBuffered) {
-      buffered.shift();
-      dropped++;
+    // Closed by the application (isAlive rejects) or still alive: the call's own error.
+    // Dead: libvirt's close reason, which may arrive just after the failed call.
+    let alive: boolean;
+    try {
+      alive = closedReason === null && (await c.isAlive());
+    } catch {
+      return q.fail(e);
     }
+    if (alive) return q.fail(e);
+    for (let i = 0; i < 20 && closedReason === null; i++) await new Promise((r) => setTimeout(r, 50));
+    const err = new ConnectionClosedError(closedReason ?? VIR_CONNECT_CLOSE_REASON_ERROR, 'stats polling');
+    (err as { cause?: unknown }).cause = e;
+    q.fail(err);
   };
 
-  const tick = (): void => {
-    if (done) return;
+  function tick(): void {
+    if (q.ended) return;
     if (inFlight) {
       skipped++;
       return;
     }
+    let c: Connect;
+    if (rc) {
+      if (!rc.connected) return missed('disconnected');
+      c = rc.conn;
+    } else c = conn as Connect;
     inFlight = true;
     const t0 = process.hrtime.bigint();
     let call: Promise<Array<{ domain: Domain; params: TypedParams }>>;
     try {
-      call = conn.getAllDomainStats(stats, flags);
+      call = c.getAllDomainStats(stats, flags);
     } catch (e) {
       inFlight = false;
-      fail(e);
+      void failed(c, e);
       return;
     }
     call.then(
       (records) => {
         inFlight = false;
-        if (done) return;
+        if (q.ended) return;
         const t1 = process.hrtime.bigint();
         const mono = (t0 + t1) / 2n;
         const dt = prevMono === null ? null : mono - prevMono;
@@ -395,7 +440,7 @@ export function pollStats(conn: Connect, opts: PollOptions = {}): AsyncIterableI
         try {
           computed = computeRates(records, prev, dt);
         } catch (e) {
-          fail(e); // e.g. a record whose Domain was freed under us
+          q.fail(e); // e.g. a record whose Domain was freed under us
           return;
         }
         const appeared = computed.domains.filter((d) => !prev.has(d.uuid)).map((d) => d.uuid);
@@ -404,57 +449,35 @@ export function pollStats(conn: Connect, opts: PollOptions = {}): AsyncIterableI
         prev = computed.next;
         prevMono = mono;
         seq++;
-        deliver({
+        const now = new Date();
+        const snap: PollSnapshot = {
           seq,
-          time: new Date(),
+          time: now,
           monotonicNs: mono,
           elapsedNs: dt,
           callMs: Number(t1 - t0) / 1e6,
           skippedTicks: skipped,
           skippedSinceLast: skipped - skippedAtLast,
-          droppedSnapshots: dropped,
+          droppedSnapshots: q.dropped,
           domains: computed.domains,
           appeared,
           disappeared,
-        });
+        };
+        if (gap) snap.gap = { since: gap.since, until: now, missedTicks: gap.missed, reason: gap.reason };
+        gap = null;
+        q.push(snap);
         skippedAtLast = skipped;
       },
       (e) => {
         inFlight = false;
-        fail(e);
+        if (q.ended) return;
+        void failed(c, e);
       },
     );
-  };
-
-  if (signal?.aborted) {
-    done = true;
-  } else {
-    signal?.addEventListener('abort', stop, { once: true });
-    timer = setInterval(tick, intervalMs);
-    tick();
   }
 
-  const it: AsyncIterableIterator<PollSnapshot> = {
-    next(): Promise<IteratorResult<PollSnapshot>> {
-      const s = buffered.shift();
-      if (s) return Promise.resolve({ value: s, done: false });
-      if (failure) {
-        const { error } = failure;
-        failure = null;
-        return Promise.reject(error);
-      }
-      if (done) return Promise.resolve({ value: undefined, done: true });
-      return new Promise((resolve, reject) => waiters.push({ resolve, reject }));
-    },
-    return(): Promise<IteratorResult<PollSnapshot>> {
-      buffered.length = 0;
-      failure = null;
-      stop();
-      return Promise.resolve({ value: undefined, done: true });
-    },
-    [Symbol.asyncIterator]() {
-      return it;
-    },
-  };
-  return it;
+  const timer = setInterval(() => tick(), intervalMs);
+  q.onClose(() => clearInterval(timer));
+  tick();
+  return q;
 }

@@ -3,7 +3,9 @@
 import { EventEmitter } from 'node:events';
 import { Connect } from './classes.js';
 import * as C from './generated/constants.js';
-import { subscribe, type EventKind, type VirEvent } from './events.js';
+import { subscribe } from './events.js';
+import { CLOSE_REASON_NAMES, watchClose } from './close-watch.js';
+import type { EventIDOf, EventKind, VirEvent } from './event-types.js';
 
 /** Options of {@link ReconnectingConnection.open}. */
 export interface ReconnectOptions {
@@ -20,9 +22,9 @@ export interface ReconnectOptions {
 }
 
 /** A subscription that survives reconnects. */
-export interface Subscription {
-  readonly kind: EventKind;
-  readonly eventID: number;
+export interface Subscription<K extends EventKind = EventKind> {
+  readonly kind: K;
+  readonly eventID: EventIDOf<K>;
   unsubscribe(): Promise<void>;
 }
 
@@ -34,21 +36,25 @@ interface Sub {
   active: boolean;
 }
 
-const reasonNames: Record<number, string> = {
-  [C.VIR_CONNECT_CLOSE_REASON_ERROR]: 'error',
-  [C.VIR_CONNECT_CLOSE_REASON_EOF]: 'eof',
-  [C.VIR_CONNECT_CLOSE_REASON_KEEPALIVE]: 'keepalive',
-  [C.VIR_CONNECT_CLOSE_REASON_CLIENT]: 'client',
-};
+/** Listener signatures of {@link ReconnectingConnection}. */
+export interface ReconnectEvents {
+  /** libvirt reported the close: `VIR_CONNECT_CLOSE_REASON_*` and its name (`"eof"`, ...). */
+  disconnect: [reason: number, reasonName: string];
+  /** Reopened and resubscribed, after `attempts` tries. */
+  reconnect: [conn: Connect, attempts: number];
+  /** A reopen failed; the next one is in `delayMs`. */
+  retry: [error: Error, attempt: number, delayMs: number];
+}
 
 /**
- * A libvirt connection that reopens itself. Emits:
- * - `disconnect(reason: number, reasonName: string)` when libvirt reports the close,
- * - `reconnect(conn: Connect, attempts: number)` once reopened and resubscribed,
- * - `retry(error: Error, attempt: number, delayMs: number)` for each failed reopen.
+ * A libvirt connection that reopens itself. Emits (typed, see {@link ReconnectEvents}):
+ * - `disconnect(reason, reasonName)` when libvirt reports the close,
+ * - `reconnect(conn, attempts)` once reopened and resubscribed,
+ * - `retry(error, attempt, delayMs)` for each failed reopen.
  */
-export class ReconnectingConnection extends EventEmitter {
+export class ReconnectingConnection extends EventEmitter<ReconnectEvents> {
   private current: Connect | null = null;
+  private unwatch: (() => Promise<void>) | null = null;
   private subs = new Set<Sub>();
   private closed = false;
   private timer: NodeJS.Timeout | null = null;
@@ -82,22 +88,29 @@ export class ReconnectingConnection extends EventEmitter {
     const conn = this.opts.readOnly ? await Connect.openReadOnly(this.uri) : await Connect.open(this.uri);
     const ka = this.opts.keepAlive === undefined ? { interval: 5, count: 3 } : this.opts.keepAlive;
     if (ka) await conn.setKeepAlive(ka.interval, ka.count).catch(() => {});  // local drivers refuse: fine
-    await conn.registerCloseCallback((_c, reason) => this.onClose(conn, reason)).catch(() => {});
-    for (const s of this.subs) {
-      if (!s.active) continue;
-      s.unsub = await subscribe(conn, s.kind, s.eventID, null, s.cb);
+    const unwatch = watchClose(conn, (reason, released) => this.onClose(conn, reason, released));
+    try {
+      for (const s of this.subs) {
+        if (!s.active) continue;
+        s.unsub = await subscribe(conn, s.kind, s.eventID as EventIDOf<EventKind>, null, s.cb);
+      }
+    } catch (e) {
+      await unwatch();
+      await conn.close().catch(() => {});
+      throw e;
     }
+    this.unwatch = unwatch;
     this.current = conn;
   }
 
-  private onClose(conn: Connect, reason: number): void {
+  private onClose(conn: Connect, reason: number, released: Promise<void>): void {
     if (conn !== this.current && this.current !== null) return;
     this.current = null;
+    this.unwatch = null; // the watcher released the close callback when it fired
     this.disconnects++;
     for (const s of this.subs) s.unsub = null;  // died with the connection
-    // The close callback holds the process; release it and the old connection.
-    void conn.unregisterCloseCallback().catch(() => {}).finally(() => conn.close().catch(() => {}));
-    this.emit('disconnect', reason, reasonNames[reason] ?? String(reason));
+    void released.then(() => conn.close()).catch(() => {});
+    this.emit('disconnect', reason, CLOSE_REASON_NAMES[reason] ?? String(reason));
     if (!this.closed && reason !== C.VIR_CONNECT_CLOSE_REASON_CLIENT) this.scheduleReconnect(0);
   }
 
@@ -111,18 +124,18 @@ export class ReconnectingConnection extends EventEmitter {
       try {
         await this.connect();
         this.reconnecting = false;
-        this.emit('reconnect', this.current, attempt + 1);
+        this.emit('reconnect', this.current!, attempt + 1);
       } catch (err) {
         this.reconnecting = false;
-        this.emit('retry', err, attempt + 1, delay);
+        this.emit('retry', err instanceof Error ? err : new Error(String(err)), attempt + 1, delay);
         this.scheduleReconnect(attempt + 1);
       }
     }, delay);
   }
 
   /** Subscribes to every object's `eventID` of `kind`, now and after each reconnect. */
-  async subscribe(kind: EventKind, eventID: number, cb: (e: VirEvent) => void): Promise<Subscription> {
-    const s: Sub = { kind, eventID, cb, unsub: null, active: true };
+  async subscribe<K extends EventKind, E extends EventIDOf<K>>(kind: K, eventID: E, cb: (e: VirEvent<K, E>) => void): Promise<Subscription<K>> {
+    const s: Sub = { kind, eventID, cb: cb as unknown as (e: VirEvent) => void, unsub: null, active: true };
     this.subs.add(s);
     if (this.current) s.unsub = await subscribe(this.current, kind, eventID, null, cb);
     return {
@@ -150,9 +163,9 @@ export class ReconnectingConnection extends EventEmitter {
     this.subs.clear();
     const c = this.current;
     this.current = null;
-    if (c) {
-      await c.unregisterCloseCallback().catch(() => {});
-      await c.close().catch(() => {});
-    }
+    const unwatch = this.unwatch;
+    this.unwatch = null;
+    await unwatch?.();
+    if (c) await c.close().catch(() => {});
   }
 }

@@ -117,15 +117,22 @@ struct PendingFree {
 };
 std::vector<PendingFree> g_freeList;
 
-struct FreeJob : Job {
-  void Execute() override {
-    std::vector<PendingFree> list;
-    {
-      std::lock_guard<std::mutex> lk(g_freeMu);
-      list.swap(g_freeList);
-    }
-    for (auto &e : list) e.fn ? e.fn(e.p) : FreeNow(e.k, e.p);
+// Held while a batch of frees runs, so that RunPendingFrees() returns only
+// after every free queued before it was called has taken effect.
+std::mutex g_freeRunMu;
+
+void RunPendingFrees() {
+  std::lock_guard<std::mutex> run(g_freeRunMu);
+  std::vector<PendingFree> list;
+  {
+    std::lock_guard<std::mutex> lk(g_freeMu);
+    list.swap(g_freeList);
   }
+  for (auto &e : list) e.fn ? e.fn(e.p) : FreeNow(e.k, e.p);
+}
+
+struct FreeJob : Job {
+  void Execute() override { RunPendingFrees(); }
   void Complete(void *) override {}
 };
 

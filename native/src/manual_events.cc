@@ -78,6 +78,20 @@ Sub::~Sub() {
   }
 }
 
+// libvirt's remote driver decides whether a registration needs an RPC to the
+// daemon by counting the callbacks that already have a daemon-side ID; it drops
+// its lock during that RPC. Two registrations of one event on one connection
+// made at once both see none, both ask the daemon, and the daemon (one
+// callback per client, event and object) refuses the second: "event callback
+// already tracked". A deregistration racing a registration does the same. So
+// registrations and deregistrations on one connection run one at a time
+// (striped by connection; a collision only serialises two connections).
+constexpr size_t kRegStripes = 64;
+std::mutex g_regMu[kRegStripes];
+std::mutex &RegLock(void *conn) {
+  return g_regMu[(reinterpret_cast<uintptr_t>(conn) >> 4) % kRegStripes];
+}
+
 template <auto F, int N>
 struct Tramp;
 template <typename R, typename... A, R (*F)(A...), int N>
@@ -541,6 +555,7 @@ struct RegCall : Call {
   int id = -1;
   int ret = -1;
   bool Run() override {
+    std::lock_guard<std::mutex> serial(RegLock(conn));
     switch (sub->src) {
       case Src::Domain:
         ret = virConnectDomainEventRegisterAny(conn, (virDomainPtr)target, id,
@@ -790,7 +805,10 @@ struct DeregCall : Call {
   virConnectPtr conn = nullptr;
   int id = 0;
   int (*fn)(virConnectPtr, int) = nullptr;
-  bool Run() override { return fn(conn, id) >= 0; }
+  bool Run() override {
+    std::lock_guard<std::mutex> serial(RegLock(conn));
+    return fn(conn, id) >= 0;
+  }
   Napi::Value Done(Napi::Env env) override { return env.Undefined(); }
 };
 

@@ -111,6 +111,9 @@ void FreeNow(Kind k, void *p);    // on a pool thread
 // `fn(p)` off the JS thread, batched with the FreeLater frees: for C results
 // whose free is slow (libvirt formats a UUID for its debug log per object).
 void FreeLaterWith(void (*fn)(void *), void *p);
+// On a pool thread: runs every free queued so far (and waits for a batch that
+// is running), so a free() orders before the call that invokes this.
+void RunPendingFrees();
 // Ends the pending handler waits of the stream's *All calls (manual_stream.cc).
 void CancelStreamWaits(virStreamPtr s, const char *why);
 

@@ -7,8 +7,7 @@ import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { NotFoundError, StateError } from '../../lib/backends/errors.js';
-import { HostOpenError, LibvirtHost, UnsupportedError, libvirtUri, openHost, type StateChange, type StateWatch } from '../../lib/host/index.js';
+import { GuestNotFoundError, HostOpenError, LibvirtHost, libvirtUri, openHost, type StateChange, type StateWatch } from '../../lib/host/index.js';
 import { SshTransport } from '../../lib/backends/transport/index.js';
 import { FakeTransport } from '../../lib/testing/index.js';
 import { LibvirtError, virDomainEventType } from '../../lib/index.js';
@@ -90,14 +89,15 @@ describe('libvirt facade on test:///default', () => {
     expect(changes[0]!.event).toEqual({ type: virDomainEventType.VIR_DOMAIN_EVENT_STARTED, detail: 0 });
   });
 
-  it('not found is NotFoundError; invalid operations are StateError; console is unsupported', async () => {
+  it('not found is GuestNotFoundError; invalid operations are GuestStateError; console is Domain#console()', async () => {
     const h = host!;
     const e = await h.lookup(`nosuch-${id}`).catch((x: unknown) => x);
-    expect(e).toBeInstanceOf(NotFoundError);
-    expect((e as NotFoundError).cause).toBeInstanceOf(LibvirtError);
+    expect(e).toBeInstanceOf(GuestNotFoundError);
+    expect((e as GuestNotFoundError).cause).toBeInstanceOf(LibvirtError);
     const g = await h.lookup(NAME);
-    await expect(g.pause()).rejects.toBeInstanceOf(StateError); // not running
-    expect(() => g.console()).toThrow(UnsupportedError);
+    await expect(g.pause()).rejects.toMatchObject({ name: 'GuestStateError', expected: 'running', actual: 'shutoff' });
+    // the test driver has no consoles: libvirt's own error, not "unsupported"
+    await expect(g.console()).rejects.toBeInstanceOf(LibvirtError);
   });
 
   it('close() ends open watches and is idempotent', async () => {

@@ -7,8 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
-import { NotFoundError } from '../../lib/backends/errors.js';
-import { openHost, type GuestState, type Host, type StateChange, type StateWatch } from '../../lib/host/index.js';
+import { GuestNotFoundError, openHost, type GuestState, type Host, type StateChange, type StateWatch } from '../../lib/host/index.js';
 import { Lxc } from '../../lib/backends/lxc/index.js';
 import { LocalTransport } from '../../lib/backends/transport/index.js';
 import { requireLxc } from '../helpers/lxc.js';
@@ -71,7 +70,7 @@ describe.skipIf(!available)('openHost({kind: "lxc"}) on a real busybox container
     expect(host.fallbackReason?.message).toMatch(/lxc/i);
     expect(host.selection).toMatch(/^lxc: libvirt lxc:\/\/\/system failed/);
     expect((await host.list()).find((g) => g.name === NAME)).toEqual({ name: NAME, state: 'shutoff', nativeState: 'STOPPED', id: null });
-    await expect(host.lookup(`nosuch-${id}`)).rejects.toBeInstanceOf(NotFoundError);
+    await expect(host.lookup(`nosuch-${id}`)).rejects.toBeInstanceOf(GuestNotFoundError);
   });
 
   it('start, pause, resume, stats, stop — each change observed through watch()', async () => {
