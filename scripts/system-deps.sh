@@ -10,6 +10,7 @@ PKGS=(
   lxc busybox-static
   openssh-client sasl2-bin rsync
   valgrind
+  virtinst genisoimage
 )
 missing=()
 for p in "${PKGS[@]}"; do
