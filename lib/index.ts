@@ -6,3 +6,4 @@
  */
 export * from './libvirt/index.js';
 export { VirtkitError } from './errors.js';
+export * from './provision/index.js';

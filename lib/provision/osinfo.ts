@@ -1,0 +1,149 @@
+// OS variants, read from osinfo-db (the files libosinfo and virt-install read): which
+// devices an OS supports decides virtio vs emulated disks and NICs, q35 vs i440fx, USB 3,
+// and whether it needs UEFI.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ProvisionError } from './errors.js';
+import { GENERIC_OS, type OsTraits } from './spec.js';
+import { attr, kids, parseTree, tag, text } from './tree.js';
+
+interface OsEntry {
+  id: string;
+  shortIds: string[];
+  family: string | null;
+  parents: string[]; // derives-from and clones: their devices are inherited
+  devices: string[];
+  biosUnsupported: string[]; // arches whose firmware list marks bios unsupported
+}
+
+const DEV = {
+  virtioDisk: ['http://pcisig.com/pci/1af4/1001', 'http://pcisig.com/pci/1af4/1042'],
+  virtioNet: ['http://pcisig.com/pci/1af4/1000', 'http://pcisig.com/pci/1af4/1041'],
+  virtio1: ['http://pcisig.com/pci/1af4/1041'],
+  virtioGpu: ['http://pcisig.com/pci/1af4/1050'],
+  virtioBalloon: ['http://pcisig.com/pci/1af4/1002', 'http://pcisig.com/pci/1af4/1045'],
+  virtioRng: ['http://pcisig.com/pci/1af4/1005', 'http://pcisig.com/pci/1af4/1044'],
+  virtioSerial: ['http://pcisig.com/pci/1af4/1003', 'http://pcisig.com/pci/1af4/1043'],
+  usb3: ['http://pcisig.com/pci/1b36/0004'],
+  q35: ['http://qemu.org/chipset/x86/q35'],
+};
+const NET_MODELS: Record<string, string> = {
+  'http://pcisig.com/pci/8086/100e': 'e1000',
+  'http://pcisig.com/pci/10ec/8139': 'rtl8139',
+  'http://pcisig.com/pci/10ec/8029': 'ne2k_pci',
+  'http://pcisig.com/pci/1022/2000': 'pcnet',
+};
+
+function entriesOf(xml: string): OsEntry[] {
+  const out: OsEntry[] = [];
+  for (const root of parseTree(xml)) {
+    if (tag(root) !== 'libosinfo') continue;
+    for (const os of kids(root)) {
+      if (tag(os) !== 'os' || !attr(os, 'id')) continue;
+      const e: OsEntry = { id: attr(os, 'id')!, shortIds: [], family: null, parents: [], devices: [], biosUnsupported: [] };
+      for (const k of kids(os)) {
+        const t = tag(k);
+        if (t === 'short-id') e.shortIds.push(text(k));
+        else if (t === 'family') e.family = text(k);
+        else if ((t === 'derives-from' || t === 'clones') && attr(k, 'id')) e.parents.push(attr(k, 'id')!);
+        else if (t === 'devices') {
+          for (const d of kids(k)) if (tag(d) === 'device' && attr(d, 'id') && attr(d, 'supported') !== 'false') e.devices.push(attr(d, 'id')!);
+        } else if (t === 'firmware' && attr(k, 'type') === 'bios' && attr(k, 'supported') === 'false') e.biosUnsupported.push(attr(k, 'arch') ?? '');
+      }
+      out.push(e);
+    }
+  }
+  return out;
+}
+
+/** The OS files' text, read once; only files that mention a wanted id are parsed. */
+let texts: string[] | null = null;
+const parsed = new Map<string, OsEntry[]>();
+
+/** The osinfo-db directory: libosinfo's OSINFO_SYSTEM_DIR, else Debian's path. */
+export function osinfoDir(): string {
+  return process.env.OSINFO_SYSTEM_DIR || '/usr/share/osinfo';
+}
+
+function allTexts(): string[] {
+  if (texts) return texts;
+  const root = join(osinfoDir(), 'os');
+  let vendors: string[];
+  try {
+    vendors = readdirSync(root);
+  } catch {
+    throw new ProvisionError('UNKNOWN_OS', `osinfo-db not found at ${root} (Debian package osinfo-db); only osVariant 'generic' works without it`);
+  }
+  const out: string[] = [];
+  for (const v of vendors) {
+    let files: string[];
+    try {
+      files = readdirSync(join(root, v)).filter((f) => f.endsWith('.xml'));
+    } catch {
+      continue;
+    }
+    for (const f of files) out.push(readFileSync(join(root, v, f), 'utf8'));
+  }
+  texts = out;
+  return out;
+}
+
+/** The entry that `match` selects, parsing only the files whose text contains `needle`. */
+function find(needle: string, match: (e: OsEntry) => boolean): OsEntry | undefined {
+  for (const t of allTexts()) {
+    if (!t.includes(needle)) continue;
+    let entries = parsed.get(t);
+    if (!entries) {
+      entries = entriesOf(t);
+      parsed.set(t, entries);
+    }
+    const e = entries.find(match);
+    if (e) return e;
+  }
+  return undefined;
+}
+
+/** The OS and its ancestors (derives-from, clones), as libosinfo collects their devices. */
+function lineage(e: OsEntry): OsEntry[] {
+  const seen = new Map<string, OsEntry>();
+  const todo = [e];
+  while (todo.length) {
+    const x = todo.pop()!;
+    if (seen.has(x.id)) continue;
+    seen.set(x.id, x);
+    for (const p of x.parents) {
+      const pe = find(`<os id="${p}"`, (c) => c.id === p);
+      if (pe) todo.push(pe);
+    }
+  }
+  return [...seen.values()];
+}
+
+/**
+ * What `variant` (an osinfo short id such as `debian11`, or `generic`) supports. Throws
+ * ProvisionError `UNKNOWN_OS` for an id osinfo-db does not know.
+ */
+export async function osTraits(variant: string, arch = 'x86_64'): Promise<OsTraits> {
+  if (variant === 'generic') return GENERIC_OS;
+  const e = find(`>${variant}<`, (c) => c.shortIds.includes(variant));
+  if (!e) throw new ProvisionError('UNKNOWN_OS', `unknown OS variant '${variant}' (osinfo-db short ids, e.g. debian11, fedora37, win10; or generic)`);
+  const all = lineage(e);
+  const devices = new Set(all.flatMap((x) => x.devices));
+  const has = (ids: string[]) => ids.some((id) => devices.has(id));
+  const virtioNet = has(DEV.virtioNet);
+  return {
+    id: e.id,
+    virtioDisk: has(DEV.virtioDisk),
+    virtioNet,
+    virtioGpu: has(DEV.virtioGpu),
+    virtioBalloon: has(DEV.virtioBalloon),
+    virtioRng: has(DEV.virtioRng),
+    virtioSerial: has(DEV.virtioSerial),
+    usb3: has(DEV.usb3),
+    // q35 only with virtio 1.0 where the OS has virtio at all (legacy-only virtio breaks on PCIe).
+    q35: has(DEV.q35) && (!virtioNet || has(DEV.virtio1)),
+    netModels: [...devices].flatMap((d) => (NET_MODELS[d] ? [NET_MODELS[d]] : [])),
+    requiresEfi: all.some((x) => x.biosUnsupported.includes(arch)),
+    clock: ['win9x', 'winnt', 'win16', 'solaris'].includes(e.family ?? '') ? 'localtime' : 'utc',
+  };
+}
