@@ -45,8 +45,9 @@ export function layoutDomain(o: CheckedOptions, g: GuestFacts, dc: DomainCapsFac
   const qemuLike = g.domainType === 'kvm' || g.domainType === 'qemu';
   const machine = o.machine ?? defaultMachine(g, os);
   const q35 = x86 && isQ35(machine);
-  if (dc?.maxVcpus != null && o.vcpus > dc.maxVcpus) {
-    throw new ProvisionError('UNSUPPORTED', `${o.vcpus} vcpus asked, the hypervisor allows at most ${dc.maxVcpus} for machine '${machine ?? g.domainType}'`);
+  const vcpus = o.vcpus ?? os.recommendedVcpus ?? 1;
+  if (dc?.maxVcpus != null && vcpus > dc.maxVcpus) {
+    throw new ProvisionError('UNSUPPORTED', `${vcpus} vcpus asked, the hypervisor allows at most ${dc.maxVcpus} for machine '${machine ?? g.domainType}'`);
   }
 
   const disks: DiskSpec[] = [];
@@ -101,17 +102,21 @@ export function layoutDomain(o: CheckedOptions, g: GuestFacts, dc: DomainCapsFac
   if (qemuLike && os.virtioSerial) channels.push('qemu-ga');
   if (spice) channels.push('spicevmc');
 
-  const hasCdrom = disks.some((d) => d.device === 'cdrom');
+  // virt-install's order: the install medium (the cdrom, else the first disk's kind), then
+  // the hard disk when there is one.
+  const first = o.cdrom !== null || disks[0]?.device === 'cdrom' ? 'cdrom' : 'hd';
+  const boot: DomainSpec['boot'] = [first];
+  if (first !== 'hd' && disks.some((d) => d.device === 'disk')) boot.push('hd');
   return {
     type: g.domainType,
     name: o.name,
     osinfoId: os.id,
     memoryKiB: o.memoryMiB * 1024,
-    vcpus: o.vcpus,
+    vcpus,
     arch: g.arch,
     machine,
     firmware,
-    boot: o.boot ?? (o.cdrom !== null && hasCdrom ? ['cdrom', 'hd'] : ['hd']),
+    boot: o.boot ?? boot,
     features: { acpi: g.acpi, apic: g.apic, pae: g.pae, vmportOff: x86 && qemuLike && spice },
     cpuPassthrough: x86 && g.domainType === 'kvm' && g.arch === g.hostArch,
     clock: { offset: os.clock, timers: x86 && qemuLike },

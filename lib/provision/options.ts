@@ -25,7 +25,7 @@ export interface InstallOptions {
   name: string;
   /** MiB. */
   memory: number;
-  /** Default 1. */
+  /** Default: what osinfo-db recommends for the OS variant, else 1. */
   vcpus?: number;
   disks?: (ExistingDisk | NewVolumeDisk)[];
   /** ISO path, attached as a read-only cdrom and booted first. */
@@ -56,7 +56,8 @@ export interface InstallOptions {
 export interface CheckedOptions {
   name: string;
   memoryMiB: number;
-  vcpus: number;
+  /** null: the OS variant's recommendation, else 1. */
+  vcpus: number | null;
   disks: (ExistingDisk | NewVolumeDisk)[];
   cdrom: string | null;
   networks: ({ network: string } | { bridge: string })[];
@@ -188,7 +189,7 @@ export function checkOptions(o: InstallOptions): CheckedOptions {
     name: str(v.name, 'name', NAME, 'a guest name (letters, digits, . _ + -; at most 100)'),
     // 64 MiB is below what any OS wants but SeaBIOS boots; 16 TiB is qemu's x86 ceiling.
     memoryMiB: int(v.memory, 'memory', 16, 16 * 1024 * 1024),
-    vcpus: v.vcpus === undefined ? 1 : int(v.vcpus, 'vcpus', 1, 4096),
+    vcpus: v.vcpus === undefined ? null : int(v.vcpus, 'vcpus', 1, 4096),
     disks,
     cdrom: v.cdrom === undefined ? null : absPath(v.cdrom, 'cdrom'),
     networks,

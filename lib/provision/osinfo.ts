@@ -14,6 +14,8 @@ interface OsEntry {
   parents: string[]; // derives-from and clones: their devices are inherited
   devices: string[];
   biosUnsupported: string[]; // arches whose firmware list marks bios unsupported
+  /** n-cpus by arch (`all` too), recommended and minimum. */
+  ncpus: { recommended: Record<string, number>; minimum: Record<string, number> };
 }
 
 const DEV = {
@@ -40,7 +42,7 @@ function entriesOf(xml: string): OsEntry[] {
     if (tag(root) !== 'libosinfo') continue;
     for (const os of kids(root)) {
       if (tag(os) !== 'os' || !attr(os, 'id')) continue;
-      const e: OsEntry = { id: attr(os, 'id')!, shortIds: [], family: null, parents: [], devices: [], biosUnsupported: [] };
+      const e: OsEntry = { id: attr(os, 'id')!, shortIds: [], family: null, parents: [], devices: [], biosUnsupported: [], ncpus: { recommended: {}, minimum: {} } };
       for (const k of kids(os)) {
         const t = tag(k);
         if (t === 'short-id') e.shortIds.push(text(k));
@@ -48,6 +50,12 @@ function entriesOf(xml: string): OsEntry[] {
         else if ((t === 'derives-from' || t === 'clones') && attr(k, 'id')) e.parents.push(attr(k, 'id')!);
         else if (t === 'devices') {
           for (const d of kids(k)) if (tag(d) === 'device' && attr(d, 'id') && attr(d, 'supported') !== 'false') e.devices.push(attr(d, 'id')!);
+        } else if (t === 'resources') {
+          for (const level of kids(k)) {
+            const kind = tag(level);
+            const n = kids(level).find((x) => tag(x) === 'n-cpus');
+            if ((kind === 'recommended' || kind === 'minimum') && n) e.ncpus[kind][attr(k, 'arch') ?? 'all'] = Number(text(n));
+          }
         } else if (t === 'firmware' && attr(k, 'type') === 'bios' && attr(k, 'supported') === 'false') e.biosUnsupported.push(attr(k, 'arch') ?? '');
       }
       out.push(e);
@@ -119,6 +127,19 @@ function lineage(e: OsEntry): OsEntry[] {
   return [...seen.values()];
 }
 
+/** virt-install's default vcpus: recommended n-cpus (the arch's, else all's), else twice the minimum. */
+function recommendedVcpus(e: OsEntry, arch: string): number | null {
+  for (const a of [arch, 'all']) {
+    const r = e.ncpus.recommended[a];
+    if (r > 0) return r;
+  }
+  for (const a of [arch, 'all']) {
+    const m = e.ncpus.minimum[a];
+    if (m > 0) return m * 2;
+  }
+  return null;
+}
+
 /**
  * What `variant` (an osinfo short id such as `debian11`, or `generic`) supports. Throws
  * ProvisionError `UNKNOWN_OS` for an id osinfo-db does not know.
@@ -143,6 +164,7 @@ export async function osTraits(variant: string, arch = 'x86_64'): Promise<OsTrai
     // q35 only with virtio 1.0 where the OS has virtio at all (legacy-only virtio breaks on PCIe).
     q35: has(DEV.q35) && (!virtioNet || has(DEV.virtio1)),
     netModels: [...devices].flatMap((d) => (NET_MODELS[d] ? [NET_MODELS[d]] : [])),
+    recommendedVcpus: recommendedVcpus(e, arch),
     requiresEfi: all.some((x) => x.biosUnsupported.includes(arch)),
     clock: ['win9x', 'winnt', 'win16', 'solaris'].includes(e.family ?? '') ? 'localtime' : 'utc',
   };

@@ -36,6 +36,8 @@ export interface OsTraits {
   q35: boolean;
   /** The NIC models it lists, among e1000, rtl8139, ne2k_pci, pcnet. */
   netModels: string[];
+  /** vcpus when the options give none (osinfo's recommendation), null for 1. */
+  recommendedVcpus: number | null;
   requiresEfi: boolean;
   clock: 'utc' | 'localtime';
 }
@@ -51,6 +53,7 @@ export const GENERIC_OS: OsTraits = {
   usb3: false,
   q35: false,
   netModels: [],
+  recommendedVcpus: null,
   requiresEfi: false,
   clock: 'utc',
 };
