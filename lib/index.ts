@@ -6,4 +6,5 @@
  */
 export * from './libvirt/index.js';
 export { VirtkitError } from './errors.js';
+export * from './xml/index.js';
 export * from './provision/index.js';

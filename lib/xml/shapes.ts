@@ -1,0 +1,65 @@
+import { SHAPES } from './generated/tables.js';
+
+/** An attribute slot of a shape: its XML name, property name and value types. */
+export interface AttrSlot {
+  name: string;
+  prop: string;
+  types: number[];
+  required: boolean;
+}
+
+/** A child slot of a shape: its XML name, property name, shape and multiplicity. */
+export interface KidSlot {
+  name: string;
+  prop: string;
+  shape: number;
+  repeat: boolean;
+  required: boolean;
+}
+
+/** An element shape compiled from its table row, with lookup maps. */
+export interface Shape {
+  name: string;
+  attrs: AttrSlot[];
+  kids: KidSlot[];
+  attrMap: Map<string, AttrSlot>;
+  kidMap: Map<string, KidSlot>;
+  reqAttrs: AttrSlot[];
+  reqKids: KidSlot[];
+  /** Value types of the text, or null when the element has none. */
+  text: number[] | null;
+  scalar: boolean;
+  textOptional: boolean;
+}
+
+const compiled: (Shape | undefined)[] = new Array(SHAPES.length);
+
+function compile(id: number): Shape {
+  const [name, attrRows, kidRows, text, flags] = SHAPES[id]!;
+  const kidNames = new Set(kidRows.map((k) => k[0]));
+  // An attribute sharing its name with a child element is '@name'; the element keeps 'name'.
+  const attrs = attrRows.map(([n, types, req]): AttrSlot => ({
+    name: n, prop: kidNames.has(n) ? `@${n}` : n, types, required: req === 1,
+  }));
+  const kids = kidRows.map(([n, shape, rep, req]): KidSlot => ({
+    name: n, prop: n, shape, repeat: rep === 1, required: req === 1,
+  }));
+  return {
+    name, attrs, kids,
+    attrMap: new Map(attrs.map((a) => [a.name, a])),
+    kidMap: new Map(kids.map((k) => [k.name, k])),
+    reqAttrs: attrs.filter((a) => a.required),
+    reqKids: kids.filter((k) => k.required),
+    text: text === 0 ? null : text,
+    scalar: (flags & 1) === 1,
+    textOptional: (flags & 2) === 2,
+  };
+}
+
+/** The compiled shape of table id `id`. */
+export function shape(id: number): Shape {
+  return compiled[id] ?? (compiled[id] = compile(id));
+}
+
+/** How many shapes the tables hold. */
+export const SHAPE_COUNT = SHAPES.length;

@@ -1,0 +1,152 @@
+import { XMLError } from './errors.js';
+import type { ValueRow } from './table-types.js';
+import { VALUES } from './generated/tables.js';
+
+/** A value type compiled from its table row (regular expressions built once, lazily). */
+export type ValueType =
+  | { k: 'e'; set: Set<string>; list: string[] }
+  | { k: 'i'; min: bigint | null; max: bigint | null; minN: number; maxN: number; big: boolean; re: RegExp | null }
+  | { k: 'd'; re: RegExp | null }
+  | { k: 'p'; re: RegExp | null; src: string }
+  | { k: 's' };
+
+const compiled: (ValueType | undefined)[] = new Array(VALUES.length);
+
+/**
+ * XSD patterns are anchored and use a syntax close to JavaScript's; one that JavaScript
+ * cannot compile is not checked (null) rather than rejecting valid documents.
+ */
+function xsdPattern(src: string | null): RegExp | null {
+  if (src === null) return null;
+  try {
+    return new RegExp(`^(?:${src})$`);
+  } catch {
+    return null;
+  }
+}
+
+function compile(row: ValueRow): ValueType {
+  switch (row[0]) {
+    case 'e':
+      return { k: 'e', set: new Set(row[1]), list: row[1] };
+    case 'i': {
+      const min = row[1] === null ? null : BigInt(row[1]);
+      const max = row[2] === null ? null : BigInt(row[2]);
+      return {
+        k: 'i', min, max, big: row[3] === 1, re: xsdPattern(row[4]),
+        minN: min === null ? -Infinity : Number(min), maxN: max === null ? Infinity : Number(max),
+      };
+    }
+    case 'd':
+      return { k: 'd', re: xsdPattern(row[1]) };
+    case 'p':
+      return { k: 'p', re: xsdPattern(row[1]), src: row[1] };
+    default:
+      return { k: 's' };
+  }
+}
+
+/** The compiled value type of table id `id`. */
+export function valueType(id: number): ValueType {
+  return compiled[id] ?? (compiled[id] = compile(VALUES[id]!));
+}
+
+const INTEGER = /^[+-]?[0-9]+$/;
+const DECIMAL = /^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$|^(?:-?INF|NaN)$/;
+const NO_MATCH = Symbol('no match');
+type Read = string | number | bigint | typeof NO_MATCH;
+let tooLarge = false;
+
+/** XSD collapses whitespace around tokens and numbers; strings keep theirs. */
+function trimmed(text: string): string {
+  const c0 = text.charCodeAt(0);
+  const c1 = text.charCodeAt(text.length - 1);
+  return c0 <= 32 || c1 <= 32 ? text.trim() : text;
+}
+
+function readOne(t: ValueType, text: string): Read {
+  switch (t.k) {
+    case 'e': {
+      if (t.set.has(text)) return text;
+      const s = trimmed(text);
+      return s !== text && t.set.has(s) ? s : NO_MATCH;
+    }
+    case 'i': {
+      const s = trimmed(text);
+      if (!INTEGER.test(s) || (t.re !== null && !t.re.test(s))) return NO_MATCH;
+      if (!t.big && s.length < 16) {
+        const n = Number(s);
+        if (n < t.minN || n > t.maxN) {
+          tooLarge = true;
+          return NO_MATCH;
+        }
+        return n;
+      }
+      const b = BigInt(s);
+      if ((t.min !== null && b < t.min) || (t.max !== null && b > t.max)) {
+        tooLarge = true;
+        return NO_MATCH;
+      }
+      return t.big ? b : Number(b);
+    }
+    case 'd': {
+      const s = trimmed(text);
+      return DECIMAL.test(s) && (t.re === null || t.re.test(s)) ? s : NO_MATCH;
+    }
+    case 'p':
+      return t.re === null || t.re.test(text) ? text : NO_MATCH;
+    default:
+      return text;
+  }
+}
+
+/** Describes what a list of value types accepts, for error messages. */
+export function describe(ids: readonly number[]): string {
+  const parts: string[] = [];
+  for (const id of ids) {
+    const t = valueType(id);
+    if (t.k === 'e') parts.push(`one of ${t.list.map((v) => JSON.stringify(v)).join(', ')}`);
+    else if (t.k === 'i') parts.push(`an integer in [${t.min ?? '-∞'}, ${t.max ?? '∞'}]`);
+    else if (t.k === 'd') parts.push('a decimal number');
+    else if (t.k === 'p') parts.push(`text matching /${t.src}/`);
+    else parts.push('text');
+  }
+  return parts.join(' or ');
+}
+
+/**
+ * Reads `text` as the first of `ids` that accepts it (the generator orders enumerations,
+ * then integers, then decimals, then patterns, then free text).
+ */
+export function readValue(text: string, ids: readonly number[], path: string): string | number | bigint {
+  tooLarge = false;
+  for (let i = 0; i < ids.length; i++) {
+    const v = readOne(valueType(ids[i]!), text);
+    if (v !== NO_MATCH) return v;
+  }
+  throw new XMLError(path, tooLarge ? `${describe(ids)} (out of range)` : describe(ids), text);
+}
+
+/** Whether some value type of `ids` accepts `text`. */
+function accepts(text: string, ids: readonly number[]): boolean {
+  for (let i = 0; i < ids.length; i++) {
+    if (readOne(valueType(ids[i]!), text) !== NO_MATCH) return true;
+  }
+  return false;
+}
+
+/** The text of a typed value, checked against its value types. */
+export function writeValue(v: unknown, ids: readonly number[], path: string): string {
+  let text: string;
+  if (typeof v === 'string') text = v;
+  else if (typeof v === 'bigint') text = v.toString();
+  else if (typeof v === 'number' && Number.isSafeInteger(v)) text = String(v);
+  else throw new XMLError(path, describe(ids), typeof v === 'number' ? String(v) : typeof v);
+  if (!accepts(text, ids)) throw new XMLError(path, describe(ids), text);
+  return text;
+}
+
+/** Whether `''` is an acceptable value (an empty element whose text is free or optional). */
+export function acceptsEmpty(ids: readonly number[]): boolean {
+  return accepts('', ids);
+}
