@@ -1,94 +1,113 @@
-// INTERIM (until the typed XML layer lands): writes the domain and volume documents.
+// The domain and volume documents, built as typed values and written by the typed XML layer.
+import { domainXML, storageVolXML, type DomainDef, type StorageVolDef } from '../xml/index.js';
 import type { DiskSpec, DomainSpec, VolumeSpec } from './spec.js';
 
-function esc(s: string | number | bigint): string {
-  return String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
-}
+type Devices = NonNullable<DomainDef['devices']>;
+type Disk = NonNullable<Devices['disk']>[number];
+type Controller = NonNullable<Devices['controller']>[number];
+type Video = NonNullable<Devices['video']>[number];
+type OsType = NonNullable<NonNullable<DomainDef['os']>['type']>;
+// The spec holds plain strings read from libvirt's answers and osinfo; these are the
+// places where they meet the schema's literal unions.
 
-function el(name: string, attrs: Record<string, string | number | undefined | null> = {}, body?: string | string[]): string {
-  const a = Object.entries(attrs)
-    .filter(([, v]) => v !== undefined && v !== null)
-    .map(([k, v]) => ` ${k}="${esc(v!)}"`)
-    .join('');
-  if (body === undefined || (Array.isArray(body) && body.length === 0)) return `<${name}${a}/>`;
-  return `<${name}${a}>${Array.isArray(body) ? body.join('') : body}</${name}>`;
-}
-
-function disk(d: DiskSpec): string {
-  const source = 'file' in d.source ? el('source', { file: d.source.file }) : 'dev' in d.source ? el('source', { dev: d.source.dev }) : el('source', { pool: d.source.pool, volume: d.source.volume });
-  return el('disk', { type: d.type, device: d.device }, [
-    el('driver', { name: 'qemu', type: d.format, discard: d.discard ? 'unmap' : undefined }),
+function disk(d: DiskSpec): Disk {
+  const source = 'file' in d.source ? { file: d.source.file } : 'dev' in d.source ? { dev: d.source.dev } : { pool: d.source.pool, volume: d.source.volume };
+  const out: Disk = {
+    type: d.type,
+    device: d.device,
+    driver: { name: 'qemu', type: d.format as NonNullable<Disk['driver']>['type'], ...(d.discard ? { discard: 'unmap' as const } : {}) },
     source,
-    el('target', { dev: d.dev, bus: d.bus }),
-    d.readonly ? el('readonly') : '',
-  ]);
+    target: { dev: d.dev, bus: d.bus as NonNullable<Disk['target']>['bus'] },
+  };
+  if (d.readonly) out.readonly = {};
+  return out;
 }
 
+/** libvirt's domain XML for the decided guest. */
 export function domainDocument(s: DomainSpec): string {
-  const features: string[] = [];
-  if (s.features.acpi) features.push(el('acpi'));
-  if (s.features.apic) features.push(el('apic'));
-  if (s.features.pae) features.push(el('pae'));
-  if (s.features.vmportOff) features.push(el('vmport', { state: 'off' }));
-  const devices: string[] = [];
-  if (s.emulator) devices.push(el('emulator', {}, esc(s.emulator)));
-  devices.push(...s.disks.map(disk));
-  for (const c of s.controllers) {
-    devices.push(el('controller', { type: c.type, model: c.model, ports: c.ports }, c.masterStartport === undefined ? undefined : el('master', { startport: c.masterStartport })));
-  }
-  for (const n of s.nics) {
-    devices.push(el('interface', { type: n.type }, [el('source', n.type === 'network' ? { network: n.source } : { bridge: n.source }), n.model ? el('model', { type: n.model }) : '']));
-  }
-  if (s.console) devices.push(el('console', { type: 'pty' }));
-  for (const c of s.channels) {
-    devices.push(
-      c === 'qemu-ga'
-        ? el('channel', { type: 'unix' }, [el('source', { mode: 'bind' }), el('target', { type: 'virtio', name: 'org.qemu.guest_agent.0' })])
-        : el('channel', { type: 'spicevmc' }, el('target', { type: 'virtio', name: 'com.redhat.spice.0' })),
-    );
-  }
-  if (s.tablet) devices.push(el('input', { type: 'tablet', bus: 'usb' }));
-  if (s.graphics) {
-    const g = s.graphics;
-    devices.push(
-      g.type === 'vnc'
-        ? el('graphics', { type: 'vnc', port: -1, listen: g.listen })
-        : el('graphics', { type: 'spice', port: -1, tlsPort: -1, autoport: 'yes', listen: g.listen }, el('image', { compression: 'off' })),
-    );
-  }
-  if (s.video) devices.push(el('video', {}, el('model', { type: s.video })));
-  if (s.memballoon) devices.push(el('memballoon', { model: 'virtio' }));
-  if (s.rng) devices.push(el('rng', { model: 'virtio' }, el('backend', { model: 'random' }, '/dev/urandom')));
-  return (
-    el('domain', { type: s.type }, [
-      el('name', {}, esc(s.name)),
-      s.osinfoId
-        ? el('metadata', {}, el('libosinfo:libosinfo', { 'xmlns:libosinfo': 'http://libosinfo.org/xmlns/libvirt/domain/1.0' }, el('libosinfo:os', { id: s.osinfoId })))
-        : '',
-      el('memory', { unit: 'KiB' }, String(s.memoryKiB)),
-      el('currentMemory', { unit: 'KiB' }, String(s.memoryKiB)),
-      el('vcpu', {}, String(s.vcpus)),
-      el('os', { firmware: s.firmware }, [el('type', { arch: s.arch, machine: s.machine }, 'hvm'), ...s.boot.map((b) => el('boot', { dev: b }))]),
-      el('features', {}, features),
-      s.cpuPassthrough ? el('cpu', { mode: 'host-passthrough' }) : '',
-      el(
-        'clock',
-        { offset: s.clock.offset },
-        s.clock.timers ? [el('timer', { name: 'rtc', tickpolicy: 'catchup' }), el('timer', { name: 'pit', tickpolicy: 'delay' }), el('timer', { name: 'hpet', present: 'no' })] : [],
-      ),
-      s.pmOff ? el('pm', {}, [el('suspend-to-mem', { enabled: 'no' }), el('suspend-to-disk', { enabled: 'no' })]) : '',
-      el('devices', {}, devices),
-    ]) + '\n'
+  const devices: Devices = {};
+  if (s.emulator) devices.emulator = s.emulator;
+  devices.disk = s.disks.map(disk);
+  devices.controller = s.controllers.map((c) => ({
+    type: c.type,
+    '@model': c.model as Controller['@model'],
+    ...(c.ports !== undefined ? { ports: c.ports } : {}),
+    ...(c.masterStartport !== undefined ? { master: { startport: String(c.masterStartport) } } : {}),
+  }));
+  devices.interface = s.nics.map((n) => ({
+    type: n.type,
+    source: n.type === 'network' ? { network: n.source } : { bridge: n.source },
+    ...(n.model ? { model: { type: n.model } } : {}),
+  }));
+  if (s.console) devices.console = [{ type: 'pty' }];
+  devices.channel = s.channels.map((c) =>
+    c === 'qemu-ga'
+      ? { type: 'unix', source: [{ mode: 'bind' }], target: { type: 'virtio', name: 'org.qemu.guest_agent.0' } }
+      : { type: 'spicevmc', target: { type: 'virtio', name: 'com.redhat.spice.0' } },
   );
+  if (s.tablet) devices.input = [{ type: 'tablet', bus: 'usb' }];
+  if (s.graphics) {
+    const listen = s.graphics.listen === null ? {} : { '@listen': s.graphics.listen };
+    devices.graphics = [
+      s.graphics.type === 'vnc'
+        ? { type: 'vnc', port: -1, ...listen }
+        : { type: 'spice', port: -1, tlsPort: -1, autoport: 'yes', ...listen, image: { compression: 'off' } },
+    ];
+  }
+  if (s.video) devices.video = [{ model: { type: s.video as NonNullable<Video['model']>['type'] } }];
+  if (s.memballoon) devices.memballoon = { model: 'virtio' };
+  if (s.rng) devices.rng = [{ model: 'virtio', backend: { model: 'random', '#text': '/dev/urandom' } }];
+
+  const features: NonNullable<DomainDef['features']> = {};
+  if (s.features.acpi) features.acpi = {};
+  if (s.features.apic) features.apic = {};
+  if (s.features.pae) features.pae = {};
+  if (s.features.vmportOff) features.vmport = { state: 'off' };
+
+  const def: DomainDef = {
+    type: s.type as DomainDef['type'],
+    name: s.name,
+    memory: { unit: 'KiB', '#text': BigInt(s.memoryKiB) },
+    currentMemory: { unit: 'KiB', '#text': BigInt(s.memoryKiB) },
+    vcpu: { '#text': s.vcpus },
+    os: {
+      ...(s.firmware ? { '@firmware': s.firmware } : {}),
+      type: { arch: s.arch as OsType['arch'], ...(s.machine !== null ? { machine: s.machine } : {}), '#text': 'hvm' },
+      boot: s.boot.map((dev) => ({ dev })),
+    },
+    features,
+    clock: {
+      offset: s.clock.offset,
+      ...(s.clock.timers
+        ? { timer: [{ name: 'rtc', tickpolicy: 'catchup' }, { name: 'pit', tickpolicy: 'delay' }, { name: 'hpet', present: 'no' }] }
+        : {}),
+    },
+    devices,
+  };
+  if (s.osinfoId) {
+    // libosinfo's own namespace: outside libvirt's schema, kept as an extra element.
+    def.metadata = {
+      '#extra': [
+        {
+          name: 'libosinfo:libosinfo',
+          attrs: { 'xmlns:libosinfo': 'http://libosinfo.org/xmlns/libvirt/domain/1.0' },
+          children: [{ name: 'libosinfo:os', attrs: { id: s.osinfoId }, children: [] }],
+        },
+      ],
+    };
+  }
+  if (s.cpuPassthrough) def.cpu = { mode: 'host-passthrough' };
+  if (s.pmOff) def.pm = { 'suspend-to-mem': { enabled: 'no' }, 'suspend-to-disk': { enabled: 'no' } };
+  return domainXML(def);
 }
 
+/** libvirt's storagevol XML for a new, sparse volume. */
 export function volumeDocument(v: VolumeSpec): string {
-  return (
-    el('volume', {}, [
-      el('name', {}, esc(v.name)),
-      el('capacity', { unit: 'bytes' }, String(v.capacityBytes)),
-      el('allocation', { unit: 'bytes' }, '0'),
-      v.format ? el('target', {}, el('format', { type: v.format })) : '',
-    ]) + '\n'
-  );
+  const vol: StorageVolDef = {
+    name: v.name,
+    capacity: { unit: 'bytes', '#text': v.capacityBytes },
+    allocation: { unit: 'bytes', '#text': 0n },
+    target: v.format ? { format: { type: v.format } } : {},
+  };
+  return storageVolXML(vol);
 }

@@ -5,7 +5,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ProvisionError } from './errors.js';
 import { GENERIC_OS, type OsTraits } from './spec.js';
-import { attr, kids, parseTree, tag, text } from './tree.js';
+import { child, children, parseTree } from './tree.js';
 
 interface OsEntry {
   id: string;
@@ -38,28 +38,26 @@ const NET_MODELS: Record<string, string> = {
 
 function entriesOf(xml: string): OsEntry[] {
   const out: OsEntry[] = [];
-  for (const root of parseTree(xml)) {
-    if (tag(root) !== 'libosinfo') continue;
-    for (const os of kids(root)) {
-      if (tag(os) !== 'os' || !attr(os, 'id')) continue;
-      const e: OsEntry = { id: attr(os, 'id')!, shortIds: [], family: null, parents: [], devices: [], biosUnsupported: [], ncpus: { recommended: {}, minimum: {} } };
-      for (const k of kids(os)) {
-        const t = tag(k);
-        if (t === 'short-id') e.shortIds.push(text(k));
-        else if (t === 'family') e.family = text(k);
-        else if ((t === 'derives-from' || t === 'clones') && attr(k, 'id')) e.parents.push(attr(k, 'id')!);
-        else if (t === 'devices') {
-          for (const d of kids(k)) if (tag(d) === 'device' && attr(d, 'id') && attr(d, 'supported') !== 'false') e.devices.push(attr(d, 'id')!);
-        } else if (t === 'resources') {
-          for (const level of kids(k)) {
-            const kind = tag(level);
-            const n = kids(level).find((x) => tag(x) === 'n-cpus');
-            if ((kind === 'recommended' || kind === 'minimum') && n) e.ncpus[kind][attr(k, 'arch') ?? 'all'] = Number(text(n));
-          }
-        } else if (t === 'firmware' && attr(k, 'type') === 'bios' && attr(k, 'supported') === 'false') e.biosUnsupported.push(attr(k, 'arch') ?? '');
-      }
-      out.push(e);
+  const root = parseTree(xml);
+  if (root?.name !== 'libosinfo') return out;
+  for (const os of children(root, 'os')) {
+    if (!os.attrs.id) continue;
+    const e: OsEntry = { id: os.attrs.id, shortIds: [], family: null, parents: [], devices: [], biosUnsupported: [], ncpus: { recommended: {}, minimum: {} } };
+    for (const k of os.children) {
+      const t = k.name;
+      if (t === 'short-id') e.shortIds.push(k.text.trim());
+      else if (t === 'family') e.family = k.text.trim();
+      else if ((t === 'derives-from' || t === 'clones') && k.attrs.id) e.parents.push(k.attrs.id);
+      else if (t === 'devices') {
+        for (const d of children(k, 'device')) if (d.attrs.id && d.attrs.supported !== 'false') e.devices.push(d.attrs.id);
+      } else if (t === 'resources') {
+        for (const level of k.children) {
+          const n = child(level, 'n-cpus');
+          if ((level.name === 'recommended' || level.name === 'minimum') && n) e.ncpus[level.name][k.attrs.arch ?? 'all'] = Number(n.text.trim());
+        }
+      } else if (t === 'firmware' && k.attrs.type === 'bios' && k.attrs.supported === 'false') e.biosUnsupported.push(k.attrs.arch ?? '');
     }
+    out.push(e);
   }
   return out;
 }

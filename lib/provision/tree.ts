@@ -1,29 +1,36 @@
-// A plain element tree for the osinfo-db files (not a libvirt document, so outside the
-// typed XML layer): fast-xml-parser in document order.
-import { XMLParser } from 'fast-xml-parser';
+// A plain element tree for the osinfo-db files (not libvirt documents, so outside the typed
+// XML layer), built from saxes events.
+import { SaxesParser } from 'saxes';
 
-/** One node: `{ tagName: children, ':@': attributes }` or `{ '#text': text }`. */
-export type Node = Record<string, unknown>;
+/** One element: name, attributes, child elements and its own text. */
+export interface El {
+  name: string;
+  attrs: Record<string, string>;
+  children: El[];
+  text: string;
+}
 
-const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '', preserveOrder: true, parseTagValue: false, parseAttributeValue: false });
+/** The document's root element. Throws saxes' error on text that is not XML. */
+export function parseTree(xml: string): El {
+  const parser = new SaxesParser<{ position: false }>({ position: false });
+  const top: El = { name: '', attrs: {}, children: [], text: '' };
+  const stack = [top];
+  parser.on('opentag', (t) => {
+    const el: El = { name: t.name, attrs: t.attributes as Record<string, string>, children: [], text: '' };
+    stack[stack.length - 1].children.push(el);
+    stack.push(el);
+  });
+  parser.on('closetag', () => void stack.pop());
+  parser.on('text', (t) => void (stack[stack.length - 1].text += t));
+  parser.on('cdata', (t) => void (stack[stack.length - 1].text += t));
+  parser.write(xml).close();
+  return top.children[0];
+}
 
-/** The document's top-level nodes. */
-export function parseTree(xml: string): Node[] {
-  return parser.parse(xml) as Node[];
+export function child(n: El | undefined, name: string): El | undefined {
+  return n?.children.find((k) => k.name === name);
 }
-export function tag(n: Node): string {
-  return Object.keys(n).find((k) => k !== ':@') ?? '';
-}
-export function kids(n: Node): Node[] {
-  const v = n[tag(n)];
-  return Array.isArray(v) ? (v as Node[]) : [];
-}
-export function attr(n: Node, name: string): string | undefined {
-  return (n[':@'] as Record<string, string> | undefined)?.[name];
-}
-export function text(n: Node): string {
-  return kids(n)
-    .map((k) => (typeof k['#text'] === 'string' || typeof k['#text'] === 'number' ? String(k['#text']) : ''))
-    .join('')
-    .trim();
+
+export function children(n: El | undefined, name: string): El[] {
+  return n ? n.children.filter((k) => k.name === name) : [];
 }

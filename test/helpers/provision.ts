@@ -1,92 +1,40 @@
 // The parts of a domain definition that decide the guest, for comparing documents written
-// by different tools (virt-install, planInstall) field by field.
-import { attr, kids, parseTree, tag, text, type Node } from '../../lib/provision/tree.js';
+// by different tools (virt-install, planInstall) field by field, read through the typed
+// XML layer.
+import { consoles, disks, graphics, interfaces, parseDomainXML, parseStorageVolXML } from '../../lib/index.js';
 
-const UNIT: Record<string, number> = { b: 1 / 1024, bytes: 1 / 1024, k: 1, kib: 1, kb: 1000 / 1024, m: 1024, mib: 1024, g: 1024 ** 2, gib: 1024 ** 2 };
+const KIB_PER: Record<string, number> = { b: 1 / 1024, bytes: 1 / 1024, k: 1, kib: 1, kb: 1000 / 1024, m: 1024, mib: 1024, mb: 1e6 / 1024, g: 1024 ** 2, gib: 1024 ** 2 };
 
-function child(n: Node | undefined, name: string): Node | undefined {
-  return n ? kids(n).find((k) => tag(k) === name) : undefined;
-}
-function all(n: Node | undefined, name: string): Node[] {
-  return n ? kids(n).filter((k) => tag(k) === name) : [];
-}
-function kib(n: Node | undefined): number | null {
-  if (!n) return null;
-  return Number(text(n)) * (UNIT[(attr(n, 'unit') ?? 'KiB').toLowerCase()] ?? NaN);
-}
-
-export interface DomainSummary {
-  type: string | undefined;
-  memoryKiB: number | null;
-  currentMemoryKiB: number | null;
-  vcpus: number;
-  arch: string | undefined;
-  machine: string | undefined;
-  firmware: string | undefined;
-  emulator: string | null;
-  boot: (string | undefined)[];
-  clock: string | undefined;
-  features: { acpi: boolean; apic: boolean; pae: boolean };
-  cpuMode: string | null;
-  disks: Record<string, string | boolean | undefined>[];
-  nics: Record<string, string | undefined>[];
-  graphics: Record<string, string | undefined>[];
-  consoles: (string | undefined)[];
-  serials: (string | undefined)[];
+function kib(m: { unit?: string; '#text'?: number | bigint | string } | undefined): number | null {
+  if (!m || m['#text'] === undefined) return null;
+  return Number(m['#text']) * (KIB_PER[(m.unit ?? 'KiB').toLowerCase()] ?? NaN);
 }
 
 /** Parses a domain document and keeps the fields that decide the guest. */
-export function summarizeDomain(xml: string): DomainSummary {
-  const d = parseTree(xml).find((n) => tag(n) === 'domain');
-  if (!d) throw new Error(`not a domain document: ${xml.slice(0, 80)}`);
-  const os = child(d, 'os');
-  const type = child(os, 'type');
-  const features = child(d, 'features');
-  const devices = child(d, 'devices');
-  const emulator = child(devices, 'emulator');
+export function summarizeDomain(xml: string) {
+  const d = parseDomainXML(xml);
+  const f = d.features;
   return {
-    type: attr(d, 'type'),
-    memoryKiB: kib(child(d, 'memory')),
-    currentMemoryKiB: kib(child(d, 'currentMemory')),
-    vcpus: Number(text(child(d, 'vcpu') ?? {})),
-    arch: type && attr(type, 'arch'),
-    machine: type && attr(type, 'machine'),
-    firmware: os && attr(os, 'firmware'),
-    emulator: emulator ? text(emulator) : null,
-    boot: all(os, 'boot').map((b) => attr(b, 'dev')),
-    clock: child(d, 'clock') && attr(child(d, 'clock')!, 'offset'),
-    features: { acpi: !!child(features, 'acpi'), apic: !!child(features, 'apic'), pae: !!child(features, 'pae') },
-    cpuMode: (child(d, 'cpu') && attr(child(d, 'cpu')!, 'mode')) ?? null,
-    disks: all(devices, 'disk').map((x) => {
-      const src = child(x, 'source');
-      const drv = child(x, 'driver');
-      const tgt = child(x, 'target');
-      return {
-        type: attr(x, 'type'),
-        device: attr(x, 'device'),
-        format: drv && attr(drv, 'type'),
-        source: src && (attr(src, 'file') ?? attr(src, 'dev') ?? attr(src, 'volume')),
-        bus: tgt && attr(tgt, 'bus'),
-        dev: tgt && attr(tgt, 'dev'),
-        readonly: !!child(x, 'readonly'),
-      };
-    }),
-    nics: all(devices, 'interface').map((x) => {
-      const src = child(x, 'source');
-      const model = child(x, 'model');
-      return { type: attr(x, 'type'), source: src && (attr(src, 'network') ?? attr(src, 'bridge')), model: model && attr(model, 'type') };
-    }),
-    graphics: all(devices, 'graphics').map((x) => {
-      const listen = child(x, 'listen');
-      return { type: attr(x, 'type'), listen: attr(x, 'listen') ?? (listen && attr(listen, 'address')) };
-    }),
-    consoles: all(devices, 'console').map((x) => attr(x, 'type')),
-    serials: all(devices, 'serial').map((x) => attr(x, 'type')),
+    type: d.type,
+    memoryKiB: kib(d.memory),
+    currentMemoryKiB: kib(d.currentMemory),
+    vcpus: d.vcpu?.['#text'] ?? null,
+    arch: d.os?.type.arch,
+    machine: d.os?.type.machine,
+    firmware: d.os?.['@firmware'],
+    emulator: d.devices?.emulator ?? null,
+    boot: (d.os?.boot ?? []).map((b) => b.dev),
+    clock: d.clock?.offset,
+    features: { acpi: f?.acpi !== undefined, apic: f?.apic !== undefined, pae: f?.pae !== undefined },
+    cpuMode: d.cpu?.mode ?? null,
+    disks: disks(d),
+    nics: interfaces(d).map((i) => ({ type: i.type, network: i.network, bridge: i.bridge, model: i.model })),
+    graphics: graphics(d).map((g) => ({ type: g.type, listen: g.listen })),
+    consoles: consoles(d).map((c) => ({ kind: c.kind, type: c.type })),
   };
 }
 
 /** The name in a storagevol document. */
 export function volumeName(xml: string): string {
-  const v = parseTree(xml).find((n) => tag(n) === 'volume');
-  return text(child(v, 'name') ?? {});
+  return parseStorageVolXML(xml).name;
 }
