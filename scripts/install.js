@@ -9,7 +9,9 @@ const root = path.join(__dirname, '..');
 try {
   require('node-gyp-build').path(root);
   process.exit(0);  // a prebuilt or an earlier build matches
-} catch {}
+} catch {
+  // no usable binary yet: build one below
+}
 
 const bin = path.join(require.resolve('node-gyp-build/package.json'), '..', 'bin.js');
 const r = spawnSync(process.execPath, [bin], { cwd: root, stdio: 'inherit' });

@@ -11,6 +11,7 @@ npm run build
 python3 scripts/generate.py --check
 bash scripts/start-services.sh
 npx tsc --noEmit -p tsconfig.json
+bash scripts/lint.sh
 report=$(mktemp)
 status=0
 npx vitest run test/unit test/driver test/integration --reporter=default --reporter=json --outputFile="$report" "$@" || status=$?

@@ -1,4 +1,4 @@
-import { Connect } from '../libvirt/index.js';
+import type { Connect } from '../libvirt/index.js';
 import { Lxc, type LxcOptions } from '../backends/lxc/lxc.js';
 import { LocalTransport } from '../backends/transport/local.js';
 import { SshTransport, type SshTransportOptions } from '../backends/transport/ssh.js';
@@ -103,6 +103,8 @@ function targetFromSshTransport(t: SshTransport): UriTarget | undefined {
 async function openWithTimeout(uri: string, timeoutMs: number): Promise<Connect> {
   let timer: NodeJS.Timeout | undefined;
   let timedOut = false;
+  // Loaded on first use: a host that only ever uses the CLI backends never loads the addon.
+  const { Connect } = await import('../libvirt/index.js');
   const opening = Connect.open(uri);
   try {
     return await Promise.race([

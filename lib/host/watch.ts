@@ -229,12 +229,14 @@ export abstract class PollingHost {
 
   /** Polls `list()` at an interval. See {@link Host.watch}. */
   watch(opts?: WatchOptions | AbortSignal): StateWatch {
-    let w: StateWatch | undefined;
     let ended = false;
-    w = pollWatch(() => this.list(), watchOptions(opts), this.pollIntervalMs, () => {
+    // pollWatch may end (and call back) before it returns, when `w` is not known yet.
+    const ref: { w?: StateWatch } = {};
+    const w = pollWatch(() => this.list(), watchOptions(opts), this.pollIntervalMs, () => {
       ended = true;
-      if (w) this.watches.delete(w);
+      if (ref.w) this.watches.delete(ref.w);
     });
+    ref.w = w;
     if (!ended) this.watches.add(w);
     return w;
   }

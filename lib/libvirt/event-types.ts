@@ -93,7 +93,7 @@ export interface SecretEventArgs {
   1: [];
 }
 
-/** The native event methods of Connect (DESIGN rule 13). */
+/** The native event methods of Connect (docs/DESIGN.md, rule 13). */
 export interface ConnectEvents {
   /** `virConnectDomainEventRegisterAny`: `dom` null for every domain. Resolves to the callback id. */
   domainEventRegisterAny<E extends keyof DomainEventArgs>(dom: Domain | null, eventID: E, cb: (dom: Domain, ...args: DomainEventArgs[E]) => void): Promise<number>;

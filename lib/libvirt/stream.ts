@@ -1,4 +1,4 @@
-// Node stream adapters over virStream (DESIGN rule 14). Non-blocking streams
+// Node stream adapters over virStream (docs/DESIGN.md, rule 14). Non-blocking streams
 // are driven by libvirt's stream event callback: a recv/send that would block
 // (-2) waits for READABLE/WRITABLE, so no thread is parked per stream.
 import { Duplex, Readable, Writable } from 'node:stream';

@@ -5,3 +5,4 @@
  */
 export { FakeTransport } from './fake-transport.js';
 export type * from './fake-transport.js';
+export type { Transport, RunOptions, RunResult, SpawnOptions, ExitStatus, ProcessDuplex } from '../backends/transport/types.js';

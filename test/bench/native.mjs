@@ -1,4 +1,5 @@
 // The raw addon, for benchmarks that read internal counters.
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 const require = createRequire(import.meta.url);
-export const native = require('node-gyp-build')(new URL('../..', import.meta.url).pathname);
+export const native = require('node-gyp-build')(fileURLToPath(new URL('../..', import.meta.url)));

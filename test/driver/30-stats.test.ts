@@ -1,4 +1,4 @@
-// Bulk stats (DESIGN rule 8): Connect#getAllDomainStats, Connect#domainListGetStats.
+// Bulk stats (docs/DESIGN.md, rule 8): Connect#getAllDomainStats, Connect#domainListGetStats.
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -90,7 +90,7 @@ describe('getAllDomainStats on test:///default', () => {
     const od = await other.domainLookupByName('test');
     expect(() => c.domainListGetStats([od])).toThrow(/another connection/);
     await other.close();
-    // A freed Domain in the list rejects (DESIGN rule 12).
+    // A freed Domain in the list rejects (docs/DESIGN.md, rule 12).
     d.free();
     const err = await c.domainListGetStats([d]).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(LibvirtError);

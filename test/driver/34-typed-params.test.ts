@@ -1,4 +1,4 @@
-// Typed params out of libvirt become plain objects (DESIGN rule 7): a repeated
+// Typed params out of libvirt become plain objects (docs/DESIGN.md, rule 7): a repeated
 // field becomes an array, and field names come from a per-environment cache
 // that must hand out the right name however many there are and whatever order
 // they come in. Reached through native._typedParamsRoundTrip (JS -> C -> JS).

@@ -1,4 +1,4 @@
-// Issue 8 (no crash): every entry of native._bound called with random and
+// Hardening (no crash): every entry of native._bound called with random and
 // malformed arguments on real, freed, wrong-class and non-object receivers from
 // test:///default (never qemu:///system). Each failure must be a TypeError,
 // RangeError or LibvirtError, thrown or rejected; every promise must settle.

@@ -1,4 +1,4 @@
-// Issue 8 (no leak): wrappers are collected, free() is idempotent, `using` and
+// Hardening (no leak): wrappers are collected, free() is idempotent, `using` and
 // `await using` dispose, calls on freed objects reject, close() with calls in
 // flight is safe, and a million calls keep RSS flat. Runs in a child with
 // --expose-gc (native._diagnostics().live counts drop in GC finalizers).

@@ -1,4 +1,4 @@
-// Issue 8 (no hang under load): 10,000 interleaved operations against
+// Hardening (no hang under load): 10,000 interleaved operations against
 // test:///default from the main thread and two worker threads, each with its own
 // connection (the test driver's state is per process, so all three share it),
 // on per-thread domains plus the shared 'test' domain; every result is checked.

@@ -27,10 +27,11 @@ export function bundle(name: string): string {
     outfile: out,
     write: false,
     logLevel: 'silent',
-    // lib/binding.ts loads the addon from join(__dirname, '..')
+    // lib/libvirt/binding.ts looks for the package root upwards from __dirname, and
+    // fuzz-run.ts reads the typings beside it (lib/libvirt/generated/...).
     define: {
-      __dirname: JSON.stringify(join(REPO, 'lib')),
-      __filename: JSON.stringify(join(REPO, 'lib', 'binding.ts')),
+      __dirname: JSON.stringify(join(REPO, 'lib', 'libvirt')),
+      __filename: JSON.stringify(join(REPO, 'lib', 'libvirt', 'binding.ts')),
     },
     external: ['*.node'],
   });

@@ -167,9 +167,9 @@ function argArb(world: () => World): fc.Arbitrary<unknown> {
 const SIGS = new Map<string, string[]>();
 for (const f of ['generated/api.ts', 'manual-types.ts', 'event-types.ts', 'stream-types.ts']) {
   let owner: string | null = null;
-  let text = '';
-  const libDir = existsSync(join(__dirname, 'generated')) ? __dirname : join(__dirname, '..', '..', 'lib');
-  try { text = readFileSync(join(libDir, f), 'utf8'); } catch { continue; }
+  const libDir = existsSync(join(__dirname, 'generated')) ? __dirname : join(__dirname, '..', '..', 'lib', 'libvirt');
+  // A missing typings file would leave methods without signatures: fail, never fuzz less silently.
+  const text = readFileSync(join(libDir, f), 'utf8');
   for (const line of text.split('\n')) {
     const h = /^export interface (\w+?)(Methods|StaticManual|Static|Manual|Events|Native)\b/.exec(line) ?? /^export interface (ModuleFunctions)\b/.exec(line);
     if (h) { owner = h[1] === 'ModuleFunctions' || h[1] === 'Module' || h[1] === 'EventLoop' ? '' : h[1]; if (h[1] === 'Stream') owner = 'Stream'; continue; }
@@ -220,7 +220,6 @@ function argsFor(b: Bound, world: () => World, any: fc.Arbitrary<unknown>): fc.A
 }
 
 // ---- calling ---------------------------------------------------------------------
-const isAllowed = (e: unknown) => e instanceof TypeError || e instanceof RangeError || e instanceof LibvirtError;
 const describeErr = (e: unknown) => (e instanceof Error ? `${e.constructor.name}: ${e.message}` : `non-error ${typeof e}: ${String(e)}`);
 
 // Event-loop ids created by the fuzz (it never touches libvirt's own timers/handles).
@@ -263,7 +262,7 @@ function showArgs(args: unknown[]): string {
 
 async function invoke(b: Bound, recvKind: string, recv: unknown, args: unknown[]): Promise<void> {
   const target = b.owner === '' ? native : b.static ? native[b.owner] : native[b.owner].prototype;
-  const f: Function = target[b.js];
+  const f: (...a: unknown[]) => unknown = target[b.js];
   const label = `${b.owner || 'module'}${b.static ? '.' : '#'}${b.js} recv=${recvKind} args=${args.length}`;
   stats.calls++;
   if (TRACE) writeSync(2, `CALL ${stats.calls} ${label} ${showArgs(args)}\n`);

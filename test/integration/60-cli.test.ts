@@ -93,6 +93,7 @@ function scriptPty(argv: string[]): Pty {
   child.stdout!.on('data', (b: Buffer) => (out += b.toString('utf8')));
   const exit = new Promise<number>((r) => child.on('exit', (code) => r(code ?? -1)));
   return {
+    // eslint-disable-next-line no-control-regex -- strips terminal escape sequences
     screen: () => out.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').replace(/\r/g, ''),
     send: (keys: string) => void child.stdin!.write(keys),
     exited: (ms: number) =>

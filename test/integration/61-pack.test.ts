@@ -119,6 +119,35 @@ await conn.close();
     expect(JSON.parse(r.stdout)).toEqual({ name: 'test', code: 'VIR_ERR_NO_DOMAIN' });
   });
 
+  it('subpath exports load in ESM and CJS, sharing one copy of each class with the root', async () => {
+    const probe = (load: string) => `${load}
+  const { Connect, LibvirtError, VirtkitError } = root;
+  const conn = await Connect.open('test:///default');
+  const host = await hostMod.openHost({ kind: 'test' });
+  const e = await host.lookup('nope').catch((x) => x);
+  const lerr = await conn.domainLookupByName('nope').catch((x) => x);
+  const t = new testing.FakeTransport().on('xl list', { stdout: '' });
+  console.log(JSON.stringify({
+    notFound: e instanceof hostMod.HostError || e instanceof xl.CliError,
+    virtkitError: e instanceof VirtkitError && lerr instanceof VirtkitError,
+    causeIsLibvirt: e.cause instanceof LibvirtError,
+    cliErrorShared: xl.CliError === lxc.CliError,
+    classes: [typeof xl.Xl, typeof lxc.Lxc, typeof xl.SshTransport, typeof t.run],
+    internalsHidden: [xl.parseXlList, xl.shQuote, lxc.validateName, root.FakeTransport, root.openHost].every((v) => v === undefined),
+  }));
+  await host.close(); await conn.close();`;
+    writeFileSync(join(proj, 'sub.mjs'), probe(`import * as root from 'virtkit'; import * as hostMod from 'virtkit/host'; import * as xl from 'virtkit/xl'; import * as lxc from 'virtkit/lxc'; import * as testing from 'virtkit/testing';`));
+    writeFileSync(join(proj, 'sub.cjs'), `(async () => {` + probe(`const root = require('virtkit'), hostMod = require('virtkit/host'), xl = require('virtkit/xl'), lxc = require('virtkit/lxc'), testing = require('virtkit/testing');`) + `})();`);
+    for (const f of ['sub.mjs', 'sub.cjs']) {
+      const r = await run(process.execPath, [f], proj);
+      expect(r.stderr, f).toBe('');
+      expect(JSON.parse(r.stdout), f).toEqual({
+        notFound: true, virtkitError: true, causeIsLibvirt: true, cliErrorShared: true,
+        classes: ['function', 'function', 'function', 'function'], internalsHidden: true,
+      });
+    }
+  });
+
   it('the virtkit bin is linked and runs', async () => {
     const r = await run(join(proj, 'node_modules/.bin/virtkit'), ['--json', 'list'], proj);
     expect(r.code, r.stderr).toBe(0);
@@ -129,6 +158,10 @@ await conn.close();
     writeFileSync(
       join(proj, 'consumer.mts'),
       `import { Connect, LibvirtError, VIR_DOMAIN_RUNNING, type Domain } from 'virtkit';
+import { openHost, type Host, type GuestInfo } from 'virtkit/host';
+import { Xl } from 'virtkit/xl';
+import { Lxc } from 'virtkit/lxc';
+import { FakeTransport } from 'virtkit/testing';
 const conn: Connect = await Connect.open('test:///default');
 const dom: Domain = await conn.domainLookupByName('test');
 const info = await dom.getInfo();
@@ -143,6 +176,12 @@ try {
 await conn.listAllDomains('all');
 console.log(dom.getName(), cpu, running);
 await conn.close();
+const host: Host = await openHost({ kind: 'test' });
+const guests: GuestInfo[] = await host.list();
+const xl = new Xl(new FakeTransport());
+const lxc: Lxc = new Lxc();
+console.log(guests.length, typeof xl, typeof lxc);
+await host.close();
 `,
     );
     writeFileSync(
@@ -179,6 +218,7 @@ export async function names(): Promise<string[]> {
 describe('API documentation', () => {
   it('npm run docs (typedoc) builds docs/api without errors or warnings', async () => {
     const r = await run('npm', ['run', 'docs'], ROOT, { NO_COLOR: '1', FORCE_COLOR: '0' });
+    // eslint-disable-next-line no-control-regex -- strips terminal colour codes
     const out = (r.stdout + r.stderr).replace(/\x1b\[[0-9;]*m/g, '');
     expect(r.code, out.slice(-4000)).toBe(0);
     expect(out).not.toMatch(/\[error\]/);

@@ -1,4 +1,4 @@
-// Issue 8 (no crash, no hang) against a real libvirtd: SIGKILL of the daemon
+// Hardening (no crash, no hang) against a real libvirtd: SIGKILL of the daemon
 // with 100 calls in flight, close() with calls in flight, a worker_thread
 // terminated mid-call, and process.exit() with calls and subscriptions live.
 // libvirtd is always restarted afterwards (afterAll), so later tests work.
@@ -31,7 +31,7 @@ describe.skipIf(part.skip)('faults on qemu:///system', () => {
     await conn.setKeepAlive(1, 3);
     const pid = libvirtdPid();
     expect(pid).not.toBeNull();
-    let settledMs = 0;
+    let settledMs: number;
     try {
       process.kill(pid!, 'SIGSTOP');  // freeze it, so the 100 calls are surely in flight
       const t0 = Date.now();

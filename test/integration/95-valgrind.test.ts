@@ -1,4 +1,4 @@
-// Issue 8 (no leak): scripts/valgrind.sh runs a lifetime workload (lookups,
+// Hardening (no leak): scripts/valgrind.sh runs a lifetime workload (lookups,
 // getInfo, free/using, close with calls in flight) and a fuzz workload (every
 // bound method, random arguments) on test:///default under memcheck. It fails
 // on a definite leak with virtkit.node frames, on any memory error, and when a

@@ -119,7 +119,7 @@ const NOT_DEFINED = /doesn't exist|Container is not defined|is not defined/;
  *
  * Tools that do not log errors by themselves (lxc-copy, lxc-snapshot, lxc-ls, lxc-info,
  * lxc-autostart) get `-l ERROR -o /dev/null` so failures carry a reason on stderr
- * (not `-o /dev/stderr`: see {@link LOG_TO_STDERR}).
+ * (not `-o /dev/stderr`: see `LOG_TO_STDERR`).
  */
 export class Lxc {
   /** The transport used. */

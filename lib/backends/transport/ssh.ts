@@ -40,7 +40,7 @@ const SSH_FAILURE =
 /**
  * Runs programs on another host through the OpenSSH client:
  * `ssh -o BatchMode=yes -o StrictHostKeyChecking=… [-i key] [-p port] -- user@host '<cmd>' '<arg>'…`.
- * Each remote argv element is single-quoted ({@link shQuote}), so the remote login shell (which
+ * Each remote argv element is single-quoted (`shQuote`), so the remote login shell (which
  * must be POSIX) reconstructs exactly the same argv. The local `ssh` runs through
  * {@link LocalTransport} (own process group, timeout). Note: a timeout kills the local ssh; the
  * remote command gets SIGHUP only if it has a tty (`tty: true` for `spawn`).
@@ -65,6 +65,7 @@ export class SshTransport implements Transport {
       throw new InvalidArgumentError('port', 'must be an integer 1..65535');
     }
     const checkValue = (param: string, v: string): void => {
+      // eslint-disable-next-line no-control-regex -- refusing control characters is the point
       if (typeof v !== 'string' || v.length === 0 || /[\0-\x1f\x7f]/.test(v)) {
         throw new InvalidArgumentError(param, 'must be a non-empty string without control characters');
       }

@@ -174,7 +174,7 @@ export function vifSpecString(v: XlVifSpec): string {
 
 /**
  * Serialise an {@link XlConfig} to xl.cfg text. All keys and values are validated; strings are
- * quoted with {@link xlQuote}. Throws {@link InvalidArgumentError} on anything unsafe.
+ * quoted with `xlQuote`. Throws {@link InvalidArgumentError} on anything unsafe.
  */
 export function renderXlConfig(cfg: XlConfig): string {
   if (!cfg || typeof cfg !== 'object') throw new InvalidArgumentError('config', 'must be an object');

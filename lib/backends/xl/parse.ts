@@ -162,7 +162,7 @@ const num = (v: unknown): number | undefined => (typeof v === 'number' && Number
 const defbool = (v: unknown): boolean | undefined =>
   v === true || v === 'True' ? true : v === false || v === 'False' ? false : undefined;
 
-/** Result of {@link parseXlListLong}. */
+/** Result of `xl list -l`, parsed. */
 export interface XlListLongResult {
   /** Output format detected. `sxp` output (`output_format="sxp"` in xl.conf) is not parsed. */
   format: 'json' | 'sxp' | 'empty';
@@ -182,7 +182,7 @@ export function parseXlListLong(stdout: string): XlListLongResult {
   try {
     data = JSON.parse(text);
   } catch (e) {
-    throw new Error(`xl list -l: invalid JSON: ${(e as Error).message}`);
+    throw new Error(`xl list -l: invalid JSON: ${(e as Error).message}`, { cause: e });
   }
   if (!Array.isArray(data)) throw new Error('xl list -l: expected a JSON array');
   const domains: XlDomainDetails[] = [];
