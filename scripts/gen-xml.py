@@ -275,6 +275,54 @@ def flatten_named(p, acc):
     acc['_def'] = saved
 
 
+def seq_names(p, edges, seen):
+    """Child element names a pattern can hold, adding 'a before b' edges for its sequences."""
+    k = p[0]
+    if k == 'ref':
+        key = (id(p[1]), p[2])
+        if key in seen:
+            return seen[key]
+        seen[key] = []
+        seen[key] = seq_names(deref(p), edges, seen)
+        return seen[key]
+    if k == 'group':
+        prev, allnames = [], []
+        for c in p[1]:
+            names = seq_names(c, edges, seen)
+            for a in prev:
+                for b in names:
+                    if a != b:
+                        edges.add((a, b))
+            if names:
+                prev = names
+            allnames += [n for n in names if n not in allnames]
+        return allnames
+    if k in ('interleave', 'choice'):
+        allnames = []
+        for c in p[1]:
+            allnames += [n for n in seq_names(c, edges, seen) if n not in allnames]
+        return allnames
+    if k in ('optional', 'zeroOrMore', 'oneOrMore', 'mixed'):
+        return seq_names(p[1], edges, seen)
+    if k == 'element' and p[1] is not None:
+        return [p[1]]
+    return []
+
+
+def topo_order(names, edges):
+    """Orders names so every edge a->b has a first, keeping first-seen order otherwise; a
+    cycle (branches ordering two names both ways) is broken by first-seen order."""
+    pos = {n: i for i, n in enumerate(names)}
+    preds = {n: {a for a, b in edges if b == n and a in pos} for n in names}
+    out, left = [], list(names)
+    while left:
+        ready = [n for n in left if not (preds[n] & set(left))]
+        n = ready[0] if ready else left[0]
+        out.append(n)
+        left.remove(n)
+    return out
+
+
 def counts(p, out, mult):
     """name -> max occurrences (1, or 2 meaning 'many') of child elements."""
     k = p[0]
@@ -397,8 +445,50 @@ def value_types(p, out, enum):
         raise SystemExit('gen-xml: value ' + k)
 
 
+XSD_CLASS_ESC = {'i': 'A-Za-z_:', 'c': '\\-.0-9A-Za-z_:'}
+
+
+def xsd_regex(src):
+    """An XSD regular expression as JavaScript source (anchoring is the runtime's): XSD has no
+    anchors, so ^ and $ outside a class are literal; \\i and \\c become their ASCII classes."""
+    out, i, in_class = [], 0, False
+    while i < len(src):
+        c = src[i]
+        if c == '\\' and i + 1 < len(src):
+            e = src[i + 1]
+            if e.lower() in XSD_CLASS_ESC:
+                body = XSD_CLASS_ESC[e.lower()]
+                out.append(body if in_class else ('[%s%s]' % ('^' if e.isupper() else '', body)))
+            elif e in 'pP':
+                raise SystemExit('gen-xml: unhandled XSD regex escape \\%s in %s' % (e, src))
+            else:
+                out.append(c + e)
+            i += 2
+            continue
+        if in_class:
+            if c == ']':
+                in_class = False
+        elif c == '[':
+            in_class = True
+            out.append(c)
+            if src[i + 1:i + 2] == '^':
+                out.append('^')
+                i += 1
+            i += 1
+            continue
+        elif c in '$^':
+            out.append('\\' + c)
+            i += 1
+            continue
+        out.append(c)
+        i += 1
+    return ''.join(out)
+
+
 def data_type(t, params):
-    pat = params.get('pattern')
+    pat = xsd_regex(params['pattern']) if 'pattern' in params else None
+    if t in XSD_INT and pat not in (None, '[0-9]+', '-?[0-9]+'):
+        return ['p', pat]  # e.g. octal modes: the digits are not a decimal number
     if t in XSD_INT:
         lo, hi = XSD_INT[t]
         if 'minInclusive' in params:
@@ -472,8 +562,13 @@ def build_shape(elems, memo, schema, hint):
     if req == ALL:
         req = set()
     s.attrs = [(n, value_spec(v), 1 if '@' + n in req else 0) for n, v in acc['attrs'].items()]
+    edges = set()
+    for e, _ in elems:
+        seq_names(e[2], edges, {})
+    order = topo_order(list(acc['kids']), edges)
     s.kids = []
-    for n, lst in acc['kids'].items():
+    for n in order:
+        lst = acc['kids'][n]
         # Dedupe the same element pattern reached twice (a define referenced twice).
         uniq, seen = [], set()
         for e, dn in lst:

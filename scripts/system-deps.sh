@@ -11,6 +11,7 @@ PKGS=(
   openssh-client sasl2-bin rsync
   valgrind
   virtinst genisoimage
+  libxml2-utils python3-lxml
 )
 missing=()
 for p in "${PKGS[@]}"; do

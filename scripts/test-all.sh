@@ -9,6 +9,7 @@ bash scripts/setup-lxc.sh
 [ -d node_modules/vitest ] || npm ci --no-audit --no-fund --ignore-scripts
 npm run build
 python3 scripts/generate.py --check
+python3 scripts/gen-xml.py --check
 bash scripts/start-services.sh
 npx tsc --noEmit -p tsconfig.json
 bash scripts/lint.sh

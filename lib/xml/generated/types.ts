@@ -1755,8 +1755,8 @@ export interface DomainFilesystemDef extends XMLExtras {
   type?: "file" | "block" | "mount" | "bind" | "template" | "ram";
   accessmode?: "passthrough" | "mapped" | "squash";
   multidevs?: "default" | "remap" | "forbid" | "warn";
-  fmode?: number;
-  dmode?: number;
+  fmode?: string;
+  dmode?: string;
   driver?: DomainFsDriverDef;
   source: DomainFilesystemSourceDef;
   target: DomainFilesystemTargetDef;
@@ -2302,9 +2302,9 @@ export interface DomainHostdevSourceDef extends XMLExtras {
   protocol?: "adapter" | "iscsi" | "vhost";
   name?: string;
   wwpn?: string;
-  address?: DomainHostdevSourceAddressDef;
   vendor?: DomainInterfaceSourceVendorDef;
   product?: DomainInterfaceSourceProductDef;
+  address?: DomainHostdevSourceAddressDef;
   adapter?: DomainSourceinfoadapterDef;
   host?: DomainHostdevSourceHostDef[];
   auth?: DomainDiskAuthDef;
@@ -3286,12 +3286,12 @@ export interface StoragePoolFeaturesCowDef extends XMLExtras {
 export interface StoragePoolSourceDef extends XMLExtras {
   vendor?: StoragePoolSourceVendorDef;
   product?: StoragePoolSourceProductDef;
-  device?: StoragePoolSourceDeviceDef[];
   format?: StoragePoolSourceFormatDef;
   host?: StoragePoolSourceinfohostDef[];
   dir?: StoragePoolSourceDirDef;
   protocol?: StoragePoolSourceProtocolDef;
   name?: string[];
+  device?: StoragePoolSourceDeviceDef[];
   initiator?: DomainInitiatorinfoDef;
   auth?: StoragePoolSourceinfoauthDef;
   adapter?: DomainSourceinfoadapterDef;
@@ -3305,19 +3305,6 @@ export interface StoragePoolSourceVendorDef extends XMLExtras {
 /** `<product>` (schema storagepool) */
 export interface StoragePoolSourceProductDef extends XMLExtras {
   name: string;
-}
-
-/** `<device>` (schema storagepool) */
-export interface StoragePoolSourceDeviceDef extends XMLExtras {
-  path: string;
-  part_separator?: "yes" | "no";
-  freeExtent?: StoragePoolDevextentsDef[];
-}
-
-/** `<freeExtent>` (schema storagepool) */
-export interface StoragePoolDevextentsDef extends XMLExtras {
-  start: bigint;
-  end: bigint;
 }
 
 /** `<format>` (schema storagepool) */
@@ -3343,6 +3330,19 @@ export interface StoragePoolSourceProtocolDef extends XMLExtras {
   ver: string;
 }
 
+/** `<device>` (schema storagepool) */
+export interface StoragePoolSourceDeviceDef extends XMLExtras {
+  path: string;
+  part_separator?: "yes" | "no";
+  freeExtent?: StoragePoolDevextentsDef[];
+}
+
+/** `<freeExtent>` (schema storagepool) */
+export interface StoragePoolDevextentsDef extends XMLExtras {
+  start: bigint;
+  end: bigint;
+}
+
 /** `<auth>` (schema storagepool) */
 export interface StoragePoolSourceinfoauthDef extends XMLExtras {
   type: "chap" | "ceph";
@@ -3364,7 +3364,7 @@ export interface StoragePoolTargetDef extends XMLExtras {
 
 /** `<permissions>` (schema storagepool) */
 export interface StoragePoolPermissionsDef extends XMLExtras {
-  mode?: number;
+  mode?: string;
   owner?: "-1" | number;
   group?: "-1" | number;
   label?: string;
@@ -4113,21 +4113,9 @@ export interface NodeDeviceDriverDef extends XMLExtras {
 /** `<capability>` (schema nodedev) */
 export interface NodeDeviceCapabilityDef extends XMLExtras {
   "@type": "system" | "pci" | "usb_device" | "usb" | "net" | "scsi_generic" | "scsi_host" | "scsi_target" | "scsi" | "storage" | "drm" | "mdev" | "ccw" | "css" | "vdpa" | "ap_card" | "ap_queue" | "ap_matrix";
-  product?: NodeDeviceCapabilityProductDef;
-  hardware?: NodeDeviceCapabilityHardwareDef;
-  firmware?: NodeDeviceCapabilityFirmwareDef;
+  number?: bigint;
   class?: bigint | string;
   domain?: bigint;
-  bus?: bigint | string | "";
-  slot?: bigint;
-  function?: bigint;
-  vendor?: NodeDeviceCapabilityVendorDef;
-  capability?: NodeDeviceCapabilityCapabilityDef[];
-  iommuGroup?: NodeDeviceCapabilityIommuGroupDef;
-  numa?: NodeDeviceCapabilityNumaDef;
-  "pci-express"?: NodeDeviceCapabilityPciExpressDef;
-  device?: bigint;
-  number?: bigint;
   subclass?: bigint;
   protocol?: bigint;
   description?: string;
@@ -4138,12 +4126,20 @@ export interface NodeDeviceCapabilityDef extends XMLExtras {
   char?: string;
   host?: bigint;
   unique_id?: number;
+  block?: string;
+  bus?: bigint | string | "";
+  slot?: bigint;
+  function?: bigint;
+  device?: bigint;
+  product?: NodeDeviceCapabilityProductDef;
+  hardware?: NodeDeviceCapabilityHardwareDef;
+  firmware?: NodeDeviceCapabilityFirmwareDef;
   target?: bigint | string | "";
   lun?: bigint;
   type?: NodeDeviceCapabilityTypeDef;
-  block?: string;
   drive_type?: string;
   model?: string;
+  vendor?: NodeDeviceCapabilityVendorDef;
   serial?: string;
   size?: bigint;
   logical_block_size?: bigint;
@@ -4155,9 +4151,24 @@ export interface NodeDeviceCapabilityDef extends XMLExtras {
   ssid?: string;
   devno?: number | string;
   channel_dev_addr?: NodeDeviceCapabilityChannelDevAddrDef;
+  capability?: NodeDeviceCapabilityCapabilityDef[];
+  iommuGroup?: NodeDeviceCapabilityIommuGroupDef;
+  numa?: NodeDeviceCapabilityNumaDef;
+  "pci-express"?: NodeDeviceCapabilityPciExpressDef;
   chardev?: string;
   "ap-adapter"?: number | string;
   "ap-domain"?: number | string;
+}
+
+/** `<link>` (schema nodedev) */
+export interface NodeDeviceLinkSpeedStateDef extends XMLExtras {
+  speed?: number;
+  state?: "unknown" | "notpresent" | "down" | "lowerlayerdown" | "testing" | "dormant" | "up";
+}
+
+/** `<feature>` (schema nodedev) */
+export interface NodeDeviceCapabilityFeatureDef extends XMLExtras {
+  name: string;
 }
 
 /** `<product>` (schema nodedev) */
@@ -4181,10 +4192,29 @@ export interface NodeDeviceCapabilityFirmwareDef extends XMLExtras {
   release_date?: string;
 }
 
+/** `<type>` (schema nodedev) */
+export interface NodeDeviceCapabilityTypeDef extends XMLExtras {
+  id?: string;
+  "#text"?: string;
+}
+
 /** `<vendor>` (schema nodedev) */
 export interface NodeDeviceCapabilityVendorDef extends XMLExtras {
   id?: string;
   "#text"?: string;
+}
+
+/** `<attr>` (schema nodedev) */
+export interface NodeDeviceCapabilityAttrDef extends XMLExtras {
+  name: string;
+  value: string;
+}
+
+/** `<channel_dev_addr>` (schema nodedev) */
+export interface NodeDeviceCapabilityChannelDevAddrDef extends XMLExtras {
+  cssid: number | string;
+  ssid: string;
+  devno: number | string;
 }
 
 /** `<capability>` (schema nodedev) */
@@ -4196,11 +4226,11 @@ export interface NodeDeviceCapabilityCapabilityDef extends XMLExtras {
   name?: string;
   fields?: NodeDeviceCapabilityCapabilityFieldsDef[];
   wwnn?: string;
-  wwpn?: string;
-  fabric_wwn?: string;
   max_vports?: number;
   vports?: number;
   rport?: string;
+  wwpn?: string;
+  fabric_wwn?: string;
   media_available?: "1" | "0";
   media_size?: bigint;
   media_label?: string;
@@ -4231,8 +4261,8 @@ export interface NodeDeviceCapabilityCapabilityFieldsDef extends XMLExtras {
   manufacture_id?: string;
   part_number?: string;
   serial_number?: string;
-  vendor_field?: NodeDeviceCapabilityCapabilityFieldsVendorFieldDef[];
   asset_tag?: string;
+  vendor_field?: NodeDeviceCapabilityCapabilityFieldsVendorFieldDef[];
   system_field?: NodeDeviceCapabilityCapabilityFieldsSystemFieldDef[];
 }
 
@@ -4270,36 +4300,6 @@ export interface NodeDeviceCapabilityPciExpressLinkDef extends XMLExtras {
   port?: number;
   speed?: string;
   width: number;
-}
-
-/** `<link>` (schema nodedev) */
-export interface NodeDeviceLinkSpeedStateDef extends XMLExtras {
-  speed?: number;
-  state?: "unknown" | "notpresent" | "down" | "lowerlayerdown" | "testing" | "dormant" | "up";
-}
-
-/** `<feature>` (schema nodedev) */
-export interface NodeDeviceCapabilityFeatureDef extends XMLExtras {
-  name: string;
-}
-
-/** `<type>` (schema nodedev) */
-export interface NodeDeviceCapabilityTypeDef extends XMLExtras {
-  id?: string;
-  "#text"?: string;
-}
-
-/** `<attr>` (schema nodedev) */
-export interface NodeDeviceCapabilityAttrDef extends XMLExtras {
-  name: string;
-  value: string;
-}
-
-/** `<channel_dev_addr>` (schema nodedev) */
-export interface NodeDeviceCapabilityChannelDevAddrDef extends XMLExtras {
-  cssid: number | string;
-  ssid: string;
-  devno: number | string;
 }
 
 /** `<secret>` (schema secret) */
