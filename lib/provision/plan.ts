@@ -65,13 +65,10 @@ export async function makePlan(conn: Connect, options: InstallOptions): Promise<
   }
   const os = await osTraits(o.osVariant, g.arch);
   const machine = o.machine ?? defaultMachine(g, os);
-  let dc: DomainCapsFacts | null = null;
-  try {
-    dc = readDomainCaps(await conn.getDomainCapabilities(g.emulator, g.arch, machine, g.domainType, 0));
-  } catch {
-    // Drivers without domain capabilities (test:///default): decide from capabilities alone.
-    dc = null;
-  }
+  // Drivers without domain capabilities (test:///default): decide from capabilities alone.
+  const dc: DomainCapsFacts | null = await conn
+    .getDomainCapabilities(g.emulator, g.arch, machine, g.domainType, 0)
+    .then(readDomainCaps, () => null);
 
   if (await exists(conn.domainLookupByName(o.name))) throw new ProvisionError('EXISTS', `a domain named '${o.name}' exists already`);
   for (const n of o.networks) {
