@@ -63,6 +63,7 @@ export function domainDocument(s: DomainSpec): string {
   if (s.features.apic) features.apic = {};
   if (s.features.pae) features.pae = {};
   if (s.features.vmportOff) features.vmport = { state: 'off' };
+  if (s.features.hyperv) features.hyperv = { relaxed: { state: 'on' }, vapic: { state: 'on' }, spinlocks: { state: 'on', retries: 8191 } };
 
   const def: DomainDef = {
     type: s.type as DomainDef['type'],
@@ -79,7 +80,14 @@ export function domainDocument(s: DomainSpec): string {
     clock: {
       offset: s.clock.offset,
       ...(s.clock.timers
-        ? { timer: [{ name: 'rtc', tickpolicy: 'catchup' }, { name: 'pit', tickpolicy: 'delay' }, { name: 'hpet', present: 'no' }] }
+        ? {
+            timer: [
+              { name: 'rtc', tickpolicy: 'catchup' },
+              { name: 'pit', tickpolicy: 'delay' },
+              { name: 'hpet', present: 'no' },
+              ...(s.clock.hypervclock ? [{ name: 'hypervclock' as const, present: 'yes' as const }] : []),
+            ],
+          }
         : {}),
     },
     devices,

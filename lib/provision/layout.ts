@@ -73,6 +73,8 @@ export function layoutDomain(o: CheckedOptions, g: GuestFacts, dc: DomainCapsFac
     graphics = { type: gtype, listen: o.graphics?.listen ?? null };
   }
   const spice = graphics?.type === 'spice';
+  // Windows runs markedly better with QEMU's Hyper-V enlightenments.
+  const hyperv = x86 && qemuLike && os.windows;
 
   let firmware: DomainSpec['firmware'] = null;
   if (x86 && os.requiresEfi) {
@@ -117,9 +119,9 @@ export function layoutDomain(o: CheckedOptions, g: GuestFacts, dc: DomainCapsFac
     machine,
     firmware,
     boot: o.boot ?? boot,
-    features: { acpi: g.acpi, apic: g.apic, pae: g.pae, vmportOff: x86 && qemuLike && spice },
+    features: { acpi: g.acpi, apic: g.apic, pae: g.pae, vmportOff: x86 && qemuLike && spice, hyperv: hyperv },
     cpuPassthrough: x86 && g.domainType === 'kvm' && g.arch === g.hostArch,
-    clock: { offset: os.clock, timers: x86 && qemuLike },
+    clock: { offset: os.clock, timers: x86 && qemuLike, hypervclock: hyperv },
     pmOff: x86 && qemuLike,
     emulator: g.emulator,
     disks,

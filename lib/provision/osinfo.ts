@@ -165,5 +165,6 @@ export async function osTraits(variant: string, arch = 'x86_64'): Promise<OsTrai
     recommendedVcpus: recommendedVcpus(e, arch),
     requiresEfi: all.some((x) => x.biosUnsupported.includes(arch)),
     clock: ['win9x', 'winnt', 'win16', 'solaris'].includes(e.family ?? '') ? 'localtime' : 'utc',
+    windows: ['win9x', 'winnt', 'win16'].includes(e.family ?? ''),
   };
 }

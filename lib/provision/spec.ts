@@ -40,6 +40,8 @@ export interface OsTraits {
   recommendedVcpus: number | null;
   requiresEfi: boolean;
   clock: 'utc' | 'localtime';
+  /** A Windows family OS: Hyper-V enlightenments help it. */
+  windows: boolean;
 }
 
 export const GENERIC_OS: OsTraits = {
@@ -56,6 +58,7 @@ export const GENERIC_OS: OsTraits = {
   recommendedVcpus: null,
   requiresEfi: false,
   clock: 'utc',
+  windows: false,
 };
 
 export type DiskSource = { file: string } | { dev: string } | { pool: string; volume: string };
@@ -97,9 +100,9 @@ export interface DomainSpec {
   machine: string | null;
   firmware: 'efi' | null;
   boot: ('hd' | 'cdrom' | 'network')[];
-  features: { acpi: boolean; apic: boolean; pae: boolean; vmportOff: boolean };
+  features: { acpi: boolean; apic: boolean; pae: boolean; vmportOff: boolean; hyperv: boolean };
   cpuPassthrough: boolean;
-  clock: { offset: 'utc' | 'localtime'; timers: boolean };
+  clock: { offset: 'utc' | 'localtime'; timers: boolean; hypervclock: boolean };
   pmOff: boolean;
   emulator: string | null;
   disks: DiskSpec[];
