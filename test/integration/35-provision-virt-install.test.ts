@@ -5,17 +5,19 @@
 // target, read-only), NICs (type, source, model), graphics (type, listen), consoles,
 // acpi/apic/pae and the CPU mode. The UUID and MAC addresses are random on both sides.
 import { execFile, execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Connect, planInstall, type InstallOptions, type StoragePool } from '../../lib/index.js';
+import { Connect, parseStoragePoolXML, planInstall, type InstallOptions, type StoragePool } from '../../lib/index.js';
 import { requirePart, uniq } from '../helpers/index.js';
 import { SYSTEM, daemonUp } from '../helpers/qemu.js';
 import { summarizeDomain, volumeName } from '../helpers/provision.js';
 
 const run = promisify(execFile);
 const POOL = 'virtkit-pool';
+const POOL_DIR = '/var/lib/virtkit/pool';
 
 function has(cmd: string): boolean {
   try {
@@ -63,14 +65,14 @@ describe.skipIf(need.skip)(`planInstall vs virt-install --print-xml (${need.reas
   beforeAll(async () => {
     conn = await Connect.open(SYSTEM);
     pool = await conn.storagePoolLookupByName(POOL);
-    // QEMU (and virt-install's checks) run as libvirt-qemu: the ISO's folder must be traversable.
-    mkdirSync('/var/lib/virtkit', { recursive: true });
-    dir = mkdtempSync('/var/lib/virtkit/prov-');
-    chmodSync(dir, 0o755);
-    mkdirSync(join(dir, 'iso'));
-    writeFileSync(join(dir, 'iso', 'hello.txt'), 'virtkit\n');
-    iso = join(dir, 'tiny.iso');
-    execFileSync('genisoimage', ['-quiet', '-V', 'VIRTKIT', '-o', iso, join(dir, 'iso')]);
+    // The ISO goes in the managed pool: for a file outside every pool, virt-install defines
+    // (and autostarts) a pool for its folder, even with --dry-run.
+    dir = mkdtempSync(join(tmpdir(), 'prov-'));
+    writeFileSync(join(dir, 'hello.txt'), 'virtkit\n');
+    iso = `${POOL_DIR}/${base}.iso`;
+    execFileSync('genisoimage', ['-quiet', '-V', 'VIRTKIT', '-o', iso, dir]);
+    made.push(`${base}.iso`);
+    await pool.refresh(0);
     // An existing image, and a volume that makes the next name NAME-1.qcow2.
     for (const name of [`${base}-exist.qcow2`, `${base}-taken.qcow2`]) {
       await pool.storageVolCreateXML(`<volume><name>${name}</name><capacity unit='MiB'>16</capacity><target><format type='qcow2'/></target></volume>`, 0);
@@ -81,6 +83,14 @@ describe.skipIf(need.skip)(`planInstall vs virt-install --print-xml (${need.reas
   afterAll(async () => {
     for (const name of made) await (await pool.storageVolLookupByName(name).catch(() => null))?.delete(0).catch(() => {});
     if (dir) rmSync(dir, { recursive: true, force: true });
+    // Were virt-install to have defined a pool for a folder of ours, it goes too.
+    for (const p of await conn.listAllStoragePools(0)) {
+      const path = parseStoragePoolXML(await p.getXMLDesc(0)).target?.path ?? '';
+      if (p.getName() !== POOL && (path === dir || path.startsWith(`${POOL_DIR}/`))) {
+        await p.destroy().catch(() => {});
+        await p.undefine().catch(() => {});
+      }
+    }
     await conn?.close();
   });
 
@@ -97,7 +107,7 @@ describe.skipIf(need.skip)(`planInstall vs virt-install --print-xml (${need.reas
     }), () => [`${base}-d.qcow2`, `${base}-d-1.qcow2`, `${base}-d.img`]],
     ['NAME.qcow2 taken in the pool: NAME-1.qcow2', () => ({ name: `${base}-taken`, memory: 256, disks: [{ pool: POOL, size: 1 }], graphics: { type: 'none' } }), () => [`${base}-taken-1.qcow2`]],
     ['an existing qcow2 volume by path, on a bridge', () => ({
-      name: `${base}-e`, memory: 256, disks: [{ path: `/var/lib/virtkit/pool/${base}-exist.qcow2` }], networks: [{ bridge: 'virbr0' }], graphics: { type: 'none' },
+      name: `${base}-e`, memory: 256, disks: [{ path: `${POOL_DIR}/${base}-exist.qcow2` }], networks: [{ bridge: 'virbr0' }], graphics: { type: 'none' },
     })],
     ['TCG, q35, no console', () => ({
       name: `${base}-f`, memory: 256, disks: [{ pool: POOL, size: 1 }], virtType: 'qemu', machine: 'q35', console: 'none', graphics: { type: 'vnc' },

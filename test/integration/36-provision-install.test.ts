@@ -62,6 +62,7 @@ describe.skipIf(need.skip)(`install() on qemu:///system (${need.reason})`, () =>
   let pool: StoragePool;
   let dir: string;
   let iso: string;
+  let brokenPool = '';
   const guests: string[] = [];
 
   async function volumeNames(): Promise<string[]> {
@@ -81,6 +82,13 @@ describe.skipIf(need.skip)(`install() on qemu:///system (${need.reason})`, () =>
     writeFileSync(join(dir, 'iso', 'readme.txt'), 'virtkit provisioning test\n');
     iso = join(dir, 'tiny.iso');
     execFileSync('genisoimage', ['-quiet', '-V', 'VIRTKIT', '-o', iso, join(dir, 'iso')]);
+    // A running dir pool whose directory is then removed: libvirt still lists it as active,
+    // and creating a volume in it fails.
+    brokenPool = `prov-broken-${process.pid}`;
+    mkdirSync(join(dir, 'broken'));
+    const bp = await conn.storagePoolCreateXML(`<pool type='dir'><name>${brokenPool}</name><target><path>${join(dir, 'broken')}</path></target></pool>`, 0);
+    bp.free();
+    rmSync(join(dir, 'broken'), { recursive: true });
   });
 
   afterAll(async () => {
@@ -90,6 +98,7 @@ describe.skipIf(need.skip)(`install() on qemu:///system (${need.reason})`, () =>
         if (v.getName().startsWith(name)) await v.delete(0).catch(() => {});
       }
     }
+    if (brokenPool) await (await conn.storagePoolLookupByName(brokenPool).catch(() => null))?.destroy().catch(() => {});
     if (dir) rmSync(dir, { recursive: true, force: true });
     await conn?.close();
   });
@@ -137,6 +146,16 @@ describe.skipIf(need.skip)(`install() on qemu:///system (${need.reason})`, () =>
   });
 
   const late: [string, (name: string) => InstallOptions, RegExp][] = [
+    [
+      'a pool whose directory is gone (fails creating the second volume)',
+      (name) => ({ name, memory: 64, disks: [{ pool: POOL, size: 0.01 }, { pool: brokenPool, size: 0.01 }], graphics: { type: 'none' } }),
+      /creating volume/,
+    ],
+    [
+      'VNC on an address the host does not have (fails at start)',
+      (name) => ({ name, memory: 64, disks: [{ pool: POOL, size: 0.01 }], graphics: { type: 'vnc', listen: '192.0.2.1' } }),
+      /starting/,
+    ],
     [
       'a bridge that does not exist (fails at start)',
       (name) => ({ name, memory: 64, disks: [{ pool: POOL, size: 0.01 }, { pool: POOL, size: 0.01, format: 'raw' }], networks: [{ bridge: 'prov-nobr0' }], graphics: { type: 'none' } }),
