@@ -34,7 +34,7 @@ How the grammar becomes a shape (the rules the README documents):
 - Identical shapes are shared (Moore partition refinement over all schemas); an interface is
   named after the first schema (in SCHEMAS order) and define that declares it.
 
-Usage: python3 scripts/gen-xml.py [--check] [--schemas DIR]
+Usage: python3 scripts/gen-xml.py [--check] [--schemas DIR] [--dump-grammar SCHEMA[,SCHEMA...]|all]
 """
 import json
 import os
@@ -67,6 +67,18 @@ XSD_INT = {
     'nonPositiveInteger': (None, 0), 'negativeInteger': (None, -1),
 }
 SAFE = 2**53 - 1
+
+# The prefixes libvirt writes for its extension namespaces (the grammar names only the URI).
+NS_PREFIX = {
+    'http://libvirt.org/schemas/domain/qemu/1.0': 'qemu',
+    'http://libvirt.org/schemas/domain/lxc/1.0': 'lxc',
+    'http://libvirt.org/schemas/domain/bhyve/1.0': 'bhyve',
+    'http://libvirt.org/schemas/domain/xen/1.0': 'xen',
+    'http://libvirt.org/schemas/domain/vmware/1.0': 'vmware',
+    'http://libvirt.org/schemas/network/dnsmasq/1.0': 'dnsmasq',
+    'http://libvirt.org/schemas/storagepool/fs/1.0': 'fs',
+    'http://libvirt.org/schemas/storagepool/rbd/1.0': 'rbd',
+}
 
 
 def schema_dir():
@@ -153,11 +165,11 @@ def combine(parts, scope):
     return (how, pats)
 
 
-def conv_children(el, d, scope):
+def conv_children(el, d, scope, ns=''):
     """The pattern of an element's children (an implicit group)."""
     kids = [c for c in el if c.tag.startswith(RNG) and c.tag != RNG + 'name'
             and c.tag not in (RNG + 'anyName', RNG + 'nsName')]
-    pats = [conv(c, d, scope) for c in kids]
+    pats = [conv(c, d, scope, ns) for c in kids]
     if not pats:
         return ('empty',)
     return pats[0] if len(pats) == 1 else ('group', pats)
@@ -172,19 +184,29 @@ def el_name(el):
     return None  # anyName / nsName: a wildcard
 
 
-def conv(el, d, scope):
+def qname(name, ns):
+    """An element of a libvirt extension namespace is named with the prefix libvirt writes."""
+    if name is None or not ns:
+        return name
+    if ns not in NS_PREFIX:
+        raise SystemExit('gen-xml: no prefix known for namespace ' + ns)
+    return NS_PREFIX[ns] + ':' + name
+
+
+def conv(el, d, scope, ns=''):
     tag = el.tag.replace(RNG, '')
+    ns = el.get('ns', ns)
     if tag in ('group', 'interleave', 'choice'):
-        pats = [conv(c, d, scope) for c in el if c.tag.startswith(RNG)]
+        pats = [conv(c, d, scope, ns) for c in el if c.tag.startswith(RNG)]
         return pats[0] if len(pats) == 1 else (tag, pats)
     if tag in ('optional', 'zeroOrMore', 'oneOrMore', 'list', 'mixed'):
-        return (tag, conv_children(el, d, scope))
+        return (tag, conv_children(el, d, scope, ns))
     if tag == 'element':
-        return ('element', el_name(el), conv_children(el, d, scope), uid())
+        return ('element', qname(el_name(el), ns), conv_children(el, d, scope, ns), uid(), ns)
     if tag == 'attribute':
         kids = [c for c in el if c.tag.startswith(RNG) and c.tag not in
                 (RNG + 'name', RNG + 'anyName', RNG + 'nsName')]
-        val = conv(kids[0], d, scope) if kids else ('text',)
+        val = conv(kids[0], d, scope, ns) if kids else ('text',)
         return ('attribute', el_name(el), val)
     if tag == 'ref':
         return ('ref', scope, el.get('name'))
@@ -487,8 +509,6 @@ def xsd_regex(src):
 
 def data_type(t, params):
     pat = xsd_regex(params['pattern']) if 'pattern' in params else None
-    if t in XSD_INT and pat not in (None, '[0-9]+', '-?[0-9]+'):
-        return ['p', pat]  # e.g. octal modes: the digits are not a decimal number
     if t in XSD_INT:
         lo, hi = XSD_INT[t]
         if 'minInclusive' in params:
@@ -500,6 +520,8 @@ def data_type(t, params):
         if 'maxExclusive' in params:
             hi = int(params['maxExclusive']) - 1
         big = 0 if (lo is not None and hi is not None and lo >= -SAFE and hi <= SAFE) else 1
+        if pat not in (None, '[0-9]+', '-?[0-9]+'):
+            big = 2  # e.g. octal modes ("0755"): the digits are no decimal number; keep the text
         return ['i', None if lo is None else str(lo), None if hi is None else str(hi), big, pat]
     if t in ('double', 'float', 'decimal'):
         return ['d', pat]
@@ -525,7 +547,7 @@ def value_spec(pats):
 # ---------------------------------------------------------------- shapes
 
 class Shape:
-    __slots__ = ('id', 'name', 'attrs', 'kids', 'text', 'scalar', 'textopt', 'tsname', 'schema',
+    __slots__ = ('id', 'ns', 'name', 'attrs', 'kids', 'text', 'scalar', 'textopt', 'tsname', 'schema',
                  'defname', 'hint')
 
 
@@ -542,6 +564,7 @@ def build_shape(elems, memo, schema, hint):
     SHAPES.append(s)
     memo[key] = s
     s.name = elems[0][0][1]
+    s.ns = elems[0][0][4]
     s.schema = schema
     dns = {dn for _, dn in elems}
     s.defname = dns.pop() if len(dns) == 1 else None
@@ -603,7 +626,7 @@ def schema_roots(name, sdir):
 def minimize():
     """Moore refinement: shapes equal in everything, children's classes included, merge."""
     def local(s):
-        return json.dumps([s.name, s.attrs, [(n, r, q) for n, _, r, q in s.kids], s.text,
+        return json.dumps([s.name, s.ns, s.attrs, [(n, r, q) for n, _, r, q in s.kids], s.text,
                            s.scalar, s.textopt])
     cls = {}
     keys = {}
@@ -655,7 +678,7 @@ def ts_value(ids, big_ok=True):
         if t[0] == 'e':
             parts += [json.dumps(v) for v in t[1]]
         elif t[0] == 'i':
-            parts.append('bigint' if t[3] else 'number')
+            parts.append(['number', 'bigint', 'string'][t[3]])
         else:
             parts.append('string')
     out = []
@@ -728,7 +751,10 @@ def generate(sdir):
         attrs = [[n, ids, q] for n, ids, q in r.attrs]
         kids = [[n, index[cls[ch.id]], rp, q] for n, ch, rp, q in r.kids]
         flags = r.scalar | (r.textopt << 1)
-        shapes_out.append([r.name, attrs, kids, r.text if r.text is not None else 0, flags])
+        row = [r.name, attrs, kids, r.text if r.text is not None else 0, flags]
+        if r.ns:
+            row.append(r.ns)
+        shapes_out.append(row)
     ver = libvirt_version()
     tables = HEADER % ver
     tables += ('import type { ShapeRow, ValueRow } from \'../table-types.js\';\n\n'
@@ -800,9 +826,51 @@ def generate(sdir):
     return {'tables.ts': tables, 'types.ts': types, 'schemas.ts': sch, 'shorthands.ts': sh}
 
 
+def dump_grammar(name, sdir):
+    """The resolved grammar of one schema as JSON (for the property tests, which generate
+    documents from it): {start, defs}; a ref is ['ref', index into defs]."""
+    path = os.path.join(sdir, name + '.rng')
+    scope = make_scope(parse_file(path), sdir, None)
+    index, defs = {}, []
+
+    def enc(p):
+        k = p[0]
+        if k == 'ref':
+            key = (id(p[1]), p[2])
+            if key not in index:
+                index[key] = len(defs)
+                defs.append(None)
+                defs[index[key]] = enc(deref(p))
+            return ['ref', index[key]]
+        if k in ('group', 'interleave', 'choice'):
+            return [k, [enc(c) for c in p[1]]]
+        if k in ('optional', 'zeroOrMore', 'oneOrMore', 'list', 'mixed'):
+            return [k, enc(p[1])]
+        if k == 'element':
+            return ['element', p[1], enc(p[2]), p[4]]
+        if k == 'attribute':
+            return ['attribute', p[1], enc(p[2])]
+        if k == 'data':
+            params = dict(p[2])
+            if 'pattern' in params:
+                params['pattern'] = xsd_regex(params['pattern'])
+            return ['data', p[1], params]
+        if k == 'value':
+            return ['value', p[1], p[2]]
+        return [k]
+    start = enc(combine(scope.starts, scope))
+    return json.dumps({'start': start, 'defs': defs}, separators=(',', ':'))
+
+
 def main():
     sys.setrecursionlimit(20000)
     args = sys.argv[1:]
+    if '--dump-grammar' in args:
+        sdir = args[args.index('--schemas') + 1] if '--schemas' in args else schema_dir()
+        which = args[args.index('--dump-grammar') + 1]
+        names = [k for k, _ in SCHEMAS] if which == 'all' else which.split(',')
+        print('{' + ','.join('%s:%s' % (json.dumps(n), dump_grammar(n, sdir)) for n in names) + '}')
+        return
     check = '--check' in args
     sdir = args[args.index('--schemas') + 1] if '--schemas' in args else schema_dir()
     files = generate(sdir)

@@ -46,13 +46,34 @@ class Indent {
   }
 }
 
-function writeElement(sh: Shape, v: unknown, name: string, path: string, depth: number, ind: Indent): string {
+const NONE: ReadonlySet<string> = new Set();
+
+/** Prefixes an element's own `xmlns:*` attributes declare, added to those in scope. */
+function declaredBy(attrs: Record<string, unknown>, inScope: ReadonlySet<string>): ReadonlySet<string> {
+  let out: Set<string> | null = null;
+  for (const k in attrs) {
+    if (k.startsWith('xmlns:')) (out ??= new Set(inScope)).add(k.slice(6));
+  }
+  return out ?? inScope;
+}
+
+function writeElement(
+  sh: Shape, v: unknown, name: string, path: string, depth: number, ind: Indent, declared: ReadonlySet<string>,
+): string {
   if (sh.scalar) {
-    if (v === '') return `<${name}/>`;
-    return `<${name}>${escText(writeValue(v, sh.text!, path))}</${name}>`;
+    const open = sh.ns === undefined ? name : nsOpen(sh, name, declared).open;
+    if (v === '') return `<${open}/>`;
+    return `<${open}>${escText(writeValue(v, sh.text!, path))}</${name}>`;
   }
   if (!isObject(v)) throw new XMLError(path, `an object for <${name}>`, Array.isArray(v) ? 'an array' : String(v));
   let s = `<${name}`;
+  const own = v['#extraAttrs'];
+  if (isObject(own)) declared = declaredBy(own, declared);
+  if (sh.ns !== undefined) {
+    const o = nsOpen(sh, name, declared);
+    s = `<${o.open}`;
+    declared = o.declared;
+  }
   const attrs = sh.attrs;
   for (let i = 0; i < attrs.length; i++) {
     const a = attrs[i]!;
@@ -88,10 +109,10 @@ function writeElement(sh: Shape, v: unknown, name: string, path: string, depth: 
     if (k.repeat) {
       if (!Array.isArray(x)) throw new XMLError(`${path}/${k.name}`, `an array of <${k.name}>`, typeof x);
       for (let j = 0; j < x.length; j++) {
-        body += pad + writeElement(ks, x[j], k.name, `${path}/${k.name}[${j + 1}]`, depth + 1, ind);
+        body += pad + writeElement(ks, x[j], k.name, `${path}/${k.name}[${j + 1}]`, depth + 1, ind, declared);
       }
     } else {
-      body += pad + writeElement(ks, x, k.name, `${path}/${k.name}`, depth + 1, ind);
+      body += pad + writeElement(ks, x, k.name, `${path}/${k.name}`, depth + 1, ind, declared);
     }
   }
   const extra = v['#extra'];
@@ -101,6 +122,13 @@ function writeElement(sh: Shape, v: unknown, name: string, path: string, depth: 
   }
   if (body === '') return s + '/>';
   return `${s}>${body}${pad === '' ? '' : ind.at(depth)}</${name}>`;
+}
+
+/** The open tag of a namespaced element, declaring its prefix where no ancestor did. */
+function nsOpen(sh: Shape, name: string, declared: ReadonlySet<string>): { open: string; declared: ReadonlySet<string> } {
+  const prefix = name.slice(0, name.indexOf(':'));
+  if (declared.has(prefix)) return { open: name, declared };
+  return { open: `${name} xmlns:${prefix}="${escAttr(sh.ns!)}"`, declared: new Set(declared).add(prefix) };
 }
 
 function hasExtraNamed(obj: Record<string, unknown>, name: string): boolean {
@@ -118,5 +146,5 @@ export interface ToXMLOptions {
 export function writeWithShape(id: number, name: string, value: unknown, options?: ToXMLOptions): string {
   const n = options?.indent ?? 2;
   if (!Number.isInteger(n) || n < 0 || n > 16) throw new RangeError(`toXML: indent must be an integer in [0, 16], got ${n}`);
-  return writeElement(shape(id), value, name, `/${name}`, 0, new Indent(' '.repeat(n))) + (n > 0 ? '\n' : '');
+  return writeElement(shape(id), value, name, `/${name}`, 0, new Indent(' '.repeat(n)), NONE) + (n > 0 ? '\n' : '');
 }

@@ -30,12 +30,14 @@ export interface Shape {
   text: number[] | null;
   scalar: boolean;
   textOptional: boolean;
+  /** The namespace URI of an element of a libvirt extension namespace. */
+  ns: string | undefined;
 }
 
 const compiled: (Shape | undefined)[] = new Array(SHAPES.length);
 
 function compile(id: number): Shape {
-  const [name, attrRows, kidRows, text, flags] = SHAPES[id]!;
+  const [name, attrRows, kidRows, text, flags, ns] = SHAPES[id]!;
   const kidNames = new Set(kidRows.map((k) => k[0]));
   // An attribute sharing its name with a child element is '@name'; the element keeps 'name'.
   const attrs = attrRows.map(([n, types, req]): AttrSlot => ({
@@ -53,6 +55,7 @@ function compile(id: number): Shape {
     text: text === 0 ? null : text,
     scalar: (flags & 1) === 1,
     textOptional: (flags & 2) === 2,
+    ns,
   };
 }
 

@@ -5,7 +5,7 @@ import { VALUES } from './generated/tables.js';
 /** A value type compiled from its table row (regular expressions built once, lazily). */
 export type ValueType =
   | { k: 'e'; set: Set<string>; list: string[] }
-  | { k: 'i'; min: bigint | null; max: bigint | null; minN: number; maxN: number; big: boolean; re: RegExp | null }
+  | { k: 'i'; min: bigint | null; max: bigint | null; minN: number; maxN: number; big: 0 | 1 | 2; re: RegExp | null }
   | { k: 'd'; re: RegExp | null }
   | { k: 'p'; re: RegExp | null; src: string }
   | { k: 's' };
@@ -33,7 +33,7 @@ function compile(row: ValueRow): ValueType {
       const min = row[1] === null ? null : BigInt(row[1]);
       const max = row[2] === null ? null : BigInt(row[2]);
       return {
-        k: 'i', min, max, big: row[3] === 1, re: xsdPattern(row[4]),
+        k: 'i', min, max, big: row[3], re: xsdPattern(row[4]),
         minN: min === null ? -Infinity : Number(min), maxN: max === null ? Infinity : Number(max),
       };
     }
@@ -74,7 +74,7 @@ function readOne(t: ValueType, text: string): Read {
     case 'i': {
       const s = trimmed(text);
       if (!INTEGER.test(s) || (t.re !== null && !t.re.test(s))) return NO_MATCH;
-      if (!t.big && s.length < 16) {
+      if (t.big === 0 && s.length < 16) {
         const n = Number(s);
         if (n < t.minN || n > t.maxN) {
           tooLarge = true;
@@ -87,7 +87,7 @@ function readOne(t: ValueType, text: string): Read {
         tooLarge = true;
         return NO_MATCH;
       }
-      return t.big ? b : Number(b);
+      return t.big === 1 ? b : t.big === 2 ? s : Number(b);
     }
     case 'd': {
       const s = trimmed(text);

@@ -69,9 +69,18 @@ describe('parseXML: mechanical names and exact values', () => {
     expect(g.listen![0]!.address).toBe('127.0.0.1');
   });
 
+  it("reads libvirt's namespaced extensions with the prefix libvirt writes", () => {
+    expect(def['qemu:commandline']!['qemu:arg']!.map((a) => a.value)).toEqual(['-S']);
+    const bare = parseDomainXML(GUEST.replace(/ xmlns:qemu='[^']*'/, '').replace(/<qemu:commandline>.*<\/qemu:commandline>/, ''));
+    bare['qemu:commandline'] = { 'qemu:arg': [{ value: '-m' }] };
+    // The namespace is declared where no ancestor declares it.
+    expect(domainXML(bare, { indent: 0 })).toContain('<qemu:commandline xmlns:qemu="http://libvirt.org/schemas/domain/qemu/1.0"><qemu:arg value="-m"/></qemu:commandline>');
+    expect(domainXML(def, { indent: 0 })).toContain('<qemu:commandline><qemu:arg value="-S"/></qemu:commandline>');
+  });
+
   it('keeps unknown elements and attributes and writes them back', () => {
     expect(def['#extraAttrs']).toEqual({ 'xmlns:qemu': 'http://libvirt.org/schemas/domain/qemu/1.0' });
-    expect(def['#extra']!.map((n) => (typeof n === 'string' ? n : n.name))).toEqual(['qemu:commandline']);
+    expect(def['#extra']).toBeUndefined();
     expect(def.devices!['#extra']![0]).toMatchObject({ name: 'futuredevice', attrs: { kind: 'new' } });
     const out = domainXML(def);
     expect(out).toContain('<x:part>kept &amp; written back</x:part>');

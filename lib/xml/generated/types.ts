@@ -41,14 +41,16 @@ export interface DomainDef extends XMLExtras {
   idmap?: DomainIdmapDef;
   devices?: DomainDevicesDef;
   seclabel?: DomainSeclabelDef[];
-  commandline?: DomainCommandlineDef[];
-  capabilities?: DomainQemucapabilitiesDef;
-  deprecation?: DomainQemudeprecationDef;
-  override?: DomainQemuoverrideDef;
-  namespace?: DomainLxcsharensDef;
+  "qemu:commandline"?: DomainQemucmdlineDef;
+  "qemu:capabilities"?: DomainQemucapabilitiesDef;
+  "qemu:deprecation"?: DomainQemudeprecationDef;
+  "qemu:override"?: DomainQemuoverrideDef;
+  "lxc:namespace"?: DomainLxcsharensDef;
   keywrap?: DomainKeywrapDef;
   launchSecurity?: DomainLaunchSecurityDef;
-  datacenterpath?: string;
+  "bhyve:commandline"?: DomainBhyvecmdlineDef;
+  "xen:commandline"?: DomainXencmdlineDef;
+  "vmware:datacenterpath"?: string;
 }
 
 /** `<metadata>` (schema domain) */
@@ -2917,88 +2919,88 @@ export interface DomainSeclabelDef extends XMLExtras {
   baselabel?: string;
 }
 
-/** `<commandline>` (schema domain) */
-export interface DomainCommandlineDef extends XMLExtras {
-  arg?: DomainCommandlineArgDef[];
-  env?: DomainCommandlineEnvDef[];
+/** `<qemu:commandline>` (schema domain) */
+export interface DomainQemucmdlineDef extends XMLExtras {
+  "qemu:arg"?: DomainQemucmdlineQemuArgDef[];
+  "qemu:env"?: DomainQemucmdlineQemuEnvDef[];
 }
 
-/** `<arg>` (schema domain) */
-export interface DomainCommandlineArgDef extends XMLExtras {
+/** `<qemu:arg>` (schema domain) */
+export interface DomainQemucmdlineQemuArgDef extends XMLExtras {
   value: string;
 }
 
-/** `<env>` (schema domain) */
-export interface DomainCommandlineEnvDef extends XMLExtras {
+/** `<qemu:env>` (schema domain) */
+export interface DomainQemucmdlineQemuEnvDef extends XMLExtras {
   name: string;
   value?: string;
 }
 
-/** `<capabilities>` (schema domain) */
+/** `<qemu:capabilities>` (schema domain) */
 export interface DomainQemucapabilitiesDef extends XMLExtras {
-  add?: DomainQemucapabilitiesAddDef[];
-  del?: DomainQemucapabilitiesDelDef[];
+  "qemu:add"?: DomainQemucapabilitiesQemuAddDef[];
+  "qemu:del"?: DomainQemucapabilitiesQemuDelDef[];
 }
 
-/** `<add>` (schema domain) */
-export interface DomainQemucapabilitiesAddDef extends XMLExtras {
+/** `<qemu:add>` (schema domain) */
+export interface DomainQemucapabilitiesQemuAddDef extends XMLExtras {
   capability: string;
 }
 
-/** `<del>` (schema domain) */
-export interface DomainQemucapabilitiesDelDef extends XMLExtras {
+/** `<qemu:del>` (schema domain) */
+export interface DomainQemucapabilitiesQemuDelDef extends XMLExtras {
   capability: string;
 }
 
-/** `<deprecation>` (schema domain) */
+/** `<qemu:deprecation>` (schema domain) */
 export interface DomainQemudeprecationDef extends XMLExtras {
   behavior: "none" | "omit" | "reject" | "crash";
 }
 
-/** `<override>` (schema domain) */
+/** `<qemu:override>` (schema domain) */
 export interface DomainQemuoverrideDef extends XMLExtras {
-  device?: DomainQemuoverrideDeviceDef[];
+  "qemu:device"?: DomainQemuoverrideQemuDeviceDef[];
 }
 
-/** `<device>` (schema domain) */
-export interface DomainQemuoverrideDeviceDef extends XMLExtras {
+/** `<qemu:device>` (schema domain) */
+export interface DomainQemuoverrideQemuDeviceDef extends XMLExtras {
   alias: string;
-  frontend?: DomainQemuoverrideDeviceFrontendDef;
+  "qemu:frontend"?: DomainQemuoverrideQemuDeviceQemuFrontendDef;
 }
 
-/** `<frontend>` (schema domain) */
-export interface DomainQemuoverrideDeviceFrontendDef extends XMLExtras {
-  property?: DomainQemuoverridepropertyDef[];
+/** `<qemu:frontend>` (schema domain) */
+export interface DomainQemuoverrideQemuDeviceQemuFrontendDef extends XMLExtras {
+  "qemu:property"?: DomainQemuoverridepropertyDef[];
 }
 
-/** `<property>` (schema domain) */
+/** `<qemu:property>` (schema domain) */
 export interface DomainQemuoverridepropertyDef extends XMLExtras {
   name: string;
   type: "string" | "signed" | "unsigned" | "bool" | "remove";
   value?: string;
 }
 
-/** `<namespace>` (schema domain) */
+/** `<lxc:namespace>` (schema domain) */
 export interface DomainLxcsharensDef extends XMLExtras {
-  sharenet?: DomainLxcsharensSharenetDef;
-  shareipc?: DomainLxcsharensShareipcDef;
-  shareuts?: DomainLxcsharensShareutsDef;
+  "lxc:sharenet"?: DomainLxcsharensLxcSharenetDef;
+  "lxc:shareipc"?: DomainLxcsharensLxcShareipcDef;
+  "lxc:shareuts"?: DomainLxcsharensLxcShareutsDef;
 }
 
-/** `<sharenet>` (schema domain) */
-export interface DomainLxcsharensSharenetDef extends XMLExtras {
+/** `<lxc:sharenet>` (schema domain) */
+export interface DomainLxcsharensLxcSharenetDef extends XMLExtras {
   type: "netns" | "name" | "pid";
   value: string;
 }
 
-/** `<shareipc>` (schema domain) */
-export interface DomainLxcsharensShareipcDef extends XMLExtras {
+/** `<lxc:shareipc>` (schema domain) */
+export interface DomainLxcsharensLxcShareipcDef extends XMLExtras {
   type: "name" | "pid";
   value: string;
 }
 
-/** `<shareuts>` (schema domain) */
-export interface DomainLxcsharensShareutsDef extends XMLExtras {
+/** `<lxc:shareuts>` (schema domain) */
+export interface DomainLxcsharensLxcShareutsDef extends XMLExtras {
   type: "name" | "pid";
   value: string;
 }
@@ -3026,6 +3028,26 @@ export interface DomainLaunchSecurityDef extends XMLExtras {
   session?: string;
 }
 
+/** `<bhyve:commandline>` (schema domain) */
+export interface DomainBhyvecmdlineDef extends XMLExtras {
+  "bhyve:arg"?: DomainBhyvecmdlineBhyveArgDef[];
+}
+
+/** `<bhyve:arg>` (schema domain) */
+export interface DomainBhyvecmdlineBhyveArgDef extends XMLExtras {
+  value: string;
+}
+
+/** `<xen:commandline>` (schema domain) */
+export interface DomainXencmdlineDef extends XMLExtras {
+  "xen:arg"?: DomainXencmdlineXenArgDef[];
+}
+
+/** `<xen:arg>` (schema domain) */
+export interface DomainXencmdlineXenArgDef extends XMLExtras {
+  value: string;
+}
+
 /** `<network>` (schema network) */
 export interface NetworkDef extends XMLExtras {
   connections?: number;
@@ -3047,7 +3069,7 @@ export interface NetworkDef extends XMLExtras {
   port?: DomainPortOptionsDef;
   ip?: NetworkIpDef[];
   route?: DomainRouteDef[];
-  options?: NetworkOptionsDef;
+  "dnsmasq:options"?: NetworkDnsmasqOptionsDef;
 }
 
 /** `<bridge>` (schema network) */
@@ -3228,13 +3250,13 @@ export interface NetworkIpDhcpBootpDef extends XMLExtras {
   server?: string;
 }
 
-/** `<options>` (schema network) */
-export interface NetworkOptionsDef extends XMLExtras {
-  option?: NetworkOptionsOptionDef[];
+/** `<dnsmasq:options>` (schema network) */
+export interface NetworkDnsmasqOptionsDef extends XMLExtras {
+  "dnsmasq:option"?: NetworkDnsmasqOptionsDnsmasqOptionDef[];
 }
 
-/** `<option>` (schema network) */
-export interface NetworkOptionsOptionDef extends XMLExtras {
+/** `<dnsmasq:option>` (schema network) */
+export interface NetworkDnsmasqOptionsDnsmasqOptionDef extends XMLExtras {
   value: string;
 }
 
@@ -3249,9 +3271,9 @@ export interface StoragePoolDef extends XMLExtras {
   features?: StoragePoolFeaturesDef;
   source?: StoragePoolSourceDef;
   target?: StoragePoolTargetDef;
-  mount_opts?: StoragePoolFsMountOptsDef;
+  "fs:mount_opts"?: StoragePoolFsMountOptsDef;
   refresh?: StoragePoolRefreshDef;
-  config_opts?: StoragePoolRbdConfigOptsDef;
+  "rbd:config_opts"?: StoragePoolRbdConfigOptsDef;
 }
 
 /** `<capacity>` (schema storagepool) */
@@ -3370,13 +3392,13 @@ export interface StoragePoolPermissionsDef extends XMLExtras {
   label?: string;
 }
 
-/** `<mount_opts>` (schema storagepool) */
+/** `<fs:mount_opts>` (schema storagepool) */
 export interface StoragePoolFsMountOptsDef extends XMLExtras {
-  option?: StoragePoolFsMountOptsOptionDef[];
+  "fs:option"?: StoragePoolFsMountOptsFsOptionDef[];
 }
 
-/** `<option>` (schema storagepool) */
-export interface StoragePoolFsMountOptsOptionDef extends XMLExtras {
+/** `<fs:option>` (schema storagepool) */
+export interface StoragePoolFsMountOptsFsOptionDef extends XMLExtras {
   name: string;
 }
 
@@ -3390,13 +3412,13 @@ export interface StoragePoolRefreshVolumeDef extends XMLExtras {
   allocation?: "default" | "capacity";
 }
 
-/** `<config_opts>` (schema storagepool) */
+/** `<rbd:config_opts>` (schema storagepool) */
 export interface StoragePoolRbdConfigOptsDef extends XMLExtras {
-  option?: StoragePoolRbdConfigOptsOptionDef[];
+  "rbd:option"?: StoragePoolRbdConfigOptsRbdOptionDef[];
 }
 
-/** `<option>` (schema storagepool) */
-export interface StoragePoolRbdConfigOptsOptionDef extends XMLExtras {
+/** `<rbd:option>` (schema storagepool) */
+export interface StoragePoolRbdConfigOptsRbdOptionDef extends XMLExtras {
   name: string;
   value: string;
 }
@@ -5080,14 +5102,16 @@ export interface DomainSnapshotDomainDef extends XMLExtras {
   idmap?: DomainIdmapDef;
   devices?: DomainDevicesDef;
   seclabel?: DomainSeclabelDef[];
-  commandline?: DomainCommandlineDef[];
-  capabilities?: DomainQemucapabilitiesDef;
-  deprecation?: DomainQemudeprecationDef;
-  override?: DomainQemuoverrideDef;
-  namespace?: DomainLxcsharensDef;
+  "qemu:commandline"?: DomainQemucmdlineDef;
+  "qemu:capabilities"?: DomainQemucapabilitiesDef;
+  "qemu:deprecation"?: DomainQemudeprecationDef;
+  "qemu:override"?: DomainQemuoverrideDef;
+  "lxc:namespace"?: DomainLxcsharensDef;
   keywrap?: DomainKeywrapDef;
   launchSecurity?: DomainLaunchSecurityDef;
-  datacenterpath?: string;
+  "bhyve:commandline"?: DomainBhyvecmdlineDef;
+  "xen:commandline"?: DomainXencmdlineDef;
+  "vmware:datacenterpath"?: string;
 }
 
 /** `<inactiveDomain>` (schema domainsnapshot) */
@@ -5130,14 +5154,16 @@ export interface InactiveDomainDef extends XMLExtras {
   idmap?: DomainIdmapDef;
   devices?: DomainDevicesDef;
   seclabel?: DomainSeclabelDef[];
-  commandline?: DomainCommandlineDef[];
-  capabilities?: DomainQemucapabilitiesDef;
-  deprecation?: DomainQemudeprecationDef;
-  override?: DomainQemuoverrideDef;
-  namespace?: DomainLxcsharensDef;
+  "qemu:commandline"?: DomainQemucmdlineDef;
+  "qemu:capabilities"?: DomainQemucapabilitiesDef;
+  "qemu:deprecation"?: DomainQemudeprecationDef;
+  "qemu:override"?: DomainQemuoverrideDef;
+  "lxc:namespace"?: DomainLxcsharensDef;
   keywrap?: DomainKeywrapDef;
   launchSecurity?: DomainLaunchSecurityDef;
-  datacenterpath?: string;
+  "bhyve:commandline"?: DomainBhyvecmdlineDef;
+  "xen:commandline"?: DomainXencmdlineDef;
+  "vmware:datacenterpath"?: string;
 }
 
 /** `<parent>` (schema domainsnapshot) */
