@@ -1,7 +1,14 @@
 // planInstall(): reads the host (capabilities, domain capabilities, pools, networks) and
 // the OS variant, decides the guest, and writes the documents. Creates nothing.
 import { existsSync, statSync } from 'node:fs';
-import type { Connect } from '../libvirt/index.js';
+import {
+  LibvirtError,
+  VIR_ERR_NO_DOMAIN,
+  VIR_ERR_NO_NETWORK,
+  VIR_ERR_NO_STORAGE_POOL,
+  VIR_ERR_NO_STORAGE_VOL,
+  type Connect,
+} from '../libvirt/index.js';
 import { domainDocument, volumeDocument } from './documents.js';
 import { ProvisionError } from './errors.js';
 import { readDomainCaps, readGuestFacts, readPool, readVolumeFormat, type PoolFacts } from './host-read.js';
@@ -31,17 +38,25 @@ const FORMAT_POOLS = new Set(['dir', 'fs', 'netfs']);
 // Pools whose volumes are block devices.
 const BLOCK_POOLS = new Set(['logical', 'disk', 'iscsi', 'iscsi-direct', 'scsi', 'mpath', 'zfs']);
 
+// The lookups' "no such object" answers; any other failure (a dropped connection) is raised.
+const ABSENT = new Set([VIR_ERR_NO_DOMAIN, VIR_ERR_NO_NETWORK, VIR_ERR_NO_STORAGE_POOL, VIR_ERR_NO_STORAGE_VOL]);
+
 async function exists<T>(p: Promise<T>): Promise<T | null> {
   try {
     return await p;
-  } catch {
-    return null;
+  } catch (e) {
+    if (e instanceof LibvirtError && ABSENT.has(e.code)) return null;
+    throw e;
   }
 }
 
+/** A URI without a host part (qemu:///system, test:///default) reaches this machine's files. */
 function isLocal(uri: string): boolean {
-  // qemu:///system, test:///default: no host part.
-  return /^[a-z0-9+]+:\/\/\//i.test(uri);
+  try {
+    return new URL(uri).host === '';
+  } catch {
+    return false;
+  }
 }
 
 async function poolFacts(conn: Connect, name: string, cache: Map<string, PoolFacts & { taken: Set<string> }>) {

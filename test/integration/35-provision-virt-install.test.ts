@@ -81,17 +81,21 @@ describe.skipIf(need.skip)(`planInstall vs virt-install --print-xml (${need.reas
   });
 
   afterAll(async () => {
-    for (const name of made) await (await pool.storageVolLookupByName(name).catch(() => null))?.delete(0).catch(() => {});
+    await conn?.close().catch(() => {});
+    // A fresh connection: the shared libvirtd may have been restarted during the run.
+    const c = await Connect.open(SYSTEM);
+    const p = await c.storagePoolLookupByName(POOL);
+    for (const name of made) await (await p.storageVolLookupByName(name).catch(() => null))?.delete(0).catch(() => {});
     if (dir) rmSync(dir, { recursive: true, force: true });
     // Were virt-install to have defined a pool for a folder of ours, it goes too.
-    for (const p of await conn.listAllStoragePools(0)) {
-      const path = parseStoragePoolXML(await p.getXMLDesc(0)).target?.path ?? '';
-      if (p.getName() !== POOL && (path === dir || path.startsWith(`${POOL_DIR}/`))) {
-        await p.destroy().catch(() => {});
-        await p.undefine().catch(() => {});
+    for (const other of await c.listAllStoragePools(0)) {
+      const path = parseStoragePoolXML(await other.getXMLDesc(0)).target?.path ?? '';
+      if (other.getName() !== POOL && (path === dir || path.startsWith(`${POOL_DIR}/`))) {
+        await other.destroy().catch(() => {});
+        await other.undefine().catch(() => {});
       }
     }
-    await conn?.close();
+    await c.close();
   });
 
   // [title, options, the new volumes' names when the set checks them]

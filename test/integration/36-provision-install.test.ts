@@ -92,15 +92,19 @@ describe.skipIf(need.skip)(`install() on qemu:///system (${need.reason})`, () =>
   });
 
   afterAll(async () => {
+    await conn?.close().catch(() => {});
+    // A fresh connection: the shared libvirtd may have been restarted during the run.
+    const c = await Connect.open(SYSTEM);
+    const p = await c.storagePoolLookupByName(POOL);
+    await p.refresh(0).catch(() => {});
+    const vols = await p.listAllVolumes(0);
     for (const name of guests) {
-      await removeDomain(conn, name);
-      for (const v of await pool.listAllVolumes(0).catch(() => [])) {
-        if (v.getName().startsWith(name)) await v.delete(0).catch(() => {});
-      }
+      await removeDomain(c, name);
+      for (const v of vols) if (v.getName().startsWith(name)) await v.delete(0).catch(() => {});
     }
-    if (brokenPool) await (await conn.storagePoolLookupByName(brokenPool).catch(() => null))?.destroy().catch(() => {});
+    if (brokenPool) await (await c.storagePoolLookupByName(brokenPool).catch(() => null))?.destroy().catch(() => {});
     if (dir) rmSync(dir, { recursive: true, force: true });
-    await conn?.close();
+    await c.close();
   });
 
   it('the handbook guest: volume, disk, cdrom, NAT, VNC and console, read back typed', async () => {
