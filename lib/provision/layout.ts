@@ -13,7 +13,10 @@ const X86 = new Set(['x86_64', 'i686']);
 const PCIE_ROOT_PORTS = 14;
 // The NIC models virt-install prefers when the OS lists them, best first.
 const NET_PREFS = ['e1000', 'rtl8139', 'ne2k_pci', 'pcnet'];
+// Targets per bus: IDE has two channels of two, a floppy controller two drives; other buses
+// are limited by the names (three letters: 26 + 26^2 + 26^3).
 const TARGET_LIMIT: Record<string, number> = { ide: 4, fdc: 2 };
+const NAME_LIMIT = 18278;
 
 /** The default machine: q35 when the OS variant supports it, else the first listed. */
 export function defaultMachine(g: GuestFacts, os: OsTraits): string | null {
@@ -59,7 +62,7 @@ export function layoutDomain(o: CheckedOptions, g: GuestFacts, dc: DomainCapsFac
     }
     const prefix = targetPrefix(bus);
     const n = (used.get(prefix) ?? 0) + 1;
-    if (n > (TARGET_LIMIT[bus] ?? 18278)) throw new ProvisionError('UNSUPPORTED', `only ${TARGET_LIMIT[bus]} disks fit on bus '${bus}' (machine '${machine ?? g.domainType}')`);
+    if (n > (TARGET_LIMIT[bus] ?? NAME_LIMIT)) throw new ProvisionError('UNSUPPORTED', `only ${TARGET_LIMIT[bus] ?? NAME_LIMIT} disks fit on bus '${bus}' (machine '${machine ?? g.domainType}')`);
     used.set(prefix, n);
     disks.push({ ...d, bus, dev: prefix + targetSuffix(n) });
   }

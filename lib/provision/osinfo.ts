@@ -1,7 +1,7 @@
 // OS variants, read from osinfo-db (the files libosinfo and virt-install read): which
 // devices an OS supports decides virtio vs emulated disks and NICs, q35 vs i440fx, USB 3,
 // and whether it needs UEFI.
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ProvisionError } from './errors.js';
 import { GENERIC_OS, type OsTraits } from './spec.js';
@@ -63,7 +63,7 @@ function entriesOf(xml: string): OsEntry[] {
 }
 
 /** The OS files' text, read once; only files that mention a wanted id are parsed. */
-let texts: string[] | null = null;
+let texts: Promise<string[]> | null = null;
 const parsed = new Map<string, OsEntry[]>();
 
 /** The osinfo-db directory: libosinfo's OSINFO_SYSTEM_DIR, else Debian's path. */
@@ -71,36 +71,43 @@ export function osinfoDir(): string {
   return process.env.OSINFO_SYSTEM_DIR || '/usr/share/osinfo';
 }
 
-function allTexts(): string[] {
-  if (texts) return texts;
+/** Every OS file's text, read once (asynchronously: about 800 files) and kept. */
+function allTexts(): Promise<string[]> {
+  texts ??= readAll().catch((e: unknown) => {
+    texts = null; // a later call tries again (osinfo-db installed meanwhile)
+    throw e;
+  });
+  return texts;
+}
+
+async function readAll(): Promise<string[]> {
   const root = join(osinfoDir(), 'os');
   let vendors: string[];
   try {
-    vendors = readdirSync(root);
+    vendors = await readdir(root);
   } catch {
     throw new ProvisionError('UNKNOWN_OS', `osinfo-db not found at ${root} (Debian package osinfo-db); only osVariant 'generic' works without it`);
   }
   const out: string[] = [];
   for (const v of vendors) {
-    let files: string[];
-    try {
-      files = readdirSync(join(root, v)).filter((f) => f.endsWith('.xml'));
-    } catch {
-      continue;
-    }
-    for (const f of files) out.push(readFileSync(join(root, v, f), 'utf8'));
+    const files = await readdir(join(root, v)).catch(() => [] as string[]);
+    out.push(...(await Promise.all(files.filter((f) => f.endsWith('.xml')).map((f) => readFile(join(root, v, f), 'utf8')))));
   }
-  texts = out;
   return out;
 }
 
 /** The entry that `match` selects, parsing only the files whose text contains `needle`. */
-function find(needle: string, match: (e: OsEntry) => boolean): OsEntry | undefined {
-  for (const t of allTexts()) {
+async function find(needle: string, match: (e: OsEntry) => boolean): Promise<OsEntry | undefined> {
+  for (const t of await allTexts()) {
     if (!t.includes(needle)) continue;
     let entries = parsed.get(t);
     if (!entries) {
-      entries = entriesOf(t);
+      try {
+        entries = entriesOf(t);
+      } catch {
+        // A damaged file in the database hides only the OSes it describes.
+        entries = [];
+      }
       parsed.set(t, entries);
     }
     const e = entries.find(match);
@@ -110,7 +117,7 @@ function find(needle: string, match: (e: OsEntry) => boolean): OsEntry | undefin
 }
 
 /** The OS and its ancestors (derives-from, clones), as libosinfo collects their devices. */
-function lineage(e: OsEntry): OsEntry[] {
+async function lineage(e: OsEntry): Promise<OsEntry[]> {
   const seen = new Map<string, OsEntry>();
   const todo = [e];
   while (todo.length) {
@@ -118,7 +125,7 @@ function lineage(e: OsEntry): OsEntry[] {
     if (seen.has(x.id)) continue;
     seen.set(x.id, x);
     for (const p of x.parents) {
-      const pe = find(`<os id="${p}"`, (c) => c.id === p);
+      const pe = await find(`<os id="${p}"`, (c) => c.id === p);
       if (pe) todo.push(pe);
     }
   }
@@ -144,9 +151,9 @@ function recommendedVcpus(e: OsEntry, arch: string): number | null {
  */
 export async function osTraits(variant: string, arch = 'x86_64'): Promise<OsTraits> {
   if (variant === 'generic') return GENERIC_OS;
-  const e = find(`>${variant}<`, (c) => c.shortIds.includes(variant));
+  const e = await find(`>${variant}<`, (c) => c.shortIds.includes(variant));
   if (!e) throw new ProvisionError('UNKNOWN_OS', `unknown OS variant '${variant}' (osinfo-db short ids, e.g. debian11, fedora37, win10; or generic)`);
-  const all = lineage(e);
+  const all = await lineage(e);
   const devices = new Set(all.flatMap((x) => x.devices));
   const has = (ids: string[]) => ids.some((id) => devices.has(id));
   const virtioNet = has(DEV.virtioNet);
