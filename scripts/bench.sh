@@ -30,6 +30,13 @@ trap cleanup EXIT
 # libvirtd for part b (no-op when it is already up).
 bash scripts/start-services.sh >/dev/null 2>&1 || echo "bench: libvirtd could not be started; part b will be skipped" >&2
 VK_ROOT="$ROOT" node --expose-gc "$OUT/bench.cjs"
+# Typed XML: parse/serialize of a live domain and the largest capabilities document.
+npx esbuild test/bench/xml.ts --bundle --platform=node --format=cjs --target=node20 \
+  --outfile="$OUT/xml.cjs" --log-level=warning \
+  --define:__dirname="\"$ROOT/lib/libvirt\"" --define:__filename="\"$ROOT/lib/libvirt/binding.ts\""
+echo
+echo "== typed XML vs saxes raw parse and libvirt-python + lxml.objectify, qemu:///system =="
+VK_ROOT="$ROOT" node --expose-gc "$OUT/xml.cjs"
 # Events (issue 3) and stream transfers (issue 4) use the built package.
 [ -f dist/index.mjs ] || npx tsup >/dev/null
 echo

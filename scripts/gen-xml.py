@@ -219,6 +219,9 @@ def conv(el, d, scope, ns=''):
         return ('value', el.text or '', el.get('type', 'token'))
     if tag == 'data':
         params = {p.get('name'): p.text for p in el if p.tag == RNG + 'param'}
+        for ex in el.findall(RNG + 'except'):
+            # libvirt excepts literal values only (a volume name is not "." or "..").
+            params['except'] = [v.text or '' for v in ex.iter(RNG + 'value')]
         return ('data', el.get('type'), params)
     if tag in ('text', 'empty', 'notAllowed'):
         return (tag,)
@@ -525,6 +528,8 @@ def data_type(t, params):
         return ['i', None if lo is None else str(lo), None if hi is None else str(hi), big, pat]
     if t in ('double', 'float', 'decimal'):
         return ['d', pat]
+    if 'except' in params:
+        return ['p', pat if pat is not None else '[\\s\\S]*', params['except']]
     if pat is not None:
         return ['p', pat]
     return ['s']

@@ -4,7 +4,11 @@ import type { XMLNode } from './node.js';
 import { shape, type KidSlot, type Shape } from './shapes.js';
 import { acceptsEmpty, readValue } from './values.js';
 
-/** One open element while reading: typed (`shape` set) or kept as it is (`node` set). */
+/**
+ * One open element while reading: typed (`shape` set) or kept as it is (`node` set). Its path
+ * is built only for an error message: `index` is its 1-based position among repeated siblings
+ * (0 when the element is single).
+ */
 class Frame {
   text = '';
   constructor(
@@ -12,9 +16,25 @@ class Frame {
     readonly obj: Record<string, unknown> | null,
     readonly node: XMLNode | null,
     readonly slot: KidSlot | null,
-    readonly path: string,
+    readonly parent: Frame | undefined,
     readonly name: string,
+    readonly index: number,
   ) {}
+
+  get path(): string {
+    const own = `/${this.name}${this.index > 0 ? `[${this.index}]` : ''}`;
+    return this.parent === undefined ? own : this.parent.path + own;
+  }
+}
+
+/** readValue, with the path of the error made only when there is one. */
+function readAt(text: string, ids: readonly number[], f: Frame, suffix: string): string | number | bigint {
+  try {
+    return readValue(text, ids, '');
+  } catch (e) {
+    if (e instanceof XMLError) throw new XMLError(f.path + suffix, e.expected, e.found);
+    throw e;
+  }
 }
 
 function genericNode(tag: SaxesTagPlain): XMLNode {
@@ -36,7 +56,7 @@ function isBlank(s: string): boolean {
 }
 
 /** Reads an object shape's attributes from an open tag. */
-function readAttrs(sh: Shape, tag: SaxesTagPlain, obj: Record<string, unknown>, path: string): void {
+function readAttrs(sh: Shape, tag: SaxesTagPlain, obj: Record<string, unknown>, f: Frame): void {
   const attrs = tag.attributes;
   for (const k in attrs) {
     const slot = sh.attrMap.get(k);
@@ -46,12 +66,12 @@ function readAttrs(sh: Shape, tag: SaxesTagPlain, obj: Record<string, unknown>, 
       if (extra === undefined) obj['#extraAttrs'] = { [k]: v };
       else extra[k] = v;
     } else {
-      obj[slot.prop] = readValue(v, slot.types, `${path}/@${k}`);
+      obj[slot.prop] = readAt(v, slot.types, f, `/@${k}`);
     }
   }
   const req = sh.reqAttrs;
   for (let i = 0; i < req.length; i++) {
-    if (obj[req[i]!.prop] === undefined) throw new XMLError(`${path}/@${req[i]!.name}`, `required attribute ${req[i]!.name}`);
+    if (obj[req[i]!.prop] === undefined) throw new XMLError(`${f.path}/@${req[i]!.name}`, `required attribute ${req[i]!.name}`);
   }
 }
 
@@ -86,39 +106,40 @@ export function parseWithShapes(roots: Readonly<Record<string, number>>, schema:
       }
       const sh = shape(id);
       const obj = sh.scalar ? null : {};
-      if (obj !== null) readAttrs(sh, tag, obj, `/${name}`);
-      stack.push(new Frame(sh, obj, null, null, `/${name}`, name));
+      const f = new Frame(sh, obj, null, null, undefined, name, 0);
+      if (obj !== null) readAttrs(sh, tag, obj, f);
+      stack.push(f);
       return;
     }
     if (top.node !== null) {
       const node = genericNode(tag);
       top.node.children.push(node);
-      stack.push(new Frame(null, null, node, null, top.path, name));
+      stack.push(new Frame(null, null, node, null, top, name, 0));
       return;
     }
     if (top.obj === null) {
       // A scalar element with a child element: keep the whole element as it is.
       const node: XMLNode = { name: top.name, attrs: {}, children: top.text ? [top.text] : [] };
-      stack[stack.length - 1] = new Frame(null, null, node, top.slot, top.path, top.name);
+      const converted = new Frame(null, null, node, top.slot, top.parent, top.name, top.index);
+      stack[stack.length - 1] = converted;
       const child = genericNode(tag);
       node.children.push(child);
-      stack.push(new Frame(null, null, child, null, top.path, name));
+      stack.push(new Frame(null, null, child, null, converted, name, 0));
       return;
     }
     const slot = top.shape!.kidMap.get(name);
     if (slot === undefined) {
       const node = genericNode(tag);
       addExtra(top.obj, node);
-      stack.push(new Frame(null, null, node, null, top.path, name));
+      stack.push(new Frame(null, null, node, null, top, name, 0));
       return;
     }
-    let path: string;
+    let index = 0;
     if (slot.repeat) {
       const arr = top.obj[slot.prop] as unknown[] | undefined;
-      path = `${top.path}/${name}[${arr === undefined ? 1 : arr.length + 1}]`;
-    } else {
-      if (top.obj[slot.prop] !== undefined) throw new XMLError(`${top.path}/${name}`, `one <${name}> only`);
-      path = `${top.path}/${name}`;
+      index = arr === undefined ? 1 : arr.length + 1;
+    } else if (top.obj[slot.prop] !== undefined) {
+      throw new XMLError(`${top.path}/${name}`, `one <${name}> only`);
     }
     const sh = shape(slot.shape);
     if (sh.scalar) {
@@ -130,15 +151,16 @@ export function parseWithShapes(roots: Readonly<Record<string, number>>, schema:
       if (hasAttr) {
         // Attributes the schema does not give this scalar element: keep it as it is.
         const node = genericNode(tag);
-        stack.push(new Frame(null, null, node, slot, path, name));
+        stack.push(new Frame(null, null, node, slot, top, name, index));
         return;
       }
-      stack.push(new Frame(sh, null, null, slot, path, name));
+      stack.push(new Frame(sh, null, null, slot, top, name, index));
       return;
     }
     const obj: Record<string, unknown> = {};
-    readAttrs(sh, tag, obj, path);
-    stack.push(new Frame(sh, obj, null, slot, path, name));
+    const f = new Frame(sh, obj, null, slot, top, name, index);
+    readAttrs(sh, tag, obj, f);
+    stack.push(f);
   });
 
   const onText = (t: string): void => {
@@ -166,11 +188,11 @@ export function parseWithShapes(roots: Readonly<Record<string, number>>, schema:
     } else if (f.obj === null) {
       const sh = f.shape!;
       if (f.text === '' && (sh.textOptional || acceptsEmpty(sh.text!))) value = '';
-      else value = readValue(f.text, sh.text!, f.path);
+      else value = readAt(f.text, sh.text!, f, '');
     } else {
       const sh = f.shape!;
       const obj = f.obj;
-      if (sh.text !== null && !isBlank(f.text)) obj['#text'] = readValue(f.text, sh.text, f.path);
+      if (sh.text !== null && !isBlank(f.text)) obj['#text'] = readAt(f.text, sh.text, f, '');
       const req = sh.reqKids;
       for (let i = 0; i < req.length; i++) {
         const k = req[i]!;

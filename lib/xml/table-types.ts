@@ -10,7 +10,7 @@
  *   unbounded); `big` = 0 reads it as `number`, 1 as `bigint`, 2 keeps its text (a pattern
  *   such as octal digits makes the text no decimal number);
  * - `['d', pattern]` a decimal or double, kept as its string;
- * - `['p', pattern]` a string matching an XSD pattern;
+ * - `['p', pattern, except?]` a string matching an XSD pattern and none of `except`;
  * - `['s']` any string.
  */
 export type ValueRow =
@@ -18,6 +18,7 @@ export type ValueRow =
   | ['i', string | null, string | null, 0 | 1 | 2, string | null]
   | ['d', string | null]
   | ['p', string]
+  | ['p', string, string[]]
   | ['s'];
 
 /**

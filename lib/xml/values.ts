@@ -7,7 +7,7 @@ export type ValueType =
   | { k: 'e'; set: Set<string>; list: string[] }
   | { k: 'i'; min: bigint | null; max: bigint | null; minN: number; maxN: number; big: 0 | 1 | 2; re: RegExp | null }
   | { k: 'd'; re: RegExp | null }
-  | { k: 'p'; re: RegExp | null; src: string }
+  | { k: 'p'; re: RegExp | null; src: string; not: Set<string> | null }
   | { k: 's' };
 
 const compiled: (ValueType | undefined)[] = new Array(VALUES.length);
@@ -40,7 +40,7 @@ function compile(row: ValueRow): ValueType {
     case 'd':
       return { k: 'd', re: xsdPattern(row[1]) };
     case 'p':
-      return { k: 'p', re: xsdPattern(row[1]), src: row[1] };
+      return { k: 'p', re: xsdPattern(row[1]), src: row[1], not: row.length > 2 ? new Set(row[2]) : null };
     default:
       return { k: 's' };
   }
@@ -94,7 +94,7 @@ function readOne(t: ValueType, text: string): Read {
       return DECIMAL.test(s) && (t.re === null || t.re.test(s)) ? s : NO_MATCH;
     }
     case 'p':
-      return t.re === null || t.re.test(text) ? text : NO_MATCH;
+      return (t.re === null || t.re.test(text)) && (t.not === null || !t.not.has(text)) ? text : NO_MATCH;
     default:
       return text;
   }
@@ -108,7 +108,7 @@ export function describe(ids: readonly number[]): string {
     if (t.k === 'e') parts.push(`one of ${t.list.map((v) => JSON.stringify(v)).join(', ')}`);
     else if (t.k === 'i') parts.push(`an integer in [${t.min ?? '-∞'}, ${t.max ?? '∞'}]`);
     else if (t.k === 'd') parts.push('a decimal number');
-    else if (t.k === 'p') parts.push(`text matching /${t.src}/`);
+    else if (t.k === 'p') parts.push(`text matching /${t.src}/${t.not ? ` except ${[...t.not].map((x) => JSON.stringify(x)).join(', ')}` : ''}`);
     else parts.push('text');
   }
   return parts.join(' or ');

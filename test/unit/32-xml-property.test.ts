@@ -29,7 +29,14 @@ const GRAMMARS = JSON.parse(execFileSync('python3', [join(root, 'scripts/gen-xml
 const RUNS = Number(process.env.XML_PROP_RUNS ?? 200);
 const SEED = process.env.XML_PROP_SEED !== undefined ? Number(process.env.XML_PROP_SEED) : Math.floor(Math.random() * 2 ** 31);
 
-const XML_CHARS = /^[\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd]*$/;
+/** Whether every character is one XML 1.0 allows (tab, newline, carriage return, U+0020 up). */
+function isXmlText(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 ? c !== 9 && c !== 10 && c !== 13 : c >= 0xd800 ? c < 0xe000 || c > 0xfffd : false) return false;
+  }
+  return true;
+}
 const TOKEN = fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9 _.:/&<>"'-]{0,10}[A-Za-z0-9]$/);
 const XSD_INT: Record<string, [bigint | null, bigint | null]> = {
   byte: [-128n, 127n], short: [-32768n, 32767n], int: [-(2n ** 31n), 2n ** 31n - 1n], long: [-(2n ** 63n), 2n ** 63n - 1n],
@@ -68,7 +75,7 @@ class Builder {
     const known = this.never.get(p);
     if (known !== undefined) return known;
     this.never.set(p, false); // a recursive reference: assume possible
-    let r = false;
+    let r: boolean;
     switch (p[0]) {
       case 'notAllowed': r = true; break;
       case 'element': r = this.impossible(p[2] as Pat); break;
@@ -244,8 +251,10 @@ class Builder {
       const pick = this.nat(3);
       return String(pick === 0 ? min : pick === 1 ? max : this.g(fc.bigInt, { min, max }));
     }
+    const except = (params as { except?: string[] }).except ?? [];
     if (pattern !== undefined) {
-      const arb = cached(`p:${pattern}`, () => fc.stringMatching(new RegExp(`^(?:${pattern})$`), { size: 'xsmall' }).filter((s) => XML_CHARS.test(s)));
+      const arb = cached(`p:${pattern}:${except.join('/')}`, () => fc.stringMatching(new RegExp(`^(?:${pattern})$`), { size: 'xsmall' })
+        .filter((s) => isXmlText(s) && !except.includes(s)));
       return this.g(() => arb);
     }
     if (type === 'double' || type === 'float' || type === 'decimal') return `${this.nat(1000)}.${this.nat(99)}`;
@@ -254,7 +263,8 @@ class Builder {
     if (type === 'NCName') return `n${this.nat(1e6)}`;
     const minLen = Number(params.minLength ?? params.length ?? 1);
     const maxLen = Number(params.maxLength ?? params.length ?? Math.max(minLen, 12));
-    const arb = cached(`s:${minLen}:${maxLen}`, () => fc.stringMatching(new RegExp(`^[A-Za-z0-9_.-]{${minLen},${maxLen}}$`)));
+    const arb = cached(`s:${minLen}:${maxLen}:${except.join('/')}`, () => fc.stringMatching(new RegExp(`^[A-Za-z0-9_.-]{${minLen},${maxLen}}$`))
+      .filter((s) => !except.includes(s)));
     return this.g(() => arb);
   }
 }
