@@ -5,12 +5,15 @@ import { isAbsolute } from 'node:path';
 
 /** A disk the guest uses as it is: a file or block device (or a volume's path). */
 export interface ExistingDisk {
+  /** Absolute path of the file, block device or volume. */
   path: string;
+  /** Default `disk`; `cdrom` attaches it read-only. */
   device?: 'disk' | 'cdrom';
 }
 
 /** A new volume created in a storage pool, like `--disk pool=P,size=G[,format=F]`. */
 export interface NewVolumeDisk {
+  /** A running storage pool. */
   pool: string;
   /** GiB; fractions allowed (0.5 = 512 MiB). */
   size: number;
@@ -22,11 +25,13 @@ export interface NewVolumeDisk {
 
 /** What `planInstall`/`install` build, mirroring virt-install's command line. */
 export interface InstallOptions {
+  /** The guest's name; also the base of new volumes' names. Letters, digits, `. _ + -`. */
   name: string;
-  /** MiB. */
+  /** Memory in MiB (memory and currentMemory). */
   memory: number;
   /** Default: what osinfo-db recommends for the OS variant, else 1. */
   vcpus?: number;
+  /** Disks in target order (new volumes are created before the guest is defined). */
   disks?: (ExistingDisk | NewVolumeDisk)[];
   /** ISO path, attached as a read-only cdrom and booted first. */
   cdrom?: string;
@@ -44,7 +49,7 @@ export interface InstallOptions {
   machine?: string;
   /** An osinfo-db short id (`debian11`, `fedora37`, ...) or `generic` (the default). */
   osVariant?: string;
-  /** Default: cdrom then hd when a cdrom is given, else hd. */
+  /** Default: the install medium (the cdrom, else the first disk's kind), then hd if there is a disk. */
   boot?: ('hd' | 'cdrom' | 'network')[];
   /** install(): start the guest (default true). */
   start?: boolean;
@@ -52,7 +57,7 @@ export interface InstallOptions {
   autostart?: boolean;
 }
 
-/** InstallOptions with defaults that need no host knowledge filled in. */
+/** InstallOptions checked, with the defaults that need no host knowledge filled in. */
 export interface CheckedOptions {
   name: string;
   memoryMiB: number;
