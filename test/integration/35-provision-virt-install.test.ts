@@ -100,7 +100,7 @@ describe.skipIf(need.skip)(`planInstall vs virt-install --print-xml (${need.reas
 
   // [title, options, the new volumes' names when the set checks them]
   const sets: [string, () => InstallOptions, (() => string[])?][] = [
-    ['the handbook guest: new qcow2 volume, cdrom, NAT, VNC on loopback, pty console', () => ({
+    ['a typical first guest: new qcow2 volume, cdrom, NAT, VNC on loopback, pty console', () => ({
       name: `${base}-a`, memory: 512, vcpus: 2, disks: [{ pool: POOL, size: 1, format: 'qcow2' }], cdrom: iso,
       networks: [{ network: 'default' }], graphics: { type: 'vnc', listen: '127.0.0.1' }, console: 'pty', virtType: 'kvm',
     })],

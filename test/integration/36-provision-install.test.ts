@@ -1,4 +1,4 @@
-// The handbook's KVM guest through install() on qemu:///system: a dir pool, a new qcow2
+// A typical first KVM guest through install() on qemu:///system: a dir pool, a new qcow2
 // volume, the guest with that disk, a cdrom, the default NAT network, VNC and a pty
 // console; then read back from the typed live definition (VNC answers RFB, the console
 // has a pty). Installs that fail late leave no volume and no domain. `virtkit install` too.
@@ -107,7 +107,7 @@ describe.skipIf(need.skip)(`install() on qemu:///system (${need.reason})`, () =>
     await c.close();
   });
 
-  it('the handbook guest: volume, disk, cdrom, NAT, VNC and console, read back typed', async () => {
+  it('a typical first guest: volume, disk, cdrom, NAT, VNC and console, read back typed', async () => {
     const name = uniq('prov');
     guests.push(name);
     const dom = await install(conn, {
