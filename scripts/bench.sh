@@ -39,9 +39,13 @@ echo "== typed XML vs saxes raw parse and libvirt-python + lxml.objectify, qemu:
 VK_ROOT="$ROOT" node --expose-gc "$OUT/xml.cjs"
 # Events (issue 3) and stream transfers (issue 4) use the built package.
 [ -f dist/index.mjs ] || npx tsup >/dev/null
+echo; echo "== exporter: CPU per scrape vs prometheus-libvirt-exporter ==" && npx esbuild test/bench/exporter.ts --bundle --platform=node --format=cjs --target=node20 --outfile="$OUT/exporter.cjs" --log-level=warning --define:__dirname="\"$ROOT/lib/libvirt\"" --define:__filename="\"$ROOT/lib/libvirt/binding.ts\"" && node --expose-gc "$OUT/exporter.cjs" > "$OUT/exporter.json"
 echo
 echo "== event delivery (libvirt C callback -> JS callback), test:///default =="
 node test/bench/events.mjs | tee "$OUT/events.json"
 echo
 echo "== volume upload/download throughput vs virsh, qemu:///system =="
 node test/bench/streams.mjs | tee "$OUT/streams.json"
+echo
+echo "== fleet: migration vs virsh migrate, fleet-wide snapshot, cost per connection (private hosts) =="
+bash test/bench/fleet.sh | tee "$OUT/fleet.json"

@@ -12,6 +12,7 @@ PKGS=(
   valgrind
   virtinst osinfo-db genisoimage
   libxml2-utils python3-lxml
+  prometheus prometheus-libvirt-exporter
 )
 missing=()
 for p in "${PKGS[@]}"; do

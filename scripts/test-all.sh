@@ -11,6 +11,9 @@ npm run build
 python3 scripts/generate.py --check
 python3 scripts/gen-xml.py --check
 bash scripts/start-services.sh
+# Two private libvirt hosts for the fleet and migration tests; down again however we exit.
+trap 'bash scripts/fleet-hosts.sh down >/dev/null 2>&1 || true' EXIT
+bash scripts/fleet-hosts.sh up >/dev/null || echo "test-all: fleet hosts did not start (the fleet tests will fail)" >&2
 npx tsc --noEmit -p tsconfig.json
 bash scripts/lint.sh
 report=$(mktemp)

@@ -9,6 +9,10 @@ import { watchEvents } from './events.js';
 import { INSTALL_USAGE, InstallUsageError, parseInstallArgs, runInstall } from './install.js';
 import { json, mib, stateKey, stateWord, table } from './format.js';
 import { top } from './top.js';
+import { runExporter } from './exporter.js';
+import { parseListen } from '../exporter/listen.js';
+import { fleetListCommand, fleetSnapshots, openFleet } from './fleet.js';
+import { migrateCommand } from './migrate.js';
 
 export const DEFAULT_URI = 'test:///default';
 
@@ -24,21 +28,32 @@ Commands:
   resume <domain>          resume a paused domain
   events                   print domain lifecycle events until Ctrl-C
   console <domain>         attach this terminal to the domain's console; Ctrl-] detaches
+  migrate <domain> <uri>   live-migrate a domain to the host at <uri> (with --p2p, the
+                           URI as the source host sees it); a progress line on a terminal
   top                      live table of domains: CPU %, memory, disk and network rates;
                            'q' quits; JSON lines (one snapshot per line) when stdout
                            is not a terminal
   install --name N --memory MiB [virt-install options]
                            create a guest (and new volumes) and start it;
                            'virtkit install --help' lists the options
+  exporter --listen HOST:PORT [--connect URI]...
+                           Prometheus metrics at http://HOST:PORT/metrics for one or
+                           more URIs (label host= with several); stops on SIGTERM
 
 Options:
-  -c, --connect URI        libvirt URI (default ${DEFAULT_URI})
+  -c, --connect URI        libvirt URI (default ${DEFAULT_URI}); list and top take it
+                           more than once (one row per domain per host, a host column)
   -r, --readonly           open the connection read-only
       --json               machine-readable output (JSON; JSON lines for top/events)
   -i, --interval SECONDS   top: refresh interval (default 1)
   -n, --iterations N       top: stop after N refreshes (default: until 'q')
       --force              console: take the console from another client
       --devname NAME       console: console/serial device alias
+      --listen HOST:PORT   exporter: address to serve /metrics on
+      --live               migrate: keep the guest running while its memory is copied
+      --p2p                migrate: the source host opens the destination itself
+      --persistent         migrate: define the domain on the destination
+      --undefinesource     migrate: remove the definition from the source
   -h, --help               this help
   -v, --version            the virtkit and libvirt versions
 `;
@@ -47,13 +62,18 @@ Options:
 export class UsageError extends Error {}
 
 const OPTIONS = {
-  connect: { type: 'string', short: 'c' },
+  connect: { type: 'string', short: 'c', multiple: true },
   readonly: { type: 'boolean', short: 'r' },
   json: { type: 'boolean' },
   interval: { type: 'string', short: 'i' },
   iterations: { type: 'string', short: 'n' },
   force: { type: 'boolean' },
   devname: { type: 'string' },
+  listen: { type: 'string' },
+  live: { type: 'boolean' },
+  p2p: { type: 'boolean' },
+  persistent: { type: 'boolean' },
+  undefinesource: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
 } as const;
@@ -69,18 +89,28 @@ const ARITY: Record<string, number> = {
   events: 0,
   console: 1,
   top: 0,
+  exporter: 0,
+  migrate: 2,
 };
 
 /** Per-command options (the global ones are connect, readonly, json, help, version). */
 const COMMAND_OPTIONS: Record<string, string[]> = {
   top: ['interval', 'iterations'],
   console: ['force', 'devname'],
+  exporter: ['listen'],
+  migrate: ['live', 'p2p', 'persistent', 'undefinesource'],
 };
+
+/** Commands that take `--connect` more than once. */
+const MULTI_HOST = ['list', 'top', 'exporter'];
 
 export interface ParsedArgs {
   command: string | null;
   args: string[];
   uri: string;
+  /** Every `--connect` given, in order (list, top and the exporter may have several). */
+  uris: string[];
+  listen: string | null;
   readonly: boolean;
   json: boolean;
   help: boolean;
@@ -89,6 +119,10 @@ export interface ParsedArgs {
   iterations: number;
   force: boolean;
   devName: string | null;
+  live: boolean;
+  p2p: boolean;
+  persistent: boolean;
+  undefineSource: boolean;
 }
 
 export function parse(argv: string[]): ParsedArgs {
@@ -103,7 +137,9 @@ export function parse(argv: string[]): ParsedArgs {
   const out: ParsedArgs = {
     command,
     args,
-    uri: v.connect ?? DEFAULT_URI,
+    uri: v.connect?.[0] ?? DEFAULT_URI,
+    uris: v.connect?.length ? [...v.connect] : [DEFAULT_URI],
+    listen: v.listen ?? null,
     readonly: !!v.readonly,
     json: !!v.json,
     help: !!v.help,
@@ -112,18 +148,36 @@ export function parse(argv: string[]): ParsedArgs {
     iterations: 0,
     force: !!v.force,
     devName: v.devname ?? null,
+    live: !!v.live,
+    p2p: !!v.p2p,
+    persistent: !!v.persistent,
+    undefineSource: !!v.undefinesource,
   };
   if (out.help || out.version) return out;
   if (command === null) throw new UsageError('no command given');
   if (!(command in ARITY)) throw new UsageError(`unknown command '${command}'`);
   if (args.length !== ARITY[command]) {
     throw new UsageError(
-      ARITY[command] === 0 ? `'${command}' takes no arguments` : `'${command}' needs exactly one <domain> argument`,
+      ARITY[command] === 0 ? `'${command}' takes no arguments`
+      : command === 'migrate' ? `'migrate' needs <domain> and <destination-uri>`
+      : `'${command}' needs exactly one <domain> argument`,
     );
   }
-  for (const opt of ['interval', 'iterations', 'force', 'devname']) {
+  if (out.uris.length > 1 && !MULTI_HOST.includes(command)) {
+    throw new UsageError(`'--connect' may be given more than once only for ${MULTI_HOST.join(' and ')}`);
+  }
+  if (new Set(out.uris).size !== out.uris.length) throw new UsageError(`'--connect' lists the same URI twice`);
+  for (const opt of ['interval', 'iterations', 'force', 'devname', 'live', 'p2p', 'persistent', 'undefinesource', 'listen']) {
     if ((v as Record<string, unknown>)[opt] !== undefined && !(COMMAND_OPTIONS[command] ?? []).includes(opt)) {
       throw new UsageError(`option '--${opt}' does not apply to '${command}'`);
+    }
+  }
+  if (command === 'exporter') {
+    if (out.listen === null) throw new UsageError(`'exporter' needs --listen HOST:PORT`);
+    try {
+      parseListen(out.listen);
+    } catch (e) {
+      throw new UsageError(`--listen: ${(e as Error).message}`);
     }
   }
   if (v.interval !== undefined) {
@@ -292,6 +346,11 @@ export async function main(argv: string[]): Promise<number> {
       else print(`virtkit ${VERSION} (libvirt ${version})`);
       return 0;
     }
+    if (a.command === 'exporter') {
+      await runExporter({ listen: a.listen!, uris: a.uris }, (line) => process.stderr.write(line + '\n'));
+      return 0;
+    }
+    if (a.uris.length > 1) return await multiHost(a);
     conn = a.readonly ? await Connect.openReadOnly(a.uri) : await Connect.open(a.uri);
     const lookup = () => conn!.domainLookupByName(a.args[0]);
     switch (a.command) {
@@ -310,6 +369,9 @@ export async function main(argv: string[]): Promise<number> {
       case 'top':
         await top(conn, a.uri, { intervalMs: a.intervalMs, iterations: a.iterations, json: a.json });
         break;
+      case 'migrate':
+        await migrateCommand(await lookup(), a.args[1], a);
+        break;
       default:
         await action(await lookup(), a.command!, a.json);
     }
@@ -319,6 +381,23 @@ export async function main(argv: string[]): Promise<number> {
     return 1;
   } finally {
     if (conn) await conn.close().catch(() => {});
+  }
+}
+
+/** `list` or `top` over several hosts; exit code 1 when a host could not answer `list`. */
+async function multiHost(a: ParsedArgs): Promise<number> {
+  const fleet = await openFleet(a.uris, a.readonly);
+  try {
+    if (a.command === 'list') return (await fleetListCommand(fleet, a.json)) ? 0 : 1;
+    await top(null, a.uris.join(' '), {
+      intervalMs: a.intervalMs,
+      iterations: a.iterations,
+      json: a.json,
+      source: (signal) => fleetSnapshots(fleet, { intervalMs: a.intervalMs, signal }),
+    });
+    return 0;
+  } finally {
+    await fleet.close();
   }
 }
 

@@ -9,6 +9,8 @@ import { stateKey } from './format.js';
 
 /** One domain in a snapshot. Rates are null on the first sample or when unknown. */
 export interface DomainRow {
+  /** The host's name, when several hosts are shown. */
+  host?: string;
   name: string;
   /** null when inactive. */
   id: number | null;

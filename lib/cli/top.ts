@@ -48,6 +48,10 @@ export function renderTop(snap: Snapshot, intervalMs: number): string[] {
     rate(d.netRxBytesPerSec),
     rate(d.netTxBytesPerSec),
   ]);
+  // Several hosts: a HOST column first.
+  if (snap.domains.some((d) => d.host !== undefined)) {
+    return [...head, ...table([{ title: 'HOST', width: 12 }, ...COLUMNS], rows.map((r, i) => [snap.domains[i].host ?? '-', ...r]))];
+  }
   return [...head, ...table(COLUMNS, rows)];
 }
 
@@ -58,7 +62,15 @@ function write(s: string): Promise<void> {
   });
 }
 
-export async function top(conn: Connect, uri: string, opts: TopOptions): Promise<void> {
+/**
+ * `source` replaces the one-connection sampler (several hosts: lib/cli/fleet.ts); `conn` is
+ * then unused.
+ */
+export async function top(
+  conn: Connect | null,
+  uri: string,
+  opts: TopOptions & { source?: (signal: AbortSignal) => AsyncIterable<Snapshot> },
+): Promise<void> {
   const out = process.stdout;
   const tty = !!out.isTTY && !opts.json;
   const ac = new AbortController();
@@ -97,7 +109,8 @@ export async function top(conn: Connect, uri: string, opts: TopOptions): Promise
   }
   try {
     let n = 0;
-    for await (const snap of snapshots(conn, uri, { intervalMs: opts.intervalMs, signal: ac.signal })) {
+    const source = opts.source?.(ac.signal) ?? snapshots(conn!, uri, { intervalMs: opts.intervalMs, signal: ac.signal });
+    for await (const snap of source) {
       if (ac.signal.aborted) break;
       last = snap;
       if (tty) await write(frame(snap));
