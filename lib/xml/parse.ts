@@ -2,7 +2,7 @@ import { SaxesParser, type SaxesTagPlain } from 'saxes';
 import { XMLError } from './errors.js';
 import type { XMLNode } from './node.js';
 import { shape, type KidSlot, type Shape } from './shapes.js';
-import { acceptsEmpty, readValue } from './values.js';
+import { acceptsEmpty, NO_MATCH, valueError, type Reader } from './values.js';
 
 /**
  * One open element while reading: typed (`shape` set) or kept as it is (`node` set). Its path
@@ -27,14 +27,11 @@ class Frame {
   }
 }
 
-/** readValue, with the path of the error made only when there is one. */
-function readAt(text: string, ids: readonly number[], f: Frame, suffix: string): string | number | bigint {
-  try {
-    return readValue(text, ids, '');
-  } catch (e) {
-    if (e instanceof XMLError) throw new XMLError(f.path + suffix, e.expected, e.found);
-    throw e;
-  }
+/** Reads a value, with the path of the error made only when there is one. */
+function readAt(text: string, read: Reader, ids: readonly number[], f: Frame, suffix: string): string | number | bigint {
+  const v = read(text);
+  if (v === NO_MATCH) throw valueError(text, ids, f.path + suffix);
+  return v;
 }
 
 function genericNode(tag: SaxesTagPlain): XMLNode {
@@ -66,7 +63,7 @@ function readAttrs(sh: Shape, tag: SaxesTagPlain, obj: Record<string, unknown>, 
       if (extra === undefined) obj['#extraAttrs'] = { [k]: v };
       else extra[k] = v;
     } else {
-      obj[slot.prop] = readAt(v, slot.types, f, `/@${k}`);
+      obj[slot.prop] = readAt(v, slot.read, slot.types, f, `/@${k}`);
     }
   }
   const req = sh.reqAttrs;
@@ -188,11 +185,11 @@ export function parseWithShapes(roots: Readonly<Record<string, number>>, schema:
     } else if (f.obj === null) {
       const sh = f.shape!;
       if (f.text === '' && (sh.textOptional || acceptsEmpty(sh.text!))) value = '';
-      else value = readAt(f.text, sh.text!, f, '');
+      else value = readAt(f.text, sh.readText, sh.text!, f, '');
     } else {
       const sh = f.shape!;
       const obj = f.obj;
-      if (sh.text !== null && !isBlank(f.text)) obj['#text'] = readAt(f.text, sh.text, f, '');
+      if (sh.text !== null && !isBlank(f.text)) obj['#text'] = readAt(f.text, sh.readText, sh.text, f, '');
       const req = sh.reqKids;
       for (let i = 0; i < req.length; i++) {
         const k = req[i]!;

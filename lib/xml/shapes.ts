@@ -1,10 +1,12 @@
 import { SHAPES } from './generated/tables.js';
+import { reader, type Reader } from './values.js';
 
 /** An attribute slot of a shape: its XML name, property name and value types. */
 export interface AttrSlot {
   name: string;
   prop: string;
   types: number[];
+  read: Reader;
   required: boolean;
 }
 
@@ -28,6 +30,8 @@ export interface Shape {
   reqKids: KidSlot[];
   /** Value types of the text, or null when the element has none. */
   text: number[] | null;
+  /** The reader of the text's value types (free text when the element has none). */
+  readText: Reader;
   scalar: boolean;
   textOptional: boolean;
   /** The namespace URI of an element of a libvirt extension namespace. */
@@ -41,7 +45,7 @@ function compile(id: number): Shape {
   const kidNames = new Set(kidRows.map((k) => k[0]));
   // An attribute sharing its name with a child element is '@name'; the element keeps 'name'.
   const attrs = attrRows.map(([n, types, req]): AttrSlot => ({
-    name: n, prop: kidNames.has(n) ? `@${n}` : n, types, required: req === 1,
+    name: n, prop: kidNames.has(n) ? `@${n}` : n, types, read: reader(types), required: req === 1,
   }));
   const kids = kidRows.map(([n, shape, rep, req]): KidSlot => ({
     name: n, prop: n, shape, repeat: rep === 1, required: req === 1,
@@ -53,6 +57,7 @@ function compile(id: number): Shape {
     reqAttrs: attrs.filter((a) => a.required),
     reqKids: kids.filter((k) => k.required),
     text: text === 0 ? null : text,
+    readText: reader(text === 0 ? [] : text),
     scalar: (flags & 1) === 1,
     textOptional: (flags & 2) === 2,
     ns,

@@ -53,8 +53,42 @@ export function valueType(id: number): ValueType {
 
 const INTEGER = /^[+-]?[0-9]+$/;
 const DECIMAL = /^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$|^(?:-?INF|NaN)$/;
-const NO_MATCH = Symbol('no match');
+/** What a Reader returns for a text none of its value types accepts. */
+export const NO_MATCH: unique symbol = Symbol('no match');
 type Read = string | number | bigint | typeof NO_MATCH;
+
+/** Reads a text as one of a fixed list of value types, or NO_MATCH. */
+export type Reader = (text: string) => Read;
+
+const readers = new Map<string, Reader>();
+const identity: Reader = (text) => text;
+
+/**
+ * The reader for a list of value types, made once per list: free text and single
+ * enumerations, most of libvirt's attributes, take a shortcut.
+ */
+export function reader(ids: readonly number[]): Reader {
+  const key = ids.join(',');
+  let r = readers.get(key);
+  if (r !== undefined) return r;
+  if (ids.length === 1) {
+    const t = valueType(ids[0]!);
+    if (t.k === 's') r = identity;
+    else if (t.k === 'e') r = (text) => (t.set.has(text) ? text : readOne(t, text));
+    else r = (text) => readOne(t, text);
+  } else {
+    const ts = ids.map(valueType);
+    r = (text) => {
+      for (let i = 0; i < ts.length; i++) {
+        const v = readOne(ts[i]!, text);
+        if (v !== NO_MATCH) return v;
+      }
+      return NO_MATCH;
+    };
+  }
+  readers.set(key, r);
+  return r;
+}
 let tooLarge = false;
 
 /** XSD collapses whitespace around tokens and numbers; strings keep theirs. */
@@ -125,6 +159,17 @@ export function readValue(text: string, ids: readonly number[], path: string): s
     if (v !== NO_MATCH) return v;
   }
   throw new XMLError(path, tooLarge ? `${describe(ids)} (out of range)` : describe(ids), text);
+}
+
+/** The error for a text that `ids` do not accept (after a Reader returned NO_MATCH). */
+export function valueError(text: string, ids: readonly number[], path: string): XMLError {
+  try {
+    readValue(text, ids, path);
+  } catch (e) {
+    if (e instanceof XMLError) return e;
+    throw e;
+  }
+  return new XMLError(path, describe(ids), text);
 }
 
 /** Whether some value type of `ids` accepts `text`. */
