@@ -292,6 +292,7 @@ async function mainInstall(globals: string[], rest: string[]): Promise<number> {
   let a;
   try {
     g = parse([...globals, 'list']);
+    if (g.uris.length > 1) throw new UsageError("'install' takes one --connect URI");
     a = parseInstallArgs(rest);
   } catch (e) {
     if (e instanceof UsageError || e instanceof InstallUsageError) {
