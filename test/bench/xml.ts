@@ -97,7 +97,8 @@ async function startGuest(conn: Connect, name: string): Promise<{ cleanup: () =>
 
 async function main(): Promise<void> {
   const conn = await Connect.open(URI);
-  const name = `xml-bench-${process.pid}`;
+  // vk-bench-*: scripts/bench.sh destroys guests of that name left by an interrupted run.
+  const name = `vk-bench-xml-${process.pid}`;
   const guest = await startGuest(conn, name);
   try {
     const domain = await (await conn.domainLookupByName(name)).getXMLDesc(0);
