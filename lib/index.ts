@@ -7,5 +7,6 @@
 export * from './libvirt/index.js';
 export { VirtkitError } from './errors.js';
 export * from './xml/index.js';
+export * from './provision/index.js';
 export * from './exporter/index.js';
 export * from './fleet/index.js';

@@ -10,6 +10,7 @@ PKGS=(
   lxc busybox-static
   openssh-client sasl2-bin rsync
   valgrind
+  virtinst osinfo-db genisoimage
   libxml2-utils python3-lxml
   prometheus prometheus-libvirt-exporter
   clang-format

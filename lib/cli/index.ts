@@ -7,6 +7,7 @@ import { Connect, ReconnectingConnection, getVersion, type Domain } from '../lib
 import { errorJSON, errorLine, reconnectNotices } from './errors.js';
 import { attachConsole } from './console.js';
 import { watchEvents } from './events.js';
+import { INSTALL_USAGE, InstallUsageError, parseInstallArgs, runInstall } from './install.js';
 import { json, mib, stateKey, stateWord, table } from './format.js';
 import { top } from './top.js';
 import { runExporter } from './exporter.js';
@@ -39,6 +40,9 @@ Commands:
   top                      live table of domains: CPU %, memory, disk and network rates;
                            'q' quits; JSON lines (one snapshot per line) when stdout
                            is not a terminal
+  install --name N --memory MiB [virt-install options]
+                           create a guest (and new volumes) and start it;
+                           'virtkit install --help' lists the options
   exporter --listen HOST:PORT [--connect URI]...
                            Prometheus metrics at http://HOST:PORT/metrics for one or
                            more URIs (label host= with several); stops on SIGTERM
@@ -280,8 +284,57 @@ async function action(dom: Domain, command: string, asJson: boolean): Promise<vo
   else print(`Domain '${dom.getName()}' ${done}`);
 }
 
+/**
+ * Where `install` is the command: the index of the `install` word after only global options
+ * (whose own arguments virt-install style flags would confuse the general parser), or -1.
+ */
+function installAt(argv: string[]): number {
+  for (let i = 0; i < argv.length; i++) {
+    const t = argv[i];
+    if (t === 'install') return i;
+    if (t === '-c' || t === '--connect') i++;
+    else if (!/^(--connect=.*|-r|--readonly|--json)$/.test(t)) return -1;
+  }
+  return -1;
+}
+
+async function mainInstall(globals: string[], rest: string[]): Promise<number> {
+  let g: ParsedArgs;
+  let a;
+  try {
+    g = parse([...globals, 'list']);
+    if (g.uris.length > 1) throw new UsageError("'install' takes one --connect URI");
+    a = parseInstallArgs(rest);
+  } catch (e) {
+    if (e instanceof UsageError || e instanceof InstallUsageError) {
+      process.stderr.write(`virtkit: ${e.message}\n\n${INSTALL_USAGE}`);
+      return 2;
+    }
+    throw e;
+  }
+  if (a.help) {
+    process.stdout.write(INSTALL_USAGE);
+    return 0;
+  }
+  a.json ||= g.json;
+  let conn: Connect | null = null;
+  try {
+    const uri = a.connect ?? g.uri;
+    conn = g.readonly ? await Connect.openReadOnly(uri) : await Connect.open(uri);
+    print(await runInstall(conn, a));
+    return 0;
+  } catch (e) {
+    process.stderr.write(errorLine(e) + '\n');
+    return 1;
+  } finally {
+    if (conn) await conn.close().catch(() => {});
+  }
+}
+
 /** Runs one command line; resolves to the exit code. Errors are printed here. */
 export async function main(argv: string[]): Promise<number> {
+  const at = installAt(argv);
+  if (at >= 0) return mainInstall(argv.slice(0, at), argv.slice(at + 1));
   let a: ParsedArgs;
   try {
     a = parse(argv);
