@@ -56,7 +56,7 @@ export async function install(conn: Connect, options: InstallOptions): Promise<D
     undo.push({ what: `domain '${plan.name}'`, run: () => removeDomain(dom) });
     if (plan.autostart) {
       step = `setting autostart on '${plan.name}'`;
-      await dom.setAutostart(1);
+      await dom.setAutostart(true);
     }
     if (plan.start) {
       step = `starting '${plan.name}'`;

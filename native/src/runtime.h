@@ -36,7 +36,7 @@ class FreedError : public Napi::Error {
   FreedError(Napi::Env env, napi_value v) : Napi::Error(env, v) {}
 };
 
-class KeyCache;  // typed_params.cc
+class KeyCache;         // typed_params.cc
 struct DomainRegistry;  // wrap.cc
 
 struct AddonData {
@@ -93,7 +93,7 @@ class Wrap : public Napi::ObjectWrap<Wrap<K>> {
   // wrong receiver and rejects-with-error for a freed object (returns null).
   static Ptr Get(Napi::Value v, const char *what);
   Ptr ptr = nullptr;
-  std::shared_ptr<StreamState> stream;  // Kind::Stream only
+  std::shared_ptr<StreamState> stream;       // Kind::Stream only
   std::shared_ptr<DomainRegistry> registry;  // Kind::Domain: set while registered
   void *regConn = nullptr;                   // the registry key of a registered Domain
   unsigned char regUUID[VIR_UUID_BUFLEN];

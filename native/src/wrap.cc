@@ -31,7 +31,8 @@ struct DomainRegistry {
       uint64_t a, b;
       std::memcpy(&a, k.uuid, 8);
       std::memcpy(&b, k.uuid + 8, 8);
-      return static_cast<size_t>((a * 0x9E3779B97F4A7C15ULL) ^ b ^ reinterpret_cast<uintptr_t>(k.conn));
+      return static_cast<size_t>((a * 0x9E3779B97F4A7C15ULL) ^ b ^
+                                 reinterpret_cast<uintptr_t>(k.conn));
     }
   };
   std::unordered_map<Key, Wrap<Kind::Domain> *, Hash> map;
@@ -85,7 +86,8 @@ class DomainFields {
   void Learn(virDomainPtr p, void *conn, const unsigned char *uuid) {
     std::lock_guard<std::mutex> lk(mu_);
     if (state_.load() != kLearning) return;
-    if (agreed_ > 0 && std::memcmp(lastUUID_, uuid, VIR_UUID_BUFLEN) == 0) return;  // needs another domain
+    if (agreed_ > 0 && std::memcmp(lastUUID_, uuid, VIR_UUID_BUFLEN) == 0)
+      return;  // needs another domain
     size_t size = InstanceSize(p);
     if (size < sizeof(void *) + VIR_UUID_BUFLEN || size > 4096) {
       state_.store(kOff);
@@ -249,7 +251,8 @@ typename Wrap<K>::Ptr Wrap<K>::Get(Napi::Value v, const char *what) {
 template <Kind K>
 Napi::Value Wrap<K>::Free(const Napi::CallbackInfo &info) {
   if constexpr (K == Kind::Stream)
-    CancelStreamWaits(static_cast<virStreamPtr>(ptr), "the stream was freed while its handler was pending");
+    CancelStreamWaits(static_cast<virStreamPtr>(ptr),
+                      "the stream was freed while its handler was pending");
   // A freed Domain leaves the registry: the next lookup makes a new wrapper.
   if constexpr (K == Kind::Domain) Unregister(this);
   if (ptr) FreeLater(K, ptr);
