@@ -7,25 +7,12 @@ import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { GuestNotFoundError, HostOpenError, LibvirtHost, libvirtUri, openHost, type StateChange, type StateWatch } from '../../lib/host/index.js';
+import { take } from '../helpers/watch.js';
+import { GuestNotFoundError, HostOpenError, LibvirtHost, libvirtUri, openHost } from '../../lib/host/index.js';
 import { SshTransport } from '../../lib/backends/transport/index.js';
 import { FakeTransport } from '../../lib/testing/index.js';
 import { LibvirtError, virDomainEventType } from '../../lib/index.js';
 
-/** Collect `n` changes from a watch, failing after `ms`. */
-async function take(w: StateWatch, n: number, ms = 5_000): Promise<StateChange[]> {
-  const out: StateChange[] = [];
-  const timer = setTimeout(() => void w.return?.(), ms);
-  try {
-    for await (const c of w) {
-      out.push(c);
-      if (out.length >= n) break;
-    }
-  } finally {
-    clearTimeout(timer);
-  }
-  return out;
-}
 
 describe('libvirt facade on test:///default', () => {
   const id = randomBytes(4).toString('hex');

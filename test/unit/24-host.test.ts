@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { take } from '../helpers/watch.js';
 import {
   GUEST_STATES,
   GuestNotFoundError,
@@ -19,8 +20,6 @@ import {
   stateFromLxc,
   stateFromXl,
   type GuestState,
-  type StateChange,
-  type StateWatch,
 } from '../../lib/host/index.js';
 import { virDomainEventType, virDomainState } from '../../lib/libvirt/generated/constants.js';
 import { parseStateFlags } from '../../lib/backends/xl/index.js';
@@ -29,20 +28,6 @@ import { FakeTransport } from '../../lib/testing/index.js';
 const xfx = (f: string): string => readFileSync(join(__dirname, '../fixtures/xl', f), 'utf8');
 const lfx = (f: string): string => readFileSync(join(__dirname, '../fixtures/lxc', f), 'utf8');
 
-/** Collect `n` changes from a watch, failing after `ms`. */
-async function take(w: StateWatch, n: number, ms = 5_000): Promise<StateChange[]> {
-  const out: StateChange[] = [];
-  const timer = setTimeout(() => void w.return?.(), ms);
-  try {
-    for await (const c of w) {
-      out.push(c);
-      if (out.length >= n) break;
-    }
-  } finally {
-    clearTimeout(timer);
-  }
-  return out;
-}
 
 describe('state mapping', () => {
   it('maps every libvirt virDomainState', () => {
