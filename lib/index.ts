@@ -3,6 +3,7 @@
  * the unified host facade and test helpers are subpath exports: `virtkit/xl`, `virtkit/lxc`,
  * `virtkit/host`, `virtkit/testing`.
  * @packageDocumentation
+ * @module virtkit
  */
 export * from './libvirt/index.js';
 export { VirtkitError } from './errors.js';

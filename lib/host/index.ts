@@ -3,6 +3,7 @@
  * LXC containers through `lxc-*`, behind one {@link Host} / {@link Guest} interface.
  * Start with {@link openHost}.
  * @packageDocumentation
+ * @module virtkit/host
  */
 export * from './types.js';
 export * from './errors.js';

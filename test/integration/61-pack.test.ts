@@ -226,9 +226,15 @@ describe('API documentation', () => {
     expect(out.split('\n').filter((l) => l.includes('[warning]')), out.slice(-4000)).toEqual([]);
     const index = readFileSync(join(ROOT, 'docs/api/index.html'), 'utf8');
     expect(index).toContain('virtkit');
+    // One module per import path (the @module tag of each entry point).
+    for (const m of ['virtkit', 'virtkit_host', 'virtkit_xl', 'virtkit_lxc', 'virtkit_testing']) {
+      expect(existsSync(join(ROOT, `docs/api/modules/${m}.html`)), m).toBe(true);
+    }
+    expect(existsSync(join(ROOT, 'docs/api/classes/virtkit_xl.Xl.html'))).toBe(true);
     // Generated methods carry libvirt's own text.
-    expect(existsSync(join(ROOT, 'docs/api/interfaces/Domain.html'))).toBe(true);
-    const domain = readFileSync(join(ROOT, 'docs/api/interfaces/Domain.html'), 'utf8').replace(/<[^>]*>/g, ' ');
+    const domainPage = join(ROOT, 'docs/api/interfaces/virtkit.Domain.html');
+    expect(existsSync(domainPage)).toBe(true);
+    const domain = readFileSync(domainPage, 'utf8').replace(/<[^>]*>/g, ' ');
     expect(domain).toMatch(/getInfo/);
     expect(domain).toContain('Extract information about a domain'); // virDomainGetInfo's <info>
   }, 180_000);

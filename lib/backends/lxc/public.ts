@@ -2,6 +2,7 @@
  * `virtkit/lxc`: a typed backend for the LXC command-line tools (`lxc-*`, LXC 5), run locally
  * or over SSH.
  * @packageDocumentation
+ * @module virtkit/lxc
  */
 export { Lxc, renderConfig } from './lxc.js';
 export type {

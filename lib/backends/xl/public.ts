@@ -1,6 +1,7 @@
 /**
  * `virtkit/xl`: a typed backend for Xen's `xl` toolstack, run locally or over SSH.
  * @packageDocumentation
+ * @module virtkit/xl
  */
 export { Xl } from './xl.js';
 export type { XlDomain, XlOptions, XlShutdownOptions, XlCreateOptions, XlCreateResult } from './xl.js';
