@@ -166,7 +166,7 @@ export function parse(argv: string[]): ParsedArgs {
   };
   if (out.help || out.version) return out;
   if (command === null) throw new UsageError('no command given');
-  if (!(command in ARITY)) throw new UsageError(`unknown command '${command}'`);
+  if (!Object.hasOwn(ARITY, command)) throw new UsageError(`unknown command '${command}'`);
   if (args.length !== ARITY[command]) {
     throw new UsageError(
       ARITY[command] === 0 ? `'${command}' takes no arguments`

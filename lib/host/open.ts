@@ -78,7 +78,7 @@ export interface UriTarget {
  * (`no_tty=1`: never prompt for a password; `test` stays `test:///default`).
  */
 export function libvirtUri(kind: HostKind, ssh?: UriTarget): string {
-  const scheme = SCHEME[kind];
+  const scheme = Object.hasOwn(SCHEME, kind) ? SCHEME[kind] : undefined;
   if (scheme === undefined) throw new TypeError(`kind must be one of ${KINDS.join(', ')}`);
   if (kind === 'test') return 'test:///default';
   if (!ssh) return `${scheme}:///system`;

@@ -174,7 +174,7 @@ export class ConnectEventEmitter extends EventEmitter<ConnectEmitterEvents> {
     raw.on('newListener', (name: string | symbol) => {
       if (this.dead || typeof name !== 'string' || !name.includes('.') || this.subs.has(name)) return;
       const [kind, ev] = name.split('.', 2) as [EventKind, string];
-      if (!(kind in IDS)) return;
+      if (!Object.hasOwn(IDS, kind)) return;
       const id = resolveID(kind, ev) as EventIDOf<typeof kind>;
       this.unwatch ??= watchClose(conn, (reason) => this.onClosed(reason));
       this.subs.set(

@@ -35,7 +35,11 @@ function readAt(text: string, read: Reader, ids: readonly number[], f: Frame, su
 }
 
 function genericNode(tag: SaxesTagPlain): XMLNode {
-  return { name: tag.name, attrs: { ...tag.attributes }, children: [] };
+  const attrs: Record<string, string> = {};
+  for (const k of Object.keys(tag.attributes)) {
+    Object.defineProperty(attrs, k, { value: tag.attributes[k], enumerable: true, writable: true, configurable: true });
+  }
+  return { name: tag.name, attrs, children: [] };
 }
 
 function addExtra(obj: Record<string, unknown>, item: XMLNode | string): void {
@@ -59,9 +63,10 @@ function readAttrs(sh: Shape, tag: SaxesTagPlain, obj: Record<string, unknown>, 
     const slot = sh.attrMap.get(k);
     const v = attrs[k]!;
     if (slot === undefined) {
-      const extra = obj['#extraAttrs'] as Record<string, string> | undefined;
-      if (extra === undefined) obj['#extraAttrs'] = { [k]: v };
-      else extra[k] = v;
+      let extra = obj['#extraAttrs'] as Record<string, string> | undefined;
+      if (extra === undefined) obj['#extraAttrs'] = extra = {};
+      // defineProperty: an attribute named `__proto__` is kept as data, not made the prototype.
+      Object.defineProperty(extra, k, { value: v, enumerable: true, writable: true, configurable: true });
     } else {
       obj[slot.prop] = readAt(v, slot.read, slot.types, f, `/@${k}`);
     }
@@ -97,7 +102,8 @@ export function parseWithShapes(roots: Readonly<Record<string, number>>, schema:
     const name = tag.name;
     const top = stack.length ? stack[stack.length - 1]! : undefined;
     if (top === undefined) {
-      const id = done ? undefined : roots[name];
+      // Own properties only: a root named `toString` is not a schema's root.
+      const id = done || !Object.prototype.hasOwnProperty.call(roots, name) ? undefined : roots[name];
       if (id === undefined) {
         throw new XMLError(`/${name}`, `a <${Object.keys(roots).join('> or <')}> document (schema ${schema})`, name);
       }

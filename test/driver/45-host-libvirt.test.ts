@@ -108,6 +108,9 @@ describe('backend selection', () => {
       'xen+ssh://root@xenhost:2222/system?keyfile=%2Fk%2Fid%20ed&no_tty=1',
     );
     expect(libvirtUri('qemu', { host: '::1' })).toBe('qemu+ssh://[::1]/system?no_tty=1');
+    for (const kind of ['toString', 'constructor', 'nope']) {
+      expect(() => libvirtUri(kind as never), kind).toThrow(/kind must be one of kvm, qemu, xen, lxc, test/);
+    }
   });
 
   it('xen without a libvirt Xen driver falls back to xl and says why', async () => {

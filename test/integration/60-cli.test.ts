@@ -205,6 +205,12 @@ describe('virtkit one-shot commands on test:///default', () => {
       expect(r.stdout).toBe('');
       expect(r.stderr).toMatch(/^virtkit: .+\n\nUsage: virtkit /);
     }
+    // Names of Object.prototype members are unknown commands too (they were looked up with `in`).
+    for (const c of ['toString', 'constructor', '__proto__']) {
+      const r = await virtkit([c, 'x']);
+      expect(r.code, c).toBe(2);
+      expect(r.stderr).toMatch(new RegExp(`^virtkit: unknown command '${c}'\n`));
+    }
     const help = await virtkit(['--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/^Usage: virtkit/);

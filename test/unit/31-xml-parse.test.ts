@@ -208,6 +208,23 @@ describe('errors name the path and what was expected', () => {
     expect(xmlError(() => domainXML(big)).path).toBe('/domain/devices/graphics[1]/@port');
   });
 
+  it('a root named after an Object.prototype member is the wrong root, not a crash (seed 210 found toString)', () => {
+    for (const name of ['toString', '__proto__', 'constructor', 'hasOwnProperty', 'valueOf']) {
+      const e = xmlError(() => parseXML('domain', `<${name} type='kvm'/>`));
+      expect(e.path).toBe(`/${name}`);
+      expect(e.message).toMatch(/<domain> document/);
+    }
+  });
+
+  it('unknown attributes named __proto__ or toString are kept as data and written back', () => {
+    const x = `<network><name>n</name><bridge name='b' __proto__='x' toString='t'/><foo __proto__='y' toString='z'/></network>`;
+    const n = parseNetworkXML(x) as unknown as Record<string, Record<string, unknown>>;
+    const extra = n.bridge!['#extraAttrs'] as Record<string, string>;
+    expect(Object.getPrototypeOf(extra)).toBe(Object.prototype);
+    expect(Object.keys(extra).sort()).toEqual(['__proto__', 'toString']);
+    expect(xmlDifference(x, toXML('network', n as never))).toBeNull();
+  });
+
   it('random bytes and random text raise XMLError only', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 300 }), fc.constantFrom(...SCHEMA_NAMES), (bytes, schema) => {
