@@ -21,7 +21,6 @@
         "native/src/manual_arrays.cc",
         "native/src/manual_network.cc",
         "native/src/manual_secret.cc",
-        "native/src/manual_file.cc",
         "native/generated/connect.cc",
         "native/generated/domain.cc",
         "native/generated/domain_checkpoint.cc",

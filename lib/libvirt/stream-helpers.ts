@@ -1,9 +1,7 @@
 // Idiomatic helpers over the mechanical stream calls: an interactive console,
 // screenshots, and volume upload/download (sparse too) from/to files or streams.
-import { open } from 'node:fs/promises';
 import type { Duplex, Readable, Writable } from 'node:stream';
 import { Domain, StorageVol, type Stream } from './classes.js';
-import { native } from './binding.js';
 import * as C from './generated/constants.js';
 import { STREAM_CHUNK, endStream, readChunk, releaseEvents, toDuplex, waitReadable, writeAll } from './stream.js';
 
@@ -82,86 +80,39 @@ function isZero(b: Buffer): boolean {
   return true;
 }
 
-async function* fileChunks(source: string | Readable): AsyncGenerator<Buffer> {
-  if (typeof source === 'string') {
-    const fh = await open(source, 'r');
-    try {
-      const buf = Buffer.allocUnsafe(1024 * 1024);
-      for (;;) {
-        const { bytesRead } = await fh.read(buf, 0, buf.length, null);
-        if (!bytesRead) break;
-        yield Buffer.from(buf.subarray(0, bytesRead));
-      }
-    } finally {
-      await fh.close();
-    }
-  } else {
-    for await (const c of source) yield Buffer.isBuffer(c) ? c : Buffer.from(c);
-  }
+async function* fileChunks(source: Readable): AsyncGenerator<Buffer> {
+  for await (const c of source) yield Buffer.isBuffer(c) ? c : Buffer.from(c);
 }
 
-// A sparse file by path: read only its data extents (SEEK_DATA/SEEK_HOLE), send holes as holes.
-async function uploadExtents(s: Stream, path: string): Promise<number> {
-  const extents: Array<[number, number, boolean]> = await native._fileExtents(path);
-  const fh = await open(path, 'r');
-  let total = 0;
-  try {
-    const buf = Buffer.allocUnsafe(STREAM_CHUNK);
-    for (const [off, len, isData] of extents) {
-      total += len;
-      if (!isData) {
-        await s.sendHole(len);
-        continue;
-      }
-      for (let done = 0; done < len; ) {
-        const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, len - done), off + done);
-        if (!bytesRead) break;
-        await writeAll(s, buf.subarray(0, bytesRead));
-        done += bytesRead;
-      }
-    }
-  } finally {
-    await fh.close();
-  }
-  return total;
-}
-
-// A dense file by path: the next chunk is read while the current one is sent, and nothing is
-// copied (two buffers take turns).
-async function uploadFile(s: Stream, path: string): Promise<number> {
-  const fh = await open(path, 'r');
-  const bufs = [Buffer.allocUnsafe(1024 * 1024), Buffer.allocUnsafe(1024 * 1024)];
-  let next: Promise<{ bytesRead: number }> | undefined;
-  try {
-    let total = 0;
-    let i = 0;
-    next = fh.read(bufs[0], 0, bufs[0].length, null);
-    for (;;) {
-      const { bytesRead } = await next;
-      next = undefined;
-      if (!bytesRead) break;
-      const cur = bufs[i];
-      i ^= 1;
-      next = fh.read(bufs[i], 0, bufs[i].length, null);
-      await writeAll(s, cur.subarray(0, bytesRead));
-      total += bytesRead;
-    }
-    return total;
-  } finally {
-    if (next) await next.catch(() => undefined); // a read still in flight when sending failed
-    await fh.close();
-  }
+/** virtkit's own stream helpers in the addon (scripts/manual.json): whole files in C. */
+interface FileStream {
+  /**
+   * A whole file sent by virStreamSendAll (virStreamSparseSendAll: holes found with
+   * SEEK_DATA/SEEK_HOLE, never read) on this blocking stream; resolves to the bytes covered.
+   */
+  _sendFile(path: string, sparse: boolean): Promise<number>;
+  /**
+   * The whole stream written to a file (created or truncated) by virStreamRecvAll
+   * (virStreamSparseRecvAll: holes left unwritten); resolves to the data bytes received.
+   */
+  _recvFile(path: string, sparse: boolean): Promise<number>;
 }
 
 async function uploadFrom(this: StorageVol, source: string | Readable, opts: VolTransferOptions = {}): Promise<number> {
   const conn = this.getConnect();
-  // A dense file is sent on a blocking stream, as virsh does: each send blocks a pool thread
-  // until libvirt took the whole chunk, instead of a wait for a writable event per partial send.
-  const blocking = typeof source === 'string' && !opts.sparse;
-  const s = await conn.streamNew(blocking ? 0 : C.VIR_STREAM_NONBLOCK);
+  const flags = opts.sparse ? C.VIR_STORAGE_VOL_UPLOAD_SPARSE_STREAM : 0;
+  if (typeof source === 'string') {
+    // As virsh vol-upload: a blocking stream and virStream(Sparse)SendAll reading the file in C
+    // on one pool thread, so no chunk crosses into JS.
+    const s = await conn.streamNew(0);
+    return transfer(s, async () => {
+      await this.upload(s, opts.offset ?? 0, opts.length ?? 0, flags);
+      return (s as unknown as FileStream)._sendFile(source, !!opts.sparse);
+    });
+  }
+  const s = await conn.streamNew(C.VIR_STREAM_NONBLOCK);
   return transfer(s, async () => {
-    await this.upload(s, opts.offset ?? 0, opts.length ?? 0, opts.sparse ? C.VIR_STORAGE_VOL_UPLOAD_SPARSE_STREAM : 0);
-    if (typeof source === 'string') return opts.sparse ? uploadExtents(s, source) : uploadFile(s, source);
+    await this.upload(s, opts.offset ?? 0, opts.length ?? 0, flags);
     let total = 0;
     let pending: Buffer[] = [];
     let pendingLen = 0;
@@ -204,41 +155,36 @@ async function uploadFrom(this: StorageVol, source: string | Readable, opts: Vol
 
 async function downloadTo(this: StorageVol, dest: string | Writable, opts: VolTransferOptions = {}): Promise<number> {
   const conn = this.getConnect();
-  const s = await conn.streamNew(C.VIR_STREAM_NONBLOCK);
-  const fh = typeof dest === 'string' ? await open(dest, 'w') : null;
-  try {
-    return await transfer(s, async () => {
-      let pos = 0;
-      let data = 0;
-      await this.download(s, opts.offset ?? 0, opts.length ?? 0, opts.sparse ? C.VIR_STORAGE_VOL_DOWNLOAD_SPARSE_STREAM : 0);
-      for (;;) {
-        const r = opts.sparse ? await s.recvFlags(STREAM_CHUNK, C.VIR_STREAM_RECV_STOP_AT_HOLE) : await s.recv(STREAM_CHUNK);
-        if (r === -3) {
-          const len = Number(await s.recvHole());
-          if (fh) pos += len;  // leave the hole unwritten
-          else await writeTo(dest as Writable, Buffer.alloc(len));
-          continue;
-        }
-        if (r === -2) {
-          await waitReadable(s);
-          continue;
-        }
-        const chunk = r as Buffer;
-        if (!chunk.length) break;
-        data += chunk.length;
-        if (fh) {
-          await fh.write(chunk, 0, chunk.length, pos);
-          pos += chunk.length;
-        } else {
-          await writeTo(dest as Writable, chunk);
-        }
-      }
-      if (fh) await fh.truncate(pos);  // a trailing hole still sets the size
-      return data;
+  const flags = opts.sparse ? C.VIR_STORAGE_VOL_DOWNLOAD_SPARSE_STREAM : 0;
+  if (typeof dest === 'string') {
+    // As virsh vol-download: a blocking stream and virStream(Sparse)RecvAll writing the file in C.
+    const s = await conn.streamNew(0);
+    return transfer(s, async () => {
+      await this.download(s, opts.offset ?? 0, opts.length ?? 0, flags);
+      return (s as unknown as FileStream)._recvFile(dest, !!opts.sparse);
     });
-  } finally {
-    await fh?.close();
   }
+  const s = await conn.streamNew(C.VIR_STREAM_NONBLOCK);
+  return transfer(s, async () => {
+    let data = 0;
+    await this.download(s, opts.offset ?? 0, opts.length ?? 0, flags);
+    for (;;) {
+      const r = opts.sparse ? await s.recvFlags(STREAM_CHUNK, C.VIR_STREAM_RECV_STOP_AT_HOLE) : await s.recv(STREAM_CHUNK);
+      if (r === -3) {
+        await writeTo(dest, Buffer.alloc(Number(await s.recvHole())));  // a Writable has no holes
+        continue;
+      }
+      if (r === -2) {
+        await waitReadable(s);
+        continue;
+      }
+      const chunk = r as Buffer;
+      if (!chunk.length) break;
+      data += chunk.length;
+      await writeTo(dest, chunk);
+    }
+    return data;
+  });
 }
 
 function writeTo(w: Writable, chunk: Buffer): Promise<void> {

@@ -41,8 +41,6 @@ extern const MethodDef kManual_domain[];
 extern const size_t kManual_domainCount;
 extern const MethodDef kManual_events[];
 extern const size_t kManual_eventsCount;
-extern const MethodDef kManual_file[];
-extern const size_t kManual_fileCount;
 extern const MethodDef kManual_network[];
 extern const size_t kManual_networkCount;
 extern const MethodDef kManual_node[];
@@ -73,7 +71,6 @@ extern const MethodTable kMethodTables[] = {
     {kManual_connect, &kManual_connectCount},
     {kManual_domain, &kManual_domainCount},
     {kManual_events, &kManual_eventsCount},
-    {kManual_file, &kManual_fileCount},
     {kManual_network, &kManual_networkCount},
     {kManual_node, &kManual_nodeCount},
     {kManual_secret, &kManual_secretCount},

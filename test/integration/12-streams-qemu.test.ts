@@ -2,7 +2,7 @@
 // volume upload/download keeping holes, screenshots, abort and disconnect.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, openSync, closeSync, writeSync, statSync, readFileSync, rmSync, ftruncateSync } from 'node:fs';
+import { mkdtempSync, openSync, closeSync, writeSync, writeFileSync, statSync, readFileSync, rmSync, ftruncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -113,6 +113,67 @@ describe.skipIf(gate.skip)(`streams on libvirtd (${gate.reason})`, () => {
       await vol.downloadTo(new Writable({ write(c, _e, cb) { parts.push(c); cb(); } }));
       expect(Buffer.concat(parts).equals(a)).toBe(true);
       expect(diagnostics().keepAlive).toBe(held);
+    } finally {
+      await vol.delete(0);
+    }
+  });
+
+  it('a dense file by path goes up and down in C (virStreamSendAll/RecvAll, as virsh); bad paths are typed errors', async () => {
+    const size = 8 * MiB + 12288;
+    const data = Buffer.alloc(size);
+    for (let i = 0; i < size; i += 4) data.writeUInt32LE((i * 2654435761) >>> 0, i);
+    const src = join(dir, 'dense.img');
+    writeFileSync(src, data);
+    const vname = uniq('vk-dense') + '.raw';
+    const vol = await pool.storageVolCreateXML(`<volume><name>${vname}</name><capacity unit='bytes'>${size}</capacity><target><format type='raw'/></target></volume>`);
+    const held = diagnostics().keepAlive;
+    try {
+      expect(await vol.uploadFrom(src)).toBe(size);
+      expect(readFileSync(await vol.getPath()).equals(data)).toBe(true);
+      const dst = join(dir, 'dense-back.img');
+      writeFileSync(dst, Buffer.alloc(size + 5 * MiB, 1));  // longer than the volume: truncated
+      expect(await vol.downloadTo(dst)).toBe(size);
+      expect(readFileSync(dst).equals(data)).toBe(true);
+      expect(diagnostics().keepAlive).toBe(held);
+
+      const missing = await vol.uploadFrom(join(dir, 'no-such-file')).catch((e: unknown) => e);
+      expect(missing).toBeInstanceOf(LibvirtError);
+      expect((missing as LibvirtError).message).toMatch(/cannot open .*no-such-file: No such file or directory/);
+      const unwritable = await vol.downloadTo(join(dir, 'no-such-dir', 'x.img')).catch((e: unknown) => e);
+      expect(unwritable).toBeInstanceOf(LibvirtError);
+      expect((unwritable as LibvirtError).message).toMatch(/cannot open .*x\.img: No such file or directory/);
+      // a directory opens for reading but cannot be read: the read error is reported
+      const isDir = await vol.uploadFrom(dir).catch((e: unknown) => e);
+      expect(isDir).toBeInstanceOf(LibvirtError);
+      expect((isDir as LibvirtError).message).toMatch(/cannot read .*: Is a directory/);
+      // the volume is still usable after the failed transfers, and nothing is left pending
+      expect(await vol.downloadTo(dst)).toBe(size);
+      expect(readFileSync(dst).equals(data)).toBe(true);
+      expect(diagnostics().keepAlive).toBe(held);
+      await waitFor(() => diagnostics().inFlight === 0, 5000);
+    } finally {
+      await vol.delete(0);
+    }
+  });
+
+  it('sparse by path: a file that starts and ends with a hole keeps its size and holes both ways', async () => {
+    const src = join(dir, 'holes.img');
+    const fd = openSync(src, 'w');
+    const mid = Buffer.alloc(MiB, 0x5a);
+    writeSync(fd, mid, 0, mid.length, 3 * MiB);
+    ftruncateSync(fd, 8 * MiB);
+    closeSync(fd);
+    const vname = uniq('vk-holes') + '.raw';
+    const vol = await pool.storageVolCreateXML(`<volume><name>${vname}</name><capacity unit='MiB'>8</capacity><allocation>0</allocation><target><format type='raw'/></target></volume>`);
+    try {
+      expect(await vol.uploadFrom(src, { sparse: true })).toBe(8 * MiB);
+      expect(allocatedBytes(await vol.getPath())).toBeLessThan(4 * MiB);
+      const dst = join(dir, 'holes-back.img');
+      writeFileSync(dst, Buffer.alloc(10 * MiB, 1));  // longer, and all data: replaced
+      expect(await vol.downloadTo(dst, { sparse: true })).toBeLessThan(4 * MiB);
+      expect(statSync(dst).size).toBe(8 * MiB);  // the trailing hole still sets the size
+      expect(allocatedBytes(dst)).toBeLessThan(4 * MiB);
+      expect(readFileSync(dst).equals(readFileSync(src))).toBe(true);
     } finally {
       await vol.delete(0);
     }
