@@ -1,4 +1,5 @@
 // Bounded concurrency and per-call deadlines for fleet-wide work.
+import { VirtkitError } from '../errors.js';
 
 /** @internal Runs at most `n` tasks at once, in call order. */
 export class Limiter {
@@ -20,7 +21,7 @@ export class Limiter {
 }
 
 /** A host did not answer in time. The call it made may still finish later; its result is dropped. */
-export class FleetTimeoutError extends Error {
+export class FleetTimeoutError extends VirtkitError {
   constructor(readonly host: string, readonly what: string, readonly timeoutMs: number) {
     super(`${host}: ${what} did not answer within ${timeoutMs} ms`);
   }

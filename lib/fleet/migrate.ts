@@ -11,6 +11,7 @@
  * A failed or aborted pre-copy migration leaves the guest running on the source: QEMU keeps
  * the source guest until the destination confirms, and libvirt resumes it on any failure.
  */
+import { VirtkitError } from '../errors.js';
 import { Channel } from './channel.js';
 import { C, Connect, Domain, LibvirtError, type TypedParams, type TypedParamsInput } from './libvirt.js';
 import type {
@@ -20,7 +21,7 @@ import type {
 export type * from './migrate-types.js';
 
 /** A failed migration. The guest's state on the source after the failure is in `sourceState`. */
-export class MigrationError extends Error {
+export class MigrationError extends VirtkitError {
   /** What happened, see {@link MigrationErrorKind}. */
   readonly kind: MigrationErrorKind;
   /** The domain's name. */

@@ -5,6 +5,7 @@ import { expectTypeOf } from 'vitest';
 import {
   Connect, Domain, LibvirtError, VirtkitError, StorageVol, Stream,
   VIR_CONNECT_LIST_DOMAINS_ACTIVE, getVersion, events,
+  XMLError, ProvisionError, MigrationError, FleetTimeoutError,
   type TypedParams,
 } from '../../lib/index.js';
 import { openHost, HostError, type Host, type Guest, type GuestState } from '../../lib/host/index.js';
@@ -43,6 +44,10 @@ export async function surface(conn: Connect, dom: Domain, vol: StorageVol): Prom
   expectTypeOf<LibvirtError>().toExtend<VirtkitError>();
   expectTypeOf<CliError>().toExtend<VirtkitError>();
   expectTypeOf<HostError>().toExtend<VirtkitError>();
+  expectTypeOf<XMLError>().toExtend<VirtkitError>();
+  expectTypeOf<ProvisionError>().toExtend<VirtkitError>();
+  expectTypeOf<MigrationError>().toExtend<VirtkitError>();
+  expectTypeOf<FleetTimeoutError>().toExtend<VirtkitError>();
   expectTypeOf<LibvirtError['codeName']>().toBeString();
 
   // The event iterator is an async iterable.
