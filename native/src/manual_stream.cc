@@ -464,6 +464,9 @@ struct AllCall : StreamCall {
         ret = virStreamSparseRecvAll(s, Sink, SinkHole, this);
         break;
     }
+    // A failed *All call has aborted the stream itself (libvirt's contract), so
+    // later calls see it ended as after abort() (sendHole would crash on it).
+    if (ret < 0) state->ended = true;
     if (ret < 0 && ended)
       err.SetMessage(kEnded);
     else if (ret < 0 && !jsErr.empty())
@@ -590,6 +593,7 @@ struct FileCall : StreamCall {
                              : virStreamSendAll(s, Source, this))
                    : (sparse ? virStreamSparseRecvAll(s, Sink, SinkHole, this)
                              : virStreamRecvAll(s, Sink, this));
+    if (ret < 0) state->ended = true;  // libvirt aborted the stream (see AllCall::Run)
     int closeErr = close(fd) < 0 ? errno : 0;
     fd = -1;
     if (ret < 0 && sysErr) {

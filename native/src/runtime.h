@@ -70,7 +70,8 @@ napi_type_tag TagOf(Kind k);
 
 // Per-Stream state that outlives free(): calls hold it by shared_ptr.
 struct StreamState {
-  // Set when abort()/finish() starts. libvirt 9.0's fd streams (test driver,
+  // Set when abort()/finish() starts, or when a *All call failed (libvirt then
+  // aborted the stream inside it). libvirt 9.0's fd streams (test driver,
   // local files) dereference their closed state in virStreamSendHole, so the
   // binding refuses sendHole on an ended stream itself.
   std::atomic<bool> ended{false};
