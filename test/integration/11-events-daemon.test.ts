@@ -43,7 +43,9 @@ describe.skipIf(gate.skip)(`events on libvirtd (${gate.reason})`, () => {
       await dom.reset();
       await dom.destroy();
       await dom.undefine();
-      await waitFor(() => seen.length >= 9, 10000, 'nine events');
+      await waitFor(() => seen.length >= 9, 30000, 'nine events').catch((e: Error) => {
+        throw new Error(`${e.message}; seen: ${JSON.stringify(seen)}`);
+      });
       expect(seen).toEqual([
         [VIR_DOMAIN_EVENT_DEFINED, VIR_DOMAIN_EVENT_DEFINED_ADDED],
         // QEMU starts the guest paused and then resumes it
