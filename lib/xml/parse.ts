@@ -35,11 +35,8 @@ function readAt(text: string, read: Reader, ids: readonly number[], f: Frame, su
 }
 
 function genericNode(tag: SaxesTagPlain): XMLNode {
-  const attrs: Record<string, string> = {};
-  for (const k of Object.keys(tag.attributes)) {
-    Object.defineProperty(attrs, k, { value: tag.attributes[k], enumerable: true, writable: true, configurable: true });
-  }
-  return { name: tag.name, attrs, children: [] };
+  // saxes's attributes have no prototype, and a spread defines data properties: `__proto__` stays data.
+  return { name: tag.name, attrs: { ...tag.attributes }, children: [] };
 }
 
 function addExtra(obj: Record<string, unknown>, item: XMLNode | string): void {
@@ -103,7 +100,7 @@ export function parseWithShapes(roots: Readonly<Record<string, number>>, schema:
     const top = stack.length ? stack[stack.length - 1]! : undefined;
     if (top === undefined) {
       // Own properties only: a root named `toString` is not a schema's root.
-      const id = done || !Object.prototype.hasOwnProperty.call(roots, name) ? undefined : roots[name];
+      const id = done || !Object.hasOwn(roots, name) ? undefined : roots[name];
       if (id === undefined) {
         throw new XMLError(`/${name}`, `a <${Object.keys(roots).join('> or <')}> document (schema ${schema})`, name);
       }

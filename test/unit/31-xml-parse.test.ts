@@ -217,7 +217,8 @@ describe('errors name the path and what was expected', () => {
   });
 
   it('unknown attributes named __proto__ or toString are kept as data and written back', () => {
-    const x = `<network><name>n</name><bridge name='b' __proto__='x' toString='t'/><foo __proto__='y' toString='z'/></network>`;
+    // `__proto__` after another unknown attribute: it is added to an existing '#extraAttrs' object.
+    const x = `<network><name>n</name><bridge name='b' toString='t' __proto__='x'/><foo toString='z' __proto__='y'/></network>`;
     const n = parseNetworkXML(x) as unknown as Record<string, Record<string, unknown>>;
     const extra = n.bridge!['#extraAttrs'] as Record<string, string>;
     expect(Object.getPrototypeOf(extra)).toBe(Object.prototype);
