@@ -1,8 +1,8 @@
 import { SaxesParser, type SaxesTagPlain } from 'saxes';
 import { XMLError } from './errors.js';
 import type { XMLNode } from './node.js';
-import { shape, type KidSlot, type Shape } from './shapes.js';
-import { acceptsEmpty, NO_MATCH, valueError, type Reader } from './values.js';
+import { shape, type AttrSlot, type KidSlot, type Shape } from './shapes.js';
+import { NO_MATCH, valueError } from './values.js';
 
 /**
  * One open element while reading: typed (`shape` set) or kept as it is (`node` set). Its path
@@ -27,11 +27,18 @@ class Frame {
   }
 }
 
-/** Reads a value, with the path of the error made only when there is one. */
-function readAt(text: string, read: Reader, ids: readonly number[], f: Frame, suffix: string): string | number | bigint {
-  const v = read(text);
-  if (v === NO_MATCH) throw valueError(text, ids, f.path + suffix);
-  return v;
+/** Reads an attribute's value; the path of the error is made only when there is one. */
+function readAttr(a: AttrSlot, v: string, f: Frame): string | number | bigint {
+  if (a.kind === 0 || (a.kind === 1 && a.set!.has(v))) return v;
+  const r = a.read(v);
+  if (r === NO_MATCH) throw valueError(v, a.types, `${f.path}/@${a.name}`);
+  return r;
+}
+
+function readText(sh: Shape, text: string, f: Frame): string | number | bigint {
+  const r = sh.readText(text);
+  if (r === NO_MATCH) throw valueError(text, sh.text!, f.path);
+  return r;
 }
 
 function genericNode(tag: SaxesTagPlain): XMLNode {
@@ -53,20 +60,22 @@ function isBlank(s: string): boolean {
   return true;
 }
 
-/** Reads an object shape's attributes from an open tag. */
-function readAttrs(sh: Shape, tag: SaxesTagPlain, obj: Record<string, unknown>, f: Frame): void {
-  const attrs = tag.attributes;
-  for (const k in attrs) {
-    const slot = sh.attrMap.get(k);
-    const v = attrs[k]!;
-    if (slot === undefined) {
-      let extra = obj['#extraAttrs'] as Record<string, string> | undefined;
-      if (extra === undefined) obj['#extraAttrs'] = extra = {};
-      // defineProperty: an attribute named `__proto__` is kept as data, not made the prototype.
-      Object.defineProperty(extra, k, { value: v, enumerable: true, writable: true, configurable: true });
-    } else {
-      obj[slot.prop] = readAt(v, slot.read, slot.types, f, `/@${k}`);
+/**
+ * Reads an object shape's attributes, collected in document order by the `attribute` event
+ * (iterating saxes's prototype-less attribute object is much slower).
+ */
+function readAttrs(sh: Shape, names: string[], values: string[], n: number, obj: Record<string, unknown>, f: Frame): void {
+  for (let i = 0; i < n; i++) {
+    const k = names[i]!;
+    const a = sh.attrMap.get(k);
+    if (a !== undefined) {
+      obj[a.prop] = readAttr(a, values[i]!, f);
+      continue;
     }
+    let extra = obj['#extraAttrs'] as Record<string, string> | undefined;
+    if (extra === undefined) obj['#extraAttrs'] = extra = {};
+    // defineProperty: an attribute named `__proto__` is kept as data, not made the prototype.
+    Object.defineProperty(extra, k, { value: values[i], enumerable: true, writable: true, configurable: true });
   }
   const req = sh.reqAttrs;
   for (let i = 0; i < req.length; i++) {
@@ -79,9 +88,32 @@ function hasExtraNamed(obj: Record<string, unknown>, name: string): boolean {
   return list !== undefined && list.some((n) => typeof n !== 'string' && n.name === name);
 }
 
+/** The value of a closed scalar element (no attributes, no children). */
+function scalarValue(f: Frame): unknown {
+  const sh = f.shape!;
+  if (f.text === '' && sh.emptyOk) return '';
+  return readText(sh, f.text, f);
+}
+
+/** Checks a closed object element: its text and its required children. */
+function finishObject(f: Frame): void {
+  const sh = f.shape!;
+  const obj = f.obj!;
+  if (sh.text !== null && !isBlank(f.text)) obj['#text'] = readText(sh, f.text, f);
+  const req = sh.reqKids;
+  for (let i = 0; i < req.length; i++) {
+    const k = req[i]!;
+    if (obj[k.prop] === undefined && !hasExtraNamed(obj, k.name)) {
+      throw new XMLError(`${f.path}/${k.name}`, `required element <${k.name}>`);
+    }
+  }
+}
+
 /**
  * Parses `text` against the shapes of a schema (`roots`: root element name -> shape id) with
- * saxes, building typed values in the same pass as the SAX events.
+ * saxes, building typed values in the same pass as the SAX events. An object element is
+ * attached to its parent when it opens (siblings never overlap, so the parent's keys keep
+ * document order), a scalar one when it closes and its value is known.
  */
 export function parseWithShapes(roots: Readonly<Record<string, number>>, schema: string, text: string): unknown {
   if (typeof text !== 'string') throw new TypeError(`parseXML: text must be a string, got ${typeof text}`);
@@ -89,14 +121,24 @@ export function parseWithShapes(roots: Readonly<Record<string, number>>, schema:
   const stack: Frame[] = [];
   let result: unknown;
   let done = false;
+  const attrNames: string[] = [];
+  const attrValues: string[] = [];
+  let nAttrs = 0;
 
   parser.on('error', (e) => {
     throw new XMLError(stack.length ? stack[stack.length - 1]!.path : '/', 'well-formed XML', e.message);
   });
 
+  parser.on('attribute', (a) => {
+    attrNames[nAttrs] = a.name;
+    attrValues[nAttrs++] = a.value;
+  });
+
   parser.on('opentag', (t) => {
     const tag = t as SaxesTagPlain;
     const name = tag.name;
+    const n = nAttrs;
+    nAttrs = 0;
     const top = stack.length ? stack[stack.length - 1]! : undefined;
     if (top === undefined) {
       // Own properties only: a root named `toString` is not a schema's root.
@@ -107,17 +149,18 @@ export function parseWithShapes(roots: Readonly<Record<string, number>>, schema:
       const sh = shape(id);
       const obj = sh.scalar ? null : {};
       const f = new Frame(sh, obj, null, null, undefined, name, 0);
-      if (obj !== null) readAttrs(sh, tag, obj, f);
+      if (obj !== null) readAttrs(sh, attrNames, attrValues, n, obj, f);
       stack.push(f);
       return;
     }
+    const pobj = top.obj;
     if (top.node !== null) {
       const node = genericNode(tag);
       top.node.children.push(node);
       stack.push(new Frame(null, null, node, null, top, name, 0));
       return;
     }
-    if (top.obj === null) {
+    if (pobj === null) {
       // A scalar element with a child element: keep the whole element as it is.
       const node: XMLNode = { name: top.name, attrs: {}, children: top.text ? [top.text] : [] };
       const converted = new Frame(null, null, node, top.slot, top.parent, top.name, top.index);
@@ -130,36 +173,35 @@ export function parseWithShapes(roots: Readonly<Record<string, number>>, schema:
     const slot = top.shape!.kidMap.get(name);
     if (slot === undefined) {
       const node = genericNode(tag);
-      addExtra(top.obj, node);
+      addExtra(pobj, node);
       stack.push(new Frame(null, null, node, null, top, name, 0));
       return;
     }
-    let index = 0;
-    if (slot.repeat) {
-      const arr = top.obj[slot.prop] as unknown[] | undefined;
-      index = arr === undefined ? 1 : arr.length + 1;
-    } else if (top.obj[slot.prop] !== undefined) {
-      throw new XMLError(`${top.path}/${name}`, `one <${name}> only`);
-    }
-    const sh = shape(slot.shape);
+    const prop = slot.prop;
+    const prev = pobj[prop] as unknown[] | undefined;
+    if (!slot.repeat && prev !== undefined) throw new XMLError(`${top.path}/${name}`, `one <${name}> only`);
+    const sh = slot.sh ?? (slot.sh = shape(slot.shape));
     if (sh.scalar) {
-      let hasAttr = false;
-      for (const _ in tag.attributes) {
-        hasAttr = true;
-        break;
-      }
-      if (hasAttr) {
+      const index = slot.repeat ? (prev === undefined ? 1 : prev.length + 1) : 0;
+      if (n > 0) {
         // Attributes the schema does not give this scalar element: keep it as it is.
-        const node = genericNode(tag);
-        stack.push(new Frame(null, null, node, slot, top, name, index));
-        return;
+        stack.push(new Frame(null, null, genericNode(tag), slot, top, name, index));
+      } else {
+        stack.push(new Frame(sh, null, null, slot, top, name, index));
       }
-      stack.push(new Frame(sh, null, null, slot, top, name, index));
       return;
     }
     const obj: Record<string, unknown> = {};
+    let index = 0;
+    if (!slot.repeat) pobj[prop] = obj;
+    else if (prev === undefined) {
+      pobj[prop] = [obj];
+      index = 1;
+    } else {
+      index = prev.push(obj);
+    }
     const f = new Frame(sh, obj, null, slot, top, name, index);
-    readAttrs(sh, tag, obj, f);
+    readAttrs(sh, attrNames, attrValues, n, obj, f);
     stack.push(f);
   });
 
@@ -182,42 +224,32 @@ export function parseWithShapes(roots: Readonly<Record<string, number>>, schema:
 
   parser.on('closetag', () => {
     const f = stack.pop()!;
-    let value: unknown;
-    if (f.node !== null) {
-      value = f.node;
-    } else if (f.obj === null) {
-      const sh = f.shape!;
-      if (f.text === '' && (sh.textOptional || acceptsEmpty(sh.text!))) value = '';
-      else value = readAt(f.text, sh.readText, sh.text!, f, '');
-    } else {
-      const sh = f.shape!;
-      const obj = f.obj;
-      if (sh.text !== null && !isBlank(f.text)) obj['#text'] = readAt(f.text, sh.readText, sh.text, f, '');
-      const req = sh.reqKids;
-      for (let i = 0; i < req.length; i++) {
-        const k = req[i]!;
-        if (obj[k.prop] === undefined && !hasExtraNamed(obj, k.name)) {
-          throw new XMLError(`${f.path}/${k.name}`, `required element <${k.name}>`);
-        }
-      }
-      value = obj;
-    }
     const parent = stack[stack.length - 1];
+    if (f.obj !== null) {
+      finishObject(f);
+      if (parent === undefined) {
+        result = f.obj;
+        done = true;
+      }
+      return;
+    }
+    const value = f.node ?? scalarValue(f);
     if (parent === undefined) {
       result = value;
       done = true;
       return;
     }
-    if (f.slot === null) return; // an unknown element, already attached to its parent
+    const slot = f.slot;
+    if (slot === null) return; // an unknown element, already attached to its parent
     const pobj = parent.obj!;
     if (f.node !== null) {
       addExtra(pobj, f.node); // a known element in a form the schema does not describe
-    } else if (f.slot.repeat) {
-      const arr = pobj[f.slot.prop] as unknown[] | undefined;
-      if (arr === undefined) pobj[f.slot.prop] = [value];
+    } else if (slot.repeat) {
+      const arr = pobj[slot.prop] as unknown[] | undefined;
+      if (arr === undefined) pobj[slot.prop] = [value];
       else arr.push(value);
     } else {
-      pobj[f.slot.prop] = value;
+      pobj[slot.prop] = value;
     }
   });
 

@@ -1,5 +1,5 @@
 import { SHAPES } from './generated/tables.js';
-import { reader, type Reader } from './values.js';
+import { acceptsEmpty, reader, valueType, type Reader } from './values.js';
 
 /** An attribute slot of a shape: its XML name, property name and value types. */
 export interface AttrSlot {
@@ -7,6 +7,9 @@ export interface AttrSlot {
   prop: string;
   types: number[];
   read: Reader;
+  /** How a value is read: 0 as it is (free text), 1 `set` first (one enumeration), 2 `read`. */
+  kind: 0 | 1 | 2;
+  set: Set<string> | null;
   required: boolean;
 }
 
@@ -17,6 +20,8 @@ export interface KidSlot {
   shape: number;
   repeat: boolean;
   required: boolean;
+  /** The compiled shape, cached by the parser (shapes compile lazily: the grammar is recursive). */
+  sh: Shape | undefined;
 }
 
 /** An element shape compiled from its table row, with lookup maps. */
@@ -34,6 +39,8 @@ export interface Shape {
   readText: Reader;
   scalar: boolean;
   textOptional: boolean;
+  /** Whether an empty scalar element reads as `''`. */
+  emptyOk: boolean;
   /** The namespace URI of an element of a libvirt extension namespace. */
   ns: string | undefined;
 }
@@ -44,11 +51,15 @@ function compile(id: number): Shape {
   const [name, attrRows, kidRows, text, flags, ns] = SHAPES[id]!;
   const kidNames = new Set(kidRows.map((k) => k[0]));
   // An attribute sharing its name with a child element is '@name'; the element keeps 'name'.
-  const attrs = attrRows.map(([n, types, req]): AttrSlot => ({
-    name: n, prop: kidNames.has(n) ? `@${n}` : n, types, read: reader(types), required: req === 1,
-  }));
+  const attrs = attrRows.map(([n, types, req]): AttrSlot => {
+    const t = types.length === 1 ? valueType(types[0]!) : null;
+    return {
+      name: n, prop: kidNames.has(n) ? `@${n}` : n, types, read: reader(types),
+      kind: t?.k === 's' ? 0 : t?.k === 'e' ? 1 : 2, set: t?.k === 'e' ? t.set : null, required: req === 1,
+    };
+  });
   const kids = kidRows.map(([n, shape, rep, req]): KidSlot => ({
-    name: n, prop: n, shape, repeat: rep === 1, required: req === 1,
+    name: n, prop: n, shape, repeat: rep === 1, required: req === 1, sh: undefined,
   }));
   return {
     name, attrs, kids,
@@ -60,6 +71,7 @@ function compile(id: number): Shape {
     readText: reader(text === 0 ? [] : text),
     scalar: (flags & 1) === 1,
     textOptional: (flags & 2) === 2,
+    emptyOk: (flags & 2) === 2 || (text !== 0 && acceptsEmpty(text)),
     ns,
   };
 }

@@ -5,7 +5,7 @@ import { VALUES } from './generated/tables.js';
 /** A value type compiled from its table row (regular expressions built once, lazily). */
 export type ValueType =
   | { k: 'e'; set: Set<string>; list: string[] }
-  | { k: 'i'; min: bigint | null; max: bigint | null; minN: number; maxN: number; big: 0 | 1 | 2; re: RegExp | null }
+  | { k: 'i'; min: bigint | null; max: bigint | null; minN: number; maxN: number; big: 0 | 1 | 2; re: RegExp | null; digits: boolean }
   | { k: 'd'; re: RegExp | null }
   | { k: 'p'; re: RegExp | null; src: string; not: Set<string> | null }
   | { k: 's' };
@@ -25,6 +25,9 @@ function xsdPattern(src: string | null): RegExp | null {
   }
 }
 
+/** Integer patterns that every run of digits matches. */
+const DIGIT_PATTERNS = new Set(['[0-9]+', '-?[0-9]+']);
+
 function compile(row: ValueRow): ValueType {
   switch (row[0]) {
     case 'e':
@@ -35,6 +38,7 @@ function compile(row: ValueRow): ValueType {
       return {
         k: 'i', min, max, big: row[3], re: xsdPattern(row[4]),
         minN: min === null ? -Infinity : Number(min), maxN: max === null ? Infinity : Number(max),
+        digits: row[4] === null || DIGIT_PATTERNS.has(row[4]),
       };
     }
     case 'd':
@@ -98,6 +102,19 @@ function trimmed(text: string): string {
   return c0 <= 32 || c1 <= 32 ? text.trim() : text;
 }
 
+/** A run of 1 to 15 ASCII digits as its number (exact), else -1. */
+function digitRun(s: string): number {
+  const len = s.length;
+  if (len === 0 || len > 15) return -1;
+  let n = 0;
+  for (let i = 0; i < len; i++) {
+    const d = s.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return -1;
+    n = n * 10 + d;
+  }
+  return n;
+}
+
 function readOne(t: ValueType, text: string): Read {
   switch (t.k) {
     case 'e': {
@@ -106,6 +123,15 @@ function readOne(t: ValueType, text: string): Read {
       return s !== text && t.set.has(s) ? s : NO_MATCH;
     }
     case 'i': {
+      // Most integers are short runs of digits: no regular expression, no string conversion.
+      const d = t.digits ? digitRun(text) : -1;
+      if (d >= 0 && t.big !== 2) {
+        if (d < t.minN || d > t.maxN) {
+          tooLarge = true;
+          return NO_MATCH;
+        }
+        return t.big === 0 ? d : BigInt(d);
+      }
       const s = trimmed(text);
       if (!INTEGER.test(s) || (t.re !== null && !t.re.test(s))) return NO_MATCH;
       if (t.big === 0 && s.length < 16) {
