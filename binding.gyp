@@ -10,6 +10,7 @@
         "native/src/convert.cc",
         "native/src/wrap.cc",
         "native/src/typed_params.cc",
+        "native/src/shapes.cc",
         "native/src/events_loop.cc",
         "native/src/js_call.cc",
         "native/src/manual_connect.cc",

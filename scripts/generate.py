@@ -1154,10 +1154,10 @@ def emit_cpp(f, api):
         if len(f.outs) == 1:
             out.append('      Napi::Value v = %s;' % f.outs[0][1])
         else:
-            out.append('      Napi::Object o = Napi::Object::New(env);')
-            for o in f.outs:
-                out.append('      o.Set("%s", %s);' % (o[0], o[1]))
-            out.append('      Napi::Value v = o;')
+            out.append('      static const int shape = ShapeSlot();')
+            out.append('      napi_value r[] = {%s};' % ', '.join(o[1] for o in f.outs))
+            out.append('      Napi::Value v(env, MakeShaped(env, shape, "%s", %d, r));'
+                       % (','.join(o[0] for o in f.outs), len(f.outs)))
         out.append('      Discard();')
         out.append('      return v;')
     else:
@@ -1191,10 +1191,14 @@ def emit_struct_helpers(api, names):
     for sname in sorted(names):
         s = api.structs[sname]
         out.append('[[maybe_unused]] static Napi::Value ToJS_%s(Napi::Env env, const %s &s) {' % (sname, sname))
-        out.append('  Napi::Object o = Napi::Object::New(env);')
-        for name, expr, ts, _ in struct_fields_js(s, 's'):
-            out.append('  o.Set("%s", %s);' % (name, expr))
-        out.append('  return o;')
+        fields = struct_fields_js(s, 's')
+        out.append('  static const int shape = ShapeSlot();')
+        out.append('  napi_value v[] = {')
+        for name, expr, ts, _ in fields:
+            out.append('      %s,' % expr)
+        out.append('  };')
+        out.append('  return Napi::Value(env, MakeShaped(env, shape, "%s", %d, v));'
+                   % (','.join(f[0] for f in fields), len(fields)))
         out.append('}')
         if any(fl.get('type') == 'char *' for fl in s.findall('field')):
             out.append('[[maybe_unused]] static void FreeStruct_%s(%s &s) {' % (sname, sname))

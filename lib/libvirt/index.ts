@@ -50,11 +50,18 @@ export const eventUpdateHandle = loop.eventUpdateHandle;
 export const eventRemoveHandle = loop.eventRemoveHandle;
 
 /**
- * Whether rejections carry the caller's stack (default true). Capturing it costs
- * about a microsecond per call; a hot polling loop may turn it off.
+ * How a rejected call's error gets its stack.
+ * - `'await'` (the default): when a call fails, its stack is captured in a rejection handler
+ *   on the returned promise, so V8's async stack trace lists the async functions awaiting it
+ *   (`at async main (app.js:12:3)`), as for an error thrown in async code. Free while calls
+ *   succeed. A caller that does not `await` (plain `.then` callbacks) gets no caller frames.
+ * - `true`: the synchronous stack at the call, captured at every call (also for callers that
+ *   do not await). Costs about 8 µs per call in optimized code on a 2-core VM (V8 rebuilds
+ *   inlined frames).
+ * - `false`: no caller frames.
  */
-export function setCaptureStacks(enabled: boolean): void {
-  native.setCaptureStacks(enabled);
+export function setCaptureStacks(mode: boolean | 'await'): void {
+  native.setCaptureStacks(mode);
 }
 
 /**

@@ -12,16 +12,18 @@ namespace vk {
 namespace {
 
 [[maybe_unused]] static Napi::Value ToJS_virNodeInfo(Napi::Env env, const virNodeInfo &s) {
-  Napi::Object o = Napi::Object::New(env);
-  o.Set("model", Str(env, s.model));
-  o.Set("memory", Napi::Number::New(env, (double)s.memory));
-  o.Set("cpus", Napi::Number::New(env, s.cpus));
-  o.Set("mhz", Napi::Number::New(env, s.mhz));
-  o.Set("nodes", Napi::Number::New(env, s.nodes));
-  o.Set("sockets", Napi::Number::New(env, s.sockets));
-  o.Set("cores", Napi::Number::New(env, s.cores));
-  o.Set("threads", Napi::Number::New(env, s.threads));
-  return o;
+  static const int shape = ShapeSlot();
+  napi_value v[] = {
+      Str(env, s.model),
+      Napi::Number::New(env, (double)s.memory),
+      Napi::Number::New(env, s.cpus),
+      Napi::Number::New(env, s.mhz),
+      Napi::Number::New(env, s.nodes),
+      Napi::Number::New(env, s.sockets),
+      Napi::Number::New(env, s.cores),
+      Napi::Number::New(env, s.threads),
+  };
+  return Napi::Value(env, MakeShaped(env, shape, "model,memory,cpus,mhz,nodes,sockets,cores,threads", 8, v));
 }
 
 #if LIBVIR_CHECK_VERSION(0, 7, 7)

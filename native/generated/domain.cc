@@ -12,78 +12,94 @@ namespace vk {
 namespace {
 
 [[maybe_unused]] static Napi::Value ToJS_virDomainBlockInfo(Napi::Env env, const virDomainBlockInfo &s) {
-  Napi::Object o = Napi::Object::New(env);
-  o.Set("capacity", BigU(env, s.capacity));
-  o.Set("allocation", BigU(env, s.allocation));
-  o.Set("physical", BigU(env, s.physical));
-  return o;
+  static const int shape = ShapeSlot();
+  napi_value v[] = {
+      BigU(env, s.capacity),
+      BigU(env, s.allocation),
+      BigU(env, s.physical),
+  };
+  return Napi::Value(env, MakeShaped(env, shape, "capacity,allocation,physical", 3, v));
 }
 [[maybe_unused]] static Napi::Value ToJS_virDomainBlockJobInfo(Napi::Env env, const virDomainBlockJobInfo &s) {
-  Napi::Object o = Napi::Object::New(env);
-  o.Set("type", Napi::Number::New(env, s.type));
-  o.Set("bandwidth", Napi::Number::New(env, (double)s.bandwidth));
-  o.Set("cur", BigU(env, s.cur));
-  o.Set("end", BigU(env, s.end));
-  return o;
+  static const int shape = ShapeSlot();
+  napi_value v[] = {
+      Napi::Number::New(env, s.type),
+      Napi::Number::New(env, (double)s.bandwidth),
+      BigU(env, s.cur),
+      BigU(env, s.end),
+  };
+  return Napi::Value(env, MakeShaped(env, shape, "type,bandwidth,cur,end", 4, v));
 }
 [[maybe_unused]] static Napi::Value ToJS_virDomainBlockStatsStruct(Napi::Env env, const virDomainBlockStatsStruct &s) {
-  Napi::Object o = Napi::Object::New(env);
-  o.Set("rd_req", BigS(env, s.rd_req));
-  o.Set("rd_bytes", BigS(env, s.rd_bytes));
-  o.Set("wr_req", BigS(env, s.wr_req));
-  o.Set("wr_bytes", BigS(env, s.wr_bytes));
-  o.Set("errs", BigS(env, s.errs));
-  return o;
+  static const int shape = ShapeSlot();
+  napi_value v[] = {
+      BigS(env, s.rd_req),
+      BigS(env, s.rd_bytes),
+      BigS(env, s.wr_req),
+      BigS(env, s.wr_bytes),
+      BigS(env, s.errs),
+  };
+  return Napi::Value(env, MakeShaped(env, shape, "rd_req,rd_bytes,wr_req,wr_bytes,errs", 5, v));
 }
 [[maybe_unused]] static Napi::Value ToJS_virDomainControlInfo(Napi::Env env, const virDomainControlInfo &s) {
-  Napi::Object o = Napi::Object::New(env);
-  o.Set("state", Napi::Number::New(env, s.state));
-  o.Set("details", Napi::Number::New(env, s.details));
-  o.Set("stateTime", BigU(env, s.stateTime));
-  return o;
+  static const int shape = ShapeSlot();
+  napi_value v[] = {
+      Napi::Number::New(env, s.state),
+      Napi::Number::New(env, s.details),
+      BigU(env, s.stateTime),
+  };
+  return Napi::Value(env, MakeShaped(env, shape, "state,details,stateTime", 3, v));
 }
 [[maybe_unused]] static Napi::Value ToJS_virDomainInfo(Napi::Env env, const virDomainInfo &s) {
-  Napi::Object o = Napi::Object::New(env);
-  o.Set("state", Napi::Number::New(env, s.state));
-  o.Set("maxMem", Napi::Number::New(env, (double)s.maxMem));
-  o.Set("memory", Napi::Number::New(env, (double)s.memory));
-  o.Set("nrVirtCpu", Napi::Number::New(env, s.nrVirtCpu));
-  o.Set("cpuTime", BigU(env, s.cpuTime));
-  return o;
+  static const int shape = ShapeSlot();
+  napi_value v[] = {
+      Napi::Number::New(env, s.state),
+      Napi::Number::New(env, (double)s.maxMem),
+      Napi::Number::New(env, (double)s.memory),
+      Napi::Number::New(env, s.nrVirtCpu),
+      BigU(env, s.cpuTime),
+  };
+  return Napi::Value(env, MakeShaped(env, shape, "state,maxMem,memory,nrVirtCpu,cpuTime", 5, v));
 }
 [[maybe_unused]] static Napi::Value ToJS_virDomainInterfaceStatsStruct(Napi::Env env, const virDomainInterfaceStatsStruct &s) {
-  Napi::Object o = Napi::Object::New(env);
-  o.Set("rx_bytes", BigS(env, s.rx_bytes));
-  o.Set("rx_packets", BigS(env, s.rx_packets));
-  o.Set("rx_errs", BigS(env, s.rx_errs));
-  o.Set("rx_drop", BigS(env, s.rx_drop));
-  o.Set("tx_bytes", BigS(env, s.tx_bytes));
-  o.Set("tx_packets", BigS(env, s.tx_packets));
-  o.Set("tx_errs", BigS(env, s.tx_errs));
-  o.Set("tx_drop", BigS(env, s.tx_drop));
-  return o;
+  static const int shape = ShapeSlot();
+  napi_value v[] = {
+      BigS(env, s.rx_bytes),
+      BigS(env, s.rx_packets),
+      BigS(env, s.rx_errs),
+      BigS(env, s.rx_drop),
+      BigS(env, s.tx_bytes),
+      BigS(env, s.tx_packets),
+      BigS(env, s.tx_errs),
+      BigS(env, s.tx_drop),
+  };
+  return Napi::Value(env, MakeShaped(env, shape, "rx_bytes,rx_packets,rx_errs,rx_drop,tx_bytes,tx_packets,tx_errs,tx_drop", 8, v));
 }
 [[maybe_unused]] static Napi::Value ToJS_virDomainJobInfo(Napi::Env env, const virDomainJobInfo &s) {
-  Napi::Object o = Napi::Object::New(env);
-  o.Set("type", Napi::Number::New(env, s.type));
-  o.Set("timeElapsed", BigU(env, s.timeElapsed));
-  o.Set("timeRemaining", BigU(env, s.timeRemaining));
-  o.Set("dataTotal", BigU(env, s.dataTotal));
-  o.Set("dataProcessed", BigU(env, s.dataProcessed));
-  o.Set("dataRemaining", BigU(env, s.dataRemaining));
-  o.Set("memTotal", BigU(env, s.memTotal));
-  o.Set("memProcessed", BigU(env, s.memProcessed));
-  o.Set("memRemaining", BigU(env, s.memRemaining));
-  o.Set("fileTotal", BigU(env, s.fileTotal));
-  o.Set("fileProcessed", BigU(env, s.fileProcessed));
-  o.Set("fileRemaining", BigU(env, s.fileRemaining));
-  return o;
+  static const int shape = ShapeSlot();
+  napi_value v[] = {
+      Napi::Number::New(env, s.type),
+      BigU(env, s.timeElapsed),
+      BigU(env, s.timeRemaining),
+      BigU(env, s.dataTotal),
+      BigU(env, s.dataProcessed),
+      BigU(env, s.dataRemaining),
+      BigU(env, s.memTotal),
+      BigU(env, s.memProcessed),
+      BigU(env, s.memRemaining),
+      BigU(env, s.fileTotal),
+      BigU(env, s.fileProcessed),
+      BigU(env, s.fileRemaining),
+  };
+  return Napi::Value(env, MakeShaped(env, shape, "type,timeElapsed,timeRemaining,dataTotal,dataProcessed,dataRemaining,memTotal,memProcessed,memRemaining,fileTotal,fileProcessed,fileRemaining", 12, v));
 }
 [[maybe_unused]] static Napi::Value ToJS_virSecurityLabel(Napi::Env env, const virSecurityLabel &s) {
-  Napi::Object o = Napi::Object::New(env);
-  o.Set("label", Str(env, s.label));
-  o.Set("enforcing", Napi::Number::New(env, s.enforcing));
-  return o;
+  static const int shape = ShapeSlot();
+  napi_value v[] = {
+      Str(env, s.label),
+      Napi::Number::New(env, s.enforcing),
+  };
+  return Napi::Value(env, MakeShaped(env, shape, "label,enforcing", 2, v));
 }
 
 #if LIBVIR_CHECK_VERSION(0, 7, 7)
@@ -1187,10 +1203,9 @@ static Napi::Value g_virDomainGetBlockJobInfo(const Napi::CallbackInfo &info) {
       ret = virDomainGetBlockJobInfo(a0, a1.c_str(), &o2, a3); return ret >= 0;
     }
     Napi::Value Done(Napi::Env env) override {
-      Napi::Object o = Napi::Object::New(env);
-      o.Set("ret", Napi::Number::New(env, ret));
-      o.Set("info", ToJS_virDomainBlockJobInfo(env, o2));
-      Napi::Value v = o;
+      static const int shape = ShapeSlot();
+      napi_value r[] = {Napi::Number::New(env, ret), ToJS_virDomainBlockJobInfo(env, o2)};
+      Napi::Value v(env, MakeShaped(env, shape, "ret,info", 2, r));
       Discard();
       return v;
     }
@@ -1466,10 +1481,9 @@ static Napi::Value g_virDomainGetJobStats(const Napi::CallbackInfo &info) {
       ret = virDomainGetJobStats(a0, &o1, &a2, &a2_n, a4); return ret >= 0;
     }
     Napi::Value Done(Napi::Env env) override {
-      Napi::Object o = Napi::Object::New(env);
-      o.Set("type", Napi::Number::New(env, o1));
-      o.Set("params", TypedParamsToJS(env, a2, a2_n));
-      Napi::Value v = o;
+      static const int shape = ShapeSlot();
+      napi_value r[] = {Napi::Number::New(env, o1), TypedParamsToJS(env, a2, a2_n)};
+      Napi::Value v(env, MakeShaped(env, shape, "type,params", 2, r));
       Discard();
       return v;
     }
@@ -1827,10 +1841,9 @@ static Napi::Value g_virDomainGetState(const Napi::CallbackInfo &info) {
       ret = virDomainGetState(a0, &o1, &o2, a3); return ret >= 0;
     }
     Napi::Value Done(Napi::Env env) override {
-      Napi::Object o = Napi::Object::New(env);
-      o.Set("state", Napi::Number::New(env, o1));
-      o.Set("reason", Napi::Number::New(env, o2));
-      Napi::Value v = o;
+      static const int shape = ShapeSlot();
+      napi_value r[] = {Napi::Number::New(env, o1), Napi::Number::New(env, o2)};
+      Napi::Value v(env, MakeShaped(env, shape, "state,reason", 2, r));
       Discard();
       return v;
     }
@@ -1858,10 +1871,9 @@ static Napi::Value g_virDomainGetTime(const Napi::CallbackInfo &info) {
       ret = virDomainGetTime(a0, &o1, &o2, a3); return ret >= 0;
     }
     Napi::Value Done(Napi::Env env) override {
-      Napi::Object o = Napi::Object::New(env);
-      o.Set("seconds", BigS(env, o1));
-      o.Set("nseconds", Napi::Number::New(env, o2));
-      Napi::Value v = o;
+      static const int shape = ShapeSlot();
+      napi_value r[] = {BigS(env, o1), Napi::Number::New(env, o2)};
+      Napi::Value v(env, MakeShaped(env, shape, "seconds,nseconds", 2, r));
       Discard();
       return v;
     }

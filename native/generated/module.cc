@@ -25,10 +25,9 @@ static Napi::Value g_virGetVersion(const Napi::CallbackInfo &info) {
       ret = virGetVersion(&o0, a1_null ? nullptr : a1.c_str(), &o2); return ret >= 0;
     }
     Napi::Value Done(Napi::Env env) override {
-      Napi::Object o = Napi::Object::New(env);
-      o.Set("libVer", Napi::Number::New(env, (double)o0));
-      o.Set("typeVer", Napi::Number::New(env, (double)o2));
-      Napi::Value v = o;
+      static const int shape = ShapeSlot();
+      napi_value r[] = {Napi::Number::New(env, (double)o0), Napi::Number::New(env, (double)o2)};
+      Napi::Value v(env, MakeShaped(env, shape, "libVer,typeVer", 2, r));
       Discard();
       return v;
     }

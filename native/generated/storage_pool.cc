@@ -12,12 +12,14 @@ namespace vk {
 namespace {
 
 [[maybe_unused]] static Napi::Value ToJS_virStoragePoolInfo(Napi::Env env, const virStoragePoolInfo &s) {
-  Napi::Object o = Napi::Object::New(env);
-  o.Set("state", Napi::Number::New(env, s.state));
-  o.Set("capacity", BigU(env, s.capacity));
-  o.Set("allocation", BigU(env, s.allocation));
-  o.Set("available", BigU(env, s.available));
-  return o;
+  static const int shape = ShapeSlot();
+  napi_value v[] = {
+      Napi::Number::New(env, s.state),
+      BigU(env, s.capacity),
+      BigU(env, s.allocation),
+      BigU(env, s.available),
+  };
+  return Napi::Value(env, MakeShaped(env, shape, "state,capacity,allocation,available", 4, v));
 }
 
 #if LIBVIR_CHECK_VERSION(0, 4, 1)

@@ -12,11 +12,13 @@ namespace vk {
 namespace {
 
 [[maybe_unused]] static Napi::Value ToJS_virStorageVolInfo(Napi::Env env, const virStorageVolInfo &s) {
-  Napi::Object o = Napi::Object::New(env);
-  o.Set("type", Napi::Number::New(env, s.type));
-  o.Set("capacity", BigU(env, s.capacity));
-  o.Set("allocation", BigU(env, s.allocation));
-  return o;
+  static const int shape = ShapeSlot();
+  napi_value v[] = {
+      Napi::Number::New(env, s.type),
+      BigU(env, s.capacity),
+      BigU(env, s.allocation),
+  };
+  return Napi::Value(env, MakeShaped(env, shape, "type,capacity,allocation", 3, v));
 }
 
 #if LIBVIR_CHECK_VERSION(0, 4, 1)

@@ -45,38 +45,12 @@ unsigned SpinMicros() {
   return us;
 }
 
-void OnPrepare(uv_prepare_t *h) {
-  auto *st = static_cast<EnvState *>(h->data);
+// Completes finished jobs on the JS thread. A callback scope drains microtasks
+// afterwards, so awaits resume at once (and may submit the next call).
+void RunDone(EnvState *st, std::vector<Job *> &jobs) {
   EnvQueue &q = *st->queue;
-  unsigned budget = SpinMicros();
-  if (budget == 0 || q.inFlight == 0 || q.inFlight > 4) return;
-  if (q.doneCount.load(std::memory_order_acquire) != 0) return;
-  if (uv_backend_timeout(st->loop) == 0) return;  // other work is due now
-  if (st->skip > 0) {
-    st->skip--;
-    return;
-  }
-  if (SpinWhileZero(q.doneCount, budget)) {
-    st->backoff = 0;  // the async was sent: the loop's poll returns at once
-    return;
-  }
-  st->backoff = st->backoff == 0 ? 1 : std::min(64u, st->backoff * 2);
-  st->skip = st->backoff;
-}
-
-void OnAsync(uv_async_t *h) {
-  auto *st = static_cast<EnvState *>(h->data);
-  EnvQueue &q = *st->queue;
-  std::vector<Job *> jobs;
-  {
-    std::lock_guard<std::mutex> lk(q.mu);
-    jobs.swap(q.done);
-    q.doneCount.store(0, std::memory_order_release);
-  }
-  if (jobs.empty()) return;
   Napi::Env env(static_cast<napi_env>(q.env));
   Napi::HandleScope hs(env);
-  // A callback scope drains microtasks afterwards, so awaits resume at once.
   Napi::CallbackScope cs(env, *st->ctx);
   uint32_t finished = 0;
   for (Job *j : jobs) {
@@ -90,6 +64,59 @@ void OnAsync(uv_async_t *h) {
   }
   q.inFlight -= finished;
   if (q.inFlight == 0) q.UpdateRef();
+}
+
+// Under `mu`, so a job pushed while `spinning` was set is taken here: Push did
+// not wake the loop for it.
+std::vector<Job *> TakeDone(EnvQueue &q) {
+  std::vector<Job *> jobs;
+  std::lock_guard<std::mutex> lk(q.mu);
+  q.spinning = false;
+  jobs.swap(q.done);
+  q.doneCount.store(0, std::memory_order_release);
+  return jobs;
+}
+
+void OnPrepare(uv_prepare_t *h) {
+  auto *st = static_cast<EnvState *>(h->data);
+  EnvQueue &q = *st->queue;
+  unsigned budget = SpinMicros();
+  if (budget == 0) return;
+  // A caller awaiting short calls one at a time is served here, turn after
+  // turn, without the loop's poll: each result is completed as soon as the
+  // spin sees it, and the JS that resumes submits the next call. Bounded so
+  // that sockets, timers and immediates wait at most ~0.5 ms for the poll.
+  uint64_t until = uv_hrtime() + 500 * 1000;
+  for (unsigned turn = 0; turn < 256; turn++) {
+    if (q.inFlight == 0 || q.inFlight > 4 || st->loop->stop_flag) return;
+    if (q.doneCount.load(std::memory_order_acquire) != 0) return;  // the async was sent
+    if (uv_backend_timeout(st->loop) == 0) return;                 // other work is due now
+    if (st->skip > 0) {
+      st->skip--;
+      return;
+    }
+    {
+      std::lock_guard<std::mutex> lk(q.mu);
+      if (!q.alive) return;
+      q.spinning = true;
+    }
+    bool got = SpinWhileZero(q.doneCount, budget);
+    std::vector<Job *> jobs = TakeDone(q);
+    if (!jobs.empty()) RunDone(st, jobs);
+    if (!got) {
+      st->backoff = st->backoff == 0 ? 1 : std::min(64u, st->backoff * 2);
+      st->skip = st->backoff;
+      return;
+    }
+    st->backoff = 0;
+    if (uv_hrtime() >= until) return;
+  }
+}
+
+void OnAsync(uv_async_t *h) {
+  auto *st = static_cast<EnvState *>(h->data);
+  std::vector<Job *> jobs = TakeDone(*st->queue);
+  if (!jobs.empty()) RunDone(st, jobs);
 }
 
 void Cleanup(void *arg) {
@@ -167,7 +194,14 @@ Napi::Value Setup(const Napi::CallbackInfo &info) {
 }
 
 Napi::Value SetCaptureStacks(const Napi::CallbackInfo &info) {
-  Data(info.Env())->captureStacks = GetBool(info, 0, "enabled");
+  AddonData *d = Data(info.Env());
+  Napi::Value v = info[0];
+  if (v.IsBoolean())
+    d->stackMode = v.As<Napi::Boolean>().Value() ? AddonData::kStackCaller : AddonData::kStackOff;
+  else if (v.IsString() && v.As<Napi::String>().Utf8Value() == "await")
+    d->stackMode = AddonData::kStackAwait;
+  else
+    throw Napi::TypeError::New(info.Env(), "argument 1 (mode) must be true, false or 'await'");
   return info.Env().Undefined();
 }
 

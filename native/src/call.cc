@@ -1,20 +1,41 @@
 // Async call plumbing: submitting to the pool, completing on the JS thread.
 #include <mutex>
 
+#include <dlfcn.h>
+
+#include <cstdlib>
+
 #include "runtime.h"
 
 namespace vk {
+
+const QuietRefs &Quiet() {
+  static const QuietRefs q = [] {
+    QuietRefs r;
+    if (std::getenv("VIRTKIT_PUBLIC_REFS")) return r;  // to compare, and a way out
+    void *lib = dlopen("libvirt.so.0", RTLD_LAZY | RTLD_NOLOAD);
+    if (!lib) return r;
+    auto ref = reinterpret_cast<void *(*)(void *)>(dlsym(lib, "virObjectRef"));
+    auto unref = reinterpret_cast<bool (*)(void *)>(dlsym(lib, "virObjectUnref"));
+    if (ref && unref) r.ref = ref, r.unref = unref;  // both or neither: counts must pair
+    return r;
+  }();
+  return q;
+}
 
 void Call::Execute() {
   virResetLastError();  // a 0 result is told from a failure by the last error
   ok = Run();
   if (!ok && !err.set) err.Capture();  // same thread, before anything else resets it
-  for (auto &h : held) FreeNow(h.first, h.second);
+  for (auto &h : held) Quiet().unref ? (void)Quiet().unref(h.second) : FreeNow(h.first, h.second);
   held.clear();
 }
 
+static void QuietUnref(void *p) { Quiet().unref(p); }
+
 Call::~Call() {
-  for (auto &h : held) FreeLater(h.first, h.second);  // never executed
+  for (auto &h : held)  // never executed
+    Quiet().unref ? FreeLaterWith(QuietUnref, h.second) : FreeLater(h.first, h.second);
 }
 
 void Call::Abandon() {
@@ -76,11 +97,46 @@ void ReleaseListener(napi_env env, napi_ref &cb, EnvQueue &queue) {
   queue.UpdateRef();
 }
 
+// `p.then(undefined, restack)`: a rejection's stack is captured again in the
+// handler, whose promise the caller awaits, so V8 adds the awaiting async
+// functions ("at async main (app.js:12)"). A success costs one reaction.
+static napi_value Restacked(napi_env env, AddonData *d, napi_value p) {
+  napi_value restack = nullptr, then = nullptr, out;
+  if (d->restack) {
+    napi_get_reference_value(env, d->restack, &restack);
+    napi_get_reference_value(env, d->promiseThen, &then);
+  } else {
+    if (!ScriptsAllowed()) return p;
+    static const char kSrc[] =
+        "(function restack(e) { if (e instanceof Error) Error.captureStackTrace(e, restack); throw "
+        "e; })";
+    napi_value src;
+    napi_create_string_utf8(env, kSrc, sizeof kSrc - 1, &src);
+    if (napi_run_script(env, src, &restack) != napi_ok ||
+        napi_get_named_property(env, p, "then", &then) != napi_ok) {
+      napi_value exc;
+      napi_get_and_clear_last_exception(env, &exc);
+      return p;
+    }
+    napi_create_reference(env, restack, 1, &d->restack);
+    napi_create_reference(env, then, 1, &d->promiseThen);
+  }
+  napi_value args[2];
+  napi_get_undefined(env, &args[0]);
+  args[1] = restack;
+  if (napi_call_function(env, p, then, 2, args, &out) != napi_ok) {
+    napi_value exc;
+    napi_get_and_clear_last_exception(env, &exc);
+    return p;
+  }
+  return out;
+}
+
 Napi::Value Submit(Napi::Env env, Call *call) {
   AddonData *d = Data(env);
   napi_value promise;
   napi_create_promise(env, &call->deferred, &promise);
-  if (d->captureStacks) {
+  if (d->stackMode == AddonData::kStackCaller) {
     // The caller's stack, so a rejection points at the line that made the call.
     napi_value msg, e;
     napi_create_string_utf8(env, "", 0, &msg);
@@ -92,6 +148,7 @@ Napi::Value Submit(Napi::Env env, Call *call) {
   d->queue->inFlight++;
   if (d->queue->inFlight == 1) d->queue->UpdateRef();
   Pool::Get().Submit(call);
+  if (d->stackMode == AddonData::kStackAwait) promise = Restacked(env, d, promise);
   return Napi::Value(env, promise);
 }
 

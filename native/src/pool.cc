@@ -20,7 +20,7 @@ void EnvQueue::Push(Job *job) {
   {
     std::lock_guard<std::mutex> lk(mu);
     if (alive) {
-      bool wake = done.empty();
+      bool wake = done.empty() && !spinning;
       done.push_back(job);
       doneCount.store(done.size(), std::memory_order_release);
       if (wake) uv_async_send(async);

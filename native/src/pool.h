@@ -49,6 +49,10 @@ struct EnvQueue {
   uv_async_t *async = nullptr;
   std::vector<Job *> done;
   std::atomic<size_t> doneCount{0};  // done.size(), readable without `mu`
+  // Under `mu`: the JS thread is busy-waiting for `done` (addon.cc, OnPrepare)
+  // and takes what it finds when the wait ends, so Push need not wake the
+  // loop: the eventfd write, epoll wake and read cost more than a short call.
+  bool spinning = false;
   void *env = nullptr;
   // JS-thread only: calls in flight; the async handle is ref'd while > 0, so a
   // pending promise keeps the process alive but an idle addon never does.

@@ -42,13 +42,20 @@ struct DomainRegistry;  // wrap.cc
 struct AddonData {
   ~AddonData();
   Napi::FunctionReference ctors[static_cast<int>(Kind::Count)];
-  KeyCache *keys = nullptr;  // typed-param field names as JS strings
+  KeyCache *keys = nullptr;      // typed-param field names as JS strings
+  std::vector<napi_ref> shapes;  // by ShapeSlot(): makers of fixed-shape objects (shapes.cc)
   // One live Domain wrapper per (connection, UUID); shared with the wrappers,
   // whose finalizers may run during teardown.
   std::shared_ptr<DomainRegistry> domains;
   Napi::FunctionReference errorCtor;  // LibvirtError, given by lib/ at load
   std::shared_ptr<EnvQueue> queue;
-  bool captureStacks = true;
+  // How a rejection gets its stack (setCaptureStacks): kCaller captures the
+  // caller's stack at every call; kAwait re-captures it only when a call
+  // fails, in a rejection handler, where V8's async stack trace names the
+  // async functions awaiting the call (capturing at each call cost ~8 us:
+  // V8 rebuilds inlined frames of optimized code).
+  enum StackMode { kStackOff, kStackCaller, kStackAwait } stackMode = kStackAwait;
+  napi_ref restack = nullptr, promiseThen = nullptr;
   napi_env env = nullptr;
 };
 
@@ -123,7 +130,33 @@ inline typename KindTraits<K>::Ptr Self(const Napi::CallbackInfo &info) {
   return Wrap<K>::Get(info.This(), "this");
 }
 
+// A struct field's name as a cached JS string (typed_params.cc): making the
+// string per object cost about as much as the object's values.
+napi_value FieldKey(napi_env env, const char *name, size_t len);
+// An object {f0: argv[0], ...} for `fields` "f0,f1,..." (shapes.cc); `slot`
+// from ShapeSlot(), once per shape (a function-local static).
+int ShapeSlot();
+bool ScriptsAllowed();  // false with VIRTKIT_NO_SCRIPTS set (shapes.cc)
+napi_value MakeShaped(napi_env env, int slot, const char *fields, size_t argc,
+                      const napi_value *argv);
+template <size_t N>
+inline void SetField(Napi::Object o, const char (&name)[N], napi_value v) {
+  napi_set_property(o.Env(), o, FieldKey(o.Env(), name, N - 1), v);
+}
+
 // ---- async calls ----------------------------------------------------------
+
+// libvirt's public virXxxRef/virXxxFree log each call, and for a domain the
+// log line formats its UUID first even when nothing is logged (two snprintf,
+// about a quarter of an awaited getInfo on test:///). The private
+// virObjectRef/virObjectUnref they wrap count the same reference without the
+// log line; they are looked up at run time, and a libvirt without them gets
+// the public pair. Used for the references a call holds while in flight.
+struct QuietRefs {
+  void *(*ref)(void *) = nullptr;
+  bool (*unref)(void *) = nullptr;
+};
+const QuietRefs &Quiet();
 
 // The generated code subclasses Call: Run() on a pool thread, Done() on JS.
 struct Call : Job {
@@ -136,7 +169,10 @@ struct Call : Job {
   std::vector<std::pair<Kind, void *>> held;
   template <Kind K>
   typename KindTraits<K>::Ptr Hold(typename KindTraits<K>::Ptr p) {
-    KindTraits<K>::Ref(p);
+    if (Quiet().ref)
+      Quiet().ref(p);
+    else
+      KindTraits<K>::Ref(p);
     held.emplace_back(K, static_cast<void *>(p));
     return p;
   }

@@ -78,6 +78,17 @@ class KeyCache {
     stamp_++;
     arrValue_ = nullptr;
   }
+  // The key for `name` outside ParamsToJS (struct fields). The array handle
+  // is fetched afresh: the caller's scope is not known. (The slot's stamp is
+  // refreshed, harmlessly: ParamsToJS starts each object with a new stamp.)
+  napi_value Key(const char *name, size_t len) {
+    napi_value saved = arrValue_;
+    arrValue_ = nullptr;
+    bool seen;
+    napi_value k = Get(name, len, &seen);
+    arrValue_ = saved;
+    return k;
+  }
   // The key for `name`; *seen: set already in the current object. Null when
   // the cache is full (the caller then makes the string and checks itself).
   napi_value Get(const char *name, size_t len, bool *seen) {
@@ -147,7 +158,21 @@ class KeyCache {
   uint64_t stamp_ = 1;
 };
 
-AddonData::~AddonData() { delete keys; }
+AddonData::~AddonData() {
+  delete keys;
+  for (napi_ref r : shapes)
+    if (r) napi_delete_reference(env, r);
+  if (restack) napi_delete_reference(env, restack);
+  if (promiseThen) napi_delete_reference(env, promiseThen);
+}
+
+napi_value FieldKey(napi_env env, const char *name, size_t len) {
+  AddonData *d = Data(Napi::Env(env));
+  if (!d->keys) d->keys = new KeyCache(env);
+  napi_value k = d->keys->Key(name, len);
+  if (!k) napi_create_string_utf8(env, name, len, &k);
+  return k;
+}
 
 // A repeated field (VIR_TYPED_PARAM_MULTIPLE) becomes an array.
 static napi_value ParamsToJS(napi_env env, virTypedParameterPtr params, int n) {
