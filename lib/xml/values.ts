@@ -1,53 +1,64 @@
 import { XMLError } from './errors.js';
 import type { ValueRow } from './table-types.js';
 import { VALUES } from './generated/tables.js';
-
-/** A value type compiled from its table row (regular expressions built once, lazily). */
-export type ValueType =
-  | { k: 'e'; set: Set<string>; list: string[] }
-  | { k: 'i'; min: bigint | null; max: bigint | null; minN: number; maxN: number; big: 0 | 1 | 2; re: RegExp | null; digits: boolean }
-  | { k: 'd'; re: RegExp | null }
-  | { k: 'p'; re: RegExp | null; src: string; not: Set<string> | null }
-  | { k: 's' };
-
-const compiled: (ValueType | undefined)[] = new Array(VALUES.length);
+import { Pattern } from './pattern.js';
 
 /**
- * XSD patterns are anchored and use a syntax close to JavaScript's; one that JavaScript
- * cannot compile is not checked (null) rather than rejecting valid documents.
+ * A value type compiled from its table row (patterns built once, lazily): `k` is the row's
+ * kind. Every kind has every field, so that reading one is a monomorphic property access.
  */
-function xsdPattern(src: string | null): RegExp | null {
-  if (src === null) return null;
-  try {
-    return new RegExp(`^(?:${src})$`);
-  } catch {
-    return null;
-  }
+export interface ValueType {
+  k: 'e' | 'i' | 'd' | 'p' | 's';
+  /** Enumeration: the values. */
+  set: Set<string> | null;
+  list: string[];
+  /** Integer: the bounds, `big` as in ValueRow, and whether every run of digits matches `re`. */
+  min: bigint | null;
+  max: bigint | null;
+  minN: number;
+  maxN: number;
+  big: 0 | 1 | 2;
+  digits: boolean;
+  re: Pattern | null;
+  /** Pattern: its source and the values it excludes. */
+  src: string;
+  not: Set<string> | null;
 }
+
+const compiled: (ValueType | undefined)[] = new Array(VALUES.length);
 
 /** Integer patterns that every run of digits matches. */
 const DIGIT_PATTERNS = new Set(['[0-9]+', '-?[0-9]+']);
 
 function compile(row: ValueRow): ValueType {
+  const t: ValueType = {
+    k: row[0], set: null, list: [], min: null, max: null, minN: -Infinity, maxN: Infinity, big: 0, digits: false,
+    re: null, src: '', not: null,
+  };
   switch (row[0]) {
     case 'e':
-      return { k: 'e', set: new Set(row[1]), list: row[1] };
-    case 'i': {
-      const min = row[1] === null ? null : BigInt(row[1]);
-      const max = row[2] === null ? null : BigInt(row[2]);
-      return {
-        k: 'i', min, max, big: row[3], re: xsdPattern(row[4]),
-        minN: min === null ? -Infinity : Number(min), maxN: max === null ? Infinity : Number(max),
-        digits: row[4] === null || DIGIT_PATTERNS.has(row[4]),
-      };
-    }
+      t.set = new Set(row[1]);
+      t.list = row[1];
+      break;
+    case 'i':
+      t.min = row[1] === null ? null : BigInt(row[1]);
+      t.max = row[2] === null ? null : BigInt(row[2]);
+      if (t.min !== null) t.minN = Number(t.min);
+      if (t.max !== null) t.maxN = Number(t.max);
+      t.big = row[3];
+      t.re = Pattern.of(row[4]);
+      t.digits = row[4] === null || DIGIT_PATTERNS.has(row[4]);
+      break;
     case 'd':
-      return { k: 'd', re: xsdPattern(row[1]) };
+      t.re = Pattern.of(row[1]);
+      break;
     case 'p':
-      return { k: 'p', re: xsdPattern(row[1]), src: row[1], not: row.length > 2 ? new Set(row[2]) : null };
-    default:
-      return { k: 's' };
+      t.re = Pattern.of(row[1]);
+      t.src = row[1];
+      if (row.length > 2) t.not = new Set(row[2]);
+      break;
   }
+  return t;
 }
 
 /** The compiled value type of table id `id`. */
@@ -55,7 +66,6 @@ export function valueType(id: number): ValueType {
   return compiled[id] ?? (compiled[id] = compile(VALUES[id]!));
 }
 
-const INTEGER = /^[+-]?[0-9]+$/;
 const DECIMAL = /^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$|^(?:-?INF|NaN)$/;
 /** What a Reader returns for a text none of its value types accepts. */
 export const NO_MATCH: unique symbol = Symbol('no match');
@@ -78,7 +88,7 @@ export function reader(ids: readonly number[]): Reader {
   if (ids.length === 1) {
     const t = valueType(ids[0]!);
     if (t.k === 's') r = identity;
-    else if (t.k === 'e') r = (text) => (t.set.has(text) ? text : readOne(t, text));
+    else if (t.k === 'e') r = (text) => (t.set!.has(text) ? text : readOne(t, text));
     else r = (text) => readOne(t, text);
   } else {
     const ts = ids.map(valueType);
@@ -102,6 +112,18 @@ function trimmed(text: string): string {
   return c0 <= 32 || c1 <= 32 ? text.trim() : text;
 }
 
+/** Whether `s` is an XSD integer's lexical form: `/^[+-]?[0-9]+$/`. */
+function isInteger(s: string): boolean {
+  const c = s.charCodeAt(0);
+  let i = c === 43 || c === 45 ? 1 : 0;
+  if (i >= s.length) return false;
+  for (; i < s.length; i++) {
+    const d = s.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return false;
+  }
+  return true;
+}
+
 /** A run of 1 to 15 ASCII digits as its number (exact), else -1. */
 function digitRun(s: string): number {
   const len = s.length;
@@ -118,9 +140,9 @@ function digitRun(s: string): number {
 function readOne(t: ValueType, text: string): Read {
   switch (t.k) {
     case 'e': {
-      if (t.set.has(text)) return text;
+      if (t.set!.has(text)) return text;
       const s = trimmed(text);
-      return s !== text && t.set.has(s) ? s : NO_MATCH;
+      return s !== text && t.set!.has(s) ? s : NO_MATCH;
     }
     case 'i': {
       // Most integers are short runs of digits: no regular expression, no string conversion.
@@ -133,7 +155,7 @@ function readOne(t: ValueType, text: string): Read {
         return t.big === 0 ? d : BigInt(d);
       }
       const s = trimmed(text);
-      if (!INTEGER.test(s) || (t.re !== null && !t.re.test(s))) return NO_MATCH;
+      if (!isInteger(s) || (t.re !== null && !t.re.test(s))) return NO_MATCH;
       if (t.big === 0 && s.length < 16) {
         const n = Number(s);
         if (n < t.minN || n > t.maxN) {
