@@ -24,13 +24,46 @@ export interface KidSlot {
   sh: Shape | undefined;
 }
 
+/**
+ * Finds a slot by name. Names come from the parser as fresh strings, whose hashing costs more
+ * than comparing a few: a short list is searched, a long one hashed. Child elements try the
+ * last one found first (repeated siblings); an element's attributes all differ.
+ */
+export class SlotIndex<T extends { name: string }> {
+  private readonly map: Map<string, T> | null;
+  private last: T | undefined;
+  constructor(private readonly list: T[], private readonly remember: boolean) {
+    this.map = list.length > 8 ? new Map(list.map((s) => [s.name, s])) : null;
+    this.last = remember ? list[0] : undefined;
+  }
+
+  get(name: string): T | undefined {
+    const last = this.last;
+    if (last !== undefined && last.name === name) return last;
+    let found: T | undefined;
+    if (this.map !== null) {
+      found = this.map.get(name);
+    } else {
+      const l = this.list;
+      for (let i = 0; i < l.length; i++) {
+        if (l[i]!.name === name) {
+          found = l[i];
+          break;
+        }
+      }
+    }
+    if (found !== undefined && this.remember) this.last = found;
+    return found;
+  }
+}
+
 /** An element shape compiled from its table row, with lookup maps. */
 export interface Shape {
   name: string;
   attrs: AttrSlot[];
   kids: KidSlot[];
-  attrMap: Map<string, AttrSlot>;
-  kidMap: Map<string, KidSlot>;
+  attrMap: SlotIndex<AttrSlot>;
+  kidMap: SlotIndex<KidSlot>;
   reqAttrs: AttrSlot[];
   reqKids: KidSlot[];
   /** Value types of the text, or null when the element has none. */
@@ -63,8 +96,8 @@ function compile(id: number): Shape {
   }));
   return {
     name, attrs, kids,
-    attrMap: new Map(attrs.map((a) => [a.name, a])),
-    kidMap: new Map(kids.map((k) => [k.name, k])),
+    attrMap: new SlotIndex(attrs, false),
+    kidMap: new SlotIndex(kids, true),
     reqAttrs: attrs.filter((a) => a.required),
     reqKids: kids.filter((k) => k.required),
     text: text === 0 ? null : text,
