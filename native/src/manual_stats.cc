@@ -3,8 +3,8 @@
 // Bulk stats: Connect#getAllDomainStats and
 // Connect#domainListGetStats resolve to Array<{domain: Domain, params: TypedParams}>.
 // Monitoring agents poll these for hundreds of domains many times a second, so
-// the result is built with raw napi_* calls, with the two record keys created
-// once per call and each record's typed params converted in one linear pass.
+// each record {domain, params} is made by one call of a maker compiled for its
+// sequence of field names (shapes.cc).
 #include <cstring>
 
 #include "runtime.h"
@@ -28,17 +28,13 @@ struct StatsCall : Call {
 
   Napi::Value Done(Napi::Env env) override {
     napi_env e = env;
-    napi_value arr, kDomain, kParams;
+    napi_value arr;
     napi_create_array_with_length(e, n > 0 ? n : 0, &arr);
-    napi_create_string_utf8(e, "domain", 6, &kDomain);
-    napi_create_string_utf8(e, "params", 6, &kParams);
     for (int i = 0; i < n; i++) {
       virDomainStatsRecordPtr r = recs[i];
       if (!r) break;
       // No handle scope per record: Node allocates one on the heap per open
       // scope (a malloc/free pair per record); Complete's scope holds them all.
-      napi_value rec;
-      napi_create_object(e, &rec);
       napi_value dom;
       if (r->dom) {
         virDomainPtr d = r->dom, displaced = nullptr;
@@ -50,16 +46,20 @@ struct StatsCall : Call {
       } else {
         napi_get_null(e, &dom);
       }
-      napi_set_property(e, rec, kDomain, dom);
-      napi_set_property(e, rec, kParams,
-                        static_cast<napi_value>(TypedParamsToJS(env, r->params, r->nparams)));
-      napi_set_element(e, arr, static_cast<uint32_t>(i), rec);
+      napi_set_element(e, arr, static_cast<uint32_t>(i),
+                       StatsRecordToJS(e, r->params, r->nparams, dom));
     }
     // The list (each record's params, and the domain of a record that has
     // none moved out) is freed off the JS thread like the wrappers' refs:
     // that time is libvirt's, not the caller's.
     FreeLaterWith(
-        [](void *p) { virDomainStatsRecordListFree(static_cast<virDomainStatsRecordPtr *>(p)); },
+        [](void *p) {
+          auto *list = static_cast<virDomainStatsRecordPtr *>(p);
+          if (Quiet().unref)  // virDomainFree formats the UUID for its log line
+            for (auto *r = list; *r; r++)
+              if ((*r)->dom) Quiet().unref((*r)->dom), (*r)->dom = nullptr;
+          virDomainStatsRecordListFree(list);
+        },
         recs);
     recs = nullptr;
     n = 0;

@@ -37,13 +37,15 @@ class FreedError : public Napi::Error {
 };
 
 class KeyCache;         // typed_params.cc
+struct ParamShapes;     // shapes.cc
 struct DomainRegistry;  // wrap.cc
 
 struct AddonData {
   ~AddonData();
   Napi::FunctionReference ctors[static_cast<int>(Kind::Count)];
-  KeyCache *keys = nullptr;      // typed-param field names as JS strings
-  std::vector<napi_ref> shapes;  // by ShapeSlot(): makers of fixed-shape objects (shapes.cc)
+  KeyCache *keys = nullptr;            // typed-param field names as JS strings
+  std::vector<napi_ref> shapes;        // by ShapeSlot(): makers of fixed-shape objects (shapes.cc)
+  ParamShapes *paramShapes = nullptr;  // makers by typed-param field sequence (shapes.cc)
   // One live Domain wrapper per (connection, UUID); shared with the wrappers,
   // whose finalizers may run during teardown.
   std::shared_ptr<DomainRegistry> domains;
@@ -234,6 +236,14 @@ Napi::Value BigS(Napi::Env env, long long v);
 // ---- typed parameters -------------------------------------------------------
 
 Napi::Object TypedParamsToJS(Napi::Env env, virTypedParameterPtr params, int n);
+napi_value TypedParamValue(napi_env env, const virTypedParameter &p);
+// A bulk-stats record {domain, params} (typed_params.cc).
+napi_value StatsRecordToJS(napi_env env, virTypedParameterPtr params, int n, napi_value domain);
+// Params (or the record {domain, params} when `domain` is set) built by a maker
+// compiled for their sequence of field names (shapes.cc); null when that
+// sequence has no maker (repeated names, unusual characters, too many).
+napi_value ParamsShaped(napi_env env, virTypedParameterPtr params, int n, napi_value domain);
+void DeleteParamShapes(napi_env env, ParamShapes *s);
 // Plain object -> typed params. A field's type comes from an explicit
 // {type, value}, else from the documented macros of `family` (a macro-name
 // prefix such as "VIR_MIGRATE_PARAM_"), else from the JS value's type.

@@ -24,7 +24,7 @@ int TypedParamHint(const char *family, const std::string &field) {
   return -1;
 }
 
-static napi_value OneParam(napi_env env, const virTypedParameter &p) {
+napi_value TypedParamValue(napi_env env, const virTypedParameter &p) {
   napi_value v = nullptr;
   switch (p.type) {
     case VIR_TYPED_PARAM_INT:
@@ -160,6 +160,7 @@ class KeyCache {
 
 AddonData::~AddonData() {
   delete keys;
+  DeleteParamShapes(env, paramShapes);
   for (napi_ref r : shapes)
     if (r) napi_delete_reference(env, r);
   if (restack) napi_delete_reference(env, restack);
@@ -183,7 +184,7 @@ static napi_value ParamsToJS(napi_env env, virTypedParameterPtr params, int n) {
   d->keys->NextObject();
   for (int i = 0; i < n; i++) {
     const virTypedParameter &p = params[i];
-    napi_value v = OneParam(env, p);
+    napi_value v = TypedParamValue(env, p);
     size_t len = strnlen(p.field, VIR_TYPED_PARAM_FIELD_LENGTH);
     bool has = false;
     napi_value key = d->keys->Get(p.field, len, &has);
@@ -206,6 +207,12 @@ static napi_value ParamsToJS(napi_env env, virTypedParameterPtr params, int n) {
         napi_set_property(env, obj, key, arr);
       }
       napi_set_element(env, arr, at, v);
+    } else if (len == 9 && std::memcmp(p.field, "__proto__", 9) == 0) {
+      // An own property, as the name says; a plain set would call the
+      // prototype setter and drop the value.
+      napi_property_descriptor desc = {
+          nullptr, key, nullptr, nullptr, nullptr, v, napi_default_jsproperty, nullptr};
+      napi_define_properties(env, obj, 1, &desc);
     } else {
       napi_set_property(env, obj, key, v);
     }
@@ -214,7 +221,15 @@ static napi_value ParamsToJS(napi_env env, virTypedParameterPtr params, int n) {
 }
 
 Napi::Object TypedParamsToJS(Napi::Env env, virTypedParameterPtr params, int n) {
-  return Napi::Object(env, ParamsToJS(env, params, n));
+  napi_value v = ParamsShaped(env, params, n, nullptr);
+  return Napi::Object(env, v ? v : ParamsToJS(env, params, n));
+}
+
+napi_value StatsRecordToJS(napi_env env, virTypedParameterPtr params, int n, napi_value domain) {
+  if (napi_value v = ParamsShaped(env, params, n, domain)) return v;
+  static const int shape = ShapeSlot();
+  napi_value kv[2] = {domain, ParamsToJS(env, params, n)};
+  return MakeShaped(env, shape, "domain,params", 2, kv);
 }
 
 TypedParamsIn::~TypedParamsIn() {

@@ -36,6 +36,34 @@ describe('typed params to JS', () => {
     }
   });
 
+  it('a field sequence seen before (built by its compiled maker) gives an equal, separate object', () => {
+    const input = { 'state.state': 1, 'state.reason': 2, 'vcpu.0.time': { type: 'ullong', value: 5n }, 'net.0.name': 'vnet0' };
+    const a = roundTrip(input), b = roundTrip(input);
+    expect(a).toEqual({ 'state.state': 1, 'state.reason': 2, 'vcpu.0.time': 5n, 'net.0.name': 'vnet0' });
+    expect(b).toEqual(a);
+    expect(b).not.toBe(a);
+    expect(Object.keys(b)).toEqual(Object.keys(input));
+    expect(Object.getPrototypeOf(b)).toBe(Object.prototype);
+  });
+
+  it('names a literal cannot hold stay data: __proto__, a repeated name, quotes and spaces', () => {
+    for (let i = 0; i < 2; i++) { // the second time through any maker
+      const p = roundTrip({ ['__proto__']: 'x', a: 1 } as Record<string, unknown>);
+      expect(Object.getPrototypeOf(p)).toBe(Object.prototype);
+      expect(Object.getOwnPropertyDescriptor(p, '__proto__')?.value).toBe('x');
+      expect(roundTrip({ k: [1, 2], j: 3 })).toEqual({ k: [1, 2], j: 3 });
+      expect(roundTrip({ 'a"b': 1, 'c d': 2, 'e\\': 3, '}': 4 })).toEqual({ 'a"b': 1, 'c d': 2, 'e\\': 3, '}': 4 });
+    }
+  });
+
+  it('more field sequences than the maker cache holds (1,024) still convert right', () => {
+    for (let i = 0; i < 1500; i++) {
+      const input = { [`s${i}.a`]: i, [`s${i}.b`]: -i - 1 };
+      expect(roundTrip(input)).toEqual(input);
+    }
+    expect(roundTrip({ 's7.a': 7, 's7.b': -8 })).toEqual({ 's7.a': 7, 's7.b': -8 });
+  });
+
   it('a field name of 80 bytes or more is a TypeError, not a truncated key', () => {
     expect(() => roundTrip({ ['y'.repeat(80)]: 1 })).toThrow(TypeError);
   });
