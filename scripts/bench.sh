@@ -46,6 +46,10 @@ VK_ROOT="$ROOT" node --expose-gc "$OUT/xml.cjs"
 [ -f dist/index.mjs ] || npx tsup >/dev/null
 echo; echo "== exporter: CPU per scrape vs prometheus-libvirt-exporter ==" && npx esbuild test/bench/exporter.ts --bundle --platform=node --format=cjs --target=node20 --outfile="$OUT/exporter.cjs" --log-level=warning --define:__dirname="\"$ROOT/lib/libvirt\"" --define:__filename="\"$ROOT/lib/libvirt/binding.ts\"" && node --expose-gc "$OUT/exporter.cjs" > "$OUT/exporter.json"
 echo
+echo "== instructions per call under callgrind, whole process (independent of the machine's load) =="
+if [ "${VK_BENCH_QUICK:-0}" = 1 ]; then echo "(skipped with VK_BENCH_QUICK=1: about 5 minutes under valgrind)"
+else bash test/bench/instructions.sh | tee "$OUT/instructions.json" || echo "bench: the instructions part failed (above)" >&2; fi
+echo
 echo "== event delivery (libvirt C callback -> JS callback), test:///default =="
 node test/bench/events.mjs | tee "$OUT/events.json" || echo "bench: the events part failed (above); the other parts still run" >&2
 echo
