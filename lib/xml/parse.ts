@@ -65,11 +65,13 @@ function isBlank(s: string): boolean {
  * (iterating saxes's prototype-less attribute object is much slower).
  */
 function readAttrs(sh: Shape, names: string[], values: string[], n: number, obj: Record<string, unknown>, f: Frame): void {
+  let required = 0;
   for (let i = 0; i < n; i++) {
     const k = names[i]!;
     const a = sh.attrMap.get(k);
     if (a !== undefined) {
       obj[a.prop] = readAttr(a, values[i]!, f);
+      if (a.required) required++;
       continue;
     }
     let extra = obj['#extraAttrs'] as Record<string, string> | undefined;
@@ -78,6 +80,8 @@ function readAttrs(sh: Shape, names: string[], values: string[], n: number, obj:
     Object.defineProperty(extra, k, { value: values[i], enumerable: true, writable: true, configurable: true });
   }
   const req = sh.reqAttrs;
+  // saxes rejects repeated attributes: counting the required ones read is enough.
+  if (required === req.length) return;
   for (let i = 0; i < req.length; i++) {
     if (obj[req[i]!.prop] === undefined) throw new XMLError(`${f.path}/@${req[i]!.name}`, `required attribute ${req[i]!.name}`);
   }
