@@ -66,6 +66,14 @@ export function valueType(id: number): ValueType {
   return compiled[id] ?? (compiled[id] = compile(VALUES[id]!));
 }
 
+/**
+ * An `<except><value>` compares as RELAX NG's default `token` type: whitespace runs collapsed
+ * and trimmed, so a volume name ". " is the excluded "." (xmllint agrees).
+ */
+function tokenValue(s: string): string {
+  return s.replace(/[\t\n\r ]+/g, ' ').trim();
+}
+
 const DECIMAL = /^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$|^(?:-?INF|NaN)$/;
 /** What a Reader returns for a text none of its value types accepts. */
 export const NO_MATCH: unique symbol = Symbol('no match');
@@ -176,7 +184,7 @@ function readOne(t: ValueType, text: string): Read {
       return DECIMAL.test(s) && (t.re === null || t.re.test(s)) ? s : NO_MATCH;
     }
     case 'p':
-      return (t.re === null || t.re.test(text)) && (t.not === null || !t.not.has(text)) ? text : NO_MATCH;
+      return (t.re === null || t.re.test(text)) && (t.not === null || !t.not.has(tokenValue(text))) ? text : NO_MATCH;
     default:
       return text;
   }

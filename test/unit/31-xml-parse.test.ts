@@ -191,6 +191,15 @@ describe('errors name the path and what was expected', () => {
     expect(e.path).toBe('/domain/name');
   });
 
+  it('an excluded value compares as a token: a volume named ". " is "." (seed 314159 found it)', () => {
+    const vol = (name: string) => `<volume><name>${name}</name><capacity>1</capacity><target><path>/x</path></target></volume>`;
+    expect(parseXML('storagevol', vol('a.')).name).toBe('a.');
+    for (const bad of ['.', '..', '. ', ' ..\n']) {
+      const e = xmlError(() => parseXML('storagevol', vol(bad)));
+      expect(e.path).toBe('/volume/name');
+    }
+  });
+
   it('a wrong schema name is a TypeError', () => {
     expect(() => parseXML('domains' as never, GUEST)).toThrow(TypeError);
     expect(() => toXML('nope' as never, {} as never)).toThrow(TypeError);

@@ -254,7 +254,7 @@ class Builder {
     const except = (params as { except?: string[] }).except ?? [];
     if (pattern !== undefined) {
       const arb = cached(`p:${pattern}:${except.join('/')}`, () => fc.stringMatching(new RegExp(`^(?:${pattern})$`), { size: 'xsmall' })
-        .filter((s) => isXmlText(s) && !except.includes(s)));
+        .filter((s) => isXmlText(s) && !except.includes(s.replace(/[\t\n\r ]+/g, ' ').trim())));
       return this.g(() => arb);
     }
     if (type === 'double' || type === 'float' || type === 'decimal') return `${this.nat(1000)}.${this.nat(99)}`;
@@ -264,7 +264,7 @@ class Builder {
     const minLen = Number(params.minLength ?? params.length ?? 1);
     const maxLen = Number(params.maxLength ?? params.length ?? Math.max(minLen, 12));
     const arb = cached(`s:${minLen}:${maxLen}:${except.join('/')}`, () => fc.stringMatching(new RegExp(`^[A-Za-z0-9_.-]{${minLen},${maxLen}}$`))
-      .filter((s) => !except.includes(s)));
+      .filter((s) => !except.includes(s.replace(/[\t\n\r ]+/g, ' ').trim())));
     return this.g(() => arb);
   }
 }
