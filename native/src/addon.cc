@@ -35,15 +35,7 @@ struct EnvState {
 // due, the JS thread waits up to VIRTKIT_SPIN_US (default 50) for a result.
 // A miss (the calls are slow: RPCs) doubles the number of loop turns that
 // skip spinning, up to 64, so slow workloads burn next to nothing.
-unsigned SpinMicros() {
-  static const unsigned us = [] {
-    const char *v = std::getenv("VIRTKIT_SPIN_US");
-    if (!v) return 50u;
-    long n = std::strtol(v, nullptr, 10);
-    return n < 0 ? 0u : n > 1000 ? 1000u : static_cast<unsigned>(n);
-  }();
-  return us;
-}
+// (SpinMicros() is in pool.cc: the pool's idle thread spins as long.)
 
 // Completes finished jobs on the JS thread. A callback scope drains microtasks
 // afterwards, so awaits resume at once (and may submit the next call).

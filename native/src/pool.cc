@@ -33,6 +33,16 @@ void EnvQueue::Push(Job *job) {
   delete job;
 }
 
+unsigned SpinMicros() {
+  static const unsigned us = [] {
+    const char *v = std::getenv("VIRTKIT_SPIN_US");
+    if (!v) return 50u;
+    long n = std::strtol(v, nullptr, 10);
+    return n < 0 ? 0u : n > 1000 ? 1000u : static_cast<unsigned>(n);
+  }();
+  return us;
+}
+
 bool SpinWhileZero(const std::atomic<size_t> &v, unsigned micros) {
   auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(micros);
   for (unsigned k = 1; v.load(std::memory_order_acquire) == 0; k++) {
@@ -85,7 +95,7 @@ void Pool::Submit(Job *job) {
 void Pool::Worker() {
   std::unique_lock<std::mutex> lk(mu_);
   for (;;) {
-    if (q_.empty() && spinners_ == 0 && busy_ == 0) {
+    if (q_.empty() && spinners_ == 0 && busy_ == 0 && SpinMicros() > 0) {
       // A caller awaiting calls one at a time submits the next one a few
       // microseconds after this thread hands back a result: one thread spins
       // briefly before sleeping, which saves a futex sleep/wake pair per call
@@ -94,7 +104,7 @@ void Pool::Worker() {
       // cores its RPCs need.
       spinners_++;
       lk.unlock();
-      SpinWhileZero(queued_, 50);
+      SpinWhileZero(queued_, SpinMicros());
       lk.lock();
       spinners_--;
     }

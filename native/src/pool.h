@@ -24,6 +24,9 @@ struct EnvQueue;
 // thread (event p50 10 -> 512 us). Used where a futex sleep/wake pair would
 // cost more than the wait (pool.cc, addon.cc).
 bool SpinWhileZero(const std::atomic<size_t> &v, unsigned micros);
+// VIRTKIT_SPIN_US (default 50, 0 = never spin): how long the JS thread waits
+// for a result and an idle pool thread for work before sleeping.
+unsigned SpinMicros();
 
 // One unit of blocking work. Execute() runs on a pool thread and may touch only
 // plain C data; Complete() runs on the JS thread of the environment that made it.

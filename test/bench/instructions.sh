@@ -2,8 +2,10 @@
 # Instructions per call under callgrind: virtkit, C (test/bench/out/cbench) and libvirt-python,
 # whole process (every thread), as the difference between a run of N1 and one of N2 calls, so
 # start-up cancels out. Unlike time, the count does not depend on what else runs on the machine.
-# Spin-waits are not counted the same way (valgrind runs one thread at a time), so this is the
-# work done, not the time it takes. Prints JSON lines; run by scripts/bench.sh.
+# virtkit runs with VIRTKIT_SPIN_US=0: valgrind runs one thread at a time, so a busy-wait would
+# count for however long the scheduler let it spin (30 k to 100 k instructions per getInfo
+# between two runs). This is the work done, not the time it takes. Prints JSON lines; run by
+# scripts/bench.sh.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 OUT=test/bench/out
@@ -23,6 +25,7 @@ per_call() {
     "$a" "$b" "$factor" "$n1" "$n2" "$name"
 }
 PY=${VK_PYTHON:-/usr/bin/python3}
+export VIRTKIT_SPIN_US=0  # read by virtkit only
 per_call "stats virtkit" 1 100 300 node test/bench/instructions.mjs stats "$STATS_URI"
 per_call "stats C" 1.1 100 300 "$OUT/cbench" stats "$STATS_URI"
 per_call "stats python" 1.1 100 300 "$PY" test/bench/pybench.py stats "$STATS_URI"
