@@ -106,20 +106,18 @@ static napi_value Restacked(napi_env env, AddonData *d, napi_value p) {
     napi_get_reference_value(env, d->restack, &restack);
     napi_get_reference_value(env, d->promiseThen, &then);
   } else {
-    if (!ScriptsAllowed()) return p;
-    static const char kSrc[] =
-        "(function restack(e) { if (e instanceof Error) Error.captureStackTrace(e, restack); throw "
-        "e; })";
-    napi_value src;
-    napi_create_string_utf8(env, kSrc, sizeof kSrc - 1, &src);
-    if (napi_run_script(env, src, &restack) != napi_ok ||
-        napi_get_named_property(env, p, "then", &then) != napi_ok) {
+    if (napi_get_named_property(env, p, "then", &then) != napi_ok) {
       napi_value exc;
       napi_get_and_clear_last_exception(env, &exc);
       return p;
     }
-    napi_create_reference(env, restack, 1, &d->restack);
+    napi_ref fn = CompileFunction(env,
+                                  "(function restack(e) { if (e instanceof Error) "
+                                  "Error.captureStackTrace(e, restack); throw e; })");
+    if (!fn) return p;
+    d->restack = fn;
     napi_create_reference(env, then, 1, &d->promiseThen);
+    napi_get_reference_value(env, fn, &restack);
   }
   napi_value args[2];
   napi_get_undefined(env, &args[0]);

@@ -139,6 +139,9 @@ napi_value FieldKey(napi_env env, const char *name, size_t len);
 // from ShapeSlot(), once per shape (a function-local static).
 int ShapeSlot();
 bool ScriptsAllowed();  // false with VIRTKIT_NO_SCRIPTS set (shapes.cc)
+// A reference to the function `src` evaluates to; null (exception cleared) if
+// it cannot be compiled or scripts are not allowed.
+napi_ref CompileFunction(napi_env env, const std::string &src);
 napi_value MakeShaped(napi_env env, int slot, const char *fields, size_t argc,
                       const napi_value *argv);
 template <size_t N>

@@ -28,6 +28,20 @@ bool ScriptsAllowed() {
   return allowed;
 }
 
+napi_ref CompileFunction(napi_env env, const std::string &src) {
+  napi_value script, fn;
+  napi_ref ref = nullptr;
+  if (!ScriptsAllowed() ||
+      napi_create_string_utf8(env, src.data(), src.size(), &script) != napi_ok ||
+      napi_run_script(env, script, &fn) != napi_ok) {
+    napi_value exc;
+    napi_get_and_clear_last_exception(env, &exc);
+    return nullptr;
+  }
+  napi_create_reference(env, fn, 1, &ref);
+  return ref;
+}
+
 static napi_value Maker(napi_env env, AddonData *d, int slot, const char *fields, size_t argc) {
   if (!ScriptsAllowed()) return nullptr;
   if (d->shapes.size() <= static_cast<size_t>(slot)) d->shapes.resize(slot + 1, nullptr);
@@ -48,14 +62,8 @@ static napi_value Maker(napi_env env, AddonData *d, int slot, const char *fields
     p = end ? end + 1 : p + len;
   }
   src += "){return {" + body + "}})";
-  napi_value script;
-  if (napi_create_string_utf8(env, src.data(), src.size(), &script) != napi_ok ||
-      napi_run_script(env, script, &fn) != napi_ok) {
-    napi_value exc;
-    napi_get_and_clear_last_exception(env, &exc);
-    return nullptr;
-  }
-  napi_create_reference(env, fn, 1, &d->shapes[slot]);
+  d->shapes[slot] = CompileFunction(env, src);
+  if (d->shapes[slot]) napi_get_reference_value(env, d->shapes[slot], &fn);
   return fn;
 }
 
@@ -119,16 +127,7 @@ static napi_ref CompileParamMaker(napi_env env, virTypedParameterPtr params, int
   }
   std::string src = "(function(" + args + "){return " +
                     (record ? "{domain:d,params:{" + body + "}}" : "{" + body + "}") + "})";
-  napi_value script, fn;
-  napi_ref ref = nullptr;
-  if (napi_create_string_utf8(env, src.data(), src.size(), &script) != napi_ok ||
-      napi_run_script(env, script, &fn) != napi_ok) {
-    napi_value exc;
-    napi_get_and_clear_last_exception(env, &exc);
-    return nullptr;
-  }
-  napi_create_reference(env, fn, 1, &ref);
-  return ref;
+  return CompileFunction(env, src);
 }
 
 napi_value ParamsShaped(napi_env env, virTypedParameterPtr params, int n, napi_value domain) {
