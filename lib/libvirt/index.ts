@@ -53,10 +53,11 @@ export const eventRemoveHandle = loop.eventRemoveHandle;
  * How a rejected call's error gets its stack.
  * - `'await'` (the default): when a call fails, its stack is captured in a rejection handler
  *   on the returned promise, so V8's async stack trace lists the async functions awaiting it
- *   (`at async main (app.js:12:3)`), as for an error thrown in async code. Free while calls
- *   succeed. A caller that does not `await` (plain `.then` callbacks) gets no caller frames.
+ *   (`at async main (app.js:12:3)`), as for an error thrown in async code. While calls succeed it
+ *   costs one promise reaction per call. A caller that does not `await` (plain `.then`
+ *   callbacks) gets no caller frames.
  * - `true`: the synchronous stack at the call, captured at every call (also for callers that
- *   do not await). Costs about 8 µs per call in optimized code on a 2-core VM (V8 rebuilds
+ *   do not await). Costs 2.5–8 µs per call in optimized code on a 2-core VM (V8 rebuilds
  *   inlined frames).
  * - `false`: no caller frames.
  */
