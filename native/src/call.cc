@@ -27,15 +27,12 @@ void Call::Execute() {
   virResetLastError();  // a 0 result is told from a failure by the last error
   ok = Run();
   if (!ok && !err.set) err.Capture();  // same thread, before anything else resets it
-  for (auto &h : held) Quiet().unref ? (void)Quiet().unref(h.second) : FreeNow(h.first, h.second);
+  for (auto &h : held) FreeNow(h.first, h.second);
   held.clear();
 }
 
-static void QuietUnref(void *p) { Quiet().unref(p); }
-
 Call::~Call() {
-  for (auto &h : held)  // never executed
-    Quiet().unref ? FreeLaterWith(QuietUnref, h.second) : FreeLater(h.first, h.second);
+  for (auto &h : held) FreeLater(h.first, h.second);  // never executed
 }
 
 void Call::Abandon() {
@@ -151,6 +148,10 @@ Napi::Value Submit(Napi::Env env, Call *call) {
 }
 
 void FreeNow(Kind kind, void *ptr) {
+  if (Quiet().unref && kind != Kind::Count) {  // every kind is a virObject
+    Quiet().unref(ptr);
+    return;
+  }
   switch (kind) {
 #define VK_FREE(N, T, R, F) \
   case Kind::N:             \

@@ -55,9 +55,9 @@ struct StatsCall : Call {
     FreeLaterWith(
         [](void *p) {
           auto *list = static_cast<virDomainStatsRecordPtr *>(p);
-          if (Quiet().unref)  // virDomainFree formats the UUID for its log line
-            for (auto *r = list; *r; r++)
-              if ((*r)->dom) Quiet().unref((*r)->dom), (*r)->dom = nullptr;
+          // Through FreeNow, which skips the UUID formatting of virDomainFree.
+          for (auto *r = list; *r; r++)
+            if ((*r)->dom) FreeNow(Kind::Domain, (*r)->dom), (*r)->dom = nullptr;
           virDomainStatsRecordListFree(list);
         },
         recs);

@@ -132,8 +132,8 @@ inline typename KindTraits<K>::Ptr Self(const Napi::CallbackInfo &info) {
   return Wrap<K>::Get(info.This(), "this");
 }
 
-// A struct field's name as a cached JS string (typed_params.cc): making the
-// string per object cost about as much as the object's values.
+// A field's name as a cached JS string (typed_params.cc), for objects built
+// property by property (MakeShaped without a maker).
 napi_value FieldKey(napi_env env, const char *name, size_t len);
 // An object {f0: argv[0], ...} for `fields` "f0,f1,..." (shapes.cc); `slot`
 // from ShapeSlot(), once per shape (a function-local static).
@@ -144,10 +144,6 @@ bool ScriptsAllowed();  // false with VIRTKIT_NO_SCRIPTS set (shapes.cc)
 napi_ref CompileFunction(napi_env env, const std::string &src);
 napi_value MakeShaped(napi_env env, int slot, const char *fields, size_t argc,
                       const napi_value *argv);
-template <size_t N>
-inline void SetField(Napi::Object o, const char (&name)[N], napi_value v) {
-  napi_set_property(o.Env(), o, FieldKey(o.Env(), name, N - 1), v);
-}
 
 // ---- async calls ----------------------------------------------------------
 
@@ -156,7 +152,8 @@ inline void SetField(Napi::Object o, const char (&name)[N], napi_value v) {
 // about a quarter of an awaited getInfo on test:///). The private
 // virObjectRef/virObjectUnref they wrap count the same reference without the
 // log line; they are looked up at run time, and a libvirt without them gets
-// the public pair. Used for the references a call holds while in flight.
+// the public pair. Used for the references a call holds (Hold) and for every
+// free off the JS thread (FreeNow).
 struct QuietRefs {
   void *(*ref)(void *) = nullptr;
   bool (*unref)(void *) = nullptr;
@@ -174,10 +171,7 @@ struct Call : Job {
   std::vector<std::pair<Kind, void *>> held;
   template <Kind K>
   typename KindTraits<K>::Ptr Hold(typename KindTraits<K>::Ptr p) {
-    if (Quiet().ref)
-      Quiet().ref(p);
-    else
-      KindTraits<K>::Ref(p);
+    Quiet().ref ? (void)Quiet().ref(p) : (void)KindTraits<K>::Ref(p);
     held.emplace_back(K, static_cast<void *>(p));
     return p;
   }

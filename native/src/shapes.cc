@@ -42,6 +42,18 @@ napi_ref CompileFunction(napi_env env, const std::string &src) {
   return ref;
 }
 
+// Calls f(i, name, len) for each of the first `argc` names of "f0,f1,...".
+template <typename F>
+static void EachField(const char *fields, size_t argc, F f) {
+  const char *p = fields;
+  for (size_t i = 0; i < argc; i++) {
+    const char *end = std::strchr(p, ',');
+    size_t len = end ? static_cast<size_t>(end - p) : std::strlen(p);
+    f(i, p, len);
+    p = end ? end + 1 : p + len;
+  }
+}
+
 static napi_value Maker(napi_env env, AddonData *d, int slot, const char *fields, size_t argc) {
   if (!ScriptsAllowed()) return nullptr;
   if (d->shapes.size() <= static_cast<size_t>(slot)) d->shapes.resize(slot + 1, nullptr);
@@ -52,15 +64,11 @@ static napi_value Maker(napi_env env, AddonData *d, int slot, const char *fields
   }
   // Field names are C identifiers from libvirt's headers: safe as source text.
   std::string src = "(function(", body;
-  const char *p = fields;
-  for (size_t i = 0; i < argc; i++) {
-    const char *end = std::strchr(p, ',');
-    size_t len = end ? static_cast<size_t>(end - p) : std::strlen(p);
+  EachField(fields, argc, [&](size_t i, const char *name, size_t len) {
     std::string arg = "a" + std::to_string(i);
     src += (i ? "," : "") + arg;
-    body += (i ? "," : "") + std::string(p, len) + ":" + arg;
-    p = end ? end + 1 : p + len;
-  }
+    body += (i ? "," : "") + std::string(name, len) + ":" + arg;
+  });
   src += "){return {" + body + "}})";
   d->shapes[slot] = CompileFunction(env, src);
   if (d->shapes[slot]) napi_get_reference_value(env, d->shapes[slot], &fn);
@@ -75,13 +83,9 @@ napi_value MakeShaped(napi_env env, int slot, const char *fields, size_t argc,
   if (fn && napi_call_function(env, undef, fn, argc, argv, &obj) == napi_ok) return obj;
   // No maker (script compilation refused): the same object, property by property.
   napi_create_object(env, &obj);
-  const char *p = fields;
-  for (size_t i = 0; i < argc; i++) {
-    const char *end = std::strchr(p, ',');
-    size_t len = end ? static_cast<size_t>(end - p) : std::strlen(p);
-    napi_set_property(env, obj, FieldKey(env, p, len), argv[i]);
-    p = end ? end + 1 : p + len;
-  }
+  EachField(fields, argc, [&](size_t i, const char *name, size_t len) {
+    napi_set_property(env, obj, FieldKey(env, name, len), argv[i]);
+  });
   return obj;
 }
 
