@@ -20,6 +20,7 @@ mkdir -p "$OUT"
 for _ in $(seq 1 60); do [ -f build/Release/virtkit.node ] && break; sleep 2; done
 [ -f build/Release/virtkit.node ] || npx node-gyp rebuild -j 2
 cc -O2 -Wall -o "$OUT/cbench" test/bench/cbench.c $(pkg-config --cflags --libs libvirt) -lpthread
+cc -O2 -Wall -o "$OUT/xmlfloor" test/bench/xmlfloor.c $(pkg-config --cflags --libs libxml-2.0)
 # lib/libvirt/binding.ts finds the addon from __dirname: point it at its folder in the bundle.
 bundle() {
   npx esbuild "test/bench/$1.ts" --bundle --platform=node --format=cjs --target=node20 \

@@ -11,7 +11,7 @@ PKGS=(
   openssh-client sasl2-bin rsync
   valgrind
   virtinst osinfo-db genisoimage
-  libxml2-utils python3-lxml
+  libxml2-utils libxml2-dev python3-lxml
   prometheus prometheus-libvirt-exporter
   clang-format
 )

@@ -8,8 +8,11 @@
  * saxes's raw parse (the SAX pass alone, no-op handlers: the floor under the typed parse),
  * the other npm parsers measured when choosing one (fast-xml-parser, htmlparser2,
  * @xmldom/xmldom), and libvirt-python + lxml.objectify (parse) / etree.tostring (serialize)
- * in a Python child per round. Mean over all calls (GC included), median, p99, CPU per call.
- * Writes test/bench/out/xml.json.
+ * in a Python child per round, and libxml2 itself in C (test/bench/xmlfloor.c: the tree parse
+ * objectify does, and a SAX pass with no-op handlers) in a child per round: the floor that
+ * shows where objectify's parse time goes. Mean over all calls (GC included), median, p99,
+ * CPU per call.
+ * Writes test/bench/out/xml.json, and the two documents to test/bench/out/xml-{domain,caps}.xml.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -29,6 +32,8 @@ const QUICK = process.env.VK_BENCH_QUICK === '1';
 const ROUNDS = QUICK ? 1 : 3;
 const CALLS = QUICK ? 200 : 2000;
 const URI = 'qemu:///system';
+// test/bench/xmlfloor.c, built by scripts/bench.sh: libxml2 in C, what lxml parses with.
+const XMLFLOOR = join(OUT, 'xmlfloor');
 const log = (s: string) => process.stderr.write(s + '\n');
 
 interface Sample { times: number[]; cpuNs: number }
@@ -124,6 +129,8 @@ async function main(): Promise<void> {
       { key: 'domain', schema: 'domain', text: domain, label: `live domain (${domain.split('\n').length} lines, ${domain.length} B)` },
       { key: 'caps', schema: capsSchema, text: caps, label: `${capsKind} (${caps.split('\n').length} lines, ${caps.length} B)` },
     ];
+    mkdirSync(OUT, { recursive: true });
+    for (const d of docs) writeFileSync(join(OUT, `xml-${d.key}.xml`), d.text);
     const start = { load: loadavg(), cpus: cpus().length, node: process.version };
     log(`typed XML bench: ${start.cpus} CPUs, load ${start.load.map((x) => x.toFixed(2)).join(' ')}, ${ROUNDS} rounds x ${CALLS} calls`);
 
@@ -146,6 +153,13 @@ async function main(): Promise<void> {
       if (py.status !== 0) throw new Error(`xml_lxml.py failed: ${py.stderr}`);
       const pr = JSON.parse(py.stdout) as Record<string, { bytes: number; parse: Sample; parseRead: Sample; serialize: Sample }>;
       for (const d of docs) {
+        const c = spawnSync(XMLFLOOR, [join(OUT, `xml-${d.key}.xml`), String(CALLS)], { encoding: 'utf8', timeout: 600_000, maxBuffer: 1 << 26 });
+        if (c.status !== 0) throw new Error(`xmlfloor failed: ${c.stderr}`);
+        const cr = JSON.parse(c.stdout) as { bytes: number; tree: Sample; sax: Sample };
+        add(d.key, 'libxml2 tree parse (C)', cr.tree);
+        add(d.key, 'libxml2 SAX pass (C)', cr.sax);
+      }
+      for (const d of docs) {
         if (pr[d.key]!.bytes !== Buffer.byteLength(d.text)) log(`note: python read ${pr[d.key]!.bytes} B for ${d.key}, node ${Buffer.byteLength(d.text)} B`);
         add(d.key, 'lxml.objectify parse (python)', pr[d.key]!.parse);
         add(d.key, 'lxml.objectify parse+read all (py)', pr[d.key]!.parseRead);
@@ -166,6 +180,8 @@ async function main(): Promise<void> {
       const lxml = s['lxml.objectify parse (python)']!;
       const lxmlRead = s['lxml.objectify parse+read all (py)']!;
       const ser = s['typed serialize (virtkit)']!;
+      const cTree = s['libxml2 tree parse (C)']!, cSax = s['libxml2 SAX pass (C)']!;
+      const floor = { objectifyOverLibxml2Tree: lxml.meanUs / cTree.meanUs, saxesRawOverLibxml2Sax: raw.meanUs / cSax.meanUs, saxesRawOverObjectify: raw.meanUs / lxml.meanUs };
       const goals = {
         typedOverRaw: typed.meanUs / raw.meanUs,
         typedOverLxml: typed.meanUs / lxml.meanUs,
@@ -175,10 +191,11 @@ async function main(): Promise<void> {
       };
       console.log(`typed parse / raw saxes parse: ${goals.typedOverRaw.toFixed(2)}x (goal <= 2x: ${goals.typedOverRaw <= 2 ? 'met' : 'NOT met'})`);
       console.log(`typed parse / lxml.objectify: ${goals.typedOverLxml.toFixed(2)}x (goal < 1x: ${goals.typedOverLxml < 1 ? 'met' : 'NOT met'}); / objectify parse+read all: ${goals.typedOverLxmlReadAll.toFixed(2)}x`);
+      console.log(`floor: objectify parse / libxml2 tree parse in C ${floor.objectifyOverLibxml2Tree.toFixed(2)}x; saxes raw / libxml2 SAX pass in C ${floor.saxesRawOverLibxml2Sax.toFixed(2)}x; saxes raw / objectify parse ${floor.saxesRawOverObjectify.toFixed(2)}x`);
       console.log(`typed serialize / typed parse: ${goals.serializeOverParse.toFixed(2)}x (goal <= 1x: ${goals.serializeOverParse <= 1 ? 'met' : 'NOT met'})`);
       const c = goals.cpu;
       console.log(`by CPU per call: typed/raw ${c.typedOverRaw.toFixed(2)}x, typed/objectify ${c.typedOverLxml.toFixed(2)}x, typed/objectify+read ${c.typedOverLxmlReadAll.toFixed(2)}x, serialize/parse ${c.serializeOverParse.toFixed(2)}x`);
-      result[d.key] = { label: d.label, stats: s, goals };
+      result[d.key] = { label: d.label, stats: s, goals, floor };
     }
     console.log(`\nload average start ${start.load.map((x) => x.toFixed(2)).join(' ')}, end ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
     mkdirSync(OUT, { recursive: true });
