@@ -97,6 +97,9 @@ napi_value MakeShaped(napi_env env, int slot, const char *fields, size_t argc,
 
 struct ParamShapes {
   std::unordered_map<std::string, napi_ref> makers;  // null ref: no maker for it
+  // Reused per record (JS thread only): the signature and the maker's arguments.
+  std::string sig;
+  std::vector<napi_value> argv;
 };
 
 static constexpr size_t kMaxShapes = 1024, kMaxFields = 1000, kMaxSignature = 32768;
@@ -136,28 +139,33 @@ static napi_ref CompileParamMaker(napi_env env, virTypedParameterPtr params, int
 
 napi_value ParamsShaped(napi_env env, virTypedParameterPtr params, int n, napi_value domain) {
   if (!ScriptsAllowed() || n < 0 || static_cast<size_t>(n) > kMaxFields) return nullptr;
-  std::string sig(1, domain ? 'R' : 'P');
-  for (int i = 0; i < n; i++) {
-    const char *f = params[i].field;
-    size_t len = strnlen(f, VIR_TYPED_PARAM_FIELD_LENGTH);
-    if (!PlainName(f, len)) return nullptr;
-    sig.append(f, len).push_back(',');
-  }
-  if (sig.size() > kMaxSignature) return nullptr;
   AddonData *d = Data(Napi::Env(env));
   if (!d->paramShapes) d->paramShapes = new ParamShapes();
-  auto &makers = d->paramShapes->makers;
-  auto it = makers.find(sig);
-  if (it == makers.end()) {
-    if (makers.size() >= kMaxShapes) return nullptr;
-    it = makers.emplace(std::move(sig), CompileParamMaker(env, params, n, domain != nullptr)).first;
+  ParamShapes &ps = *d->paramShapes;
+  // Names end with a NUL, which no field name contains, so two sequences never
+  // share a signature; whether the names suit a literal is decided once, when
+  // the signature is first seen (a null maker remembers that they do not).
+  std::string &sig = ps.sig;
+  sig.assign(1, domain ? 'R' : 'P');
+  for (int i = 0; i < n; i++)
+    sig.append(params[i].field, strnlen(params[i].field, VIR_TYPED_PARAM_FIELD_LENGTH))
+        .push_back('\0');
+  if (sig.size() > kMaxSignature) return nullptr;
+  auto it = ps.makers.find(sig);
+  if (it == ps.makers.end()) {
+    if (ps.makers.size() >= kMaxShapes) return nullptr;
+    bool plain = true;
+    for (int i = 0; i < n && plain; i++)
+      plain = PlainName(params[i].field, strnlen(params[i].field, VIR_TYPED_PARAM_FIELD_LENGTH));
+    napi_ref maker = plain ? CompileParamMaker(env, params, n, domain != nullptr) : nullptr;
+    it = ps.makers.emplace(sig, maker).first;
   }
   if (!it->second) return nullptr;
   napi_value fn, undef, out;
   napi_get_reference_value(env, it->second, &fn);
   napi_get_undefined(env, &undef);
-  std::vector<napi_value> argv;
-  argv.reserve(n + 1);
+  std::vector<napi_value> &argv = ps.argv;
+  argv.clear();
   if (domain) argv.push_back(domain);
   for (int i = 0; i < n; i++) argv.push_back(TypedParamValue(env, params[i]));
   if (napi_call_function(env, undef, fn, argv.size(), argv.data(), &out) != napi_ok) {

@@ -99,14 +99,18 @@ async function main(): Promise<void> {
     loadStart, loadEnd: machineLoad(),
     goal: { cpuPercentAtMost: 5, rssFlat: 'slope after warm-up under 1 MB/min' },
     rssFlat: Math.abs(rssSlopeMBPerMin) < 1,
-    met: cpuPercent <= 5 && Math.abs(rssSlopeMBPerMin) < 1,
+    // The goal is a 10-minute run: a slope fitted to the few samples of a shorter one follows
+    // the heap's growth to its steady size, not a leak, so it is shown but not judged.
+    judged: SECONDS >= 600,
+    met: SECONDS >= 600 && cpuPercent <= 5 && Math.abs(rssSlopeMBPerMin) < 1,
   };
+  const verdict = (ok: boolean) => (!result.judged ? 'judged on 600 s runs (VK_BENCH_FULL=1)' : ok ? 'met' : 'NOT met');
   writeFileSync(join(OUT, 'scale-latest.json'), JSON.stringify(result, null, 2));
   console.log(table([
     ['scale', 'figure', 'goal'],
-    [`pollStats, ${DOMAINS} test:/// domains, 1 Hz, ${SECONDS} s (${snaps} snapshots)`, `CPU ${f(cpuPercent, 2)}% of one core after ${WARMUP_S} s warm-up`, `<= 5%: ${cpuPercent <= 5 ? 'met' : 'NOT met'}`],
+    [`pollStats, ${DOMAINS} test:/// domains, 1 Hz, ${SECONDS} s (${snaps} snapshots)`, `CPU ${f(cpuPercent, 2)}% of one core after ${WARMUP_S} s warm-up`, `<= 5%: ${verdict(cpuPercent <= 5)}`],
     ['getAllDomainStats over them (µs, mean / median / p99)', `${f(callMeanUs)} / ${f(result.getAllDomainStatsUs.median)} / ${f(result.getAllDomainStatsUs.p99)}`, ''],
-    ['RSS after warm-up (MB, min–max; slope)', `${f(result.rssAfterWarmupMB[0], 1)}–${f(result.rssAfterWarmupMB[1], 1)}; ${f(rssSlopeMBPerMin, 2)} MB/min (heap ${f(heapSlopeMBPerMin, 2)} MB/min)`, `flat (< 1 MB/min): ${result.rssFlat ? 'met' : 'NOT met'}`],
+    ['RSS after warm-up (MB, min–max; slope)', `${f(result.rssAfterWarmupMB[0], 1)}–${f(result.rssAfterWarmupMB[1], 1)}; ${f(rssSlopeMBPerMin, 2)} MB/min (heap ${f(heapSlopeMBPerMin, 2)} MB/min)`, `flat (< 1 MB/min): ${verdict(result.rssFlat)}`],
   ]));
   console.log(`load average start ${loadStart.loadavg.join(' ')}, end ${result.loadEnd.loadavg.join(' ')}`);
 }

@@ -56,6 +56,16 @@ describe('typed params to JS', () => {
     }
   });
 
+  it('field sequences whose names join to the same text get their own makers', () => {
+    for (let i = 0; i < 2; i++) {
+      expect(roundTrip({ 'p,q': 1 })).toEqual({ 'p,q': 1 });
+      expect(roundTrip({ p: 1, q: 2 })).toEqual({ p: 1, q: 2 });
+      expect(roundTrip({ pq: 3 })).toEqual({ pq: 3 });
+      expect(roundTrip({ 'p.q': 4, r: 5 })).toEqual({ 'p.q': 4, r: 5 });
+      expect(roundTrip({ p: 6, 'q.r': 7 })).toEqual({ p: 6, 'q.r': 7 });
+    }
+  });
+
   it('more field sequences than the maker cache holds (1,024) still convert right', () => {
     for (let i = 0; i < 1500; i++) {
       const input = { [`s${i}.a`]: i, [`s${i}.b`]: -i - 1 };
