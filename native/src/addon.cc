@@ -45,6 +45,7 @@ struct EnvState {
 // afterwards, so awaits resume at once (and may submit the next call).
 void RunDone(EnvState *st, std::vector<Job *> &jobs) {
   EnvQueue &q = *st->queue;
+  FreeSubmitHold hold;  // ends after the callback scope's microtasks
   Napi::Env env(static_cast<napi_env>(q.env));
   Napi::HandleScope hs(env);
   Napi::CallbackScope cs(env, *st->ctx);

@@ -192,6 +192,9 @@ struct FreeJob : Job {
   void Complete(void *) override {}
 };
 
+// See FreeSubmitHold (JS thread only; thread_local keeps pool threads out).
+thread_local bool t_holdFrees = false, t_freesHeld = false;
+
 static void QueueFree(PendingFree f) {
   bool first;
   {
@@ -199,7 +202,20 @@ static void QueueFree(PendingFree f) {
     first = g_freeList.empty();
     g_freeList.push_back(f);
   }
-  if (first) Pool::Get().Submit(new FreeJob());
+  if (!first) return;
+  if (t_holdFrees)
+    t_freesHeld = true;
+  else
+    Pool::Get().Submit(new FreeJob());
+}
+
+FreeSubmitHold::FreeSubmitHold() : outer_(t_holdFrees) { t_holdFrees = true; }
+
+FreeSubmitHold::~FreeSubmitHold() {
+  t_holdFrees = outer_;
+  if (outer_ || !t_freesHeld) return;
+  t_freesHeld = false;
+  Pool::Get().Submit(new FreeJob());
 }
 
 void FreeLater(Kind k, void *p) {

@@ -124,6 +124,22 @@ void FreeLaterWith(void (*fn)(void *), void *p);
 // On a pool thread: runs every free queued so far (and waits for a batch that
 // is running), so a free() orders before the call that invokes this.
 void RunPendingFrees();
+// While one lives on the JS thread, a first free queued does not wake a pool
+// thread at once: the batch is handed to the pool when the outermost one ends.
+// RunDone holds one across completing calls and the microtasks after them, so
+// the wake (a futex call and a context switch, ~20 us per bulk-stats call
+// here) comes after the awaiting code has resumed and sent its next call,
+// instead of between a result and the code waiting for it.
+class FreeSubmitHold {
+ public:
+  FreeSubmitHold();
+  ~FreeSubmitHold();
+  FreeSubmitHold(const FreeSubmitHold &) = delete;
+  FreeSubmitHold &operator=(const FreeSubmitHold &) = delete;
+
+ private:
+  bool outer_;
+};
 // Ends the pending handler waits of the stream's *All calls (manual_stream.cc).
 void CancelStreamWaits(virStreamPtr s, const char *why);
 
