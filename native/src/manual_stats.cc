@@ -28,8 +28,7 @@ struct StatsCall : Call {
 
   Napi::Value Done(Napi::Env env) override {
     napi_env e = env;
-    napi_value arr;
-    napi_create_array_with_length(e, n > 0 ? n : 0, &arr);
+    RecordBatch batch(e);
     for (int i = 0; i < n; i++) {
       virDomainStatsRecordPtr r = recs[i];
       if (!r) break;
@@ -46,8 +45,7 @@ struct StatsCall : Call {
       } else {
         napi_get_null(e, &dom);
       }
-      napi_set_element(e, arr, static_cast<uint32_t>(i),
-                       StatsRecordToJS(e, r->params, r->nparams, dom));
+      batch.Add(r->params, r->nparams, dom);
     }
     // The list (each record's params, and the domain of a record that has
     // none moved out) is freed off the JS thread like the wrappers' refs:
@@ -63,7 +61,7 @@ struct StatsCall : Call {
         recs);
     recs = nullptr;
     n = 0;
-    return Napi::Value(env, arr);
+    return Napi::Value(env, batch.Finish());
   }
   void Discard() override {
     if (recs) virDomainStatsRecordListFree(recs);

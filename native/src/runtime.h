@@ -250,12 +250,29 @@ Napi::Value BigS(Napi::Env env, long long v);
 
 Napi::Object TypedParamsToJS(Napi::Env env, virTypedParameterPtr params, int n);
 napi_value TypedParamValue(napi_env env, const virTypedParameter &p);
-// A bulk-stats record {domain, params} (typed_params.cc).
+// A bulk-stats record {domain, params}, property by property (typed_params.cc).
 napi_value StatsRecordToJS(napi_env env, virTypedParameterPtr params, int n, napi_value domain);
-// Params (or the record {domain, params} when `domain` is set) built by a maker
-// compiled for their sequence of field names (shapes.cc); null when that
-// sequence has no maker (repeated names, unusual characters, too many).
-napi_value ParamsShaped(napi_env env, virTypedParameterPtr params, int n, napi_value domain);
+// Params built by a maker compiled for their sequence of field names
+// (shapes.cc); null when that sequence has none (repeated names, unusual
+// characters, too many).
+napi_value ParamsShaped(napi_env env, virTypedParameterPtr params, int n);
+// The array of bulk-stats records, made in JS a few thousand values at a time
+// (shapes.cc). Finish() throws if the JS call failed.
+class RecordBatch {
+ public:
+  explicit RecordBatch(napi_env env);
+  void Add(virTypedParameterPtr params, int n, napi_value domain);
+  napi_value Finish();
+
+ private:
+  void Flush();
+  napi_env env_;
+  napi_value out_ = nullptr, null_ = nullptr, fn_ = nullptr;
+  ParamShapes *shapes_ = nullptr;  // null: no scripts, records stored one by one
+  std::vector<napi_value> args_;   // [0]: the array so far (undefined at first)
+  uint32_t count_ = 0;
+  bool direct_ = false, failed_ = false;
+};
 void DeleteParamShapes(napi_env env, ParamShapes *s);
 // Plain object -> typed params. A field's type comes from an explicit
 // {type, value}, else from the documented macros of `family` (a macro-name

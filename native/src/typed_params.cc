@@ -221,12 +221,11 @@ static napi_value ParamsToJS(napi_env env, virTypedParameterPtr params, int n) {
 }
 
 Napi::Object TypedParamsToJS(Napi::Env env, virTypedParameterPtr params, int n) {
-  napi_value v = ParamsShaped(env, params, n, nullptr);
+  napi_value v = ParamsShaped(env, params, n);
   return Napi::Object(env, v ? v : ParamsToJS(env, params, n));
 }
 
 napi_value StatsRecordToJS(napi_env env, virTypedParameterPtr params, int n, napi_value domain) {
-  if (napi_value v = ParamsShaped(env, params, n, domain)) return v;
   static const int shape = ShapeSlot();
   napi_value kv[2] = {domain, ParamsToJS(env, params, n)};
   return MakeShaped(env, shape, "domain,params", 2, kv);

@@ -103,6 +103,7 @@ describe('awaited calls: references, shapes, stacks', () => {
     expect(res.keys).toEqual(INFO_KEYS);
     expect(res.info).toMatchObject({ state: 1, nrVirtCpu: 2, cpuTime: 'bigint' });
     expect(res.state).toEqual({ state: 1, reason: expect.any(Number) });
+    expect(res.stats).toEqual([{ keys: ['domain', 'params'], name: 'test', same: true, params: { 'state.state': 1, 'state.reason': expect.any(Number) } }]);
     expect(res.failures).toBe(500);
     expect(res.left).toBe(0);
     expect(res.stack).toMatch(/^LibvirtError: unsupported flags/);
