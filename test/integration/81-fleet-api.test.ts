@@ -139,6 +139,7 @@ describe.skipIf(skip)(`fleet API over two libvirt hosts (${reason})`, () => {
     })();
     await waitFor(() => polls.some((p) => p.type === 'stats' && p.host === 'host2'), 10_000, 'host2 polled');
     killDaemon(2);
+    let before = 0;
     try {
       await waitFor(() => fleet.status().find((s) => s.name === 'host2')!.state === 'down', 10_000, 'host2 down');
       const t = Date.now();
@@ -151,10 +152,12 @@ describe.skipIf(skip)(`fleet API over two libvirt hosts (${reason})`, () => {
       await waitFor(() => events.some((e) => e.type === 'host' && e.host === 'host2' && e.state === 'down'), 5000, 'down event');
       expect(polls.some((p) => p.type === 'host' && p.host === 'host2' && p.state === 'down')).toBe(true);
     } finally {
+      // Counted before the daemon is back: the new poller's first snapshot (the one with
+      // firstSeen) can arrive before a wait for the 'up' state sees it.
+      before = polls.length;
       restoreHosts();
     }
     await waitFor(() => fleet.status().find((s) => s.name === 'host2')!.state === 'up', 20_000, 'host2 back');
-    const before = polls.length;
     // The guest survived its daemon; the new poller sees it again, as new.
     await waitFor(
       () => polls.slice(before).some((p) => p.type === 'stats' && p.host === 'host2' && p.snapshot.domains.some((d) => d.uuid === uuid && d.firstSeen)),
