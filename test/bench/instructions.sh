@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Instructions per call under callgrind: virtkit, C (test/bench/out/cbench) and libvirt-python,
 # whole process (every thread), as the difference between a run of N1 and one of N2 calls, so
-# start-up cancels out. Unlike time, the count does not depend on what else runs on the machine.
+# start-up cancels out. Node runs with --single-threaded (V8's compiler and GC work on the main
+# thread): with its background threads the count varied by more than 2,000 calls' worth between
+# two runs (once a negative per-call figure); with the flag, two runs agree within ~3%. Unlike time, the count does not depend on what else runs on the machine.
 # virtkit runs with VIRTKIT_SPIN_US=0: valgrind runs one thread at a time, so a busy-wait would
 # count for however long the scheduler let it spin (30 k to 100 k instructions per getInfo
 # between two runs). This is the work done, not the time it takes. Prints JSON lines; run by
@@ -26,9 +28,9 @@ per_call() {
 }
 PY=${VK_PYTHON:-/usr/bin/python3}
 export VIRTKIT_SPIN_US=0  # read by virtkit only
-per_call "stats virtkit" 1 100 300 node test/bench/instructions.mjs stats "$STATS_URI"
+per_call "stats virtkit" 1 100 300 node --single-threaded test/bench/instructions.mjs stats "$STATS_URI"
 per_call "stats C" 1.1 100 300 "$OUT/cbench" stats "$STATS_URI"
 per_call "stats python" 1.1 100 300 "$PY" test/bench/pybench.py stats "$STATS_URI"
-per_call "serial virtkit" 1 1000 3000 node test/bench/instructions.mjs serial test:///default test
+per_call "serial virtkit" 1 1000 10000 node --single-threaded test/bench/instructions.mjs serial test:///default test
 per_call "serial C" 2.1 1000 3000 "$OUT/cbench" serial test:///default test
 per_call "serial python" 2.1 1000 3000 "$PY" test/bench/pybench.py serial test:///default test
