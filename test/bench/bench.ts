@@ -24,7 +24,7 @@ import { Connect, Domain, diagnostics, getVersion, setCaptureStacks } from '../.
 import { nodeXML } from './node-xml.js';
 import {
   type Json, type Summary, child, combine, cpuUs, fmt as f, latency, libvirtdPid, machineLoad, ns,
-  procCpuUs, quantile, summaryOf, table, timeAwaited,
+  procCpuUs, quantile, summaryOf, table, timeAwaited, withSteal,
 } from './measure.js';
 
 const ROOT = resolve(process.env.VK_ROOT ?? process.cwd());
@@ -47,6 +47,14 @@ function noteLoad(part: string): void {
   log(`  load ${l.loadavg.join(' ')} (busiest: ${l.busiest.slice(0, 3).join(', ')})`);
 }
 
+/** The round just run, with the CPU time the hypervisor stole during each contender's turn. */
+function noteRound(vk: Summary[], c: Summary[], py: Summary[], third = 'python'): void {
+  const last = (xs: Summary[]) => xs[xs.length - 1];
+  const one = (name: string, x: Summary) =>
+    `${name} mean ${f(x.meanNs / 1e3, 1)} µs (steal ${x.stealPct === undefined ? '?' : f(x.stealPct, 1) + '%'})`;
+  log(`  ${one('virtkit', last(vk))}, ${one('C', last(c))}, ${one(third, last(py))}`);
+}
+
 // ---------------------------------------------------------------- a. bulk stats, 100 domains
 async function benchStats(): Promise<Json> {
   const file = join(OUT, 'node-100.xml');
@@ -59,9 +67,10 @@ async function benchStats(): Promise<Json> {
   const vk: Summary[] = [], c: Summary[] = [], py: Summary[] = [];
   for (let round = 0; round < ROUNDS; round++) {
     noteLoad(`a round ${round + 1}`);
-    vk.push(await timeAwaited(() => conn.getAllDomainStats(0, 0), iters));
-    c.push(summaryOf(child(CBENCH, ['stats', uri, String(iters)])));
-    py.push(summaryOf(child(PYTHON, [PYBENCH, 'stats', uri, String(iters)])));
+    vk.push(await withSteal(() => timeAwaited(() => conn.getAllDomainStats(0, 0), iters)));
+    c.push(await withSteal(() => summaryOf(child(CBENCH, ['stats', uri, String(iters)]))));
+    py.push(await withSteal(() => summaryOf(child(PYTHON, [PYBENCH, 'stats', uri, String(iters)]))));
+    noteRound(vk, c, py);
   }
   const recs = await conn.getAllDomainStats(0, 0);
   await conn.close();
@@ -137,16 +146,21 @@ async function benchParallel(): Promise<Json> {
     const args = ['threads', 'qemu:///system', String(WINDOW), String(seconds), ...names];
     for (let round = 0; round < ROUNDS; round++) {
       noteLoad(`b round ${round + 1}`);
-      const r = await inFlight(doms, WINDOW, seconds, daemon);
+      const r = await withSteal(() => inFlight(doms, WINDOW, seconds, daemon));
       errors += r.errors;
       maxPoolThreads = Math.max(maxPoolThreads, r.maxPoolThreads);
       vk.push(r);
-      const cj = child(CBENCH, args, env);
-      cErrors += cj.errors as number;
-      c.push(summaryOf(cj));
-      const lj = child(CBENCH, args, { ...env, CBENCH_EVENT_LOOP: '1' });
-      cErrors += lj.errors as number;
-      cl.push(summaryOf(lj));
+      c.push(await withSteal(() => {
+        const cj = child(CBENCH, args, env);
+        cErrors += cj.errors as number;
+        return summaryOf(cj);
+      }));
+      cl.push(await withSteal(() => {
+        const lj = child(CBENCH, args, { ...env, CBENCH_EVENT_LOOP: '1' });
+        cErrors += lj.errors as number;
+        return summaryOf(lj);
+      }));
+      noteRound(vk, c, cl, 'C + event loop');
     }
     const v = combine(vk), cc = combine(c), l = combine(cl);
     const cpuRatio = v.cpuUsPerCall / cc.cpuUsPerCall;
@@ -196,12 +210,13 @@ async function benchSerial(): Promise<Json> {
   for (let round = 0; round < ROUNDS; round++) {
     noteLoad(`c round ${round + 1}`);
     setCaptureStacks('await'); // the default
-    vk.push(await serialLoop(dom, calls));
+    vk.push(await withSteal(() => serialLoop(dom, calls)));
     setCaptureStacks(true);
-    vn.push(await serialLoop(dom, calls));
+    vn.push(await withSteal(() => serialLoop(dom, calls)));
     setCaptureStacks('await');
-    c.push(summaryOf(child(CBENCH, ['serial', 'test:///default', 'test', String(calls * 5)])));
-    py.push(summaryOf(child(PYTHON, [PYBENCH, 'serial', 'test:///default', 'test', String(calls * 2)])));
+    c.push(await withSteal(() => summaryOf(child(CBENCH, ['serial', 'test:///default', 'test', String(calls * 5)]))));
+    py.push(await withSteal(() => summaryOf(child(PYTHON, [PYBENCH, 'serial', 'test:///default', 'test', String(calls * 2)]))));
+    noteRound(vk, c, py);
   }
   await conn.close();
   const v = combine(vk), n = combine(vn), cc = combine(c), p = combine(py);
@@ -256,31 +271,37 @@ async function benchRss(): Promise<Json> {
 // ---------------------------------------------------------------- tables
 const us = (x: number | undefined, d = 1) => (x === undefined ? '–' : f(x, d));
 const yes = (b: unknown) => (b ? 'met' : 'NOT met');
+/** Median over the rounds of the CPU time stolen during the contender's turns, with the spread. */
+const st = (x: Summary & { spread?: Record<string, [number, number]> }) => {
+  if (x.stealPct === undefined) return '–';
+  const s = x.spread?.stealPct;
+  return s && s[1] - s[0] >= 0.05 ? `${f(x.stealPct, 1)} [${f(s[0], 1)}–${f(s[1], 1)}]` : f(x.stealPct, 1);
+};
 
 function tables(r: Json): string {
-  const rows: string[][] = [['part', 'contender', 'calls/s', 'mean / median / p99 µs', 'CPU µs/call (client)', 'libvirtd CPU µs/call', 'vs C']];
+  const rows: string[][] = [['part', 'contender', 'calls/s', 'mean / median / p99 µs', 'CPU µs/call (client)', 'libvirtd CPU µs/call', 'vs C', 'steal %']];
   const a = r.stats as Json | undefined;
   if (a) {
     const v = a.virtkit as Summary, c = a.c as Summary, p = a.python as Summary;
-    rows.push([`a. getAllDomainStats, ${a.domains} domains, test:///`, 'virtkit', '', latency(v), us(v.cpuUsPerCall), '–', `mean ${f(a.meanRatioToC, 2)}x, median ${f(a.medianRatioToC, 2)}x`]);
-    rows.push(['', 'C', '', latency(c), us(c.cpuUsPerCall), '–', '1']);
-    rows.push(['', 'libvirt-python', '', latency(p), us(p.cpuUsPerCall), '–', `mean ${f(a.pythonMeanRatioToC, 2)}x`]);
+    rows.push([`a. getAllDomainStats, ${a.domains} domains, test:///`, 'virtkit', '', latency(v), us(v.cpuUsPerCall), '–', `mean ${f(a.meanRatioToC, 2)}x, median ${f(a.medianRatioToC, 2)}x`, st(v)]);
+    rows.push(['', 'C', '', latency(c), us(c.cpuUsPerCall), '–', '1', st(c)]);
+    rows.push(['', 'libvirt-python', '', latency(p), us(p.cpuUsPerCall), '–', `mean ${f(a.pythonMeanRatioToC, 2)}x`, st(p)]);
   }
   const b = r.parallel as Json | undefined;
   if (b?.skipped) rows.push(['b. getInfo, 64 in flight, qemu:///system', 'skipped', String(b.skipped), '', '', '', '']);
   else if (b) {
     const v = b.virtkit as Summary, c = b.c as Summary, l = b.cWithEventLoop as Summary;
-    rows.push([`b. getInfo, 64 in flight, 1 qemu:///system conn, ${b.guests} paused guests`, 'virtkit', f(v.callsPerSec), latency(v), us(v.cpuUsPerCall), us(v.daemonCpuUsPerCall), `calls/s ${f(b.throughputRatioToC, 2)}x, CPU ${f(b.cpuRatioToC, 2)}x`]);
-    rows.push(['', 'C, 64 threads', f(c.callsPerSec), latency(c), us(c.cpuUsPerCall), us(c.daemonCpuUsPerCall), '1']);
-    rows.push(['', 'C + libvirt event loop thread', f(l.callsPerSec), latency(l), us(l.cpuUsPerCall), us(l.daemonCpuUsPerCall), '']);
+    rows.push([`b. getInfo, 64 in flight, 1 qemu:///system conn, ${b.guests} paused guests`, 'virtkit', f(v.callsPerSec), latency(v), us(v.cpuUsPerCall), us(v.daemonCpuUsPerCall), `calls/s ${f(b.throughputRatioToC, 2)}x, CPU ${f(b.cpuRatioToC, 2)}x`, st(v)]);
+    rows.push(['', 'C, 64 threads', f(c.callsPerSec), latency(c), us(c.cpuUsPerCall), us(c.daemonCpuUsPerCall), '1', st(c)]);
+    rows.push(['', 'C + libvirt event loop thread', f(l.callsPerSec), latency(l), us(l.cpuUsPerCall), us(l.daemonCpuUsPerCall), '', st(l)]);
   }
   const c = r.serial as Json | undefined;
   if (c) {
     const v = c.virtkit as Summary, n = c.virtkitCallerStacks as Summary, cc = c.c as Summary, p = c.python as Summary;
-    rows.push(['c. getInfo awaited one at a time, test:///default', "virtkit (stacks 'await', the default)", f(v.callsPerSec), latency(v, 2), us(v.cpuUsPerCall, 2), '–', `${f(c.ratioToC, 3)}x`]);
-    rows.push(['', 'virtkit, setCaptureStacks(true)', f(n.callsPerSec), latency(n, 2), us(n.cpuUsPerCall, 2), '–', `${f((n.callsPerSec ?? 0) / (cc.callsPerSec ?? 1), 3)}x`]);
-    rows.push(['', 'C', f(cc.callsPerSec), latency(cc, 2), us(cc.cpuUsPerCall, 2), '–', '1']);
-    rows.push(['', 'libvirt-python', f(p.callsPerSec), latency(p, 2), us(p.cpuUsPerCall, 2), '–', `${f(c.pythonRatioToC, 3)}x`]);
+    rows.push(['c. getInfo awaited one at a time, test:///default', "virtkit (stacks 'await', the default)", f(v.callsPerSec), latency(v, 2), us(v.cpuUsPerCall, 2), '–', `${f(c.ratioToC, 3)}x`, st(v)]);
+    rows.push(['', 'virtkit, setCaptureStacks(true)', f(n.callsPerSec), latency(n, 2), us(n.cpuUsPerCall, 2), '–', `${f((n.callsPerSec ?? 0) / (cc.callsPerSec ?? 1), 3)}x`, st(n)]);
+    rows.push(['', 'C', f(cc.callsPerSec), latency(cc, 2), us(cc.cpuUsPerCall, 2), '–', '1', st(cc)]);
+    rows.push(['', 'libvirt-python', f(p.callsPerSec), latency(p, 2), us(p.cpuUsPerCall, 2), '–', `${f(c.pythonRatioToC, 3)}x`, st(p)]);
   }
   const d = r.rss as Json | undefined;
   if (d) rows.push([`d. RSS after GC, before -> after ${f(d.asyncCalls)} getInfo + getName`, 'virtkit', '', `${f(d.rssBeforeMB, 1)} -> ${f(d.rssAfterMB, 1)} MB`, '', '', d.flat ? 'flat' : 'GROWS']);

@@ -21,6 +21,8 @@ export interface Summary {
   daemonCpuUsPerCall?: number;
   callsPerSec?: number;
   gcMs?: number;
+  /** Share of the machine's CPU time (all CPUs, idle included) the hypervisor stole meanwhile, %. */
+  stealPct?: number;
 }
 
 export const ns = (): bigint => process.hrtime.bigint();
@@ -33,6 +35,28 @@ export function quantile(xs: number[], p: number): number {
 
 export function median(xs: number[]): number {
   return quantile(xs, 0.5);
+}
+
+/** Machine-wide CPU ticks from /proc/stat's `cpu` line: all of them, and those stolen. */
+function cpuTicks(): { total: number; steal: number } | undefined {
+  try {
+    const f = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0].trim().split(/\s+/).slice(1, 9).map(Number);
+    return { total: f.reduce((x, y) => x + y, 0), steal: f[7] ?? 0 };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Runs one contender's measurement and adds how much CPU time the hypervisor stole from this VM
+ * meanwhile: on a shared host that, not the code, is what moves a round's figures most.
+ */
+export async function withSteal<T extends Summary>(fn: () => T | Promise<T>): Promise<T> {
+  const a = cpuTicks();
+  const r = await fn();
+  const b = cpuTicks();
+  if (a && b && b.total > a.total) r.stealPct = (100 * (b.steal - a.steal)) / (b.total - a.total);
+  return r;
 }
 
 /** User + system CPU µs of this process (all threads: the pool's too). */
