@@ -78,6 +78,7 @@ class Pool {
   std::deque<Job *> q_;
   std::atomic<size_t> queued_{0};
   size_t threads_ = 0, busy_ = 0, spinners_ = 0, max_ = 128;
+  unsigned skip_ = 0, backoff_ = 0;  // idle spins to skip after misses (Worker)
   bool inited_ = false;
 };
 

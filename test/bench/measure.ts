@@ -159,7 +159,7 @@ export function summaryOf(j: Json): Summary {
 
 /** Per-round summaries → one: the median of each figure over the rounds, and its spread. */
 export function combine(rounds: Summary[]): Summary & { rounds: Summary[]; spread: Record<string, [number, number]> } {
-  const keys = ['meanNs', 'medianNs', 'p99Ns', 'cpuUsPerCall', 'daemonCpuUsPerCall', 'callsPerSec', 'gcMs'] as const;
+  const keys = ['meanNs', 'medianNs', 'p99Ns', 'cpuUsPerCall', 'daemonCpuUsPerCall', 'callsPerSec', 'gcMs', 'stealPct'] as const;
   const out: Record<string, unknown> = { calls: rounds.reduce((a, r) => a + r.calls, 0) };
   const spread: Record<string, [number, number]> = {};
   for (const k of keys) {
