@@ -68,9 +68,10 @@ export function setCaptureStacks(mode: boolean | 'await'): void {
 /**
  * Live wrapper counts per class, pool threads, calls in flight and the
  * callbacks (events, stream events, loop timers) that keep the process alive
- * (for leak checks).
+ * (for leak checks), and how many times this thread busy-polled for a result
+ * (`VIRTKIT_SPIN_US`; only while the calls awaited are short).
  */
-export function diagnostics(): { live: Record<string, number>; poolThreads: number; inFlight: number; keepAlive: number } {
+export function diagnostics(): { live: Record<string, number>; poolThreads: number; inFlight: number; keepAlive: number; spins: number } {
   return native._diagnostics();
 }
 

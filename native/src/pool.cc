@@ -132,7 +132,9 @@ void Pool::Worker() {
     queued_.store(q_.size(), std::memory_order_release);
     busy_++;
     lk.unlock();
+    const uint64_t t0 = uv_hrtime();
     job->Execute();
+    job->execNs = uv_hrtime() - t0;
     lk.lock();
     busy_--;
     lk.unlock();

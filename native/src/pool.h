@@ -33,6 +33,7 @@ unsigned SpinMicros();
 struct Job {
   std::shared_ptr<EnvQueue> queue;  // null for fire-and-forget work (frees)
   bool counted = false;             // a call holding the loop alive (inFlight)
+  uint64_t execNs = 0;              // how long Execute() ran (Pool::Worker)
   virtual ~Job() = default;
   virtual void Execute() = 0;
   // Called on the JS thread; must release its own JS references.
@@ -61,6 +62,12 @@ struct EnvQueue {
   // pending promise keeps the process alive but an idle addon never does.
   uint32_t inFlight = 0;
   uint32_t keepAlive = 0;  // event subscriptions and other holders
+  // JS-thread only: how long the last completed call ran on its pool thread,
+  // which predicts the next one's (addon.cc, OnPrepare: whether to busy-poll).
+  // Not submit-to-completion: that includes the wake-up a missed spin costs,
+  // and would keep the spin off once one slow wake-up had turned it off.
+  uint64_t lastExecNs = 0;
+  uint64_t spins = 0;  // JS-thread only: busy-polls started (diagnostics())
   void UpdateRef();
   void Push(Job *job);
 };

@@ -2,8 +2,12 @@
 // call holds are all dropped (close() then reports the last one), result objects keep their
 // fields and order, and a rejection's stack names its caller in each stack mode. The paths
 // taken without the shortcuts (environment switches) are run in a child and must agree.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Connect, LibvirtError, setCaptureStacks } from '../../lib/libvirt/index.js';
+import { Connect, LibvirtError, diagnostics, setCaptureStacks } from '../../lib/libvirt/index.js';
+import { nodeXML } from '../bench/node-xml.js';
 import { parseResult, runChild } from '../helpers/fuzz-child.js';
 
 const INFO_KEYS = ['state', 'maxMem', 'memory', 'nrVirtCpu', 'cpuTime'];
@@ -108,4 +112,35 @@ describe('awaited calls: references, shapes, stacks', () => {
     expect(res.left).toBe(0);
     expect(res.stack).toMatch(/^LibvirtError: unsupported flags/);
   }, 90_000);
+});
+
+// The JS thread busy-polls for a result only while the calls it awaits are short: after a call
+// that ran longer than the poll (VIRTKIT_SPIN_US, 50 µs by default), a poll would end empty and
+// hold a core the call's own threads need (on 2 cores that put 30-50% on bulk stats' mean).
+// Before the last call's run time was consulted, 200 bulk-stats calls over 100 domains still
+// started 64-73 polls here.
+describe('busy-polling for results', () => {
+  it('polls while awaiting short calls, not after calls longer than the poll', async () => {
+    if (process.env.VIRTKIT_SPIN_US !== undefined) throw new Error('run without VIRTKIT_SPIN_US: this test checks its default');
+    const dir = mkdtempSync(join(tmpdir(), 'vk-spin-'));
+    const file = join(dir, 'node.xml');
+    writeFileSync(file, nodeXML(100, 'spin'));
+    const conn = await Connect.open('test://' + file);
+    try {
+      for (let i = 0; i < 20; i++) await conn.getAllDomainStats(0, 0); // ~150-400 µs each on the pool
+      let s0 = diagnostics().spins;
+      for (let i = 0; i < 200; i++) await conn.getAllDomainStats(0, 0);
+      const afterLong = diagnostics().spins - s0;
+      const dom = await conn.domainLookupByName('spin-000');
+      s0 = diagnostics().spins;
+      for (let i = 0; i < 200; i++) await dom.getInfo(); // a few µs each
+      const afterShort = diagnostics().spins - s0;
+      expect(afterLong).toBeLessThanOrEqual(10);
+      expect(afterShort).toBeGreaterThan(0);
+      dom.free();
+    } finally {
+      await conn.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
