@@ -25,7 +25,7 @@ struct EnvState {
   Napi::AsyncContext *ctx = nullptr;
   uv_prepare_t *prepare = nullptr;
   uv_loop_t *loop = nullptr;
-  unsigned skip = 0, backoff = 0;  // spins to skip after misses (see OnPrepare)
+  SpinBackoff spin;  // spins to skip after misses (see OnPrepare)
   // Swapped with the queue's `done` list: the two buffers go back and forth
   // between the threads, where a fresh list per turn cost a malloc on the pool
   // thread and a free on this one, a cross-thread free into another arena.
@@ -107,10 +107,7 @@ void OnPrepare(uv_prepare_t *h) {
     // The backoff below alone did not catch it: a spin that starts late in a
     // long call hits, and resets it.
     if (q.lastExecNs > uint64_t{budget} * 1000) return;
-    if (st->skip > 0) {
-      st->skip--;
-      return;
-    }
+    if (st->spin.Skip()) return;
     {
       std::lock_guard<std::mutex> lk(q.mu);
       if (!q.alive) return;
@@ -119,13 +116,8 @@ void OnPrepare(uv_prepare_t *h) {
     q.spins++;
     bool got = SpinWhileZero(q.doneCount, budget);
     TakeAndRun(st);
-    if (!got) {
-      st->backoff = st->backoff == 0 ? 1 : std::min(64u, st->backoff * 2);
-      st->skip = st->backoff;
-      return;
-    }
-    st->backoff = 0;
-    if (uv_hrtime() >= until) return;
+    st->spin.Record(got);
+    if (!got || uv_hrtime() >= until) return;
   }
 }
 

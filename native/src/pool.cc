@@ -2,7 +2,6 @@
 
 #include <sched.h>
 
-#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <thread>
@@ -105,19 +104,15 @@ void Pool::Worker() {
       // cores its RPCs need.
       // A spin that ends with nothing to do (the caller takes longer than
       // the spin to send its next call, as bulk stats does while it builds
-      // its records) burned a core for nothing, so, as on the JS thread
-      // (addon.cc, OnPrepare), each miss doubles the idle turns that skip
-      // the spin, up to 64, and a hit resets it.
-      if (skip_ > 0) {
-        skip_--;
-      } else {
+      // its records) burned a core for nothing: backed off as on the JS
+      // thread.
+      if (!spin_.Skip()) {
         spinners_++;
         lk.unlock();
         bool got = SpinWhileZero(queued_, SpinMicros());
         lk.lock();
         spinners_--;
-        backoff_ = got ? 0 : backoff_ == 0 ? 1 : std::min(64u, backoff_ * 2);
-        skip_ = backoff_;
+        spin_.Record(got);
       }
     }
     if (q_.empty()) {

@@ -8,6 +8,7 @@
 #pragma once
 #include <uv.h>
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <deque>
@@ -27,6 +28,23 @@ bool SpinWhileZero(const std::atomic<size_t> &v, unsigned micros);
 // VIRTKIT_SPIN_US (default 50, 0 = never spin): how long the JS thread waits
 // for a result and an idle pool thread for work before sleeping.
 unsigned SpinMicros();
+// Which spins to skip after empty ones: each spin that ends with nothing
+// doubles the turns that skip spinning, up to 64, and one that finds its work
+// resets them, so slow workloads burn next to nothing (the JS thread's
+// OnPrepare in addon.cc, an idle pool thread in Pool::Worker).
+struct SpinBackoff {
+  unsigned skip = 0, backoff = 0;
+  // True when this turn skips the spin (and counts it).
+  bool Skip() {
+    if (skip == 0) return false;
+    skip--;
+    return true;
+  }
+  void Record(bool hit) {
+    backoff = hit ? 0 : std::min(64u, backoff == 0 ? 1 : backoff * 2);
+    skip = backoff;
+  }
+};
 
 // One unit of blocking work. Execute() runs on a pool thread and may touch only
 // plain C data; Complete() runs on the JS thread of the environment that made it.
@@ -85,7 +103,7 @@ class Pool {
   std::deque<Job *> q_;
   std::atomic<size_t> queued_{0};
   size_t threads_ = 0, busy_ = 0, spinners_ = 0, max_ = 128;
-  unsigned skip_ = 0, backoff_ = 0;  // idle spins to skip after misses (Worker)
+  SpinBackoff spin_;  // idle spins to skip after misses (Worker)
   bool inited_ = false;
 };
 
