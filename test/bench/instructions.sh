@@ -3,7 +3,8 @@
 # whole process (every thread), as the difference between a run of N1 and one of N2 calls, so
 # start-up cancels out. Node runs with --single-threaded (V8's compiler and GC work on the main
 # thread): with its background threads the count varied by more than 2,000 calls' worth between
-# two runs (once a negative per-call figure); with the flag, two runs agree within ~3%. Unlike time, the count does not depend on what else runs on the machine.
+# two runs (once a negative per-call figure); with the flag, two runs agree within ~3%. Unlike
+# time, the count does not depend on what else runs on the machine.
 # virtkit runs with VIRTKIT_SPIN_US=0: valgrind runs one thread at a time, so a busy-wait would
 # count for however long the scheduler let it spin (30 k to 100 k instructions per getInfo
 # between two runs). This is the work done, not the time it takes. Prints JSON lines; run by

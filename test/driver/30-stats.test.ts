@@ -9,6 +9,7 @@ import {
   VIR_CONNECT_LIST_DOMAINS_INACTIVE, VIR_DOMAIN_RUNNING, VIR_DOMAIN_SHUTOFF, VIR_DOMAIN_STATS_PERF,
   VIR_DOMAIN_STATS_STATE,
 } from '../../lib/index.js';
+import { nodeXML } from '../bench/node-xml.js';
 
 // VIR_CONNECT_GET_ALL_DOMAINS_STATS_{ACTIVE,INACTIVE} are defined in the C header as
 // the VIR_CONNECT_LIST_DOMAINS_* values (and are not exported under their own name yet).
@@ -173,11 +174,7 @@ describe('bulk stats over more records than one batch holds', () => {
   let dir: string, conn: Connect;
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'vk-stats-'));
-    const doms = Array.from({ length: N }, (_, i) =>
-      `<domain type='test'><name>big-${String(i).padStart(4, '0')}</name>` +
-      `<uuid>6f0c6d1e-0000-4000-8000-${i.toString(16).padStart(12, '0')}</uuid>` +
-      `<memory unit='KiB'>65536</memory><vcpu>1</vcpu><os><type>hvm</type></os></domain>`).join('\n');
-    writeFileSync(join(dir, 'node.xml'), `<node>\n${doms}\n</node>\n`);
+    writeFileSync(join(dir, 'node.xml'), nodeXML(N, 'big'));
     conn = await Connect.open('test://' + join(dir, 'node.xml'));
   });
   afterAll(async () => {
