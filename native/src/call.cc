@@ -40,6 +40,8 @@ void Call::Abandon() {
   done_ = true;
 }
 
+static void RejectRestacked(napi_env env, napi_deferred deferred, napi_value error);
+
 void Call::Complete(void *rawEnv) {
   Napi::Env env(static_cast<napi_env>(rawEnv));
   Napi::HandleScope scope(env);
@@ -66,10 +68,13 @@ void Call::Complete(void *rawEnv) {
   if (stack) napi_delete_reference(env, stack);
   stack = nullptr;
   Finally(env);
-  if (resolve)
+  if (resolve) {
     napi_resolve_deferred(env, deferred, result);
-  else
+  } else if (restack) {
+    RejectRestacked(env, deferred, result);
+  } else {
     napi_reject_deferred(env, deferred, result);
+  }
 }
 
 napi_value ListenerOf(napi_env env, napi_ref cb) {
@@ -95,8 +100,8 @@ void ReleaseListener(napi_env env, napi_ref &cb, EnvQueue &queue) {
 }
 
 // `p.then(undefined, restack)`: a rejection's stack is captured again in the
-// handler, whose promise the caller awaits, so V8 adds the awaiting async
-// functions ("at async main (app.js:12)"). A success costs one reaction.
+// handler, which runs in a reaction whose promise the caller awaits, so V8 adds
+// the awaiting async functions ("at async main (app.js:12)").
 static napi_value Restacked(napi_env env, AddonData *d, napi_value p) {
   napi_value restack = nullptr, then = nullptr, out;
   if (d->restack) {
@@ -127,6 +132,23 @@ static napi_value Restacked(napi_env env, AddonData *d, napi_value p) {
   return out;
 }
 
+// Rejects the call's promise P through a handler that re-captures the stack:
+// P is resolved with D = R.then(undefined, restack), then R is rejected. P's
+// adoption of D runs first, so when `restack` runs, V8's async stack walk goes
+// from D through P's resolving functions to the code awaiting P. Only failures
+// pay for it: chaining `.then(restack)` onto every call's promise at submit
+// cost each success a promise, a JS call and a microtask.
+static void RejectRestacked(napi_env env, napi_deferred deferred, napi_value error) {
+  napi_deferred inner;
+  napi_value r;
+  if (napi_create_promise(env, &inner, &r) != napi_ok) {
+    napi_reject_deferred(env, deferred, error);
+    return;
+  }
+  napi_resolve_deferred(env, deferred, Restacked(env, Data(Napi::Env(env)), r));
+  napi_reject_deferred(env, inner, error);
+}
+
 Napi::Value Submit(Napi::Env env, Call *call) {
   AddonData *d = Data(env);
   napi_value promise;
@@ -142,8 +164,8 @@ Napi::Value Submit(Napi::Env env, Call *call) {
   call->counted = true;
   d->queue->inFlight++;
   if (d->queue->inFlight == 1) d->queue->UpdateRef();
+  call->restack = d->stackMode == AddonData::kStackAwait;
   Pool::Get().Submit(call);
-  if (d->stackMode == AddonData::kStackAwait) promise = Restacked(env, d, promise);
   return Napi::Value(env, promise);
 }
 

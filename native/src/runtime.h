@@ -180,6 +180,7 @@ const QuietRefs &Quiet();
 struct Call : Job {
   napi_deferred deferred = nullptr;
   napi_ref stack = nullptr;
+  bool restack = false;  // setCaptureStacks('await') at submit: see RejectRestacked
   ErrorInfo err;
   bool ok = false;
   // References held for the duration of the call, dropped on the pool thread
