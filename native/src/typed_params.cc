@@ -165,6 +165,8 @@ AddonData::~AddonData() {
     if (r) napi_delete_reference(env, r);
   if (restack) napi_delete_reference(env, restack);
   if (promiseThen) napi_delete_reference(env, promiseThen);
+  for (auto &l : lastWrap)
+    if (l.ref) napi_delete_reference(env, l.ref);
 }
 
 napi_value FieldKey(napi_env env, const char *name, size_t len) {

@@ -234,13 +234,30 @@ Napi::Object DomainToJS(Napi::Env env, virDomainPtr p, virDomainPtr *displaced) 
 template <Kind K>
 typename Wrap<K>::Ptr Wrap<K>::Get(Napi::Value v, const char *what) {
   Napi::Env env = v.Env();
-  bool ok = false;
-  if (v.IsObject()) {
-    napi_type_tag tag = TagOf(K);
-    napi_check_object_type_tag(env, v, &tag, &ok);
+  AddonData::LastWrap &last = Data(env)->lastWrap[static_cast<int>(K)];
+  Wrap<K> *w = nullptr;
+  napi_value prev = nullptr;
+  bool same = false;
+  // The weak reference reads null once the object is collected, which happens
+  // before its wrapper is deleted: while it reads the object, `wrap` is live.
+  if (last.ref && napi_get_reference_value(env, last.ref, &prev) == napi_ok && prev &&
+      napi_strict_equals(env, prev, v, &same) == napi_ok && same) {
+    w = static_cast<Wrap<K> *>(last.wrap);
+  } else {
+    bool ok = false;
+    if (v.IsObject()) {
+      napi_type_tag tag = TagOf(K);
+      napi_check_object_type_tag(env, v, &tag, &ok);
+    }
+    if (!ok)
+      throw Napi::TypeError::New(env, std::string(what) + " must be a " + KindTraits<K>::name);
+    w = Napi::ObjectWrap<Wrap<K>>::Unwrap(v.As<Napi::Object>());
+    if (w) {
+      if (last.ref) napi_delete_reference(env, last.ref);
+      last.ref = nullptr;
+      if (napi_create_reference(env, v, 0, &last.ref) == napi_ok) last.wrap = w;
+    }
   }
-  if (!ok) throw Napi::TypeError::New(env, std::string(what) + " must be a " + KindTraits<K>::name);
-  Wrap<K> *w = Napi::ObjectWrap<Wrap<K>>::Unwrap(v.As<Napi::Object>());
   if (!w || !w->ptr) {
     throw UsageError(env, std::string(what) + ": this " + KindTraits<K>::name +
                               (K == Kind::Connect ? " is closed" : " has been freed"));

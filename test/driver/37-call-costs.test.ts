@@ -6,9 +6,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Connect, LibvirtError, diagnostics, setCaptureStacks } from '../../lib/libvirt/index.js';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { Connect, Domain, LibvirtError, diagnostics, setCaptureStacks } from '../../lib/libvirt/index.js';
 import { nodeXML } from '../bench/node-xml.js';
 import { parseResult, runChild } from '../helpers/fuzz-child.js';
+
+setFlagsFromString('--expose-gc'); // for runInNewContext('gc') in the receiver test
 
 const INFO_KEYS = ['state', 'maxMem', 'memory', 'nrVirtCpu', 'cpuTime'];
 
@@ -54,6 +58,51 @@ describe('awaited calls: references, shapes, stacks', () => {
     expect(Object.keys(node)).toEqual(['model', 'memory', 'cpus', 'mhz', 'nodes', 'sockets', 'cores', 'threads']);
     expect(node.model).toBe('i686'); // the test driver's node
     dom.free();
+    await conn.close();
+  });
+
+  it('the receiver check is the same right after a call on the same object (the last receiver is remembered)', async () => {
+    const conn = await Connect.open('test:///default');
+    const def = (n: string) =>
+      conn.domainDefineXML(`<domain type="test"><name>${n}</name><memory>1024</memory><os><type>hvm</type></os></domain>`);
+    const a = await def('vk-receiver-a');
+    const b = await def('vk-receiver-b');
+    const net = await conn.networkLookupByName('default');
+    const getInfo = Domain.prototype.getInfo as (this: unknown) => Promise<unknown>;
+    for (let i = 0; i < 3; i++) {
+      // Alternating receivers each answer for their own domain, sync and async methods alike.
+      expect(a.getName()).toBe('vk-receiver-a');
+      expect(b.getName()).toBe('vk-receiver-b');
+      expect(a.getName()).toBe('vk-receiver-a');
+      expect((await a.getInfo()).state).toBe(5); // shut off
+      await b.create();
+      expect((await b.getInfo()).state).toBe(1); // running: b's own info
+      expect((await a.getInfo()).state).toBe(5);
+      await b.destroy();
+      // Right after a call on `a`, objects that are not `a` are still refused.
+      expect(() => getInfo.call(Object.create(a))).toThrow(TypeError);
+      await a.getInfo();
+      expect(() => getInfo.call(net)).toThrow(TypeError);
+      await a.getInfo();
+      expect(() => getInfo.call({})).toThrow(TypeError);
+    }
+    // A freed receiver fails on the next call, although it was the last one used.
+    await a.getInfo();
+    a.free();
+    await expect(a.getInfo()).rejects.toThrow(/has been freed/);
+    expect(() => a.getName()).toThrow(/has been freed/);
+    // A collected receiver: its successor (a new wrapper from a lookup) works.
+    const gc = runInNewContext('gc', undefined) as () => void;
+    for (let i = 0; i < 3; i++) {
+      let c: Domain | null = await conn.domainLookupByName('vk-receiver-a');
+      expect(c.getName()).toBe('vk-receiver-a');
+      c = null;
+      await new Promise((r) => setImmediate(r));
+      gc();
+      expect((await conn.domainLookupByName('vk-receiver-a')).getName()).toBe('vk-receiver-a');
+    }
+    await b.undefine();
+    await (await conn.domainLookupByName('vk-receiver-a')).undefine();
     await conn.close();
   });
 
