@@ -43,27 +43,31 @@ struct EnvState {
 
 // Completes finished jobs on the JS thread. A callback scope drains microtasks
 // afterwards, so awaits resume at once (and may submit the next call).
+// The jobs are deleted after the microtasks: by then the code awaiting them has
+// resumed and sent its next call, which no longer waits for the deletes.
 void RunDone(EnvState *st, std::vector<Job *> &jobs) {
   EnvQueue &q = *st->queue;
   FreeSubmitHold hold;  // ends after the callback scope's microtasks
-  Napi::Env env(static_cast<napi_env>(q.env));
-  Napi::HandleScope hs(env);
-  Napi::CallbackScope cs(env, *st->ctx);
-  uint32_t finished = 0;
-  for (Job *j : jobs) {
-    if (j->counted) {
-      finished++;
-      q.lastExecNs = j->execNs;
+  {
+    Napi::Env env(static_cast<napi_env>(q.env));
+    Napi::HandleScope hs(env);
+    Napi::CallbackScope cs(env, *st->ctx);
+    uint32_t finished = 0;
+    for (Job *j : jobs) {
+      if (j->counted) {
+        finished++;
+        q.lastExecNs = j->execNs;
+      }
+      try {
+        j->Complete(env);
+      } catch (const Napi::Error &e) {
+        napi_fatal_exception(env, e.Value());
+      }
     }
-    try {
-      j->Complete(env);
-    } catch (const Napi::Error &e) {
-      napi_fatal_exception(env, e.Value());
-    }
-    delete j;
+    q.inFlight -= finished;
+    if (q.inFlight == 0) q.UpdateRef();
   }
-  q.inFlight -= finished;
-  if (q.inFlight == 0) q.UpdateRef();
+  for (Job *j : jobs) delete j;
 }
 
 // Under `mu`, so a job pushed while `spinning` was set is taken here: Push did
