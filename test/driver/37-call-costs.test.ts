@@ -93,13 +93,13 @@ describe('awaited calls: references, shapes, stacks', () => {
     expect(() => a.getName()).toThrow(/has been freed/);
     // A collected receiver: its successor (a new wrapper from a lookup) works.
     const gc = runInNewContext('gc', undefined) as () => void;
+    // A fresh wrapper, used once and dropped (nothing holds it after this returns).
+    const useOnce = async () => expect((await conn.domainLookupByName('vk-receiver-a')).getName()).toBe('vk-receiver-a');
     for (let i = 0; i < 3; i++) {
-      let c: Domain | null = await conn.domainLookupByName('vk-receiver-a');
-      expect(c.getName()).toBe('vk-receiver-a');
-      c = null;
+      await useOnce();
       await new Promise((r) => setImmediate(r));
       gc();
-      expect((await conn.domainLookupByName('vk-receiver-a')).getName()).toBe('vk-receiver-a');
+      await useOnce();
     }
     await b.undefine();
     await (await conn.domainLookupByName('vk-receiver-a')).undefine();
