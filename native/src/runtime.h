@@ -65,6 +65,7 @@ struct AddonData {
   struct LastWrap {
     napi_ref ref = nullptr;
     void *wrap = nullptr;
+    uint32_t misses = 0;  // in a row, since the last hit
   } lastWrap[static_cast<int>(Kind::Count)];
   napi_env env = nullptr;
 };
