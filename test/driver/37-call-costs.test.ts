@@ -182,6 +182,26 @@ describe('awaited calls: references, shapes, stacks', () => {
 // Before the last call's run time was consulted, 200 bulk-stats calls over 100 domains still
 // started 64-73 polls here.
 describe('busy-polling for results', () => {
+  it('a long run of short awaited calls still lets immediates and timers run (the poll is bounded)', async () => {
+    const conn = await Connect.open('test:///default');
+    const dom = await conn.domainLookupByName('test');
+    let i = 0;
+    let immediateAt = -1;
+    let timerAt = -1;
+    setImmediate(() => (immediateAt = i));
+    setTimeout(() => (timerAt = i), 1);
+    for (; i < 20_000; i++) await dom.getInfo();
+    // A poll is not started while an immediate or a timer is due, and ends within ~0.5 ms; one
+    // that ends with a call in flight keeps the loop's poll from sleeping, not from running
+    // what is due: both ran long before the loop ended.
+    expect(immediateAt).toBeGreaterThanOrEqual(0);
+    expect(immediateAt).toBeLessThan(5_000);
+    expect(timerAt).toBeGreaterThanOrEqual(0);
+    expect(timerAt).toBeLessThan(10_000);
+    dom.free();
+    await conn.close();
+  });
+
   it('polls while awaiting short calls, not after calls longer than the poll', async () => {
     if (process.env.VIRTKIT_SPIN_US !== undefined) throw new Error('run without VIRTKIT_SPIN_US: this test checks its default');
     const dir = mkdtempSync(join(tmpdir(), 'vk-spin-'));
