@@ -136,6 +136,14 @@ void OnPrepare(uv_prepare_t *h) {
 
 void OnAsync(uv_async_t *h) { TakeAndRun(static_cast<EnvState *>(h->data)); }
 
+// Closes a libuv handle and deletes it in the close callback, once libuv is done with it.
+template <typename H>
+void CloseAndDelete(H *&h) {
+  uv_close(reinterpret_cast<uv_handle_t *>(h),
+           [](uv_handle_t *p) { delete reinterpret_cast<H *>(p); });
+  h = nullptr;
+}
+
 void Cleanup(void *arg) {
   auto *st = static_cast<EnvState *>(arg);
   std::vector<Job *> left;
@@ -149,15 +157,9 @@ void Cleanup(void *arg) {
     j->Abandon();
     delete j;
   }
-  uv_close(reinterpret_cast<uv_handle_t *>(st->queue->async),
-           [](uv_handle_t *h) { delete reinterpret_cast<uv_async_t *>(h); });
-  st->queue->async = nullptr;
-  uv_close(reinterpret_cast<uv_handle_t *>(st->prepare),
-           [](uv_handle_t *h) { delete reinterpret_cast<uv_prepare_t *>(h); });
-  st->prepare = nullptr;
-  uv_close(reinterpret_cast<uv_handle_t *>(st->idle),
-           [](uv_handle_t *h) { delete reinterpret_cast<uv_idle_t *>(h); });
-  st->idle = nullptr;
+  CloseAndDelete(st->queue->async);
+  CloseAndDelete(st->prepare);
+  CloseAndDelete(st->idle);
   delete st->ctx;
   delete st;
 }
