@@ -2,7 +2,9 @@
 #include <mutex>
 
 #include <dlfcn.h>
+#include <sched.h>
 
+#include <chrono>
 #include <cstdlib>
 
 #include "runtime.h"
@@ -199,6 +201,16 @@ std::vector<PendingFree> g_freeList;
 // after every free queued before it was called has taken effect.
 std::mutex g_freeRunMu;
 
+// See YieldDuringFrees: when this thread last gave others a turn.
+thread_local std::chrono::steady_clock::time_point t_freeTurn;
+
+void YieldDuringFrees() {
+  auto now = std::chrono::steady_clock::now();
+  if (now - t_freeTurn < std::chrono::microseconds(20)) return;
+  sched_yield();
+  t_freeTurn = std::chrono::steady_clock::now();
+}
+
 void RunPendingFrees() {
   std::lock_guard<std::mutex> run(g_freeRunMu);
   std::vector<PendingFree> list;
@@ -206,7 +218,11 @@ void RunPendingFrees() {
     std::lock_guard<std::mutex> lk(g_freeMu);
     list.swap(g_freeList);
   }
-  for (auto &e : list) e.fn ? e.fn(e.p) : FreeNow(e.k, e.p);
+  t_freeTurn = std::chrono::steady_clock::now();
+  for (auto &e : list) {
+    e.fn ? e.fn(e.p) : FreeNow(e.k, e.p);
+    YieldDuringFrees();
+  }
 }
 
 struct FreeJob : Job {

@@ -54,8 +54,10 @@ struct StatsCall : Call {
         [](void *p) {
           auto *list = static_cast<virDomainStatsRecordPtr *>(p);
           // Through FreeNow, which skips the UUID formatting of virDomainFree.
-          for (auto *r = list; *r; r++)
+          for (auto *r = list; *r; r++) {
             if ((*r)->dom) FreeNow(Kind::Domain, (*r)->dom), (*r)->dom = nullptr;
+            YieldDuringFrees();
+          }
           virDomainStatsRecordListFree(list);
         },
         recs);
