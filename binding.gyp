@@ -12,6 +12,7 @@
         "native/src/typed_params.cc",
         "native/src/shapes.cc",
         "native/src/events_loop.cc",
+        "native/src/file_writer.cc",
         "native/src/js_call.cc",
         "native/src/manual_connect.cc",
         "native/src/manual_domain.cc",

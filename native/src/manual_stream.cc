@@ -11,6 +11,7 @@
 #include <shared_mutex>
 #include <unordered_map>
 
+#include "file_writer.h"
 #include "js_call.h"
 #include "results.h"
 #include "runtime.h"
@@ -563,24 +564,44 @@ struct FileCall : StreamCall {
     c->total += length;
     return 0;
   }
-  static int Sink(virStreamPtr, const char *data, size_t nbytes, void *opaque) {
-    auto *c = static_cast<FileCall *>(opaque);
-    for (size_t done = 0; done < nbytes;) {
-      ssize_t w = write(c->fd, data + done, nbytes - done);
-      if (w < 0 && errno == EINTR) continue;
-      if (w < 0) return c->Fail();
-      done += static_cast<size_t>(w);
+  // What virStream(Sparse)RecvAll does, receiving into the buffers of a writer
+  // thread (file_writer.h) instead of one buffer and a sink that writes it.
+  // As there, a failed sink (here: a failed write) aborts the stream, a failed
+  // receive does not, and a hole is received with virStreamRecvHole.
+  int Receive() {
+    FileWriter w(fd);
+    int ret = 0;
+    for (;;) {
+      char *buf = w.Buffer();
+      if (!buf) {
+        virStreamAbort(s);
+        ret = -1;
+        break;
+      }
+      int got = sparse
+                    ? virStreamRecvFlags(s, buf, FileWriter::kChunk, VIR_STREAM_RECV_STOP_AT_HOLE)
+                    : virStreamRecv(s, buf, FileWriter::kChunk);
+      if (got > 0) {
+        total += got;
+        if (w.Write(buf, static_cast<size_t>(got))) continue;
+        virStreamAbort(s);
+        ret = -1;
+        break;
+      }
+      w.Unused(buf);
+      if (got == 0) break;
+      long long hole = 0;
+      if (got == -3 && sparse && virStreamRecvHole(s, &hole, 0) == 0) {
+        if (w.Hole(hole)) continue;
+        virStreamAbort(s);
+      }
+      ret = -1;  // libvirt's error (the last error of this thread), or the writer's
+      break;
     }
-    c->total += static_cast<long long>(nbytes);
-    return static_cast<int>(nbytes);
-  }
-  // A hole received: leave it unwritten; ftruncate so a trailing hole still
-  // sets the file's size (as virsh does).
-  static int SinkHole(virStreamPtr, long long length, void *opaque) {
-    auto *c = static_cast<FileCall *>(opaque);
-    off_t at = lseek(c->fd, length, SEEK_CUR);
-    if (at < 0 || ftruncate(c->fd, at) < 0) return c->Fail();
-    return 0;
+    // The writer's error is the reason when there is one; after a complete
+    // receive the stream is still open, and the caller aborts it.
+    if (int e = w.Finish()) sysErr = e;
+    return ret;
   }
   bool Run() override {
     fd = send ? open(path.c_str(), O_RDONLY | O_CLOEXEC)
@@ -589,14 +610,17 @@ struct FileCall : StreamCall {
       err.SetMessage("cannot open " + path + ": " + strerror(errno), VIR_ERR_SYSTEM_ERROR);
       return false;
     }
-    int ret = send ? (sparse ? virStreamSparseSendAll(s, Source, InData, Skip, this)
-                             : virStreamSendAll(s, Source, this))
-                   : (sparse ? virStreamSparseRecvAll(s, Sink, SinkHole, this)
-                             : virStreamRecvAll(s, Sink, this));
+    int ret;
+    if (send) {
+      ret = sparse ? virStreamSparseSendAll(s, Source, InData, Skip, this)
+                   : virStreamSendAll(s, Source, this);
+    } else {
+      ret = Receive();
+    }
     if (ret < 0) state->ended = true;  // libvirt aborted the stream (see AllCall::Run)
     int closeErr = close(fd) < 0 ? errno : 0;
     fd = -1;
-    if (ret < 0 && sysErr) {
+    if (sysErr && (ret < 0 || !send)) {
       err.SetMessage(
           std::string(send ? "cannot read " : "cannot write ") + path + ": " + strerror(sysErr),
           VIR_ERR_SYSTEM_ERROR);

@@ -142,6 +142,13 @@ describe.skipIf(gate.skip)(`streams on libvirtd (${gate.reason})`, () => {
       const unwritable = await vol.downloadTo(join(dir, 'no-such-dir', 'x.img')).catch((e: unknown) => e);
       expect(unwritable).toBeInstanceOf(LibvirtError);
       expect((unwritable as LibvirtError).message).toMatch(/cannot open .*x\.img: No such file or directory/);
+      // a file that opens but cannot be written (every write to /dev/full fails with ENOSPC):
+      // the writer thread's error ends the transfer, dense and sparse
+      for (const sparse of [false, true]) {
+        const full = await vol.downloadTo('/dev/full', { sparse }).catch((e: unknown) => e);
+        expect(full).toBeInstanceOf(LibvirtError);
+        expect((full as LibvirtError).message).toMatch(/cannot write \/dev\/full: No space left on device/);
+      }
       // a directory opens for reading but cannot be read: the read error is reported
       const isDir = await vol.uploadFrom(dir).catch((e: unknown) => e);
       expect(isDir).toBeInstanceOf(LibvirtError);
