@@ -59,6 +59,20 @@ int FileWriter::Finish() {
   return err_.load();
 }
 
+int FileWriter::Apply(const Item &item) {
+  if (!item.buf) {
+    off_t at = lseek(fd_, item.len, SEEK_CUR);
+    return at < 0 || ftruncate(fd_, at) < 0 ? errno : 0;
+  }
+  for (size_t done = 0; done < item.n;) {
+    ssize_t w = write(fd_, item.buf + done, item.n - done);
+    if (w < 0 && errno == EINTR) continue;
+    if (w < 0) return errno;
+    done += static_cast<size_t>(w);
+  }
+  return 0;
+}
+
 void FileWriter::Run() {
   std::unique_lock<std::mutex> lk(mu_);
   for (;;) {
@@ -68,22 +82,7 @@ void FileWriter::Run() {
     q_.pop_front();
     bool failed = err_.load() != 0;  // then the rest is dropped
     lk.unlock();
-    int e = 0;
-    if (failed) {
-    } else if (!item.buf) {
-      off_t at = lseek(fd_, item.len, SEEK_CUR);
-      if (at < 0 || ftruncate(fd_, at) < 0) e = errno;
-    } else {
-      for (size_t done = 0; done < item.n;) {
-        ssize_t w = write(fd_, item.buf + done, item.n - done);
-        if (w < 0 && errno == EINTR) continue;
-        if (w < 0) {
-          e = errno;
-          break;
-        }
-        done += static_cast<size_t>(w);
-      }
-    }
+    int e = failed ? 0 : Apply(item);
     lk.lock();
     if (e != 0 && err_.load() == 0) err_.store(e);
     if (item.buf) free_.push_back(item.buf);

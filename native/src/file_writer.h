@@ -41,6 +41,7 @@ class FileWriter {
     long long len = 0;
   };
   bool Queue(Item item);
+  int Apply(const Item &item);  // writes or seeks: 0, or errno
   void Run();
   int fd_;
   std::mutex mu_;

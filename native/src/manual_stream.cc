@@ -620,7 +620,7 @@ struct FileCall : StreamCall {
     if (ret < 0) state->ended = true;  // libvirt aborted the stream (see AllCall::Run)
     int closeErr = close(fd) < 0 ? errno : 0;
     fd = -1;
-    if (sysErr && (ret < 0 || !send)) {
+    if (sysErr) {  // a failed read or write fails the transfer (after a complete receive too)
       err.SetMessage(
           std::string(send ? "cannot read " : "cannot write ") + path + ": " + strerror(sysErr),
           VIR_ERR_SYSTEM_ERROR);
