@@ -139,8 +139,10 @@ void RunPendingFrees();
 // all) run on a third thread while the JS thread builds records and a pool
 // thread runs the next call; on 2 cores the kernel queued that call's thread
 // behind the frees, not on the core going idle, and it waited up to a time
-// slice (1-4 ms) for it. Yielding: bulk stats over 100 domains, calls over
-// 400 us 178-227 -> 9-13 of 3,000, p99 775-1,085 -> 193-213 us.
+// slice (1-4 ms) for it. Yielding, bulk stats over 100 domains: calls over
+// 400 us 178-227 -> 9-13 of 3,000 in one period; in another, malloc arena lock
+// contention between these frees and the next call dominated and yielding
+// changed little (README, Performance: "Frees yield").
 void YieldDuringFrees();
 // While one lives on the JS thread, a first free queued does not wake a pool
 // thread at once: the batch is handed to the pool when the outermost one ends.
